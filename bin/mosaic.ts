@@ -1,0 +1,50 @@
+import { ConfigError, loadConfig } from "../config";
+import { createNode } from "../broker/create-node";
+
+/**
+ * Starts one Mosaic node. With no configuration that is the whole service in one process, data under ./data.
+ * `--repl` opens Moleculer's REPL on the node (with TRANSPORTER set and SERVICES empty of work, an operator's
+ * console into the cluster).
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const node = await createNode(config);
+  await node.start();
+  const port = node.httpPort();
+  if (port !== undefined) node.broker.logger.info(`Mosaic listening on http://${config.http.host}:${port}`);
+
+  let firstSignalAt: number | undefined;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (firstSignalAt !== undefined) {
+      // Under `npm start` one Ctrl-C reaches us twice within milliseconds (the process group, then tsx relaying
+      // it): only a second signal a moment later means "stop waiting".
+      if (Date.now() - firstSignalAt < 1_000) return;
+      node.broker.logger.warn(`${signal} again: exiting without waiting`);
+      process.exit(1);
+    }
+    firstSignalAt = Date.now();
+    node.broker.logger.info(`${signal}: finishing in-flight requests, then stopping`);
+    node.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        node.broker.logger.error("shutdown failed", err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", shutdown);
+  process.on("SIGINT", shutdown);
+
+  if (process.argv.includes("--repl")) node.broker.repl();
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(
+    `mosaic: could not start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  process.exit(1);
+});

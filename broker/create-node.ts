@@ -1,0 +1,179 @@
+import type { Server } from "node:http";
+import { ServiceBroker } from "moleculer";
+import { ConfigError, hostsService, type Config } from "../config";
+import { createAppContext, type AppContext, type ServiceName } from "../lib/app-context";
+import type { MediaLibrary } from "../lib/media-library/media-library";
+import { createGraphService } from "../services/graph.service";
+import { createMediaService, dispatchTranscode } from "../services/media.service";
+import { createPostsService } from "../services/posts.service";
+import { createTimelineService, deliverByOwner, startFanout } from "../services/timeline.service";
+import { createTranscoderService } from "../services/transcoder.service";
+import { OpsServer } from "../lib/http/ops-server";
+import { createBrokerOptions } from "../moleculer.config";
+import { createGatewayService, type ReadinessReport } from "../services/gateway.service";
+import { createUsersService } from "../services/users.service";
+import { PrometheusScrapeReporter } from "./prometheus-scrape-reporter";
+
+/** Every service a node can host, by the name SERVICES uses. */
+export const SERVICE_NAMES = [
+  "gateway",
+  "users",
+  "graph",
+  "posts",
+  "timeline",
+  "media",
+  "transcoder",
+] as const satisfies readonly ServiceName[];
+
+export interface MosaicNode {
+  readonly broker: ServiceBroker;
+  readonly app: AppContext;
+  start(): Promise<void>;
+  /** Stops taking requests, lets in-flight ones finish, then stops services and closes the store. */
+  stop(): Promise<void>;
+  /** The gateway's bound port when this node hosts it (useful with PORT=0). */
+  httpPort(): number | undefined;
+}
+
+export async function createNode(config: Config, options: { now?: () => number } = {}): Promise<MosaicNode> {
+  if (config.services !== "*") {
+    const unknown = config.services.filter((s) => !(SERVICE_NAMES as readonly string[]).includes(s));
+    if (unknown.length > 0) {
+      throw new ConfigError([`SERVICES: unknown ${unknown.join(", ")} (known: ${SERVICE_NAMES.join(", ")})`]);
+    }
+  }
+  const hosts = (name: ServiceName) => hostsService(config, name);
+  const metrics = new PrometheusScrapeReporter();
+  const broker = new ServiceBroker(createBrokerOptions(config, metrics));
+  // The library needs a way to send jobs, and sending needs the library to record results: bind late.
+  const late: { library?: MediaLibrary } = {};
+  const app = await createAppContext(config, {
+    hosts,
+    dispatch: dispatchTranscode(
+      broker,
+      () => {
+        if (!late.library) throw new Error("a transcode job was sent before the media library existed");
+        return late.library;
+      },
+      config.media.transcodeTimeoutMs,
+    ),
+    avatars: {
+      avatarOf: async (ownerId, mediaId) =>
+        (await broker.call<{ url: string | null } | null, { ownerId: string; mediaId: string }>(
+          "media.avatar",
+          {
+            ownerId,
+            mediaId,
+          },
+        )) ?? undefined,
+    },
+    deliver: deliverByOwner(broker),
+    startFanout: startFanout(broker),
+    publicBaseUrl: () =>
+      config.publicUrl ?? `http://${displayHost(config.http.host)}:${httpPort() ?? config.http.port}`,
+    ...(options.now && { now: options.now }),
+  });
+  late.library = app.media?.library;
+
+  if (hosts("users")) {
+    if (!app.accounts) throw new Error("the users service needs the store");
+    broker.createService(createUsersService({ accounts: app.accounts }));
+  }
+  if (hosts("graph")) {
+    if (!app.graph || !app.accounts) throw new Error("the graph service needs the store");
+    broker.createService(createGraphService({ graph: app.graph, accounts: app.accounts }));
+  }
+  if (hosts("posts")) {
+    if (!app.posts || !app.accounts) throw new Error("the posts service needs the store and the blob store");
+    broker.createService(createPostsService({ posts: app.posts, accounts: app.accounts }));
+  }
+  if (hosts("timeline")) {
+    if (!app.timeline || !app.store) throw new Error("the timeline service needs the store");
+    broker.createService(createTimelineService({ store: app.store, ...app.timeline }));
+  }
+  if (hosts("media")) {
+    if (!app.media) throw new Error("the media service needs the store and the blob store");
+    broker.createService(
+      createMediaService({ ...app.media, transcodeTimeoutMs: config.media.transcodeTimeoutMs }),
+    );
+  }
+  if (hosts("transcoder")) {
+    if (!app.blobs) throw new Error("the transcoder service needs the blob store");
+    broker.createService(
+      createTranscoderService({
+        blobs: app.blobs,
+        concurrency: config.media.transcoderConcurrency,
+        options: {
+          ffmpegPath: config.media.ffmpegPath,
+          ffprobePath: config.media.ffprobePath,
+          timeoutMs: config.media.transcodeTimeoutMs,
+        },
+      }),
+    );
+  }
+  if (hosts("gateway")) {
+    broker.createService(
+      createGatewayService({
+        config,
+        rateLimiter: app.rateLimiter,
+        metrics,
+        files: config.blobs.kind === "fs" ? app.blobs : undefined,
+        readiness: () => readiness(broker, app),
+      }),
+    );
+  }
+
+  // A node without the gateway still answers probes and scrapes on its port.
+  const ops = hosts("gateway")
+    ? undefined
+    : new OpsServer({ readiness: () => readiness(broker, app), metrics: () => metrics.render() });
+  let opsPort: number | undefined;
+
+  let stopping: Promise<void> | undefined;
+  return {
+    broker,
+    app,
+    async start() {
+      await broker.start();
+      if (ops) opsPort = await ops.listen(config.http.port, config.http.host);
+    },
+    stop() {
+      stopping ??= (async () => {
+        const gateway = broker.getLocalService("gateway");
+        // The gateway goes first, so no new request starts while the services behind it finish theirs.
+        if (gateway) await broker.destroyService(gateway);
+        await broker.stop();
+        await ops?.close();
+        await app.close();
+      })();
+      return stopping;
+    },
+    httpPort,
+  };
+
+  function httpPort(): number | undefined {
+    const gateway = broker.getLocalService("gateway") as { server?: Server } | undefined;
+    const address = gateway?.server?.address();
+    return typeof address === "object" && address !== null ? address.port : opsPort;
+  }
+}
+
+/** A wildcard bind address is no address a client can use. */
+function displayHost(host: string): string {
+  return host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+}
+
+/** Ready when what this node needs answers: its store and blob store, and for a gateway somebody hosting users. */
+async function readiness(broker: ServiceBroker, app: AppContext): Promise<ReadinessReport> {
+  const available = new Set(
+    broker.registry
+      .getServiceList({ onlyAvailable: true, skipInternal: true })
+      .map((service: { name: string }) => service.name),
+  );
+  const checks: Record<string, boolean> = { broker: broker.started };
+  // Every authenticated route needs users; a missing media node fails only media routes (503 there).
+  if (hostsService(app.config, "gateway")) checks.users = available.has("users");
+  if (app.blobs) checks.blobs = await app.blobs.isReady();
+  if (app.store) checks.store = await app.store.isReady();
+  return { ready: Object.values(checks).every(Boolean), checks };
+}

@@ -1,0 +1,43 @@
+import type { BrokerOptions, Context, ServiceBroker } from "moleculer";
+
+type ReplCommand = NonNullable<NonNullable<BrokerOptions["replOptions"]>["customCommands"]>[number];
+
+/** moleculer-repl passes the parsed arguments as an object by name; Moleculer's typings say string[]. */
+function argsOf(args: unknown): Record<string, unknown> {
+  return typeof args === "object" && args !== null ? (args as Record<string, unknown>) : {};
+}
+
+/**
+ * Operator commands for the REPL (`npm run repl`): where a user's timeline actor lives, and how much fan-out work
+ * is waiting. They ask the cluster, so they work from any node, including a REPL node hosting nothing.
+ */
+export const replCommands: ReplCommand[] = [
+  {
+    command: "timeline-owner <user>",
+    description: "Which node owns a user's timeline (a user id or a username)",
+    async action(broker: ServiceBroker, args: unknown) {
+      const user = argsOf(args).user;
+      const given = typeof user === "string" ? user : "";
+      const userId = /^\d+$/.test(given)
+        ? given
+        : (await broker.call<{ id: string }, { username: string }>("users.get", { username: given })).id;
+      const probe = { params: {}, meta: { user: { userId } } } as unknown as Context;
+      const endpoint = broker.findNextActionEndpoint("timeline.feed", {}, probe);
+      console.log(
+        endpoint instanceof Error ? `no owner: ${endpoint.message}` : `user ${userId} → node ${endpoint.id}`,
+      );
+    },
+  },
+  {
+    command: "fanout-backlog",
+    description: "Fan-out jobs not finished yet, and the age of the oldest",
+    async action(broker: ServiceBroker) {
+      const backlog = await broker.call<{ jobs: number; oldestAgeMs: number | null }>("timeline.backlog");
+      console.log(
+        backlog.jobs === 0
+          ? "no fan-out job is waiting"
+          : `${backlog.jobs} fan-out job(s) waiting, the oldest for ${Math.round((backlog.oldestAgeMs ?? 0) / 1000)} s`,
+      );
+    },
+  },
+];

@@ -1,0 +1,200 @@
+import os from "node:os";
+import path from "node:path";
+import { envSchema, type ParsedEnv } from "./schema";
+
+/**
+ * The one reader of process.env. Everything else receives the frozen Config built here, so a bad variable
+ * stops the process at start-up with one line per problem instead of failing later, somewhere else.
+ */
+
+export interface Config {
+  readonly http: { readonly port: number; readonly host: string; readonly trustProxy: boolean };
+  readonly dataDir: string;
+  readonly services: "*" | readonly string[];
+  readonly broker: {
+    readonly nodeId: string;
+    readonly namespace: string;
+    /** Absent in embedded mode: one process, local calls only. */
+    readonly transporter: string | undefined;
+    readonly requestTimeoutMs: number;
+    readonly logLevel: ParsedEnv["LOG_LEVEL"];
+  };
+  readonly workerId: number;
+  readonly store:
+    | { readonly kind: "level" }
+    | {
+        readonly kind: "cassandra";
+        readonly contactPoints: readonly string[];
+        readonly localDataCenter: string;
+        readonly keyspace: string;
+        readonly replication: Readonly<Record<string, string | number>>;
+        readonly consistency: ParsedEnv["CASSANDRA_CONSISTENCY"];
+        readonly timeoutMs: number;
+      };
+  readonly blobs:
+    | { readonly kind: "fs" }
+    | {
+        readonly kind: "s3";
+        readonly endpoint: string | undefined;
+        readonly region: string;
+        readonly bucket: string;
+        readonly accessKeyId: string;
+        readonly secretAccessKey: string;
+        readonly forcePathStyle: boolean;
+        readonly publicBaseUrl: string | undefined;
+      };
+  /** Where clients reach the gateway, for URLs of media it serves itself; unset: the node's own address. */
+  readonly publicUrl: string | undefined;
+  readonly media: {
+    readonly ffmpegPath: string | undefined;
+    readonly ffprobePath: string | undefined;
+    readonly transcoderConcurrency: number;
+    readonly transcodeTimeoutMs: number;
+  };
+  readonly auth: { readonly jwtSecret: string | undefined; readonly accessTokenTtlSeconds: number };
+  readonly rateLimits: {
+    readonly enabled: boolean;
+    readonly signupPerHour: number;
+    readonly loginPerMinute: number;
+    readonly writesPerMinute: number;
+  };
+  readonly cors: { readonly origins: "*" | readonly string[] };
+  readonly shutdownGraceMs: number;
+  /** Absent: each node caches in its own memory. */
+  readonly redisUrl: string | undefined;
+  readonly feed: { readonly celebrityThreshold: number; readonly fanoutPageSize: number };
+}
+
+/** Services that mint Snowflake ids and sign tokens. */
+const SERVICES_THAT_MINT: readonly string[] = ["users", "graph", "posts", "media", "timeline"];
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // An empty variable means "not set", as in most twelve-factor apps; zod would otherwise read "" as a value.
+  const present = Object.fromEntries(
+    Object.keys(envSchema.shape).flatMap((key) => {
+      const value = env[key];
+      return value === undefined || value.trim() === "" ? [] : [[key, value]];
+    }),
+  );
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const key = issue.path.join(".");
+        return `${key}=${JSON.stringify(present[key] ?? "")}: ${issue.message}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  // Only nodes that mint ids or sign tokens need these, so a gateway pod can scale without a worker id.
+  const keepsData = e.SERVICES === "*" || e.SERVICES.some((name) => SERVICES_THAT_MINT.includes(name));
+  if (e.TRANSPORTER !== undefined && keepsData) {
+    if (e.WORKER_ID === undefined) {
+      problems.push(
+        "WORKER_ID: required with TRANSPORTER on a node hosting users, so no two nodes mint one id",
+      );
+    }
+    if (e.JWT_SECRET === undefined) {
+      problems.push(
+        "JWT_SECRET: required with TRANSPORTER on a node hosting users, so all sign the same tokens",
+      );
+    }
+  }
+  if (e.BLOBS === "s3" && (e.S3_ACCESS_KEY_ID === undefined || e.S3_SECRET_ACCESS_KEY === undefined)) {
+    problems.push("S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY: required with BLOBS=s3");
+  }
+  if ((e.WORKER_ID ?? 0) + e.WORKER_ID_OFFSET > 1023) {
+    problems.push("WORKER_ID_OFFSET: WORKER_ID + WORKER_ID_OFFSET must stay within 0–1023");
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return deepFreeze<Config>({
+    http: { port: e.PORT, host: e.HOST, trustProxy: e.TRUST_PROXY === "on" },
+    dataDir: path.resolve(e.DATA_DIR),
+    services: e.SERVICES,
+    broker: {
+      nodeId: e.NODE_ID ?? `${os.hostname()}-${process.pid}`,
+      namespace: e.NAMESPACE,
+      transporter: e.TRANSPORTER,
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+      logLevel: e.LOG_LEVEL,
+    },
+    workerId: (e.WORKER_ID ?? 0) + e.WORKER_ID_OFFSET,
+    store: storeConfig(e),
+    blobs:
+      e.BLOBS === "fs"
+        ? { kind: "fs" }
+        : {
+            kind: "s3",
+            endpoint: e.S3_ENDPOINT,
+            region: e.S3_REGION,
+            bucket: e.S3_BUCKET,
+            accessKeyId: e.S3_ACCESS_KEY_ID ?? "",
+            secretAccessKey: e.S3_SECRET_ACCESS_KEY ?? "",
+            forcePathStyle: e.S3_FORCE_PATH_STYLE === "on",
+            publicBaseUrl: e.S3_PUBLIC_URL,
+          },
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
+    media: {
+      ffmpegPath: e.FFMPEG_PATH,
+      ffprobePath: e.FFPROBE_PATH,
+      transcoderConcurrency: e.TRANSCODER_CONCURRENCY,
+      transcodeTimeoutMs: e.TRANSCODE_TIMEOUT_MS,
+    },
+    auth: { jwtSecret: e.JWT_SECRET, accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS },
+    rateLimits: {
+      enabled: e.RATE_LIMITS === "on",
+      signupPerHour: e.RATE_LIMIT_SIGNUP_PER_HOUR,
+      loginPerMinute: e.RATE_LIMIT_LOGIN_PER_MINUTE,
+      writesPerMinute: e.RATE_LIMIT_WRITES_PER_MINUTE,
+    },
+    cors: { origins: e.CORS_ORIGINS === "*" ? "*" : e.CORS_ORIGINS.split(",").map((o) => o.trim()) },
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    redisUrl: e.REDIS_URL,
+    feed: { celebrityThreshold: e.CELEBRITY_THRESHOLD, fanoutPageSize: e.FANOUT_PAGE_SIZE },
+  });
+}
+
+function storeConfig(e: ParsedEnv): Config["store"] {
+  if (e.STORE === "level") return { kind: "level" };
+  const spec: string = e.CASSANDRA_REPLICATION;
+  const [strategy = "SimpleStrategy", factors = "1"] = spec.split(":");
+  const replication: Record<string, string | number> = { class: strategy };
+  if (strategy === "SimpleStrategy") replication.replication_factor = Number(factors);
+  else {
+    for (const pair of factors.split(",")) {
+      const [dc = "", rf = "0"] = pair.split("=");
+      replication[dc] = Number(rf);
+    }
+  }
+  return {
+    kind: "cassandra",
+    contactPoints: e.CASSANDRA_CONTACT_POINTS.split(",").map((p) => p.trim()),
+    localDataCenter: e.CASSANDRA_LOCAL_DC,
+    keyspace: e.CASSANDRA_KEYSPACE,
+    replication,
+    consistency: e.CASSANDRA_CONSISTENCY,
+    timeoutMs: e.CASSANDRA_TIMEOUT_MS,
+  };
+}
+
+/** Whether a node configured with `services` hosts the named service. */
+export function hostsService(config: Pick<Config, "services">, name: string): boolean {
+  return config.services === "*" || config.services.includes(name);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object") {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

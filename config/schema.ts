@@ -1,0 +1,185 @@
+import { z } from "zod";
+
+/**
+ * Every environment variable Mosaic reads, with its default and its check. This is the single source for
+ * config/index.ts and for the README's configuration table (`npm run config:table` prints it).
+ */
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const onOff = z.enum(["on", "off"]);
+
+/** A comma-separated list of service names, or `*` for all of them. */
+const serviceList = z
+  .string()
+  .trim()
+  .regex(/^(\*|[a-z][a-z0-9-]*(\s*,\s*[a-z][a-z0-9-]*)*)$/, "a comma-separated list of service names, or *")
+  .transform((s) => (s === "*" ? ("*" as const) : s.split(",").map((name) => name.trim())));
+
+export const envSchema = z.object({
+  PORT: port.default(3000).describe("HTTP port of the gateway (and of the ops endpoints on other nodes)"),
+  HOST: z
+    .string()
+    .min(1)
+    .default("127.0.0.1")
+    .describe("Address the HTTP server binds to (0.0.0.0 in a pod)"),
+  DATA_DIR: z.string().min(1).default("./data").describe("Folder of the embedded store and keys"),
+  SERVICES: serviceList.default("*").describe("Services this node hosts: `*` or e.g. `gateway,users`"),
+  NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, "letters, digits, . _ - (at most 64)")
+    .optional()
+    .describe("Moleculer node id (default: host name and process id)"),
+  NAMESPACE: z
+    .string()
+    .regex(/^[a-z0-9-]{0,32}$/, "lower-case letters, digits and - (at most 32)")
+    .default("")
+    .describe("Moleculer namespace: nodes only see nodes of the same namespace"),
+  TRANSPORTER: z
+    .string()
+    .regex(/^nats:\/\/\S+$/, "a nats:// URL (or leave unset for one embedded process)")
+    .optional()
+    .describe("`nats://host:4222` joins a cluster; unset runs one embedded process"),
+  WORKER_ID: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1023)
+    .optional()
+    .describe("Snowflake worker id, unique per node (0–1023); required on cluster nodes hosting users"),
+  WORKER_ID_OFFSET: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1023)
+    .default(0)
+    .describe("Added to WORKER_ID: gives each role its own range when WORKER_ID is a pod ordinal"),
+  STORE: z
+    .enum(["level", "cassandra"])
+    .default("level")
+    .describe("Wide-row store: `level` (embedded LevelDB under DATA_DIR) or `cassandra`"),
+  CASSANDRA_CONTACT_POINTS: z
+    .string()
+    .regex(/^[A-Za-z0-9.:[\]_-]+(\s*,\s*[A-Za-z0-9.:[\]_-]+)*$/, "a comma-separated list of host[:port]")
+    .default("127.0.0.1:9042")
+    .describe("Cassandra contact points, `host[:port]`, comma-separated"),
+  CASSANDRA_LOCAL_DC: z
+    .string()
+    .min(1)
+    .default("datacenter1")
+    .describe("The Cassandra data centre this node reads and writes in"),
+  CASSANDRA_KEYSPACE: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,47}$/, "lower-case letters, digits and _ (at most 48)")
+    .default("mosaic")
+    .describe("Keyspace, created when missing"),
+  CASSANDRA_REPLICATION: z
+    .string()
+    .regex(
+      /^(SimpleStrategy:\d+|NetworkTopologyStrategy:[A-Za-z0-9_-]+=\d+(,[A-Za-z0-9_-]+=\d+)*)$/,
+      "SimpleStrategy:<rf> or NetworkTopologyStrategy:<dc>=<rf>[,<dc>=<rf>…]",
+    )
+    .default("SimpleStrategy:1")
+    .describe(
+      "Replication of a keyspace Mosaic creates: `SimpleStrategy:1` (development) or `NetworkTopologyStrategy:dc1=3`",
+    ),
+  CASSANDRA_CONSISTENCY: z
+    .enum(["ONE", "LOCAL_ONE", "QUORUM", "LOCAL_QUORUM", "EACH_QUORUM", "ALL"])
+    .default("LOCAL_QUORUM")
+    .describe("Consistency level of reads and writes"),
+  CASSANDRA_TIMEOUT_MS: positiveInt
+    .max(60_000)
+    .default(5_000)
+    .describe("Per-request timeout of the Cassandra driver"),
+  BLOBS: z
+    .enum(["fs", "s3"])
+    .default("fs")
+    .describe("Blob store of media: `fs` (files under DATA_DIR/blobs) or `s3`"),
+  S3_ENDPOINT: z
+    .url()
+    .optional()
+    .describe("S3-compatible endpoint, e.g. `http://127.0.0.1:8081` (unset: AWS)"),
+  S3_REGION: z.string().min(1).default("us-east-1").describe("S3 region"),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "a valid bucket name")
+    .default("mosaic-media")
+    .describe("Bucket of media files, created when missing"),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional().describe("S3 access key id"),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional().describe("S3 secret access key"),
+  S3_FORCE_PATH_STYLE: onOff
+    .default("on")
+    .describe("`on` for path-style URLs (MinIO, S3Proxy), `off` for virtual hosts"),
+  S3_PUBLIC_URL: z
+    .url()
+    .optional()
+    .describe("Public base URL of the bucket (a CDN); unset: clients get presigned GET URLs"),
+  PUBLIC_URL: z
+    .url()
+    .optional()
+    .describe("Base URL clients reach the gateway at, for media URLs (default http://HOST:PORT)"),
+  FFMPEG_PATH: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("ffmpeg binary (default: the one from @ffmpeg-installer)"),
+  FFPROBE_PATH: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("ffprobe binary (default: the one from @ffprobe-installer)"),
+  TRANSCODER_CONCURRENCY: positiveInt.max(64).default(2).describe("Jobs one transcoder node runs at once"),
+  TRANSCODE_TIMEOUT_MS: positiveInt
+    .max(3_600_000)
+    .default(600_000)
+    .describe("Longest a transcoding job may run before it is retried elsewhere"),
+  CELEBRITY_THRESHOLD: positiveInt
+    .default(10_000)
+    .describe("Followers from which an author's posts are pulled at read time instead of fanned out"),
+  FANOUT_PAGE_SIZE: positiveInt
+    .max(5_000)
+    .default(500)
+    .describe("Followers per fan-out page (one push per owner node per page)"),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/\S+$/, "a redis:// URL")
+    .optional()
+    .describe("Redis for the shared hydration cache, e.g. `redis://127.0.0.1:6379` (unset: in-process LRU)"),
+  LOG_LEVEL: z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace"])
+    .default("info")
+    .describe("Log level"),
+  REQUEST_TIMEOUT_MS: positiveInt.max(120_000).default(10_000).describe("Timeout of one service call"),
+  JWT_SECRET: z
+    .string()
+    .min(32, "at least 32 characters")
+    .optional()
+    .describe(
+      "HS256 key (≥ 32 chars) of access tokens; required on cluster nodes hosting users, generated under DATA_DIR otherwise",
+    ),
+  ACCESS_TOKEN_TTL_SECONDS: positiveInt
+    .max(90 * 24 * 3600)
+    .default(7 * 24 * 3600)
+    .describe("Lifetime of an access token"),
+  RATE_LIMITS: onOff.default("on").describe("`off` turns every rate limit and quota off (load tests)"),
+  RATE_LIMIT_SIGNUP_PER_HOUR: positiveInt.default(20).describe("Sign-ups per client IP per hour"),
+  RATE_LIMIT_LOGIN_PER_MINUTE: positiveInt.default(10).describe("Login attempts per client IP per minute"),
+  RATE_LIMIT_WRITES_PER_MINUTE: positiveInt
+    .default(120)
+    .describe("Writes (POST/PUT/PATCH/DELETE) per user per minute"),
+  TRUST_PROXY: onOff
+    .default("off")
+    .describe("`on` takes the client IP from X-Forwarded-For (behind an ingress)"),
+  CORS_ORIGINS: z
+    .string()
+    .min(1)
+    .default("*")
+    .describe("Allowed CORS origins: `*` or a comma-separated list"),
+  SHUTDOWN_GRACE_MS: positiveInt
+    .max(120_000)
+    .default(10_000)
+    .describe("Time given to in-flight requests on SIGTERM"),
+});
+
+export type Env = z.input<typeof envSchema>;
+export type ParsedEnv = z.output<typeof envSchema>;

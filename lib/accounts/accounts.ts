@@ -1,0 +1,227 @@
+import { BadRequestError, ConflictError, NotFoundError, UnauthorizedError } from "../errors";
+import type { WideRowStore } from "../store/store";
+import type { AccessTokens } from "./access-tokens";
+import type { LoginInput, SignupInput, UpdateMeInput } from "./params";
+import { hashPassword, verifyAgainstNothing, verifyPassword } from "./passwords";
+import { emails, sessions, userCounts, usernames, users } from "./tables";
+import { toUserView, type Relationship, type UserView } from "./user-view";
+
+/** Long enough for one sign-up to finish, short enough that a crashed one frees its name quickly. */
+const CLAIM_TTL_SECONDS = 120;
+
+export interface IdSource {
+  next(): Promise<string>;
+}
+
+export interface Caller {
+  userId: string;
+  sessionId: string;
+}
+
+/** Avatars are media; the media service answers for them, wherever it runs. */
+export interface AvatarSource {
+  /**
+   * The URL of the `small` variant of an image of `ownerId` (null while it is still processing), or undefined
+   * when `mediaId` names no image of theirs.
+   */
+  avatarOf(ownerId: string, mediaId: string): Promise<{ url: string | null } | undefined>;
+}
+
+/** How one user stands to another; the follow graph answers. */
+export interface RelationshipSource {
+  relationship(viewerId: string, targetId: string): Promise<Relationship & { blockedBy: boolean }>;
+}
+
+export interface AccountsDeps {
+  store: WideRowStore;
+  ids: IdSource;
+  tokens: AccessTokens;
+  avatars: AvatarSource;
+  relationships: RelationshipSource;
+  now?: () => number;
+}
+
+export interface SignedIn {
+  user: UserView;
+  token: string;
+}
+
+/** Sign-up, sign-in, sessions and profiles: the account rules, independent of how they are served. */
+export class Accounts {
+  private readonly store: WideRowStore;
+  private readonly ids: IdSource;
+  private readonly tokens: AccessTokens;
+  private readonly avatars: AvatarSource;
+  private readonly relationships: RelationshipSource;
+  private readonly now: () => number;
+
+  constructor(deps: AccountsDeps) {
+    this.store = deps.store;
+    this.ids = deps.ids;
+    this.tokens = deps.tokens;
+    this.avatars = deps.avatars;
+    this.relationships = deps.relationships;
+    this.now = deps.now ?? Date.now;
+  }
+
+  async signup(input: SignupInput): Promise<SignedIn> {
+    // Hash before claiming anything, so a claim is held only for the few milliseconds of the writes below.
+    const passwordHash = await hashPassword(input.password);
+    const userId = await this.ids.next();
+
+    const name = await this.store.insertIfAbsent(
+      usernames,
+      { username: input.username, user_id: userId },
+      { ttlSeconds: CLAIM_TTL_SECONDS },
+    );
+    if (!name.applied) throw new ConflictError("USERNAME_TAKEN", "this username is taken");
+
+    const mail = await this.store.insertIfAbsent(
+      emails,
+      { email: input.email, user_id: userId },
+      { ttlSeconds: CLAIM_TTL_SECONDS },
+    );
+    if (!mail.applied) {
+      await this.releaseUsername(input.username, userId);
+      throw new ConflictError("EMAIL_TAKEN", "an account with this email exists");
+    }
+
+    await this.store.put(users, {
+      user_id: userId,
+      username: input.username,
+      email: input.email,
+      password_hash: passwordHash,
+      display_name: input.displayName ?? input.username,
+      bio: "",
+      is_private: false,
+      created_at: new Date(this.now()),
+    });
+    // The account exists now: make both claims permanent.
+    await this.store.put(usernames, { username: input.username, user_id: userId }, { ttlSeconds: 0 });
+    await this.store.put(emails, { email: input.email, user_id: userId }, { ttlSeconds: 0 });
+
+    return this.startSession(userId);
+  }
+
+  async login(input: LoginInput): Promise<SignedIn> {
+    const userId = await this.findUserId(input.login);
+    const row = userId === undefined ? undefined : await this.store.get(users, { user_id: userId });
+    const ok =
+      row?.password_hash === undefined
+        ? await verifyAgainstNothing(input.password)
+        : await verifyPassword(row.password_hash, input.password);
+    if (!ok || userId === undefined) {
+      throw new UnauthorizedError("the username, email or password is wrong");
+    }
+    return this.startSession(userId);
+  }
+
+  async logout(caller: Caller): Promise<void> {
+    await this.store.delete(sessions, { user_id: caller.userId, session_id: caller.sessionId });
+  }
+
+  /** Resolves a bearer token to its caller; a token whose session was revoked is refused like a forged one. */
+  async authenticate(token: string): Promise<Caller> {
+    const claims = await this.tokens.verify(token);
+    const session = await this.store.get(sessions, { user_id: claims.userId, session_id: claims.sessionId });
+    if (session === undefined) throw new UnauthorizedError();
+    return { userId: claims.userId, sessionId: claims.sessionId };
+  }
+
+  async me(userId: string): Promise<UserView> {
+    const row = await this.store.get(users, { user_id: userId });
+    if (row === undefined) throw new UnauthorizedError("this account no longer exists");
+    const counts = await this.store.get(userCounts, { user_id: userId });
+    return toUserView(row, counts, { email: true, avatarUrl: await this.avatarUrlOf(row) });
+  }
+
+  async updateMe(userId: string, patch: UpdateMeInput): Promise<UserView> {
+    if (patch.avatarMediaId !== undefined && !(await this.avatars.avatarOf(userId, patch.avatarMediaId))) {
+      throw new BadRequestError("MEDIA_NOT_FOUND", "avatarMediaId does not name an image of yours", {
+        field: "avatarMediaId",
+      });
+    }
+    if ((await this.store.get(users, { user_id: userId })) === undefined) {
+      throw new UnauthorizedError("this account no longer exists");
+    }
+    const changes = {
+      ...(patch.displayName !== undefined && { display_name: patch.displayName }),
+      ...(patch.bio !== undefined && { bio: patch.bio }),
+      ...(patch.isPrivate !== undefined && { is_private: patch.isPrivate }),
+      ...(patch.avatarMediaId !== undefined && { avatar_media_id: patch.avatarMediaId }),
+    };
+    if (Object.keys(changes).length > 0) await this.store.put(users, { user_id: userId, ...changes });
+    return this.me(userId);
+  }
+
+  async getByUsername(viewerId: string | undefined, username: string): Promise<UserView> {
+    const id = await this.idOf(username);
+    const view = id === undefined ? undefined : await this.view(viewerId, id);
+    if (view === undefined) throw new NotFoundError("USER_NOT_FOUND", "no such user");
+    return view;
+  }
+
+  /** The id behind a username, or undefined. */
+  async idOf(username: string): Promise<string | undefined> {
+    const claim = await this.store.get(usernames, { username: username.toLowerCase() });
+    if (claim?.user_id === undefined) return undefined;
+    const row = await this.store.get(users, { user_id: claim.user_id });
+    // A claim whose account row is missing belongs to a sign-up still in flight (or one that died).
+    return row?.username === claim.username ? claim.user_id : undefined;
+  }
+
+  /** Ids of the usernames that exist, by lower-case username. */
+  async idsOf(names: readonly string[]): Promise<Map<string, string>> {
+    const found = await Promise.all(names.map(async (name) => [name, await this.idOf(name)] as const));
+    return new Map(found.filter((entry): entry is readonly [string, string] => entry[1] !== undefined));
+  }
+
+  /**
+   * A user as `viewerId` sees them: undefined when there is no such user, or when a block stands between them
+   * (a blocked user is hidden, not forbidden).
+   */
+  async view(viewerId: string | undefined, userId: string): Promise<UserView | undefined> {
+    const row = await this.store.get(users, { user_id: userId });
+    if (row === undefined) return undefined;
+    let relationship: Relationship | undefined;
+    if (viewerId !== undefined && viewerId !== userId) {
+      const { blockedBy, ...rest } = await this.relationships.relationship(viewerId, userId);
+      if (blockedBy || rest.blocking) return undefined;
+      relationship = rest;
+    }
+    const counts = await this.store.get(userCounts, { user_id: userId });
+    return toUserView(row, counts, {
+      avatarUrl: await this.avatarUrlOf(row),
+      ...(relationship && { relationship }),
+    });
+  }
+
+  private async avatarUrlOf(row: { user_id: string; avatar_media_id?: string }): Promise<string | null> {
+    if (row.avatar_media_id === undefined) return null;
+    return (await this.avatars.avatarOf(row.user_id, row.avatar_media_id))?.url ?? null;
+  }
+
+  private async startSession(userId: string): Promise<SignedIn> {
+    const sessionId = await this.ids.next();
+    const { token, expiresAt } = await this.tokens.issue(userId, sessionId);
+    await this.store.put(
+      sessions,
+      { user_id: userId, session_id: sessionId, created_at: new Date(this.now()), expires_at: expiresAt },
+      // The row outlives the token by a little, so it is never the row's expiry that ends a valid token.
+      { ttlSeconds: this.tokens.lifetimeSeconds + 60 },
+    );
+    return { user: await this.me(userId), token };
+  }
+
+  private async findUserId(login: string): Promise<string | undefined> {
+    const claim = login.includes("@")
+      ? await this.store.get(emails, { email: login.toLowerCase() })
+      : await this.store.get(usernames, { username: login.toLowerCase() });
+    return claim?.user_id;
+  }
+
+  private async releaseUsername(username: string, userId: string): Promise<void> {
+    const claim = await this.store.get(usernames, { username });
+    if (claim?.user_id === userId) await this.store.delete(usernames, { username });
+  }
+}

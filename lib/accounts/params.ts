@@ -1,0 +1,58 @@
+import { z } from "zod";
+import { isId } from "../ids";
+import { boundedText } from "../validation/text";
+
+/**
+ * The shapes of account inputs. Service actions use these as their params, so the edge validates with them
+ * and handlers are typed from them.
+ */
+
+/** Instagram-style: letters, digits, dots and underscores; compared and stored in lower case. */
+export const username = z
+  .string()
+  .min(3, "must be 3 to 30 characters")
+  .max(30, "must be 3 to 30 characters")
+  .regex(/^[A-Za-z0-9._]+$/, "may hold only letters, digits, . and _")
+  .transform((s) => s.toLowerCase());
+
+export const email = z
+  .string()
+  .trim()
+  .max(254, "must be at most 254 characters")
+  .pipe(z.email("must be an email address"))
+  .transform((s) => s.toLowerCase());
+
+/** Bounded above so that nobody makes the server hash megabytes. */
+export const password = z
+  .string()
+  .min(8, "must be at least 8 characters")
+  .max(1024, "must be at most 1024 characters");
+
+export const displayName = boundedText(0, 64);
+export const bio = boundedText(0, 150);
+export const id = z.string().refine(isId, "must be an id (a decimal string)");
+
+export const signupParams = z.strictObject({
+  username,
+  email,
+  password,
+  displayName: displayName.optional(),
+});
+
+export const loginParams = z.strictObject({
+  login: z.string().trim().min(1, "must not be empty").max(254, "must be at most 254 characters"),
+  password: z.string().min(1, "must not be empty").max(1024, "must be at most 1024 characters"),
+});
+
+export const updateMeParams = z.strictObject({
+  displayName: displayName.optional(),
+  bio: bio.optional(),
+  isPrivate: z.boolean().optional(),
+  avatarMediaId: id.optional(),
+});
+
+export const byUsernameParams = z.strictObject({ username });
+
+export type SignupInput = z.output<typeof signupParams>;
+export type LoginInput = z.output<typeof loginParams>;
+export type UpdateMeInput = z.output<typeof updateMeParams>;

@@ -1,0 +1,52 @@
+import { defineTable } from "../store/schema";
+
+/** One row per account, partitioned by its id. */
+export const users = defineTable({
+  name: "users",
+  columns: {
+    user_id: "id",
+    username: "text",
+    email: "text",
+    password_hash: "text",
+    display_name: "text",
+    bio: "text",
+    avatar_media_id: "id",
+    is_private: "boolean",
+    created_at: "timestamp",
+  },
+  partitionKey: ["user_id"],
+});
+
+/**
+ * Unique claims on a lower-cased username and on a normalised email, taken with insert-if-absent (a lightweight
+ * transaction on Cassandra). A claim is first written with a short TTL and made permanent once the account row
+ * exists, so a sign-up that dies half-way frees its name instead of holding it forever.
+ */
+export const usernames = defineTable({
+  name: "usernames",
+  columns: { username: "text", user_id: "id" },
+  partitionKey: ["username"],
+});
+
+export const emails = defineTable({
+  name: "emails",
+  columns: { email: "text", user_id: "id" },
+  partitionKey: ["email"],
+});
+
+/** A signed-in session; its token is valid only while the row lives, so deleting it revokes at once everywhere. */
+export const sessions = defineTable({
+  name: "sessions",
+  columns: { user_id: "id", session_id: "id", created_at: "timestamp", expires_at: "timestamp" },
+  partitionKey: ["user_id"],
+  clustering: [{ column: "session_id", order: "desc" }],
+});
+
+export const userCounts = defineTable({
+  name: "user_counts",
+  columns: { user_id: "id", followers: "counter", following: "counter", posts: "counter" },
+  partitionKey: ["user_id"],
+  counter: true,
+});
+
+export const accountTables = [users, usernames, emails, sessions, userCounts] as const;

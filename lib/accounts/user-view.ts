@@ -1,0 +1,47 @@
+import type { Row } from "../store/schema";
+import type { userCounts, users } from "./tables";
+
+/** The `user` object of api.md. */
+export interface UserView {
+  id: string;
+  username: string;
+  displayName: string;
+  bio: string;
+  avatarUrl: string | null;
+  isPrivate: boolean;
+  createdAt: string;
+  counts: { followers: number; following: number; posts: number };
+  relationship?: Relationship;
+  email?: string;
+}
+
+export interface Relationship {
+  following: boolean;
+  followedBy: boolean;
+  requested: boolean;
+  blocking: boolean;
+}
+
+export function toUserView(
+  row: Row<typeof users>,
+  counts: Row<typeof userCounts> | undefined,
+  extra: { email?: boolean; relationship?: Relationship; avatarUrl?: string | null } = {},
+): UserView {
+  const view: UserView = {
+    id: row.user_id,
+    username: row.username ?? "",
+    displayName: row.display_name ?? "",
+    bio: row.bio ?? "",
+    avatarUrl: extra.avatarUrl ?? null,
+    isPrivate: row.is_private ?? false,
+    createdAt: (row.created_at ?? new Date(0)).toISOString(),
+    counts: {
+      followers: counts?.followers ?? 0,
+      following: counts?.following ?? 0,
+      posts: counts?.posts ?? 0,
+    },
+  };
+  if (extra.relationship) view.relationship = extra.relationship;
+  if (extra.email) view.email = row.email ?? "";
+  return view;
+}

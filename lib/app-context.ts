@@ -1,0 +1,174 @@
+import path from "node:path";
+import type { Config } from "../config";
+import { Accounts, AccessTokens, accountTables, loadTokenSecret, type AvatarSource } from "./accounts";
+import type { BlobStore } from "./blobs";
+import { createBlobStore } from "./blobs/factory";
+import { SnowflakeGenerator } from "./ids";
+import { createHmac } from "node:crypto";
+import type { Cache } from "./cache/cache";
+import { MemoryCache } from "./cache/memory";
+import { RedisCache } from "./cache/redis";
+import { Graph, graphTables } from "./graph";
+import { Fanout, type Deliver, type FanoutJob } from "./timeline/fanout";
+import { Feed } from "./timeline/feed";
+import { timelineTables } from "./timeline/tables";
+import { Timelines } from "./timeline/timelines";
+import { MediaLibrary, type TranscodeJob } from "./media-library/media-library";
+import { Posts } from "./posts/posts";
+import { postTables } from "./posts/tables";
+import { mediaTables } from "./media-library/tables";
+import { Uploads } from "./media-library/uploads";
+import { MemoryRateLimiter } from "./rate-limit/memory";
+import type { RateLimiter } from "./rate-limit/rate-limiter";
+import { createStore, type WideRowStore } from "./store";
+
+/**
+ * Every dependency of a node, built in this one place from the config and handed to the services that need it.
+ * Nothing below reads the environment or builds its own clients; a node builds only what its services use.
+ */
+export interface AppContext {
+  readonly config: Config;
+  readonly ids: SnowflakeGenerator;
+  readonly rateLimiter: RateLimiter;
+  readonly store: WideRowStore | undefined;
+  readonly blobs: BlobStore | undefined;
+  readonly accounts: Accounts | undefined;
+  readonly media: { library: MediaLibrary; uploads: Uploads } | undefined;
+  readonly graph: Graph | undefined;
+  readonly posts: Posts | undefined;
+  readonly timeline: { timelines: Timelines; fanout: Fanout; feed: Feed } | undefined;
+  close(): Promise<void>;
+}
+
+export type ServiceName = "gateway" | "users" | "graph" | "posts" | "timeline" | "media" | "transcoder";
+
+export interface AppContextOptions {
+  hosts: (service: ServiceName) => boolean;
+  /** Hands a transcoding job to whichever node hosts the transcoder (bound to the broker by the caller). */
+  dispatch: (job: TranscodeJob) => void;
+  /** Looks up avatars in the media service, wherever it runs. */
+  avatars: AvatarSource;
+  /** Hands a page of followers to the nodes owning their timelines (bound to the broker by the caller). */
+  deliver: Deliver;
+  /** Starts a recorded fan-out job on some timeline node. */
+  startFanout: (job: FanoutJob) => void;
+  /** The base URL of files this node's gateway serves (known once it listens). */
+  publicBaseUrl: () => string;
+  /** A clock tests can move. */
+  now?: () => number;
+}
+
+export async function createAppContext(config: Config, options: AppContextOptions): Promise<AppContext> {
+  const { hosts } = options;
+  const now = options.now ?? Date.now;
+  const ids = new SnowflakeGenerator({ workerId: config.workerId, now });
+  const rateLimiter = new MemoryRateLimiter(now);
+  const closers: (() => Promise<void>)[] = [];
+
+  // Services that read accounts and the graph (every user view carries a relationship) build them locally:
+  // they share the store, so nothing crosses the network that one query answers.
+  const needsAccounts = hosts("users") || hosts("graph") || hosts("posts") || hosts("timeline");
+  const needsMedia = hosts("media") || hosts("posts") || hosts("timeline");
+  const needsPosts = hosts("posts") || hosts("timeline");
+  // The gateway serves files itself only from a local blob folder; from S3 clients fetch them directly.
+  const cache: Cache = config.redisUrl ? new RedisCache(config.redisUrl) : new MemoryCache();
+  closers.push(() => cache.close());
+  const needsBlobs = needsMedia || hosts("transcoder") || (hosts("gateway") && config.blobs.kind === "fs");
+
+  let store: WideRowStore | undefined;
+  if (needsAccounts || needsMedia) {
+    store = createStore({ store: config.store, dataDir: config.dataDir, nodeId: config.broker.nodeId }, now);
+    await store.open([
+      ...(needsAccounts ? [...accountTables, ...graphTables] : []),
+      ...(needsMedia ? mediaTables : []),
+      ...(needsPosts ? [...postTables, ...timelineTables] : []),
+    ]);
+    closers.push(() => store?.close() ?? Promise.resolve());
+  }
+
+  let blobs: BlobStore | undefined;
+  if (needsBlobs) {
+    blobs = createBlobStore(config.blobs, path.join(config.dataDir, "blobs"), config.broker.requestTimeoutMs);
+    closers.push(() => blobs?.close() ?? Promise.resolve());
+  }
+
+  let accounts: Accounts | undefined;
+  let graph: Graph | undefined;
+  const secret = needsAccounts ? await loadTokenSecret(config.auth.jwtSecret, config.dataDir) : "";
+  if (needsAccounts && store) {
+    const tokens = new AccessTokens(secret, config.auth.accessTokenTtlSeconds, now);
+    graph = new Graph({ store, ids, now });
+    accounts = new Accounts({ store, ids, tokens, now, avatars: options.avatars, relationships: graph });
+  }
+
+  let media: AppContext["media"];
+  if (needsMedia && store && blobs) {
+    const blobStore = blobs;
+    const library = new MediaLibrary({
+      store,
+      blobs: blobStore,
+      ids,
+      dispatch: options.dispatch,
+      // Variant keys start with media/, which is also the path the gateway serves them at.
+      urlOf: async (key) => (await blobStore.publicUrl(key)) ?? `${options.publicBaseUrl()}/${key}`,
+      now,
+    });
+    media = { library, uploads: new Uploads({ store, blobs: blobStore, ids, library, now }) };
+  }
+
+  let posts: Posts | undefined;
+  let timeline: AppContext["timeline"];
+  if (needsPosts && store && accounts && graph && media) {
+    const [users, follows] = [accounts, graph];
+    const fanout = new Fanout({
+      store,
+      graph,
+      deliver: options.deliver,
+      celebrityThreshold: config.feed.celebrityThreshold,
+      pageSize: config.feed.fanoutPageSize,
+      holder: config.broker.nodeId,
+      now,
+    });
+    posts = new Posts({
+      store,
+      ids,
+      now,
+      cache,
+      published: async (job) => {
+        await fanout.record(job);
+        options.startFanout(job);
+      },
+      media: media.library,
+      users: { idsOf: (names) => users.idsOf(names), view: (viewer, id) => users.view(viewer, id) },
+      visibility: {
+        async of(viewerId, author) {
+          if (await follows.isBlockedEitherWay(viewerId, author.id)) return "hidden";
+          if (author.isPrivate && !(await follows.canSeePrivate(viewerId, author.id))) return "private";
+          return "visible";
+        },
+      },
+    });
+    if (hosts("timeline")) {
+      const timelines = new Timelines(store);
+      const cursorKey = createHmac("sha256", secret).update("feed-cursor").digest("base64url");
+      const feed = new Feed({ store, timelines, graph, posts, fanout, cursorKey, now });
+      timeline = { timelines, fanout, feed };
+    }
+  }
+
+  return {
+    config,
+    ids,
+    rateLimiter,
+    store,
+    blobs,
+    accounts,
+    media,
+    graph,
+    posts,
+    timeline,
+    async close() {
+      for (const close of closers.reverse()) await close();
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import type { Cache, CacheKey } from "./cache";
+
+/** One process's cache: an LRU bounded in entries, each with its own expiry. */
+export class MemoryCache implements Cache {
+  private readonly entries = new Map<CacheKey, { value: unknown; expiresAt: number }>();
+
+  constructor(
+    private readonly maxEntries = 50_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  getMany<T>(keys: readonly CacheKey[]): Promise<(T | undefined)[]> {
+    const now = this.now();
+    return Promise.resolve(
+      keys.map((key) => {
+        const entry = this.entries.get(key);
+        if (entry === undefined) return undefined;
+        if (entry.expiresAt <= now) {
+          this.entries.delete(key);
+          return undefined;
+        }
+        // Re-insert to mark it most recently used.
+        this.entries.delete(key);
+        this.entries.set(key, entry);
+        return entry.value as T;
+      }),
+    );
+  }
+
+  set(key: CacheKey, value: unknown, ttlMs: number): Promise<void> {
+    this.entries.delete(key);
+    this.entries.set(key, { value, expiresAt: this.now() + ttlMs });
+    while (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done === true) break;
+      this.entries.delete(oldest.value);
+    }
+    return Promise.resolve();
+  }
+
+  delete(key: CacheKey): Promise<void> {
+    this.entries.delete(key);
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    this.entries.clear();
+    return Promise.resolve();
+  }
+}

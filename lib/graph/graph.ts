@@ -1,0 +1,433 @@
+import type { Relationship } from "../accounts/user-view";
+import { userCounts } from "../accounts/tables";
+import { BadRequestError, NotFoundError } from "../errors";
+import type { AnyTable, PartitionKey } from "../store/schema";
+import { InvalidPageTokenError } from "../store/errors";
+import type { Slice, SliceOptions, WideRowStore } from "../store/store";
+import { KeyedLock } from "./keyed-lock";
+import {
+  blockedBy,
+  blocks,
+  followRequests,
+  followRequestsByTime,
+  followers,
+  followersByTime,
+  following,
+  followingByTime,
+  requestsSent,
+} from "./tables";
+
+export interface IdSource {
+  next(): Promise<string>;
+}
+
+export interface GraphDeps {
+  store: WideRowStore;
+  ids: IdSource;
+  now?: () => number;
+}
+
+export type FollowState = "following" | "requested" | "none";
+
+/** A page of a list: at most `limit` (1..100) ids after `cursor`, the `nextCursor` of the previous page. */
+export interface PageRequest {
+  limit: number;
+  cursor?: string;
+}
+
+export interface IdPage {
+  ids: string[];
+  /** Null on the last page. */
+  nextCursor: string | null;
+}
+
+/** What the viewer sees of another account, plus whether that account blocks the viewer (never shown to them). */
+export interface GraphRelationship extends Relationship {
+  blockedBy: boolean;
+}
+
+export const MAX_PAGE_LIMIT = 100;
+export const DEFAULT_FAN_OUT_PAGE = 500;
+
+/**
+ * Follows, follow requests to private accounts, and blocks, between user ids.
+ *
+ * Every edge is a handful of rows in different partitions, and the store cannot write them atomically. So the
+ * writes go in an order that fails safe, toward less access and never toward a count without an edge:
+ *
+ * - A follow inserts its deciding row (`following`, with insert-if-absent, which also decides whether the edge is
+ *   new and so whether to count it), then the mirror (`followers`), then the two list rows, then the counters. A
+ *   crash leaves at worst an edge that is not counted or not listed; following again rewrites the missing rows
+ *   (without counting again).
+ * - An unfollow deletes the deciding row first, so access ends at once, then the mirror, the list rows, and last
+ *   the counters. A crash between the lookup deletes and the decrement leaves one count too many with no row left
+ *   to tell; that is the price of ending access first, and `reconcileCounts` recounts a user from the rows.
+ * - Requests follow the same pattern with `follow_requests` as the deciding row.
+ * - A block writes its deciding row (`blocks`) before it removes anything, so no new edge can form while the old
+ *   ones are being removed; an unblock deletes it last, so a crash leaves the block in force.
+ *
+ * Counters are not idempotent, so a pair's writes must not interleave. The service layer routes every write of
+ * one follower through one owner node, and within this process every operation on a pair of users holds a lock
+ * on that (unordered) pair: follow, unfollow, approve, reject, block and unblock of the same two users run one at
+ * a time, so concurrent duplicates count once and a follow cannot slip in between a block and its clean-up.
+ */
+export class Graph {
+  private readonly store: WideRowStore;
+  private readonly ids: IdSource;
+  private readonly now: () => number;
+  private readonly locks = new KeyedLock();
+
+  constructor(deps: GraphDeps) {
+    this.store = deps.store;
+    this.ids = deps.ids;
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Follows a public account at once, or asks a private one; following again answers the same state. */
+  async follow(
+    followerId: string,
+    target: { id: string; isPrivate: boolean },
+  ): Promise<{ state: FollowState }> {
+    if (followerId === target.id)
+      throw new BadRequestError("CANNOT_FOLLOW_SELF", "you cannot follow yourself");
+    return this.locked(followerId, target.id, async () => {
+      const [blocking, blocked, edge, request] = await Promise.all([
+        this.store.get(blocks, { user_id: followerId, blocked_id: target.id }),
+        this.store.get(blocks, { user_id: target.id, blocked_id: followerId }),
+        this.store.get(following, { user_id: followerId, followee_id: target.id }),
+        this.store.get(followRequests, { user_id: target.id, requester_id: followerId }),
+      ]);
+      if (blocking !== undefined || blocked !== undefined) throw userNotFound();
+      // An approved follower of an account that went private stays a follower.
+      if (edge !== undefined || !target.isPrivate) {
+        await this.addFollow(followerId, target.id);
+        // A request left pending when the account went public (or by an approval cut short) is moot now.
+        if (request !== undefined) await this.removeRequest(followerId, target.id);
+        return { state: "following" };
+      }
+      await this.addRequest(followerId, target.id);
+      return { state: "requested" };
+    });
+  }
+
+  /** Stops following, and withdraws a pending request; unfollowing a stranger is a no-op. */
+  async unfollow(followerId: string, targetId: string): Promise<{ state: FollowState }> {
+    if (followerId === targetId) return { state: "none" };
+    await this.locked(followerId, targetId, async () => {
+      await this.removeFollow(followerId, targetId);
+      await this.removeRequest(followerId, targetId);
+    });
+    return { state: "none" };
+  }
+
+  /** The pending requests to follow `userId`, newest first. */
+  async listRequests(userId: string, page: PageRequest): Promise<IdPage> {
+    const slice = await this.slice(followRequestsByTime, { user_id: userId }, pageOptions(page));
+    return { ids: slice.rows.map((row) => row.requester_id), nextCursor: slice.nextPageToken ?? null };
+  }
+
+  /** Turns a pending request into a follow. */
+  async approve(userId: string, requesterId: string): Promise<{ state: FollowState }> {
+    return this.locked(userId, requesterId, async () => {
+      const [request, blocking, blocked] = await Promise.all([
+        this.store.get(followRequests, { user_id: userId, requester_id: requesterId }),
+        this.store.get(blocks, { user_id: userId, blocked_id: requesterId }),
+        this.store.get(blocks, { user_id: requesterId, blocked_id: userId }),
+      ]);
+      if (request === undefined) throw requestNotFound();
+      if (blocking !== undefined || blocked !== undefined) {
+        // A block cut short left the request behind; finish its job.
+        await this.removeRequest(requesterId, userId);
+        throw requestNotFound();
+      }
+      // The follow first: a crash in between leaves a follower with a stale request, which following again
+      // or approving again clears, rather than a dropped request.
+      await this.addFollow(requesterId, userId);
+      await this.removeRequest(requesterId, userId);
+      return { state: "following" };
+    });
+  }
+
+  /** Declines a pending request; declining one that is not there is a no-op. */
+  async reject(userId: string, requesterId: string): Promise<void> {
+    if (userId === requesterId) return;
+    await this.locked(userId, requesterId, () => this.removeRequest(requesterId, userId));
+  }
+
+  /** Blocks: ends follows and requests both ways and hides each from the other. */
+  async block(blockerId: string, blockedId: string): Promise<void> {
+    if (blockerId === blockedId) throw new BadRequestError("CANNOT_BLOCK_SELF", "you cannot block yourself");
+    await this.locked(blockerId, blockedId, async () => {
+      const since = new Date(this.now());
+      // The deciding row first: from here on no follow or approval between the two can succeed.
+      await this.store.put(blocks, { user_id: blockerId, blocked_id: blockedId, since });
+      await this.store.put(blockedBy, { user_id: blockedId, blocker_id: blockerId, since });
+      await Promise.all([
+        this.removeFollow(blockerId, blockedId),
+        this.removeFollow(blockedId, blockerId),
+        this.removeRequest(blockerId, blockedId),
+        this.removeRequest(blockedId, blockerId),
+      ]);
+    });
+  }
+
+  /** Lifts a block; follows it ended stay ended. */
+  async unblock(blockerId: string, blockedId: string): Promise<void> {
+    if (blockerId === blockedId) return;
+    await this.locked(blockerId, blockedId, async () => {
+      // The mirror first, the deciding row last: a crash in between leaves the block in force.
+      await this.store.delete(blockedBy, { user_id: blockedId, blocker_id: blockerId });
+      await this.store.delete(blocks, { user_id: blockerId, blocked_id: blockedId });
+    });
+  }
+
+  /** How `viewerId` relates to `targetId`, in one round of parallel reads of the deciding rows. */
+  async relationship(viewerId: string, targetId: string): Promise<GraphRelationship> {
+    if (viewerId === targetId) {
+      return { following: false, followedBy: false, requested: false, blocking: false, blockedBy: false };
+    }
+    const [out, back, request, blocking, blocked] = await Promise.all([
+      this.store.get(following, { user_id: viewerId, followee_id: targetId }),
+      this.store.get(following, { user_id: targetId, followee_id: viewerId }),
+      this.store.get(followRequests, { user_id: targetId, requester_id: viewerId }),
+      this.store.get(blocks, { user_id: viewerId, blocked_id: targetId }),
+      this.store.get(blocks, { user_id: targetId, blocked_id: viewerId }),
+    ]);
+    return {
+      following: out !== undefined,
+      followedBy: back !== undefined,
+      requested: request !== undefined,
+      blocking: blocking !== undefined,
+      blockedBy: blocked !== undefined,
+    };
+  }
+
+  /** True when either user blocks the other: each is then hidden from the other (404). */
+  async isBlockedEitherWay(a: string, b: string): Promise<boolean> {
+    if (a === b) return false;
+    const [ab, ba] = await Promise.all([
+      this.store.get(blocks, { user_id: a, blocked_id: b }),
+      this.store.get(blocks, { user_id: b, blocked_id: a }),
+    ]);
+    return ab !== undefined || ba !== undefined;
+  }
+
+  async isFollowing(followerId: string, targetId: string): Promise<boolean> {
+    return (await this.store.get(following, { user_id: followerId, followee_id: targetId })) !== undefined;
+  }
+
+  /** Whether `viewerId` may see what the private account `ownerId` shares: the owner and approved followers. */
+  async canSeePrivate(viewerId: string, ownerId: string): Promise<boolean> {
+    return viewerId === ownerId || this.isFollowing(viewerId, ownerId);
+  }
+
+  /** Who follows `userId`, newest first. */
+  async followers(userId: string, page: PageRequest): Promise<IdPage> {
+    const slice = await this.slice(followersByTime, { user_id: userId }, pageOptions(page));
+    return { ids: slice.rows.map((row) => row.follower_id), nextCursor: slice.nextPageToken ?? null };
+  }
+
+  /** Whom `userId` follows, newest first. */
+  async following(userId: string, page: PageRequest): Promise<IdPage> {
+    const slice = await this.slice(followingByTime, { user_id: userId }, pageOptions(page));
+    return { ids: slice.rows.map((row) => row.followee_id), nextCursor: slice.nextPageToken ?? null };
+  }
+
+  /**
+   * Every follower of `userId`, in id order, a page at a time: for fan-out. Pass the `nextPageToken` of one page
+   * to get the next; null means that was the last.
+   */
+  async followerIdsPage(
+    userId: string,
+    pageToken?: string,
+    limit = DEFAULT_FAN_OUT_PAGE,
+  ): Promise<{ ids: string[]; nextPageToken: string | null }> {
+    const slice = await this.slice(
+      followers,
+      { user_id: userId },
+      {
+        limit,
+        ...(pageToken !== undefined && { pageToken }),
+      },
+    );
+    return { ids: slice.rows.map((row) => row.follower_id), nextPageToken: slice.nextPageToken ?? null };
+  }
+
+  /**
+   * Sets `userId`'s follower and following counters to the number of edges, repairing a count left off by a
+   * crash. It reads whole partitions, so it is a repair tool, to run while the user's writes are quiet.
+   */
+  async reconcileCounts(userId: string): Promise<{ followers: number; following: number }> {
+    const [followerCount, followingCount, counts] = await Promise.all([
+      this.countPartition(followers, userId),
+      this.countPartition(following, userId),
+      this.store.get(userCounts, { user_id: userId }),
+    ]);
+    const followersDelta = followerCount - (counts?.followers ?? 0);
+    const followingDelta = followingCount - (counts?.following ?? 0);
+    if (followersDelta !== 0 || followingDelta !== 0) {
+      await this.store.increment(
+        userCounts,
+        { user_id: userId },
+        {
+          followers: followersDelta,
+          following: followingDelta,
+        },
+      );
+    }
+    return { followers: followerCount, following: followingCount };
+  }
+
+  // ---- edges; every caller holds the pair's lock ----
+
+  /** Writes the follow's rows (repairing any a crash left out) and counts it if it is new. */
+  private async addFollow(followerId: string, targetId: string): Promise<void> {
+    const edge = { since: new Date(this.now()), edge_id: await this.ids.next() };
+    const inserted = await this.store.insertIfAbsent(following, {
+      user_id: followerId,
+      followee_id: targetId,
+      ...edge,
+    });
+    const { since, edge_id } = inserted.applied ? edge : existingEdge(inserted.existing, edge);
+    await this.store.put(followers, { user_id: targetId, follower_id: followerId, since, edge_id });
+    await Promise.all([
+      this.store.put(followingByTime, { user_id: followerId, edge_id, followee_id: targetId }),
+      this.store.put(followersByTime, { user_id: targetId, edge_id, follower_id: followerId }),
+    ]);
+    if (!inserted.applied) return;
+    // Last, so a crash never leaves a count without the edge it counts.
+    await Promise.all([
+      this.store.increment(userCounts, { user_id: followerId }, { following: 1 }),
+      this.store.increment(userCounts, { user_id: targetId }, { followers: 1 }),
+    ]);
+  }
+
+  /** Deletes the follow's rows, deciding row first, and uncounts it if the deciding row was there. */
+  private async removeFollow(followerId: string, targetId: string): Promise<void> {
+    const [out, mirror] = await Promise.all([
+      this.store.get(following, { user_id: followerId, followee_id: targetId }),
+      this.store.get(followers, { user_id: targetId, follower_id: followerId }),
+    ]);
+    if (out === undefined && mirror === undefined) return;
+    if (out !== undefined) await this.store.delete(following, { user_id: followerId, followee_id: targetId });
+    if (mirror !== undefined)
+      await this.store.delete(followers, { user_id: targetId, follower_id: followerId });
+    // Each half may name its own edge id if it was written by a follow that crashed and was retried.
+    const edgeIds = new Set([out?.edge_id, mirror?.edge_id].filter((id): id is string => id !== undefined));
+    await Promise.all(
+      [...edgeIds].flatMap((edgeId) => [
+        this.store.delete(followingByTime, { user_id: followerId, edge_id: edgeId, followee_id: targetId }),
+        this.store.delete(followersByTime, { user_id: targetId, edge_id: edgeId, follower_id: followerId }),
+      ]),
+    );
+    // Only the deciding row tells that the edge was counted: a mirror alone is a follow or unfollow cut short.
+    if (out === undefined) return;
+    await Promise.all([
+      this.store.increment(userCounts, { user_id: followerId }, { following: -1 }),
+      this.store.increment(userCounts, { user_id: targetId }, { followers: -1 }),
+    ]);
+  }
+
+  private async addRequest(requesterId: string, targetId: string): Promise<void> {
+    const fresh = { since: new Date(this.now()), edge_id: await this.ids.next() };
+    const inserted = await this.store.insertIfAbsent(followRequests, {
+      user_id: targetId,
+      requester_id: requesterId,
+      ...fresh,
+    });
+    const { since, edge_id } = inserted.applied ? fresh : existingEdge(inserted.existing, fresh);
+    await Promise.all([
+      this.store.put(followRequestsByTime, { user_id: targetId, edge_id, requester_id: requesterId }),
+      this.store.put(requestsSent, { user_id: requesterId, target_id: targetId, since, edge_id }),
+    ]);
+  }
+
+  private async removeRequest(requesterId: string, targetId: string): Promise<void> {
+    const [request, sent] = await Promise.all([
+      this.store.get(followRequests, { user_id: targetId, requester_id: requesterId }),
+      this.store.get(requestsSent, { user_id: requesterId, target_id: targetId }),
+    ]);
+    if (request === undefined && sent === undefined) return;
+    if (request !== undefined) {
+      await this.store.delete(followRequests, { user_id: targetId, requester_id: requesterId });
+    }
+    const edgeIds = new Set([request?.edge_id, sent?.edge_id].filter((id): id is string => id !== undefined));
+    await Promise.all(
+      [...edgeIds].map((edgeId) =>
+        this.store.delete(followRequestsByTime, {
+          user_id: targetId,
+          edge_id: edgeId,
+          requester_id: requesterId,
+        }),
+      ),
+    );
+    if (sent !== undefined)
+      await this.store.delete(requestsSent, { user_id: requesterId, target_id: targetId });
+  }
+
+  // ---- plumbing ----
+
+  private async locked<T>(a: string, b: string, task: () => Promise<T>): Promise<T> {
+    return this.locks.run(a < b ? `${a}:${b}` : `${b}:${a}`, task);
+  }
+
+  private async slice<T extends AnyTable>(
+    table: T,
+    partition: PartitionKey<T>,
+    options: SliceOptions<T>,
+  ): Promise<Slice<T>> {
+    try {
+      return await this.store.slice(table, partition, options);
+    } catch (error) {
+      if (error instanceof InvalidPageTokenError) {
+        throw new BadRequestError("INVALID_CURSOR", "the cursor is not one this list handed out", {
+          field: "cursor",
+        });
+      }
+      throw error;
+    }
+  }
+
+  private async countPartition(table: typeof followers | typeof following, userId: string): Promise<number> {
+    let count = 0;
+    let pageToken: string | undefined;
+    do {
+      const slice = await this.store.slice(
+        table,
+        { user_id: userId },
+        {
+          limit: 1000,
+          ...(pageToken !== undefined && { pageToken }),
+        },
+      );
+      count += slice.rows.length;
+      pageToken = slice.nextPageToken;
+    } while (pageToken !== undefined);
+    return count;
+  }
+}
+
+function pageOptions(page: PageRequest): { limit: number; pageToken?: string } {
+  if (!Number.isInteger(page.limit) || page.limit < 1 || page.limit > MAX_PAGE_LIMIT) {
+    throw new BadRequestError("INVALID_LIMIT", `limit must be an integer from 1 to ${MAX_PAGE_LIMIT}`, {
+      field: "limit",
+    });
+  }
+  return { limit: page.limit, ...(page.cursor !== undefined && { pageToken: page.cursor }) };
+}
+
+/** The edge a lookup row recorded, falling back to the fresh one for a row written without it. */
+function existingEdge(
+  row: { since?: Date; edge_id?: string },
+  fresh: { since: Date; edge_id: string },
+): { since: Date; edge_id: string } {
+  return { since: row.since ?? fresh.since, edge_id: row.edge_id ?? fresh.edge_id };
+}
+
+function userNotFound(): NotFoundError {
+  return new NotFoundError("USER_NOT_FOUND", "no such user");
+}
+
+function requestNotFound(): NotFoundError {
+  return new NotFoundError("REQUEST_NOT_FOUND", "there is no pending request from this user");
+}

@@ -1,0 +1,63 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface OpsEndpoints {
+  readiness(): Promise<{ ready: boolean; checks: Record<string, boolean> }>;
+  metrics(): string;
+}
+
+/**
+ * Liveness, readiness and metrics for a node without the gateway (a users or transcoder pod), on the node's
+ * PORT, so Kubernetes probes and Prometheus scrape every pod the same way.
+ */
+export class OpsServer {
+  private server: http.Server | undefined;
+
+  constructor(private readonly endpoints: OpsEndpoints) {}
+
+  async listen(port: number, host: string): Promise<number> {
+    const server = http.createServer((req, res) => void this.answer(req, res));
+    server.requestTimeout = 10_000;
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, resolve);
+    });
+    return (server.address() as AddressInfo).port;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private async answer(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const route = `${req.method} ${req.url?.split("?")[0]}`;
+    if (route === "GET /health/live")
+      return send(res, 200, "application/json", JSON.stringify({ status: "live" }));
+    if (route === "GET /health/ready") {
+      const report = await this.endpoints.readiness().catch(() => ({ ready: false, checks: {} }));
+      const body = JSON.stringify({ status: report.ready ? "ready" : "not_ready", ...report });
+      return send(res, report.ready ? 200 : 503, "application/json", body);
+    }
+    if (route === "GET /metrics") {
+      return send(res, 200, "text/plain; version=0.0.4; charset=utf-8", this.endpoints.metrics());
+    }
+    send(
+      res,
+      404,
+      "application/json",
+      JSON.stringify({ error: { code: "NOT_FOUND", message: "no such route" } }),
+    );
+  }
+}
+
+function send(res: http.ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, {
+    "Content-Type": type,
+    "Content-Length": Buffer.byteLength(body),
+    "Cache-Control": "no-store",
+  });
+  res.end(body);
+}

@@ -1,0 +1,43 @@
+import { z } from "zod";
+import { isId } from "../ids";
+import { MAX_UPLOAD_BYTES } from "./limits";
+
+const id = z.string().refine(isId, "must be an id (a decimal string)");
+
+/** The fields moleculer-web passes with the file of a multipart upload; only a `file` field is taken. */
+export const uploadParams = z.strictObject({
+  $fieldname: z.literal("file", { error: "send the file in the field named `file`" }),
+  $filename: z.string().max(255).optional(),
+  $encoding: z.string().max(32).optional(),
+  $mimetype: z.string().max(255).optional(),
+});
+
+export const mediaIdParams = z.strictObject({ id });
+
+export const startUploadParams = z.strictObject({
+  filename: z.string().trim().min(1).max(255),
+  size: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  contentType: z.string().trim().min(3).max(100),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, "lower-case hex of 64 characters")
+    .optional(),
+});
+
+export const uploadIdParams = z.strictObject({ id });
+
+export const putPartParams = z.strictObject({
+  id,
+  n: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(Math.ceil(MAX_UPLOAD_BYTES / (5 * 1024 * 1024))),
+});
+
+export const presignParams = z.strictObject({
+  contentType: z.string().trim().min(3).max(100),
+  size: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+});
+
+export const avatarParams = z.strictObject({ ownerId: id, mediaId: id });

@@ -1,0 +1,89 @@
+import { defineTable } from "../store/schema";
+
+/** Every media item of a user, newest first: the owner's partition holds its records. */
+export const media = defineTable({
+  name: "media",
+  columns: {
+    owner_id: "id",
+    media_id: "id",
+    kind: "text",
+    status: "text",
+    content_type: "text",
+    size: "int",
+    sha256: "text",
+    original_key: "text",
+    width: "int",
+    height: "int",
+    duration_ms: "int",
+    blurhash: "text",
+    /** JSON: { name: { key, width, height, contentType } }, written once when the media turns ready. */
+    variants: "text",
+    failure: "text",
+    attached_to: "id",
+    created_at: "timestamp",
+    updated_at: "timestamp",
+  },
+  partitionKey: ["owner_id"],
+  clustering: [{ column: "media_id", order: "desc" }],
+});
+
+/** Finds the owner of a media id (ids arrive alone in URLs); one row per partition. */
+export const mediaOwners = defineTable({
+  name: "media_owners",
+  columns: { media_id: "id", owner_id: "id" },
+  partitionKey: ["media_id"],
+});
+
+/** One user's originals by content hash, so identical bytes uploaded twice are stored once. */
+export const mediaByHash = defineTable({
+  name: "media_by_hash",
+  columns: { owner_id: "id", sha256: "text", media_id: "id", original_key: "text" },
+  partitionKey: ["owner_id"],
+  clustering: [{ column: "sha256", order: "asc" }],
+});
+
+/**
+ * Transcoding work not yet finished, spread over a few partitions. A job row is written before the job is
+ * sent and deleted when its result is recorded, so a job whose transcoder (or whose sender) died is found
+ * and sent again.
+ */
+export const transcodeJobs = defineTable({
+  name: "transcode_jobs",
+  columns: { shard: "int", media_id: "id", owner_id: "id", attempts: "int", sent_at: "timestamp" },
+  partitionKey: ["shard"],
+  clustering: [{ column: "media_id", order: "asc" }],
+});
+
+/** A resumable upload in progress; it expires with its row when abandoned. */
+export const uploads = defineTable({
+  name: "uploads",
+  columns: {
+    upload_id: "id",
+    owner_id: "id",
+    filename: "text",
+    size: "int",
+    content_type: "text",
+    sha256: "text",
+    part_size: "int",
+    part_count: "int",
+    blob_key: "text",
+    multipart_id: "text",
+    media_id: "id",
+    created_at: "timestamp",
+  },
+  partitionKey: ["upload_id"],
+  ttlSeconds: 24 * 3600,
+});
+
+/** Uploads started per day, so a janitor can abort the multipart uploads of abandoned ones. */
+export const uploadsByDay = defineTable({
+  name: "uploads_by_day",
+  columns: { day: "int", upload_id: "id", blob_key: "text", multipart_id: "text" },
+  partitionKey: ["day"],
+  clustering: [{ column: "upload_id", order: "asc" }],
+  ttlSeconds: 3 * 24 * 3600,
+});
+
+export const JOB_SHARDS = 8;
+
+export const mediaTables = [media, mediaOwners, mediaByHash, transcodeJobs, uploads, uploadsByDay] as const;

@@ -1,0 +1,18 @@
+import { z } from "zod";
+import { username } from "../accounts/params";
+import { isId } from "../ids";
+import { boundedText } from "../validation/text";
+import { pageParams } from "../validation/page";
+
+const id = z.string().refine(isId, "must be an id (a decimal string)");
+
+export const createPostParams = z.strictObject({
+  caption: boundedText(0, 2200).optional(),
+  mediaIds: z.array(id).min(1, "a post has 1 to 10 media").max(10, "a post has 1 to 10 media"),
+});
+
+export const postIdParams = z.strictObject({ id });
+
+export const userPostsParams = z.strictObject({ username, ...pageParams });
+
+export type CreatePostInput = z.output<typeof createPostParams>;

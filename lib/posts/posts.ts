@@ -1,0 +1,288 @@
+import type { UserView } from "../accounts/user-view";
+import { BadRequestError, ForbiddenError, NotFoundError } from "../errors";
+import type { MediaRow, MediaView } from "../media-library/media-view";
+import { InvalidPageTokenError } from "../store/errors";
+import type { WideRowStore } from "../store/store";
+import { parseHashtags, parseMentions } from "./caption";
+import { mediaClaims, postAuthors, posts } from "./tables";
+import { userCounts } from "../accounts/tables";
+import { cacheKeys, type Cache } from "../cache/cache";
+
+/** Shorter than the life of a presigned media URL (an hour), so a cached view never hands out a dead link. */
+const MEDIA_VIEW_TTL_MS = 10 * 60_000;
+
+/** The `post` object of api.md. */
+export interface PostView {
+  id: string;
+  author: UserView;
+  caption: string;
+  hashtags: string[];
+  mentions: string[];
+  media: MediaView[];
+  createdAt: string;
+  likeCount: number;
+  commentCount: number;
+  likedByMe: boolean;
+  savedByMe: boolean;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** What posts need of media: their records and views (the media library). */
+export interface MediaCatalog {
+  find(mediaId: string): Promise<MediaRow | undefined>;
+  view(row: MediaRow): Promise<MediaView>;
+}
+
+/** What posts need of accounts. */
+export interface UserDirectory {
+  /** Ids of the usernames that exist, by lower-case username. */
+  idsOf(usernames: readonly string[]): Promise<Map<string, string>>;
+  /** The user as `viewerId` sees them; undefined when there is no such user. */
+  view(viewerId: string, userId: string): Promise<UserView | undefined>;
+}
+
+/** Who may see whose posts: the follow graph and blocks. */
+export interface PostVisibility {
+  /** "visible"; "private" (a private account the viewer does not follow); "hidden" (a block either way). */
+  of(viewerId: string, author: { id: string; isPrivate: boolean }): Promise<"visible" | "private" | "hidden">;
+}
+
+export interface PostsDeps {
+  store: WideRowStore;
+  ids: { next(): Promise<string> };
+  media: MediaCatalog;
+  users: UserDirectory;
+  visibility: PostVisibility;
+  /** Ready media views (immutable once ready) for hydration; a miss falls back to the store. */
+  cache: Cache;
+  /** Records the post's fan-out durably and starts it; the post is acknowledged only after it resolves. */
+  published: (post: { postId: string; authorId: string }) => Promise<void>;
+  now?: () => number;
+}
+
+const MAX_MEDIA = 10;
+
+/** Posts: create from the caller's media, read with the author's privacy and blocks, delete by the author. */
+export class Posts {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: PostsDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  async create(
+    authorId: string,
+    input: { caption?: string; mediaIds: readonly string[] },
+  ): Promise<PostView> {
+    const mediaIds = [...new Set(input.mediaIds)];
+    if (mediaIds.length !== input.mediaIds.length) {
+      throw new BadRequestError("MEDIA_REPEATED", "a media may appear once in a post");
+    }
+    if (mediaIds.length < 1 || mediaIds.length > MAX_MEDIA) {
+      throw new BadRequestError("MEDIA_COUNT", `a post has 1 to ${MAX_MEDIA} media`);
+    }
+    const rows = await Promise.all(mediaIds.map((id) => this.deps.media.find(id)));
+    rows.forEach((row, i) => {
+      if (row === undefined || row.owner_id !== authorId || row.status === "failed") {
+        throw new BadRequestError(
+          "MEDIA_NOT_USABLE",
+          "every media must be an upload of yours that did not fail",
+          {
+            mediaId: mediaIds[i],
+          },
+        );
+      }
+    });
+
+    const postId = await this.deps.ids.next();
+    // Claim each media for this post; a media already in another post or story (or claimed by a concurrent
+    // post) makes the whole post fail, and the claims taken so far are released.
+    const claimed: string[] = [];
+    for (const mediaId of mediaIds) {
+      const claim = await this.deps.store.insertIfAbsent(mediaClaims, {
+        media_id: mediaId,
+        owner_kind: "post",
+        owner_id: postId,
+      });
+      if (!claim.applied) {
+        await Promise.all(claimed.map((id) => this.deps.store.delete(mediaClaims, { media_id: id })));
+        throw new BadRequestError("MEDIA_IN_USE", "a media belongs to one post or story only", { mediaId });
+      }
+      claimed.push(mediaId);
+    }
+
+    const caption = input.caption ?? "";
+    const mentioned = await this.deps.users.idsOf(parseMentions(caption));
+    const createdAt = new Date(this.now());
+    await this.deps.store.put(postAuthors, { post_id: postId, author_id: authorId });
+    await this.deps.store.put(posts, {
+      author_id: authorId,
+      post_id: postId,
+      caption,
+      hashtags: JSON.stringify(parseHashtags(caption)),
+      mentions: JSON.stringify([...mentioned.keys()]),
+      media_ids: JSON.stringify(mediaIds),
+      created_at: createdAt,
+    });
+    await this.deps.store.increment(userCounts, { user_id: authorId }, { posts: 1 });
+    await this.deps.published({ postId, authorId });
+    return this.get(authorId, postId);
+  }
+
+  /** A post as the viewer sees it; 404 when it does not exist or the viewer may not see it. */
+  async get(viewerId: string, postId: string): Promise<PostView> {
+    const row = await this.find(postId);
+    const author = row && (await this.deps.users.view(viewerId, row.author_id));
+    if (row === undefined || author === undefined) throw notFound();
+    if (viewerId !== author.id) {
+      const seen = await this.deps.visibility.of(viewerId, { id: author.id, isPrivate: author.isPrivate });
+      if (seen !== "visible") throw notFound();
+    }
+    return this.toView(row, author);
+  }
+
+  /** A user's posts, newest first; 403 for a private account the viewer does not follow, 404 when blocked. */
+  async listByAuthor(
+    viewerId: string,
+    authorId: string,
+    page: { limit: number; cursor?: string },
+  ): Promise<Page<PostView>> {
+    const author = await this.deps.users.view(viewerId, authorId);
+    if (author === undefined) throw new NotFoundError("USER_NOT_FOUND", "no such user");
+    if (viewerId !== authorId) {
+      const seen = await this.deps.visibility.of(viewerId, { id: authorId, isPrivate: author.isPrivate });
+      if (seen === "hidden") throw new NotFoundError("USER_NOT_FOUND", "no such user");
+      if (seen === "private") throw new ForbiddenError("PRIVATE_ACCOUNT", "this account is private");
+    }
+    let slice;
+    try {
+      slice = await this.deps.store.slice(
+        posts,
+        { author_id: authorId },
+        { limit: page.limit, ...(page.cursor !== undefined && { pageToken: page.cursor }) },
+      );
+    } catch (err: unknown) {
+      if (err instanceof InvalidPageTokenError)
+        throw new BadRequestError("INVALID_CURSOR", "the cursor is not ours");
+      throw err;
+    }
+    const items = await Promise.all(slice.rows.map((row) => this.toView(row, author)));
+    return { items, nextCursor: slice.nextPageToken ?? null };
+  }
+
+  /**
+   * Views of many posts for one viewer, in the order given, skipping those gone (deleted). The caller has
+   * already decided the viewer may see them (a feed only holds posts of followed authors). Each author is
+   * looked up once per call.
+   */
+  async hydrate(
+    viewerId: string,
+    entries: readonly { postId: string; authorId: string }[],
+  ): Promise<PostView[]> {
+    const authors = new Map<string, Promise<UserView | undefined>>();
+    const viewOf = (authorId: string) => {
+      let author = authors.get(authorId);
+      if (author === undefined) {
+        author = this.deps.users.view(viewerId, authorId);
+        authors.set(authorId, author);
+      }
+      return author;
+    };
+    const rows = await Promise.all(
+      entries.map(({ postId, authorId }) =>
+        this.deps.store.get(posts, { author_id: authorId, post_id: postId }),
+      ),
+    );
+    // One cache round trip for the media of the whole page.
+    const mediaIds = rows.flatMap((row) => parseList(row?.media_ids));
+    const mediaViews = await this.mediaViews(mediaIds);
+    const byId = new Map(mediaViews.map((m) => [m.id, m]));
+    const views = await Promise.all(
+      rows.map(async (row, i) => {
+        const author = row && (await viewOf(entries[i]?.authorId ?? ""));
+        return row && author ? this.toView(row, author, byId) : undefined;
+      }),
+    );
+    return views.filter((v): v is PostView => v !== undefined);
+  }
+
+  async delete(callerId: string, postId: string): Promise<void> {
+    const row = await this.find(postId);
+    if (row === undefined) throw notFound();
+    if (row.author_id !== callerId) {
+      // Someone who may not even see the post learns nothing from the answer.
+      await this.get(callerId, postId);
+      throw new ForbiddenError("NOT_AUTHOR", "only the author may delete a post");
+    }
+    await this.deps.store.delete(posts, { author_id: row.author_id, post_id: postId });
+    await this.deps.store.delete(postAuthors, { post_id: postId });
+    await this.deps.store.increment(userCounts, { user_id: row.author_id }, { posts: -1 });
+  }
+
+  /** Media views in order, from the cache where it has them (one round trip for the lot), else the store. */
+  private async mediaViews(ids: readonly string[]): Promise<MediaView[]> {
+    const cached = await this.deps.cache.getMany<MediaView>(ids.map((id) => cacheKeys.media(id)));
+    const views = await Promise.all(
+      ids.map(async (id, i) => {
+        const hit = cached[i];
+        if (hit) return hit;
+        const record = await this.deps.media.find(id);
+        const view = record && (await this.deps.media.view(record));
+        if (view?.status === "ready") await this.deps.cache.set(cacheKeys.media(id), view, MEDIA_VIEW_TTL_MS);
+        return view;
+      }),
+    );
+    return views.filter((v): v is MediaView => v !== undefined);
+  }
+
+  private async find(postId: string) {
+    const owner = await this.deps.store.get(postAuthors, { post_id: postId });
+    if (owner?.author_id === undefined) return undefined;
+    const row = await this.deps.store.get(posts, { author_id: owner.author_id, post_id: postId });
+    return row && { ...row, author_id: owner.author_id };
+  }
+
+  private async toView(
+    row: {
+      post_id: string;
+      caption?: string;
+      hashtags?: string;
+      mentions?: string;
+      media_ids?: string;
+      created_at?: Date;
+    },
+    author: UserView,
+    known?: ReadonlyMap<string, MediaView>,
+  ): Promise<PostView> {
+    const ids = parseList(row.media_ids);
+    const media = known
+      ? ids.map((id) => known.get(id)).filter((m): m is MediaView => m !== undefined)
+      : await this.mediaViews(ids);
+    return {
+      id: row.post_id,
+      author,
+      caption: row.caption ?? "",
+      hashtags: parseList(row.hashtags),
+      mentions: parseList(row.mentions),
+      media,
+      createdAt: (row.created_at ?? new Date(0)).toISOString(),
+      // Likes, comments and saves arrive with the interactions issue; until then there are none to count.
+      likeCount: 0,
+      commentCount: 0,
+      likedByMe: false,
+      savedByMe: false,
+    };
+  }
+}
+
+function parseList(text: string | undefined): string[] {
+  return text ? (JSON.parse(text) as string[]) : [];
+}
+
+function notFound(): NotFoundError {
+  return new NotFoundError("POST_NOT_FOUND", "no such post");
+}

@@ -1,0 +1,38 @@
+import path from "node:path";
+import type { Config } from "../../config";
+import { CassandraStore } from "./cassandra";
+import { LevelStore } from "./level";
+import type { WideRowStore } from "./store";
+
+export type { WideRowStore } from "./store";
+
+const CONSISTENCY = {
+  ONE: "one",
+  LOCAL_ONE: "localOne",
+  QUORUM: "quorum",
+  LOCAL_QUORUM: "localQuorum",
+  EACH_QUORUM: "eachQuorum",
+  ALL: "all",
+} as const;
+
+/** The store named by configuration; every service gets this one instance. */
+export function createStore(
+  config: Pick<Config, "store" | "dataDir"> & { nodeId: string },
+  now?: () => number,
+): WideRowStore {
+  const store = config.store;
+  switch (store.kind) {
+    case "level":
+      return new LevelStore({ path: path.join(config.dataDir, "store"), ...(now && { now }) });
+    case "cassandra":
+      return new CassandraStore({
+        contactPoints: store.contactPoints,
+        localDataCenter: store.localDataCenter,
+        keyspace: store.keyspace,
+        replication: store.replication,
+        consistency: CONSISTENCY[store.consistency],
+        requestTimeoutMs: store.timeoutMs,
+        nodeId: config.nodeId,
+      });
+  }
+}

@@ -1,0 +1,150 @@
+import { userCounts } from "../accounts/tables";
+import type { Graph } from "../graph";
+import type { WideRowStore } from "../store/store";
+import { FANOUT_SHARDS, celebrities, fanoutJobs, fanoutLeases } from "./tables";
+
+export interface FanoutJob {
+  postId: string;
+  authorId: string;
+}
+
+export interface PendingFanoutJob extends FanoutJob {
+  /** When the job was recorded (ms). */
+  createdAt: number;
+}
+
+/** Hands one page of followers to their timeline owners; resolves when every owner has written them. */
+export type Deliver = (userIds: readonly string[], job: FanoutJob) => Promise<void>;
+
+export interface FanoutDeps {
+  store: WideRowStore;
+  graph: Graph;
+  deliver: Deliver;
+  /** Authors with at least this many followers are read at feed time instead (celebrities). */
+  celebrityThreshold: number;
+  /** Who holds a lease: this node, for the logs of whoever finds it taken. */
+  holder: string;
+  pageSize?: number;
+  now?: () => number;
+}
+
+/**
+ * Durable fan-out on write. The job row is written with the post; running it pages through the author's followers
+ * from the job's cursor, pushes each page to the timeline owners, and moves the cursor on only after the page is
+ * written. A crash re-delivers at most one page, and a push of an entry already there changes nothing, so every
+ * follower gets the post exactly once.
+ */
+export class Fanout {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: FanoutDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Records the job; the post may be acknowledged once this resolves. */
+  async record(job: FanoutJob): Promise<void> {
+    // Readers must know to pull from a celebrity before the post is acknowledged, since nobody pushes it.
+    if (await this.isCelebrity(job.authorId)) {
+      await this.deps.store.put(celebrities, {
+        bucket: 0,
+        user_id: job.authorId,
+        since: new Date(this.now()),
+      });
+    }
+    await this.deps.store.put(fanoutJobs, {
+      shard: shardOf(job.postId),
+      post_id: job.postId,
+      author_id: job.authorId,
+      delivered: 0,
+      created_at: new Date(this.now()),
+    });
+  }
+
+  /** Runs a job to the end unless another node holds it; answers whether this call ran it. */
+  async run(job: FanoutJob): Promise<boolean> {
+    const lease = await this.deps.store.insertIfAbsent(fanoutLeases, {
+      post_id: job.postId,
+      holder: this.deps.holder,
+    });
+    if (!lease.applied) return false;
+    try {
+      const key = { shard: shardOf(job.postId), post_id: job.postId };
+      const row = await this.deps.store.get(fanoutJobs, key);
+      if (row === undefined) return true; // done meanwhile
+      const celebrity = await this.isCelebrity(job.authorId);
+      if (row.cursor === undefined) {
+        // The author reads their own posts in their feed, whatever their audience.
+        await this.deps.deliver([job.authorId], job);
+      }
+      if (row.cursor === "") {
+        // Every page went out before a crash took the delete with it.
+      } else if (celebrity) {
+        await this.deps.store.put(celebrities, {
+          bucket: 0,
+          user_id: job.authorId,
+          since: new Date(this.now()),
+        });
+      } else {
+        let cursor = row.cursor;
+        let delivered = row.delivered ?? 0;
+        do {
+          const page = await this.deps.graph.followerIdsPage(job.authorId, cursor, this.deps.pageSize ?? 500);
+          await this.deps.deliver(page.ids, job);
+          delivered += page.ids.length;
+          cursor = page.nextPageToken ?? undefined;
+          // Remember progress ("" once every page is out), and renew the lease, after every page.
+          await this.deps.store.put(fanoutJobs, { ...key, cursor: cursor ?? "", delivered });
+          await this.deps.store.put(fanoutLeases, { post_id: job.postId, holder: this.deps.holder });
+        } while (cursor !== undefined);
+      }
+      await this.deps.store.delete(fanoutJobs, key);
+      return true;
+    } finally {
+      await this.deps.store.delete(fanoutLeases, { post_id: job.postId }).catch(() => undefined);
+    }
+  }
+
+  /** Jobs older than `olderThanMs`: their node died, or is slow; run() skips those still leased. */
+  async pending(olderThanMs: number): Promise<PendingFanoutJob[]> {
+    const cutoff = this.now() - olderThanMs;
+    const jobs: PendingFanoutJob[] = [];
+    for (let shard = 0; shard < FANOUT_SHARDS; shard++) {
+      let pageToken: string | undefined;
+      do {
+        const page = await this.deps.store.slice(fanoutJobs, { shard }, { limit: 500, pageToken });
+        for (const row of page.rows) {
+          if ((row.created_at?.getTime() ?? 0) <= cutoff && row.author_id !== undefined) {
+            jobs.push({
+              postId: row.post_id,
+              authorId: row.author_id,
+              createdAt: row.created_at?.getTime() ?? 0,
+            });
+          }
+        }
+        pageToken = page.nextPageToken;
+      } while (pageToken);
+    }
+    return jobs;
+  }
+
+  private async isCelebrity(userId: string): Promise<boolean> {
+    const counts = await this.deps.store.get(userCounts, { user_id: userId });
+    return (counts?.followers ?? 0) >= this.deps.celebrityThreshold;
+  }
+
+  /** The celebrities (few by definition), for readers to pull from. */
+  async celebrityIds(): Promise<string[]> {
+    const ids: string[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await this.deps.store.slice(celebrities, { bucket: 0 }, { limit: 1000, pageToken });
+      ids.push(...page.rows.map((r) => r.user_id));
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    return ids;
+  }
+}
+
+function shardOf(postId: string): number {
+  return Number(BigInt(postId) % BigInt(FANOUT_SHARDS));
+}

@@ -1,0 +1,17 @@
+import { z } from "zod";
+import { isId } from "../ids";
+import { pageParams } from "../validation/page";
+
+const id = z.string().refine(isId, "must be an id (a decimal string)");
+
+export const pushParams = z.strictObject({ userIds: z.array(id).max(1000), postId: id, authorId: id });
+export const backfillParams = z.strictObject({ userId: id, authorId: id });
+export const fanoutParams = z.strictObject({ postId: id, authorId: id });
+export const feedParams = z.strictObject({
+  ...pageParams,
+  cursor: z
+    .string()
+    .max(64, "is not a cursor of ours")
+    .regex(/^[0-9]+\.[A-Za-z0-9_-]+$/, "is not a cursor of ours")
+    .optional(),
+});

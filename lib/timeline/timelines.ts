@@ -1,0 +1,115 @@
+import type { WideRowStore } from "../store/store";
+import { compareIds } from "../ids";
+import { timeline } from "./tables";
+
+export interface TimelineEntry {
+  postId: string;
+  authorId: string;
+}
+
+interface Hot {
+  /** The newest entries, newest first. */
+  entries: TimelineEntry[];
+  /** True when `entries` holds the whole stored timeline (it had fewer rows than the window). */
+  whole: boolean;
+}
+
+/**
+ * The timeline actors' state on one node: for each user this node owns, the newest entries in memory (a bounded
+ * LRU across users), applied in order and written through to the `timeline` wide row. Memory is only a cache of
+ * the store: a node that becomes the owner of a user (a node joined, left or died) rebuilds it from the row.
+ */
+export class Timelines {
+  private readonly hot = new Map<string, Hot>();
+
+  constructor(
+    private readonly store: WideRowStore,
+    private readonly options: { window: number; maxUsers: number } = { window: 200, maxUsers: 20_000 },
+  ) {}
+
+  /** Adds entries (idempotent: an entry already there stays once). */
+  async push(userId: string, entries: readonly TimelineEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.store.batch(
+      timeline,
+      { user_id: userId },
+      entries.map((e) => ({
+        op: "put" as const,
+        row: { user_id: userId, post_id: e.postId, author_id: e.authorId },
+      })),
+    );
+    const hot = this.hot.get(userId);
+    if (hot === undefined) return;
+    const known = new Set(hot.entries.map((e) => e.postId));
+    const merged = [...hot.entries, ...entries.filter((e) => !known.has(e.postId))];
+    merged.sort((a, b) => compareIds(b.postId, a.postId));
+    const trimmed = merged.length > this.options.window;
+    this.touch(userId, { entries: merged.slice(0, this.options.window), whole: hot.whole && !trimmed });
+  }
+
+  /** Removes entries (an unfollow's clean-up); reads filter them at once anyway. */
+  async remove(userId: string, postIds: readonly string[]): Promise<void> {
+    if (postIds.length === 0) return;
+    await this.store.batch(
+      timeline,
+      { user_id: userId },
+      postIds.map((postId) => ({ op: "delete" as const, key: { user_id: userId, post_id: postId } })),
+    );
+    const hot = this.hot.get(userId);
+    if (hot) {
+      const gone = new Set(postIds);
+      this.touch(userId, { entries: hot.entries.filter((e) => !gone.has(e.postId)), whole: hot.whole });
+    }
+  }
+
+  /** Up to `limit` entries older than `before` (or the newest), newest first. */
+  async page(userId: string, options: { before?: string; limit: number }): Promise<TimelineEntry[]> {
+    const hot = await this.load(userId);
+    const fromMemory = hot.entries.filter(
+      (e) => options.before === undefined || compareIds(e.postId, options.before) < 0,
+    );
+    if (fromMemory.length >= options.limit || hot.whole) return fromMemory.slice(0, options.limit);
+    // Past the window kept in memory: read the row itself.
+    const slice = await this.store.slice(
+      timeline,
+      { user_id: userId },
+      { limit: options.limit, ...(options.before !== undefined && { lt: { post_id: options.before } }) },
+    );
+    return slice.rows.map((r) => ({ postId: r.post_id, authorId: r.author_id ?? "" }));
+  }
+
+  /** Ownership moved: what this node remembers may be stale. */
+  forgetAll(): void {
+    this.hot.clear();
+  }
+
+  get size(): number {
+    return this.hot.size;
+  }
+
+  private async load(userId: string): Promise<Hot> {
+    const cached = this.hot.get(userId);
+    if (cached) {
+      this.touch(userId, cached);
+      return cached;
+    }
+    const slice = await this.store.slice(timeline, { user_id: userId }, { limit: this.options.window });
+    const hot = {
+      entries: slice.rows.map((r) => ({ postId: r.post_id, authorId: r.author_id ?? "" })),
+      whole: slice.nextPageToken === undefined,
+    };
+    this.touch(userId, hot);
+    return hot;
+  }
+
+  /** Map order is insertion order: re-inserting marks most recently used; the oldest go first. */
+  private touch(userId: string, hot: Hot): void {
+    this.hot.delete(userId);
+    this.hot.set(userId, hot);
+    while (this.hot.size > this.options.maxUsers) {
+      const oldest = this.hot.keys().next();
+      if (oldest.done === true) break;
+      this.hot.delete(oldest.value);
+    }
+  }
+}

@@ -1,0 +1,61 @@
+import { Errors, type BrokerOptions, type MetricRegistry } from "moleculer";
+import type { Config } from "./config";
+import { AppErrorsMiddleware } from "./broker/middlewares/app-errors";
+import { ParamsValidatorMiddleware } from "./broker/middlewares/params-validator";
+import type { PrometheusScrapeReporter } from "./broker/prometheus-scrape-reporter";
+import { replCommands } from "./broker/repl-commands";
+
+/**
+ * Broker options, built from the parsed config. Resilience is Moleculer's own: retries for retryable errors
+ * (a store that blinked), a circuit breaker that opens on server-side failures only (a 4xx is the caller's
+ * fault, not the endpoint's), a bulkhead per action, and a timeout on every call.
+ */
+export function createBrokerOptions(config: Config, metrics: PrometheusScrapeReporter): BrokerOptions {
+  return {
+    nodeID: config.broker.nodeId,
+    namespace: config.broker.namespace,
+    transporter: config.broker.transporter
+      ? { type: "NATS", options: { url: config.broker.transporter } }
+      : null,
+    logger: {
+      type: "Console",
+      options: { level: config.broker.logLevel, formatter: "short", colors: false },
+    },
+    requestTimeout: config.broker.requestTimeoutMs,
+    retryPolicy: {
+      enabled: true,
+      retries: 3,
+      delay: 100,
+      maxDelay: 1000,
+      factor: 2,
+      check: (err: Error) => err instanceof Errors.MoleculerError && err.retryable,
+    },
+    circuitBreaker: {
+      enabled: true,
+      threshold: 0.5,
+      minRequestCount: 20,
+      windowTime: 60,
+      halfOpenTime: 10_000,
+      check: (err: Error) => !(err instanceof Errors.MoleculerError) || err.code >= 500,
+    },
+    bulkhead: { enabled: true, concurrency: 64, maxQueueSize: 1000 },
+    registry: {
+      strategy: "RoundRobin",
+      // Timeline actors are routed by the Shard strategy to the one node that owns a user; preferring a local
+      // endpoint would send every call to whichever node received it.
+      preferLocal: false,
+    },
+    tracking: { enabled: true, shutdownTimeout: config.shutdownGraceMs },
+    // Moleculer accepts a reporter instance at run time; its typings list only reporter names.
+    metrics: {
+      enabled: true,
+      reporter: [metrics] as unknown as MetricRegistry.MetricRegistryOptions["reporter"],
+    },
+    // Params are zod schemas checked by ParamsValidatorMiddleware; fastest-validator would not understand them.
+    validator: false,
+    middlewares: [ParamsValidatorMiddleware, AppErrorsMiddleware],
+    replOptions: { customCommands: replCommands },
+    heartbeatInterval: 5,
+    heartbeatTimeout: 15,
+  };
+}

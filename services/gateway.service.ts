@@ -1,0 +1,257 @@
+import type { Server, ServerResponse } from "node:http";
+import type { Context, ServiceSchema } from "moleculer";
+import ApiGateway, {
+  type ApiSettingsSchema,
+  type GatewayResponse,
+  type IncomingRequest,
+  type Route,
+} from "moleculer-web";
+import type { Config } from "../config";
+import type { PrometheusScrapeReporter } from "../broker/prometheus-scrape-reporter";
+import type { CallerMeta } from "../broker/define-action";
+import type { Caller } from "../lib/accounts";
+import type { BlobStore } from "../lib/blobs";
+import { UnauthorizedError, UnsupportedMediaTypeError } from "../lib/errors";
+import { serveBlob } from "../lib/http/serve-blob";
+import { MAX_UPLOAD_BYTES } from "../lib/media-library/limits";
+import { jsonBody } from "../lib/http/json-body";
+import { bearerToken, clientIp, requestIdFor } from "../lib/http/request-meta";
+import type { RateLimiter } from "../lib/rate-limit/rate-limiter";
+import { toMoleculerError } from "../broker/middlewares/app-errors";
+import { toHttpError, type ErrorEnvelope } from "./gateway/error-envelope";
+import { GatewayRateLimits } from "./gateway/rate-limits";
+import { aliasesFor, routeOf } from "./gateway/routes";
+
+const JSON_LIMIT_BYTES = 1024 * 1024;
+
+export interface ReadinessReport {
+  ready: boolean;
+  checks: Record<string, boolean>;
+}
+
+export interface GatewayDeps {
+  config: Config;
+  rateLimiter: RateLimiter;
+  metrics: PrometheusScrapeReporter;
+  readiness: () => Promise<ReadinessReport>;
+  /** The local blob folder, when this gateway serves media files itself (embedded mode). */
+  files: BlobStore | undefined;
+}
+
+type GatewayContext = Context<unknown, CallerMeta & { $statusCode?: number; $location?: string }>;
+
+/** The HTTP edge: api.md's routes onto actions, auth, limits, and one error envelope for every failure. */
+export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettingsSchema> {
+  const limits = new GatewayRateLimits(deps.rateLimiter, deps.config.rateLimits);
+  const cors = {
+    origin: deps.config.cors.origins === "*" ? "*" : [...deps.config.cors.origins],
+    methods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+    allowedHeaders: ["Authorization", "Content-Type", "X-Request-Id", "Last-Event-ID"],
+    exposedHeaders: ["X-Request-Id", "Retry-After", "Location"],
+    maxAge: 600,
+  };
+
+  const apiHooks = {
+    authentication: true,
+    authorization: true,
+    cors,
+    async onBeforeCall(_ctx: GatewayContext, _route: Route, req: IncomingRequest) {
+      const route = routeOf(req.$alias?.action);
+      if (route) await limits.checkIp(route, clientIp(req, deps.config.http.trustProxy));
+    },
+    onAfterCall(
+      ctx: GatewayContext,
+      _route: Route,
+      req: IncomingRequest,
+      res: GatewayResponse,
+      data: unknown,
+    ) {
+      const route = routeOf(req.$alias?.action);
+      res.setHeader("Cache-Control", "no-store");
+      if (route?.status !== undefined) ctx.meta.$statusCode = route.status;
+      if (route?.status === 201) ctx.meta.$location = locationOf(data);
+      return route?.status === 204 ? null : data;
+    },
+  };
+
+  return {
+    name: "gateway",
+    mixins: [ApiGateway],
+    settings: {
+      port: deps.config.http.port,
+      ip: deps.config.http.host,
+      log4XXResponses: false,
+      logRequest: "debug",
+      logResponse: "debug",
+      // moleculer-web also takes a function here (its typings say only an object): it names the root context.
+      rootCallOptions: ((options: { requestID?: string }, req: IncomingRequest) => {
+        options.requestID = requestIdFor(req);
+      }) as unknown as ApiSettingsSchema["rootCallOptions"],
+      routes: [
+        {
+          // Routes sharing a path need names, or moleculer-web keeps only the last one.
+          name: "api-json",
+          path: "/api",
+          mappingPolicy: "restrict",
+          aliases: aliasesFor("json"),
+          bodyParsers: false,
+          use: [withMoleculerErrors(jsonBody(JSON_LIMIT_BYTES))],
+          ...apiHooks,
+        },
+        {
+          // Uploads: the body is the file, streamed to the media service, never parsed or buffered here.
+          name: "api-uploads",
+          path: "/api",
+          mappingPolicy: "restrict",
+          aliases: { ...aliasesFor("multipart"), ...aliasesFor("stream") },
+          bodyParsers: false,
+          busboyConfig: { limits: { files: 1, fields: 8, fileSize: MAX_UPLOAD_BYTES, fieldSize: 1024 } },
+          ...apiHooks,
+        },
+        {
+          name: "ops",
+          path: "/",
+          mappingPolicy: "restrict",
+          bodyParsers: false,
+          aliases: {
+            "GET /health/live"(_req: IncomingRequest, res: ServerResponse) {
+              sendJson(res, 200, { status: "live" });
+            },
+            "GET /health/ready"(_req: IncomingRequest, res: ServerResponse) {
+              void deps
+                .readiness()
+                .catch((): ReadinessReport => ({ ready: false, checks: {} }))
+                .then((report) =>
+                  sendJson(res, report.ready ? 200 : 503, {
+                    status: report.ready ? "ready" : "not_ready",
+                    ...report,
+                  }),
+                );
+            },
+            "GET /metrics"(_req: IncomingRequest, res: ServerResponse) {
+              res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
+              res.end(deps.metrics.render());
+            },
+            ...(deps.files && mediaFileAliases(deps.files)),
+          },
+        },
+      ],
+      onError(this: GatewayThis, req: IncomingRequest, res: ServerResponse, err: unknown) {
+        const http = toHttpError(err);
+        if (http.internal) this.logger.error("request failed", req.method, req.url, err);
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        if (req.$route?.cors) this.writeCorsHeaders(req.$route, req, res, false);
+        const requestId = req.$ctx?.requestID;
+        if (requestId) res.setHeader("X-Request-Id", requestId);
+        if (http.retryAfterSeconds !== undefined)
+          res.setHeader("Retry-After", String(http.retryAfterSeconds));
+        sendJson(res, http.status, http.envelope);
+      },
+    },
+    actions: {
+      // The calls behind a request are retried where they fail; retrying the whole request would replay it
+      // against a body stream that is already consumed.
+      rest: { retryPolicy: { enabled: false } },
+    },
+    methods: {
+      async authenticate(ctx: GatewayContext, _route: Route, req: IncomingRequest): Promise<Caller | null> {
+        const route = routeOf(req.$alias?.action);
+        if (route === undefined || route.auth === "none") return null;
+        const token = bearerToken(req);
+        if (!token) throw new UnauthorizedError();
+        return ctx.call<Caller, { token: string }>("users.authenticate", { token });
+      },
+      async authorize(ctx: GatewayContext, _route: Route, req: IncomingRequest): Promise<void> {
+        // After authentication, so that an anonymous caller learns nothing but 401.
+        const route = routeOf(req.$alias?.action);
+        if (
+          route?.body === "multipart" &&
+          !/^multipart\/form-data\s*;/i.test(req.headers["content-type"] ?? "")
+        ) {
+          throw new UnsupportedMediaTypeError(
+            "UNSUPPORTED_MEDIA_TYPE",
+            "send the file as multipart/form-data",
+          );
+        }
+        const userId = ctx.meta.user?.userId;
+        if (userId !== undefined) await limits.checkWrite(req.method ?? "GET", userId);
+      },
+    },
+    started() {
+      // Bound how long a slow client may hold a connection while sending headers or a body.
+      const { server } = this as unknown as GatewayThis; // the moleculer-web mixin adds `server`
+      server.headersTimeout = 15_000;
+      server.requestTimeout = 60_000;
+      server.keepAliveTimeout = 5_000;
+    },
+  };
+}
+
+interface GatewayThis {
+  logger: { error(...args: unknown[]): void };
+  server: Server;
+  writeCorsHeaders(route: Route, req: IncomingRequest, res: ServerResponse, isPreflight: boolean): void;
+}
+
+type ConnectMiddleware = (req: IncomingRequest, res: ServerResponse, next: (err?: unknown) => void) => void;
+
+/** moleculer-web turns any other error a route middleware passes on into a 500; hand it one it keeps. */
+function withMoleculerErrors(middleware: ConnectMiddleware): ConnectMiddleware {
+  return (req, res, next) =>
+    middleware(req, res, (err?: unknown) => next(err === undefined ? err : toMoleculerError(err)));
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const bytes = Buffer.from(JSON.stringify(body));
+  res.writeHead(status, {
+    "Content-Type": "application/json; charset=utf-8",
+    "Content-Length": bytes.length,
+    "Cache-Control": "no-store",
+  });
+  res.end(bytes);
+}
+
+function locationOf(data: unknown): string | undefined {
+  if (typeof data !== "object" || data === null) return undefined;
+  if ("user" in data) {
+    const user = data.user;
+    if (
+      typeof user === "object" &&
+      user !== null &&
+      "username" in user &&
+      typeof user.username === "string"
+    ) {
+      return `/api/users/${user.username}`;
+    }
+  }
+  if ("mediaId" in data && typeof data.mediaId === "string") return `/api/media/${data.mediaId}`;
+  if ("type" in data && "id" in data && typeof data.id === "string") return `/api/media/${data.id}`;
+  if ("partSize" in data && "id" in data && typeof data.id === "string") return `/api/uploads/${data.id}`;
+  return undefined;
+}
+
+/** Variants (never originals: they may carry GPS) served from the local blob folder, with ranges. */
+function mediaFileAliases(files: BlobStore) {
+  const serve = (req: IncomingRequest, res: ServerResponse) => {
+    const { owner = "", media = "", file = "" } = (req.$params ?? {}) as Record<string, string>;
+    const key = `media/${owner}/${media}/${file}`;
+    const valid = /^\d{1,19}$/.test(owner) && /^\d{1,19}$/.test(media) && /^[a-z0-9]+\.[a-z0-9]+$/.test(file);
+    const notFound = () =>
+      sendJson(res, 404, { error: { code: "NOT_FOUND", message: "no such file" } } satisfies ErrorEnvelope);
+    if (!valid) return notFound();
+    serveBlob(files, key, req, res).then(
+      (found) => {
+        if (!found) notFound();
+      },
+      () => {
+        if (!res.headersSent) {
+          sendJson(res, 503, { error: { code: "SERVICE_UNAVAILABLE", message: "try again shortly" } });
+        } else res.destroy();
+      },
+    );
+  };
+  return { "GET /media/:owner/:media/:file": serve, "HEAD /media/:owner/:media/:file": serve };
+}

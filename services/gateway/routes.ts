@@ -1,0 +1,65 @@
+/**
+ * The REST surface of api.md, one line per route: which action serves it, who may call it, what it answers on
+ * success, and which rate limit guards it. The gateway builds its aliases from this table only.
+ */
+export interface ApiRoute {
+  action: string;
+  /** `none`: anyone; `required`: a valid, unrevoked bearer token. */
+  auth: "none" | "required";
+  /** HTTP status of a success (200 unless said). */
+  status?: 200 | 201 | 204;
+  /** A per-IP limit for routes used before signing in; signed-in writes get the per-user write limit. */
+  ipLimit?: "signup" | "login";
+  /** How the body arrives: JSON (default), a multipart form with a file, or raw bytes streamed to the action. */
+  body?: "json" | "multipart" | "stream";
+}
+
+export const apiRoutes = {
+  "POST /auth/signup": { action: "users.signup", auth: "none", status: 201, ipLimit: "signup" },
+  "POST /auth/login": { action: "users.login", auth: "none", ipLimit: "login" },
+  "POST /auth/logout": { action: "users.logout", auth: "required", status: 204 },
+  "GET /me": { action: "users.me", auth: "required" },
+  "PATCH /me": { action: "users.updateMe", auth: "required" },
+  "GET /users/:username": { action: "users.get", auth: "required" },
+  "GET /users/:username/posts": { action: "posts.byUser", auth: "required" },
+  "GET /users/:username/followers": { action: "graph.followers", auth: "required" },
+  "GET /users/:username/following": { action: "graph.following", auth: "required" },
+  "POST /users/:username/follow": { action: "graph.follow", auth: "required" },
+  "DELETE /users/:username/follow": { action: "graph.unfollow", auth: "required" },
+  "GET /follow-requests": { action: "graph.requests", auth: "required" },
+  "POST /follow-requests/:username/approve": { action: "graph.approve", auth: "required" },
+  "POST /follow-requests/:username/reject": { action: "graph.reject", auth: "required" },
+  "POST /users/:username/block": { action: "graph.block", auth: "required" },
+  "DELETE /users/:username/block": { action: "graph.unblock", auth: "required" },
+  "POST /posts": { action: "posts.create", auth: "required", status: 201 },
+  "GET /posts/:id": { action: "posts.get", auth: "required" },
+  "DELETE /posts/:id": { action: "posts.delete", auth: "required", status: 204 },
+  "GET /feed": { action: "timeline.feed", auth: "required" },
+  "POST /media": { action: "media.upload", auth: "required", status: 201, body: "multipart" },
+  "GET /media/:id": { action: "media.get", auth: "required" },
+  "POST /media/:id/finalize": { action: "media.finalize", auth: "required", status: 201 },
+  "POST /uploads": { action: "media.startUpload", auth: "required", status: 201 },
+  "POST /uploads/presign": { action: "media.presign", auth: "required", status: 201 },
+  "GET /uploads/:id": { action: "media.uploadStatus", auth: "required" },
+  "PUT /uploads/:id/parts/:n": { action: "media.putPart", auth: "required", body: "stream" },
+  "POST /uploads/:id/complete": { action: "media.completeUpload", auth: "required", status: 201 },
+} as const satisfies Record<string, ApiRoute>;
+
+export type ApiAction = (typeof apiRoutes)[keyof typeof apiRoutes]["action"];
+
+const byAction = new Map<string, ApiRoute>(
+  Object.values(apiRoutes).map((route: ApiRoute) => [route.action, route]),
+);
+
+/** moleculer-web aliases for the routes whose bodies arrive one way (`multipart:`/`stream:` prefixes). */
+export function aliasesFor(body: NonNullable<ApiRoute["body"]>): Record<string, string> {
+  return Object.fromEntries(
+    (Object.entries(apiRoutes) as [string, ApiRoute][])
+      .filter(([, route]) => (route.body ?? "json") === body)
+      .map(([path, route]) => [path, body === "json" ? route.action : `${body}:${route.action}`]),
+  );
+}
+
+export function routeOf(action: string | null | undefined): ApiRoute | undefined {
+  return action ? byAction.get(action) : undefined;
+}

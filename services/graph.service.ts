@@ -1,0 +1,135 @@
+import type { Context, ServiceSchema } from "moleculer";
+import { callerIdOf, defineAction } from "../broker/define-action";
+import type { Accounts } from "../lib/accounts";
+import type { UserView } from "../lib/accounts/user-view";
+import { ForbiddenError, NotFoundError } from "../lib/errors";
+import type { Graph } from "../lib/graph/graph";
+import { pageOnlyParams, targetParams, userPageParams } from "../lib/graph/params";
+
+/** Follows, requests and blocks; usernames are resolved here, the rules live in lib/graph. */
+export function createGraphService(deps: { graph: Graph; accounts: Accounts }): ServiceSchema {
+  const { graph, accounts } = deps;
+
+  /** The user behind a username as the caller sees them: a block either way hides them (404). */
+  async function target(viewerId: string, name: string): Promise<UserView> {
+    const id = await accounts.idOf(name);
+    const view = id === undefined ? undefined : await accounts.view(viewerId, id);
+    if (view === undefined) throw new NotFoundError("USER_NOT_FOUND", "no such user");
+    return view;
+  }
+
+  /** Pages of ids turned into the users the viewer may see. */
+  async function usersPage(viewerId: string, page: { ids: string[]; nextCursor: string | null }) {
+    const views = await Promise.all(page.ids.map((id) => accounts.view(viewerId, id)));
+    return { items: views.filter((v): v is UserView => v !== undefined), nextCursor: page.nextCursor };
+  }
+
+  /** A private account's lists are for its approved followers, as its posts are. */
+  async function listable(viewerId: string, name: string): Promise<UserView> {
+    const owner = await target(viewerId, name);
+    if (owner.isPrivate && owner.id !== viewerId && !(await graph.canSeePrivate(viewerId, owner.id))) {
+      throw new ForbiddenError("PRIVATE_ACCOUNT", "this account is private");
+    }
+    return owner;
+  }
+
+  /** A new follow brings the followee's recent posts into the follower's feed; the follow stands if this fails. */
+  async function backfill(ctx: Context, followerId: string, followeeId: string): Promise<void> {
+    await ctx
+      .call("timeline.backfill", { userId: followerId, authorId: followeeId })
+      .catch((err: unknown) => {
+        ctx.broker.logger.warn("feed backfill failed", err instanceof Error ? err.message : err);
+      });
+  }
+
+  const page = (p: { limit: number; cursor?: string | undefined }) => ({
+    limit: p.limit,
+    ...(p.cursor !== undefined && { cursor: p.cursor }),
+  });
+
+  return {
+    name: "graph",
+    actions: {
+      follow: defineAction({
+        params: targetParams,
+        handler: async (ctx) => {
+          const caller = callerIdOf(ctx);
+          const user = await target(caller, ctx.params.username);
+          const result = await graph.follow(caller, { id: user.id, isPrivate: user.isPrivate });
+          if (result.state === "following") await backfill(ctx, caller, user.id);
+          return result;
+        },
+      }),
+      unfollow: defineAction({
+        params: targetParams,
+        handler: async (ctx) => {
+          const caller = callerIdOf(ctx);
+          // Unfollowing someone hidden by a block, or nobody, is still "none".
+          const id = await accounts.idOf(ctx.params.username);
+          return id === undefined ? { state: "none" as const } : graph.unfollow(caller, id);
+        },
+      }),
+      requests: defineAction({
+        params: pageOnlyParams,
+        handler: async (ctx) => {
+          const caller = callerIdOf(ctx);
+          return usersPage(caller, await graph.listRequests(caller, page(ctx.params)));
+        },
+      }),
+      approve: defineAction({
+        params: targetParams,
+        handler: async (ctx) => {
+          const caller = callerIdOf(ctx);
+          const requester = await target(caller, ctx.params.username);
+          await graph.approve(caller, requester.id);
+          await backfill(ctx, requester.id, caller);
+          return { state: "approved" as const };
+        },
+      }),
+      reject: defineAction({
+        params: targetParams,
+        handler: async (ctx) => {
+          const caller = callerIdOf(ctx);
+          const id = await accounts.idOf(ctx.params.username);
+          if (id !== undefined) await graph.reject(caller, id);
+          return { state: "rejected" as const };
+        },
+      }),
+      block: defineAction({
+        params: targetParams,
+        handler: async (ctx) => {
+          const caller = callerIdOf(ctx);
+          const id = await accounts.idOf(ctx.params.username);
+          if (id === undefined) throw new NotFoundError("USER_NOT_FOUND", "no such user");
+          await graph.block(caller, id);
+          return { blocking: true };
+        },
+      }),
+      unblock: defineAction({
+        params: targetParams,
+        handler: async (ctx) => {
+          const caller = callerIdOf(ctx);
+          const id = await accounts.idOf(ctx.params.username);
+          if (id !== undefined) await graph.unblock(caller, id);
+          return { blocking: false };
+        },
+      }),
+      followers: defineAction({
+        params: userPageParams,
+        handler: async (ctx) => {
+          const caller = callerIdOf(ctx);
+          const owner = await listable(caller, ctx.params.username);
+          return usersPage(caller, await graph.followers(owner.id, page(ctx.params)));
+        },
+      }),
+      following: defineAction({
+        params: userPageParams,
+        handler: async (ctx) => {
+          const caller = callerIdOf(ctx);
+          const owner = await listable(caller, ctx.params.username);
+          return usersPage(caller, await graph.following(owner.id, page(ctx.params)));
+        },
+      }),
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import type { Readable } from "node:stream";
+import type { ServiceBroker, ServiceSchema } from "moleculer";
+import { callerIdOf, defineAction, type ActionContext } from "../broker/define-action";
+import { BadRequestError } from "../lib/errors";
+import type { MediaLibrary, TranscodeJob } from "../lib/media-library/media-library";
+import {
+  avatarParams,
+  mediaIdParams,
+  presignParams,
+  putPartParams,
+  startUploadParams,
+  uploadIdParams,
+  uploadParams,
+} from "../lib/media-library/params";
+import type { Uploads } from "../lib/media-library/uploads";
+import type { TranscodeOutcome } from "../lib/transcoding/transcode";
+import type { z } from "zod";
+
+export interface MediaServiceDeps {
+  library: MediaLibrary;
+  uploads: Uploads;
+  transcodeTimeoutMs: number;
+}
+
+const RESUME_EVERY_MS = 30_000;
+const JANITOR_EVERY_MS = 3_600_000;
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Media records, uploads and the hand-over to transcoders. Jobs are sent with Moleculer (balanced over the
+ * nodes that host `transcoder`, retried when a node fails); a job row in the store outlives the sender, and the
+ * resumer sends again whatever stayed unfinished for longer than a job may take.
+ */
+export function createMediaService(deps: MediaServiceDeps): ServiceSchema {
+  const { library, uploads } = deps;
+  let timers: NodeJS.Timeout[] = [];
+
+  return {
+    name: "media",
+    actions: {
+      upload: defineAction({
+        params: uploadParams,
+        options: { timeout: 0 },
+        handler: (ctx) => library.ingest(callerIdOf(ctx), streamOf(ctx), ctx.params.$mimetype),
+      }),
+      get: defineAction({
+        params: mediaIdParams,
+        handler: (ctx) => library.get(callerIdOf(ctx), ctx.params.id),
+      }),
+      /** For the users service: the URL of an image of the owner at avatar size, or null when it is none. */
+      avatar: defineAction({
+        visibility: "public",
+        params: avatarParams,
+        handler: (ctx) => library.avatarOf(ctx.params.ownerId, ctx.params.mediaId),
+      }),
+      startUpload: defineAction({
+        params: startUploadParams,
+        handler: (ctx) => uploads.start(callerIdOf(ctx), ctx.params),
+      }),
+      putPart: defineAction({
+        params: putPartParams,
+        options: { timeout: 0 },
+        handler: (ctx) => uploads.putPart(callerIdOf(ctx), ctx.params.id, ctx.params.n, streamOf(ctx)),
+      }),
+      uploadStatus: defineAction({
+        params: uploadIdParams,
+        handler: (ctx) => uploads.status(callerIdOf(ctx), ctx.params.id),
+      }),
+      completeUpload: defineAction({
+        params: uploadIdParams,
+        options: { timeout: 0 },
+        handler: (ctx) => uploads.complete(callerIdOf(ctx), ctx.params.id),
+      }),
+      presign: defineAction({
+        params: presignParams,
+        handler: (ctx) => uploads.presign(callerIdOf(ctx), ctx.params),
+      }),
+      finalize: defineAction({
+        params: mediaIdParams,
+        options: { timeout: 0 },
+        handler: (ctx) => uploads.finalize(callerIdOf(ctx), ctx.params.id),
+      }),
+    },
+    started(this: { broker: ServiceBroker }) {
+      const broker = this.broker;
+      const resume = () =>
+        void resumeStaleJobs(broker, library, deps.transcodeTimeoutMs).catch((err: unknown) =>
+          broker.logger.warn("resuming transcode jobs failed", err),
+        );
+      const sweep = () =>
+        void uploads
+          .sweepAbandoned()
+          .catch((err: unknown) => broker.logger.warn("upload janitor failed", err));
+      timers = [setInterval(resume, RESUME_EVERY_MS), setInterval(sweep, JANITOR_EVERY_MS)];
+      for (const timer of timers) timer.unref();
+    },
+    stopped() {
+      for (const timer of timers) clearInterval(timer);
+      timers = [];
+    },
+  };
+}
+
+/** Sends one job; its result (or its failure for good) is recorded when it comes back. */
+export function dispatchTranscode(
+  broker: ServiceBroker,
+  library: () => MediaLibrary,
+  timeoutMs: number,
+): (job: TranscodeJob) => void {
+  return (job) => {
+    broker
+      .call<TranscodeOutcome, TranscodeJob>("transcoder.process", job, { timeout: timeoutMs, retries: 3 })
+      .then((outcome) =>
+        outcome.ok
+          ? library().recordResult(job, outcome.result)
+          : library().recordFailure(job, outcome.reason),
+      )
+      .catch((err: unknown) => {
+        // The job row stays: the resumer sends it again after the timeout.
+        broker.logger.warn(
+          `transcoding ${job.mediaId} failed for now`,
+          err instanceof Error ? err.message : err,
+        );
+      });
+  };
+}
+
+async function resumeStaleJobs(
+  broker: ServiceBroker,
+  library: MediaLibrary,
+  timeoutMs: number,
+): Promise<void> {
+  for (const job of await library.staleJobs(timeoutMs * 2)) {
+    if (job.attempts >= MAX_ATTEMPTS) {
+      await library.recordFailure(job, `gave up after ${job.attempts} attempts`);
+    } else {
+      broker.logger.info(`sending transcode job ${job.mediaId} again (attempt ${job.attempts + 1})`);
+      await library.resend(job);
+    }
+  }
+}
+
+function streamOf(ctx: ActionContext<z.ZodType>): Readable {
+  const stream = (ctx as unknown as { stream?: Readable | null }).stream;
+  if (!stream) throw new BadRequestError("BODY_MISSING", "send the file's bytes in the request body");
+  return stream;
+}

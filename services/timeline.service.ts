@@ -1,0 +1,174 @@
+import type { Context, ServiceBroker, ServiceSchema } from "moleculer";
+import { z } from "zod";
+import { callerIdOf, defineAction } from "../broker/define-action";
+import type { Fanout, FanoutJob } from "../lib/timeline/fanout";
+import type { Feed } from "../lib/timeline/feed";
+import { backfillParams, fanoutParams, feedParams, pushParams } from "../lib/timeline/params";
+import type { Timelines } from "../lib/timeline/timelines";
+import { posts as postsTable } from "../lib/posts/tables";
+import type { WideRowStore } from "../lib/store/store";
+
+const RESUME_EVERY_MS = 5_000;
+/** A job younger than this is still being run by the node that recorded it. */
+const RESUME_AFTER_MS = 5_000;
+const BACKFILL_POSTS = 20;
+/** Shard key of every per-user action: the owner of a user's timeline is the same node for all of them. */
+const BY_CALLER = { strategy: "Shard", strategyOptions: { shardKey: "#user.userId" } };
+const BY_USER_PARAM = { strategy: "Shard", strategyOptions: { shardKey: "userId" } };
+
+export interface TimelineServiceDeps {
+  store: WideRowStore;
+  timelines: Timelines;
+  fanout: Fanout;
+  feed: Feed;
+}
+
+/**
+ * Per-user timeline actors. Moleculer's Shard strategy routes every action of one user to one node (the owner),
+ * which keeps that user's newest entries in memory and writes through to the store; when nodes join or leave the
+ * ring moves, so memory is dropped and rebuilt from the store on the next read.
+ */
+export function createTimelineService(deps: TimelineServiceDeps): ServiceSchema {
+  const { timelines, fanout, feed } = deps;
+  let timer: NodeJS.Timeout | undefined;
+
+  return {
+    name: "timeline",
+    actions: {
+      feed: {
+        ...defineAction({
+          params: feedParams,
+          handler: (ctx) =>
+            feed.read(callerIdOf(ctx), {
+              limit: ctx.params.limit,
+              ...(ctx.params.cursor !== undefined && { cursor: ctx.params.cursor }),
+            }),
+        }),
+        ...BY_CALLER,
+      },
+      /** Sent to one owner node with the users of one fan-out page it owns. */
+      push: defineAction({
+        visibility: "public",
+        params: pushParams,
+        handler: async (ctx) => {
+          const entry = { postId: ctx.params.postId, authorId: ctx.params.authorId };
+          await Promise.all(ctx.params.userIds.map((userId) => timelines.push(userId, [entry])));
+          return { pushed: ctx.params.userIds.length };
+        },
+      }),
+      /** A new follow: the followee's recent posts join the follower's timeline. */
+      backfill: {
+        ...defineAction({
+          visibility: "public",
+          params: backfillParams,
+          handler: async (ctx) => {
+            const recent = await deps.store.slice(
+              postsTable,
+              { author_id: ctx.params.authorId },
+              { limit: BACKFILL_POSTS },
+            );
+            await timelines.push(
+              ctx.params.userId,
+              recent.rows.map((r) => ({ postId: r.post_id, authorId: ctx.params.authorId })),
+            );
+            return { added: recent.rows.length };
+          },
+        }),
+        ...BY_USER_PARAM,
+      },
+      /** For operators (the REPL's fanout-backlog): unfinished fan-out jobs. */
+      backlog: defineAction({
+        visibility: "public",
+        params: z.strictObject({}),
+        handler: async () => {
+          const jobs = await fanout.pending(0);
+          const oldest = jobs.reduce<number | null>(
+            (min, j) => (min === null || j.createdAt < min ? j.createdAt : min),
+            null,
+          );
+          return { jobs: jobs.length, oldestAgeMs: oldest === null ? null : Date.now() - oldest };
+        },
+      }),
+      /** Runs a recorded fan-out job (any timeline node may). */
+      fanout: defineAction({
+        visibility: "public",
+        params: fanoutParams,
+        options: { timeout: 0 },
+        handler: async (ctx) => {
+          ctx.broker.logger.info(`fan-out of post ${ctx.params.postId} started`);
+          const ran = await fanout.run(ctx.params);
+          ctx.broker.logger.info(
+            `fan-out of post ${ctx.params.postId} ${ran ? "done" : "left to its lease holder"}`,
+          );
+          return { ran };
+        },
+      }),
+    },
+    events: {
+      // The ring of owners changed: what this node remembers of users it may no longer own, or owned before
+      // someone else wrote to them, is stale.
+      "$node.connected"() {
+        timelines.forgetAll();
+      },
+      "$node.disconnected"() {
+        timelines.forgetAll();
+      },
+    },
+    started(this: { broker: ServiceBroker }) {
+      const broker = this.broker;
+      let running = false;
+      timer = setInterval(() => {
+        if (running) return;
+        running = true;
+        resumeFanouts(broker, fanout)
+          .catch((err: unknown) => broker.logger.warn("resuming fan-out jobs failed", err))
+          .finally(() => (running = false));
+      }, RESUME_EVERY_MS);
+      timer.unref();
+    },
+    stopped() {
+      if (timer) clearInterval(timer);
+    },
+  };
+}
+
+async function resumeFanouts(broker: ServiceBroker, fanout: Fanout): Promise<void> {
+  for (const job of await fanout.pending(RESUME_AFTER_MS)) {
+    if (await fanout.run(job)) broker.logger.info(`resumed fan-out of post ${job.postId}`);
+  }
+}
+
+/** Starts a recorded job on some timeline node; if that fails, the resumer picks it up. */
+export function startFanout(broker: ServiceBroker): (job: FanoutJob) => void {
+  return (job) => {
+    broker.call("timeline.fanout", job).catch((err: unknown) => {
+      broker.logger.warn(
+        `fan-out of ${job.postId} will be resumed`,
+        err instanceof Error ? err.message : err,
+      );
+    });
+  };
+}
+
+/** Delivers a page of followers: grouped by the node that owns each timeline, one call per node. */
+export function deliverByOwner(broker: ServiceBroker) {
+  return async (userIds: readonly string[], job: FanoutJob): Promise<void> => {
+    const groups = new Map<string, string[]>();
+    for (const userId of userIds) {
+      const probe = { params: {}, meta: { user: { userId } } } as unknown as Context;
+      const endpoint = broker.findNextActionEndpoint("timeline.feed", {}, probe);
+      if (endpoint instanceof Error) throw endpoint;
+      const nodeId = endpoint.id;
+      groups.set(nodeId, [...(groups.get(nodeId) ?? []), userId]);
+    }
+    await Promise.all(
+      [...groups].map(([nodeID, ids]) =>
+        broker.call(
+          "timeline.push",
+          { userIds: ids, postId: job.postId, authorId: job.authorId },
+          { nodeID },
+        ),
+      ),
+    );
+  };
+}

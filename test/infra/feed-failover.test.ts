@@ -1,0 +1,222 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import { AccessTokens } from "../../lib/accounts/access-tokens";
+import { accountTables, sessions, usernames, users } from "../../lib/accounts/tables";
+import { Graph, graphTables } from "../../lib/graph";
+import { SnowflakeGenerator } from "../../lib/ids";
+import type { MediaView } from "../../lib/media-library/media-view";
+import type { PostView } from "../../lib/posts/posts";
+import { fanoutJobs } from "../../lib/timeline/tables";
+import { testCassandraStore } from "../support/cassandra";
+import { api } from "../support/test-node";
+
+const ROOT = path.resolve(__dirname, "../..");
+const NATS_URL = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
+const FOLLOWERS = 2_000;
+
+interface Proc {
+  name: string;
+  child: ChildProcess;
+  log: string;
+}
+
+/**
+ * Three node processes over the real NATS on Cassandra: a front node (gateway, accounts, graph, posts, media) and
+ * two timeline nodes. One timeline node is SIGKILLed while it fans a post out to 2,000 followers; once the
+ * survivor has taken over, every follower's feed must hold that post exactly once, and the earlier post too.
+ */
+describe("feed fan-out survives a timeline node killed mid-way", function () {
+  this.timeout(600_000);
+  const namespace = `ff-${process.pid}-${Date.now().toString(36)}`;
+  const keyspace = `mosaic_ff_${Date.now().toString(36)}`;
+  const secret = "feed-failover-secret-".padEnd(48, "x");
+  const procs: Proc[] = [];
+  let dataDir: string;
+  let url: string;
+
+  function start(name: string, env: Record<string, string>): Proc {
+    const proc: Proc = {
+      name,
+      log: "",
+      child: spawn(process.execPath, ["--import", "tsx", "bin/mosaic.ts"], {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          TRANSPORTER: NATS_URL,
+          NAMESPACE: namespace,
+          NODE_ID: `${namespace}-${name}`,
+          STORE: "cassandra",
+          CASSANDRA_KEYSPACE: keyspace,
+          JWT_SECRET: secret,
+          DATA_DIR: dataDir,
+          RATE_LIMITS: "off",
+          LOG_LEVEL: "info",
+          // Small pages, so the fan-out takes long enough to be interrupted.
+          FANOUT_PAGE_SIZE: "25",
+          ...env,
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      }),
+    };
+    proc.child.stdout?.on("data", (d: Buffer) => (proc.log += d.toString()));
+    proc.child.stderr?.on("data", (d: Buffer) => (proc.log += d.toString()));
+    procs.push(proc);
+    return proc;
+  }
+
+  async function waitFor(check: () => Promise<boolean> | boolean, ms: number, what: string): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  before(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), "mosaic-ff-"));
+    const port = String(20_000 + Math.floor(Math.random() * 20_000));
+    start("front", { SERVICES: "gateway,users,graph,posts,media,transcoder", WORKER_ID: "1", PORT: port });
+    url = `http://127.0.0.1:${port}`;
+    await waitFor(
+      () =>
+        fetch(`${url}/health/ready`).then(
+          (r) => r.status === 200,
+          () => false,
+        ),
+      120_000,
+      "the front node",
+    );
+    start("t1", { SERVICES: "timeline", WORKER_ID: "2", PORT: "0" });
+    start("t2", { SERVICES: "timeline", WORKER_ID: "3", PORT: "0" });
+  });
+
+  after(async () => {
+    for (const p of procs) {
+      if (p.child.exitCode === null && p.child.signalCode === null) {
+        p.child.kill("SIGKILL");
+        await once(p.child, "exit");
+      }
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("delivers the post to every follower exactly once after the takeover", async () => {
+    // The author signs up through HTTP; 2,000 followers are written straight into Cassandra (sign-up hashes a
+    // password each, which would take minutes), with sessions so that they can read their feeds over HTTP.
+    const author = await api<{ token: string; user: { id: string } }>(url, "POST", "/api/auth/signup", {
+      body: {
+        username: `author_${Date.now().toString(36)}`,
+        email: `a${Date.now()}@example.com`,
+        password: "password1",
+      },
+    });
+    expect(author.status).to.equal(201);
+    const store = testCassandraStore(keyspace, "seeder");
+    await store.open([...accountTables, ...graphTables, fanoutJobs]);
+    const ids = new SnowflakeGenerator({ workerId: 900 });
+    const graph = new Graph({ store, ids });
+    const tokens = new AccessTokens(secret, 3600);
+    const followers: { id: string; token: string }[] = [];
+    const batch = async (n: number) => {
+      const id = await ids.next();
+      const name = `f${n}_${id.slice(-8)}`;
+      await store.put(users, {
+        user_id: id,
+        username: name,
+        email: `${name}@example.com`,
+        password_hash: "x",
+        is_private: false,
+        created_at: new Date(),
+      });
+      await store.put(usernames, { username: name, user_id: id });
+      const sessionId = await ids.next();
+      await store.put(sessions, {
+        user_id: id,
+        session_id: sessionId,
+        created_at: new Date(),
+        expires_at: new Date(Date.now() + 3_600_000),
+      });
+      await graph.follow(id, { id: author.body.user.id, isPrivate: false });
+      followers.push({ id, token: (await tokens.issue(id, sessionId)).token });
+    };
+    for (let i = 0; i < FOLLOWERS; i += 50)
+      await Promise.all(Array.from({ length: 50 }, (_, k) => batch(i + k)));
+
+    // Both timeline nodes must be in the ring before anything is sent.
+    await waitFor(
+      () => procs.filter((p) => p.name !== "front").every((p) => p.log.includes("started successfully")),
+      120_000,
+      "timeline nodes",
+    );
+    await new Promise((r) => setTimeout(r, 3_000));
+
+    const photo = await readFile(path.resolve(__dirname, "../fixtures/image.png"));
+    const publish = async (caption: string) => {
+      const form = new FormData();
+      form.append("file", new Blob([photo, Buffer.from(caption)], { type: "image/png" }), "a.png");
+      const media = (await (
+        await fetch(`${url}/api/media`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${author.body.token}` },
+          body: form,
+        })
+      ).json()) as MediaView;
+      const res = await api<PostView>(url, "POST", "/api/posts", {
+        token: author.body.token,
+        body: { caption, mediaIds: [media.id] },
+      });
+      expect(res.status, res.text).to.equal(201);
+      return res.body.id;
+    };
+    const jobsLeft = async () =>
+      (
+        await Promise.all(
+          Array.from({ length: 8 }, (_, shard) => store.slice(fanoutJobs, { shard }, { limit: 10 })),
+        )
+      ).some((s) => s.rows.length > 0);
+
+    const first = await publish("before the crash");
+    await waitFor(async () => !(await jobsLeft()), 120_000, "the first fan-out");
+
+    const second = await publish("during the crash");
+    let victim: Proc | undefined;
+    await waitFor(
+      () => {
+        victim = procs.find((p) => p.name !== "front" && p.log.includes(`fan-out of post ${second} started`));
+        return victim !== undefined;
+      },
+      60_000,
+      "a node to start the fan-out",
+    );
+    // Let it deliver a few pages, then kill it mid-way.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(victim!.log, "the fan-out was interrupted, not finished").to.not.include(
+      `fan-out of post ${second} done`,
+    );
+    victim!.child.kill("SIGKILL");
+    await once(victim!.child, "exit");
+
+    await waitFor(async () => !(await jobsLeft()), 240_000, "the survivor to finish the fan-out");
+    const survivor = procs.find((p) => p.name !== "front" && p !== victim)!;
+    expect(survivor.log).to.include(`resumed fan-out of post ${second}`);
+
+    const missing: string[] = [];
+    for (let i = 0; i < followers.length; i += 40) {
+      await Promise.all(
+        followers.slice(i, i + 40).map(async (f) => {
+          const feed = await api<{ items: { id: string }[] }>(url, "GET", "/api/feed?limit=10", {
+            token: f.token,
+          });
+          const got = feed.body.items.map((p) => p.id);
+          if (got.filter((id) => id === second).length !== 1 || !got.includes(first)) missing.push(f.id);
+        }),
+      );
+    }
+    expect(missing, `${missing.length} followers lack a post or see it twice`).to.deep.equal([]);
+    await store.close();
+  });
+});

@@ -1,0 +1,21 @@
+import { CassandraStore } from "../../lib/store/cassandra";
+
+/** Where the infra tests find Cassandra: scripts/infra/cassandra.sh starts one on 127.0.0.1:9042. */
+export const CASSANDRA_CONTACT_POINTS = process.env.CASSANDRA_CONTACT_POINTS ?? "127.0.0.1:9042";
+
+export function testCassandraStore(keyspace: string, nodeId = "test"): CassandraStore {
+  return new CassandraStore({
+    contactPoints: CASSANDRA_CONTACT_POINTS.split(","),
+    localDataCenter: process.env.CASSANDRA_LOCAL_DC ?? "datacenter1",
+    keyspace,
+    replication: { class: "SimpleStrategy", replication_factor: 1 },
+    consistency: "localQuorum",
+    requestTimeoutMs: 10_000,
+    nodeId,
+  });
+}
+
+/** Env for a test node on Cassandra (see startTestNode). */
+export function cassandraNodeEnv(keyspace = "mosaic_test"): Record<string, string> {
+  return { STORE: "cassandra", CASSANDRA_CONTACT_POINTS, CASSANDRA_KEYSPACE: keyspace };
+}

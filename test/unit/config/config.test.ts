@@ -1,0 +1,94 @@
+import { expect } from "chai";
+import path from "node:path";
+import { ConfigError, hostsService, loadConfig } from "../../../config";
+
+describe("config", () => {
+  it("gives a working embedded default with nothing set", () => {
+    const config = loadConfig({});
+    expect(config.http).to.deep.equal({ port: 3000, host: "127.0.0.1", trustProxy: false });
+    expect(config.dataDir).to.equal(path.resolve("./data"));
+    expect(config.services).to.equal("*");
+    expect(config.broker.transporter).to.equal(undefined);
+    expect(config.workerId).to.equal(0);
+    expect(config.rateLimits.enabled).to.equal(true);
+  });
+
+  it("is frozen all the way down", () => {
+    const config = loadConfig({});
+    expect(Object.isFrozen(config)).to.equal(true);
+    expect(Object.isFrozen(config.http)).to.equal(true);
+    expect(() => {
+      (config.http as { port: number }).port = 1;
+    }).to.throw(TypeError);
+  });
+
+  it("parses values and lists", () => {
+    const config = loadConfig({
+      PORT: "8080",
+      SERVICES: "gateway, users",
+      RATE_LIMITS: "off",
+      CORS_ORIGINS: "https://a.example, https://b.example",
+      DATA_DIR: "/tmp/x",
+    });
+    expect(config.http.port).to.equal(8080);
+    expect(config.services).to.deep.equal(["gateway", "users"]);
+    expect(config.rateLimits.enabled).to.equal(false);
+    expect(config.cors.origins).to.deep.equal(["https://a.example", "https://b.example"]);
+    expect(hostsService(config, "users")).to.equal(true);
+    expect(hostsService(config, "timeline")).to.equal(false);
+  });
+
+  it("treats an empty variable as unset", () => {
+    expect(loadConfig({ PORT: "", TRANSPORTER: " " }).http.port).to.equal(3000);
+  });
+
+  it("names every bad variable in one error", () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        PORT: "70000",
+        RATE_LIMITS: "maybe",
+        SERVICES: "a,,b",
+        TRANSPORTER: "redis://x",
+        JWT_SECRET: "short",
+      });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).to.be.instanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    for (const name of ["PORT", "RATE_LIMITS", "SERVICES", "TRANSPORTER", "JWT_SECRET"]) {
+      expect(
+        problems.some((p) => p.startsWith(`${name}=`)),
+        name,
+      ).to.equal(true);
+    }
+    expect(problems).to.have.length(5);
+  });
+
+  it("requires a worker id and a shared token key in cluster mode", () => {
+    expect(() => loadConfig({ TRANSPORTER: "nats://127.0.0.1:4222" }))
+      .to.throw(ConfigError)
+      .with.property("problems")
+      .that.has.length(2);
+    const config = loadConfig({
+      TRANSPORTER: "nats://127.0.0.1:4222",
+      WORKER_ID: "7",
+      JWT_SECRET: "k".repeat(32),
+    });
+    expect(config.workerId).to.equal(7);
+    expect(config.broker.transporter).to.equal("nats://127.0.0.1:4222");
+  });
+
+  it("lets a gateway-only node join a cluster without a worker id or token key", () => {
+    const config = loadConfig({ TRANSPORTER: "nats://127.0.0.1:4222", SERVICES: "gateway" });
+    expect(config.services).to.deep.equal(["gateway"]);
+    expect(() => loadConfig({ TRANSPORTER: "nats://127.0.0.1:4222", SERVICES: "gateway,users" })).to.throw(
+      ConfigError,
+    );
+  });
+
+  it("refuses a worker id outside 0–1023", () => {
+    expect(() => loadConfig({ WORKER_ID: "1024" })).to.throw(ConfigError, /WORKER_ID/);
+  });
+});
