@@ -4,7 +4,7 @@ import { BadRequestError, NotFoundError } from "../errors";
 import type { AnyTable, PartitionKey } from "../store/schema";
 import { InvalidPageTokenError } from "../store/errors";
 import type { Slice, SliceOptions, WideRowStore } from "../store/store";
-import { KeyedLock } from "./keyed-lock";
+import { KeyedLock } from "../concurrency/keyed-lock";
 import {
   blockedBy,
   blocks,

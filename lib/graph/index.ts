@@ -1,4 +1,3 @@
 export { DEFAULT_FAN_OUT_PAGE, Graph, MAX_PAGE_LIMIT } from "./graph";
 export type { FollowState, GraphDeps, GraphRelationship, IdPage, IdSource, PageRequest } from "./graph";
-export { KeyedLock } from "./keyed-lock";
 export * from "./tables";

@@ -1,5 +1,6 @@
-import type { WideRowStore } from "../store/store";
+import { KeyedLock } from "../concurrency/keyed-lock";
 import { compareIds } from "../ids";
+import type { WideRowStore } from "../store/store";
 import { timeline } from "./tables";
 
 export interface TimelineEntry {
@@ -18,9 +19,15 @@ interface Hot {
  * The timeline actors' state on one node: for each user this node owns, the newest entries in memory (a bounded
  * LRU across users), applied in order and written through to the `timeline` wide row. Memory is only a cache of
  * the store: a node that becomes the owner of a user (a node joined, left or died) rebuilds it from the row.
+ *
+ * Writes and rebuilds of one user go through that user's mailbox, one at a time: a rebuild that read the row
+ * while a push was writing to it would otherwise put back a memory without the pushed entry, for good.
  */
 export class Timelines {
   private readonly hot = new Map<string, Hot>();
+  private readonly mailbox = new KeyedLock();
+  /** Bumped by forgetAll, so that a rebuild that started before it cannot bring stale state back. */
+  private generation = 0;
 
   constructor(
     private readonly store: WideRowStore,
@@ -30,6 +37,10 @@ export class Timelines {
   /** Adds entries (idempotent: an entry already there stays once). */
   async push(userId: string, entries: readonly TimelineEntry[]): Promise<void> {
     if (entries.length === 0) return;
+    await this.mailbox.run(userId, () => this.applyPush(userId, entries));
+  }
+
+  private async applyPush(userId: string, entries: readonly TimelineEntry[]): Promise<void> {
     await this.store.batch(
       timeline,
       { user_id: userId },
@@ -50,6 +61,10 @@ export class Timelines {
   /** Removes entries (an unfollow's clean-up); reads filter them at once anyway. */
   async remove(userId: string, postIds: readonly string[]): Promise<void> {
     if (postIds.length === 0) return;
+    await this.mailbox.run(userId, () => this.applyRemove(userId, postIds));
+  }
+
+  private async applyRemove(userId: string, postIds: readonly string[]): Promise<void> {
     await this.store.batch(
       timeline,
       { user_id: userId },
@@ -80,6 +95,7 @@ export class Timelines {
 
   /** Ownership moved: what this node remembers may be stale. */
   forgetAll(): void {
+    this.generation++;
     this.hot.clear();
   }
 
@@ -93,12 +109,20 @@ export class Timelines {
       this.touch(userId, cached);
       return cached;
     }
+    return this.mailbox.run(userId, () => this.rebuild(userId));
+  }
+
+  private async rebuild(userId: string): Promise<Hot> {
+    // Another reader may have rebuilt it while this one waited in the mailbox.
+    const cached = this.hot.get(userId);
+    if (cached) return cached;
+    const generation = this.generation;
     const slice = await this.store.slice(timeline, { user_id: userId }, { limit: this.options.window });
     const hot = {
       entries: slice.rows.map((r) => ({ postId: r.post_id, authorId: r.author_id ?? "" })),
       whole: slice.nextPageToken === undefined,
     };
-    this.touch(userId, hot);
+    if (generation === this.generation) this.touch(userId, hot);
     return hot;
   }
 

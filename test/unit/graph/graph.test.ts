@@ -4,7 +4,8 @@ import path from "node:path";
 import { expect } from "chai";
 import { userCounts } from "../../../lib/accounts/tables";
 import { AppError } from "../../../lib/errors";
-import { Graph, KeyedLock, graphTables } from "../../../lib/graph";
+import { KeyedLock } from "../../../lib/concurrency/keyed-lock";
+import { Graph, graphTables } from "../../../lib/graph";
 import {
   followRequestsByTime,
   followers as followersTable,

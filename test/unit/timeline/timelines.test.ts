@@ -1,0 +1,116 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import { SnowflakeGenerator } from "../../../lib/ids";
+import { LevelStore } from "../../../lib/store/level";
+import type { WideRowStore } from "../../../lib/store/store";
+import { timeline } from "../../../lib/timeline/tables";
+import { Timelines } from "../../../lib/timeline/timelines";
+
+/**
+ * Lets a test hold every slice of the store (after it has read) until it says so, and count finished batches, to
+ * order a rebuild against a push.
+ */
+function withHeldSlices(store: WideRowStore): {
+  store: WideRowStore;
+  release: () => void;
+  held: () => number;
+  batches: () => number;
+} {
+  let waiting: (() => void)[] = [];
+  let holding = true;
+  let batches = 0;
+  const slice: WideRowStore["slice"] = async (...args) => {
+    const result = await store.slice(...args);
+    if (holding) await new Promise<void>((resolve) => waiting.push(resolve));
+    return result;
+  };
+  const batch: WideRowStore["batch"] = async (...args) => {
+    await store.batch(...args);
+    batches++;
+  };
+  const replaced: Partial<Record<PropertyKey, unknown>> = { slice, batch };
+  return {
+    batches: () => batches,
+    store: new Proxy(store, {
+      get: (target, prop, receiver): unknown => replaced[prop] ?? Reflect.get(target, prop, receiver),
+    }),
+    release: () => {
+      holding = false;
+      for (const resume of waiting) resume();
+      waiting = [];
+    },
+    held: () => waiting.length,
+  };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe("Timelines", () => {
+  let dir: string;
+  let store: LevelStore;
+  const ids = new SnowflakeGenerator({ workerId: 901 });
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "mosaic-timelines-"));
+    store = new LevelStore({ path: path.join(dir, "db") });
+    await store.open([timeline]);
+  });
+  afterEach(async () => {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("keeps an entry pushed while the owner was rebuilding the user's memory from the row", async () => {
+    const [user, author, older, newer] = await Promise.all([ids.next(), ids.next(), ids.next(), ids.next()]);
+    await store.put(timeline, { user_id: user, post_id: older, author_id: author });
+    const gate = withHeldSlices(store);
+    const timelines = new Timelines(gate.store);
+
+    // The rebuild reads the row (without the new entry), then the push writes it, then the rebuild finishes.
+    const reading = timelines.page(user, { limit: 10 });
+    while (gate.held() === 0) await tick();
+    const pushing = timelines.push(user, [{ postId: newer, authorId: author }]);
+    // Unless the owner makes the push wait for the rebuild, it writes now; give it every chance to.
+    for (let i = 0; i < 50 && gate.batches() === 0; i++) await new Promise((r) => setTimeout(r, 2));
+    gate.release();
+    await Promise.all([reading, pushing]);
+
+    const page = await timelines.page(user, { limit: 10 });
+    expect(page.map((e) => e.postId)).to.deep.equal([newer, older]);
+  });
+
+  it("serves entries newest first, once each, and pages past the memory window from the row", async () => {
+    const user = await ids.next();
+    const author = await ids.next();
+    const posts = await Promise.all(Array.from({ length: 8 }, () => ids.next()));
+    const timelines = new Timelines(store, { window: 3, maxUsers: 10 });
+    await timelines.page(user, { limit: 1 });
+    await timelines.push(
+      user,
+      posts.slice(0, 5).map((postId) => ({ postId, authorId: author })),
+    );
+    await timelines.push(
+      user,
+      posts.map((postId) => ({ postId, authorId: author })),
+    );
+
+    const first = await timelines.page(user, { limit: 3 });
+    const rest = await timelines.page(user, { limit: 10, before: first[2]!.postId });
+    expect([...first, ...rest].map((e) => e.postId)).to.deep.equal([...posts].reverse());
+  });
+
+  it("forgets users past its bound, least recently used first, and rebuilds them from the row", async () => {
+    const author = await ids.next();
+    const users = await Promise.all([ids.next(), ids.next(), ids.next()]);
+    const timelines = new Timelines(store, { window: 10, maxUsers: 2 });
+    for (const user of users) {
+      await timelines.push(user, [{ postId: await ids.next(), authorId: author }]);
+      await timelines.page(user, { limit: 5 });
+    }
+    expect(timelines.size).to.equal(2);
+    const [first] = users;
+    expect(await timelines.page(first, { limit: 5 })).to.have.length(1);
+  });
+});
