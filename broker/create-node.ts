@@ -4,6 +4,11 @@ import { ConfigError, hostsService, type Config } from "../config";
 import { createAppContext, type AppContext, type ServiceName } from "../lib/app-context";
 import type { MediaLibrary } from "../lib/media-library/media-library";
 import { createGraphService } from "../services/graph.service";
+import { createInboxService } from "../services/inbox.service";
+import { createInteractionsService } from "../services/interactions.service";
+import { createStoriesService } from "../services/stories.service";
+import type { NotificationInput } from "../lib/inbox/ports";
+import { streamBroadcasts, type PublishStreamEvent, type StreamDelivery } from "../lib/stream/events";
 import { createMediaService, dispatchTranscode } from "../services/media.service";
 import { createPostsService } from "../services/posts.service";
 import { createTimelineService, deliverByOwner, startFanout } from "../services/timeline.service";
@@ -23,6 +28,9 @@ export const SERVICE_NAMES = [
   "timeline",
   "media",
   "transcoder",
+  "interactions",
+  "stories",
+  "inbox",
 ] as const satisfies readonly ServiceName[];
 
 export interface MosaicNode {
@@ -45,6 +53,11 @@ export async function createNode(config: Config, options: { now?: () => number }
   const hosts = (name: ServiceName) => hostsService(config, name);
   const metrics = new PrometheusScrapeReporter();
   const broker = new ServiceBroker(createBrokerOptions(config, metrics));
+  // Every gateway gets every delivery and keeps what concerns its own connections.
+  const publish: PublishStreamEvent = (userIds, event) => {
+    const delivery: StreamDelivery = { userIds: [...userIds], event };
+    void broker.broadcast(streamBroadcasts.deliver, delivery, { groups: ["gateway"] });
+  };
   // The library needs a way to send jobs, and sending needs the library to record results: bind late.
   const late: { library?: MediaLibrary } = {};
   const app = await createAppContext(config, {
@@ -68,6 +81,18 @@ export async function createNode(config: Config, options: { now?: () => number }
         )) ?? undefined,
     },
     deliver: deliverByOwner(broker),
+    // The inbox routes each call to the recipient's owner node (Shard strategy on the recipient id).
+    notifier: {
+      notify: async (input) => {
+        await broker.call<unknown, NotificationInput>("inbox.notify", input);
+      },
+    },
+    messenger: {
+      sharePost: async (senderId, recipientIds, postId) => {
+        await broker.call("inbox.sharePost", { senderId, recipientIds: [...recipientIds], postId });
+      },
+    },
+    publish,
     startFanout: startFanout(broker),
     publicBaseUrl: () =>
       config.publicUrl ?? `http://${displayHost(config.http.host)}:${httpPort() ?? config.http.port}`,
@@ -81,7 +106,9 @@ export async function createNode(config: Config, options: { now?: () => number }
   }
   if (hosts("graph")) {
     if (!app.graph || !app.accounts) throw new Error("the graph service needs the store");
-    broker.createService(createGraphService({ graph: app.graph, accounts: app.accounts }));
+    broker.createService(
+      createGraphService({ graph: app.graph, accounts: app.accounts, notifier: app.notifier }),
+    );
   }
   if (hosts("posts")) {
     if (!app.posts || !app.accounts) throw new Error("the posts service needs the store and the blob store");
@@ -89,7 +116,19 @@ export async function createNode(config: Config, options: { now?: () => number }
   }
   if (hosts("timeline")) {
     if (!app.timeline || !app.store) throw new Error("the timeline service needs the store");
-    broker.createService(createTimelineService({ store: app.store, ...app.timeline }));
+    broker.createService(createTimelineService({ store: app.store, ...app.timeline, publish }));
+  }
+  if (hosts("interactions")) {
+    if (!app.interactions) throw new Error("the interactions service needs the store and the posts");
+    broker.createService(createInteractionsService({ interactions: app.interactions }));
+  }
+  if (hosts("stories")) {
+    if (!app.stories) throw new Error("the stories service needs the store and the media library");
+    broker.createService(createStoriesService({ stories: app.stories }));
+  }
+  if (hosts("inbox")) {
+    if (!app.inbox) throw new Error("the inbox service needs the store, media and posts");
+    broker.createService(createInboxService({ inbox: app.inbox }));
   }
   if (hosts("media")) {
     if (!app.media) throw new Error("the media service needs the store and the blob store");

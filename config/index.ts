@@ -1,5 +1,6 @@
 import os from "node:os";
 import path from "node:path";
+import type { QuotaName } from "../lib/rate-limit/rate-limiter";
 import { envSchema, type ParsedEnv } from "./schema";
 
 /**
@@ -57,16 +58,28 @@ export interface Config {
     readonly signupPerHour: number;
     readonly loginPerMinute: number;
     readonly writesPerMinute: number;
+    /** Hits of a route carrying a quota, per user per hour. */
+    readonly quotasPerHour: Readonly<Record<QuotaName, number>>;
   };
   readonly cors: { readonly origins: "*" | readonly string[] };
   readonly shutdownGraceMs: number;
-  /** Absent: each node caches in its own memory. */
+  /** Absent: each node caches and counts rate limits in its own memory. */
   readonly redisUrl: string | undefined;
   readonly feed: { readonly celebrityThreshold: number; readonly fanoutPageSize: number };
+  readonly stream: { readonly maxPerUser: number; readonly heartbeatMs: number };
 }
 
 /** Services that mint Snowflake ids and sign tokens. */
-const SERVICES_THAT_MINT: readonly string[] = ["users", "graph", "posts", "media", "timeline"];
+const SERVICES_THAT_MINT: readonly string[] = [
+  "users",
+  "graph",
+  "posts",
+  "media",
+  "timeline",
+  "interactions",
+  "stories",
+  "inbox",
+];
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -155,11 +168,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       signupPerHour: e.RATE_LIMIT_SIGNUP_PER_HOUR,
       loginPerMinute: e.RATE_LIMIT_LOGIN_PER_MINUTE,
       writesPerMinute: e.RATE_LIMIT_WRITES_PER_MINUTE,
+      quotasPerHour: {
+        likes: e.QUOTA_LIKES_PER_HOUR,
+        comments: e.QUOTA_COMMENTS_PER_HOUR,
+        posts: e.QUOTA_POSTS_PER_HOUR,
+        follows: e.QUOTA_FOLLOWS_PER_HOUR,
+        stories: e.QUOTA_STORIES_PER_HOUR,
+        messages: e.QUOTA_MESSAGES_PER_HOUR,
+      },
     },
     cors: { origins: e.CORS_ORIGINS === "*" ? "*" : e.CORS_ORIGINS.split(",").map((o) => o.trim()) },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     redisUrl: e.REDIS_URL,
     feed: { celebrityThreshold: e.CELEBRITY_THRESHOLD, fanoutPageSize: e.FANOUT_PAGE_SIZE },
+    stream: { maxPerUser: e.STREAM_MAX_PER_USER, heartbeatMs: e.STREAM_HEARTBEAT_SECONDS * 1000 },
   });
 }
 

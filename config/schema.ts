@@ -133,6 +133,14 @@ export const envSchema = z.object({
     .max(3_600_000)
     .default(600_000)
     .describe("Longest a transcoding job may run before it is retried elsewhere"),
+  STREAM_MAX_PER_USER: positiveInt
+    .max(100)
+    .default(5)
+    .describe("Open event streams (`/api/stream`) per user on one gateway node; a new one closes the oldest"),
+  STREAM_HEARTBEAT_SECONDS: positiveInt
+    .max(30)
+    .default(15)
+    .describe("Seconds between heartbeat comments on an idle event stream"),
   CELEBRITY_THRESHOLD: positiveInt
     .default(10_000)
     .describe("Followers from which an author's posts are pulled at read time instead of fanned out"),
@@ -144,7 +152,9 @@ export const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\/\S+$/, "a redis:// URL")
     .optional()
-    .describe("Redis for the shared hydration cache, e.g. `redis://127.0.0.1:6379` (unset: in-process LRU)"),
+    .describe(
+      "Redis the cluster shares for the cache, rate limits and quotas, e.g. `redis://127.0.0.1:6379` (unset: in memory)",
+    ),
   LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace"])
     .default("info")
@@ -167,6 +177,16 @@ export const envSchema = z.object({
   RATE_LIMIT_WRITES_PER_MINUTE: positiveInt
     .default(120)
     .describe("Writes (POST/PUT/PATCH/DELETE) per user per minute"),
+  QUOTA_LIKES_PER_HOUR: positiveInt.default(500).describe("Likes per user per hour"),
+  QUOTA_COMMENTS_PER_HOUR: positiveInt.default(200).describe("Comments per user per hour"),
+  QUOTA_POSTS_PER_HOUR: positiveInt.default(50).describe("Posts per user per hour"),
+  QUOTA_FOLLOWS_PER_HOUR: positiveInt
+    .default(200)
+    .describe("Follows (and follow requests) per user per hour"),
+  QUOTA_STORIES_PER_HOUR: positiveInt.default(50).describe("Stories per user per hour"),
+  QUOTA_MESSAGES_PER_HOUR: positiveInt
+    .default(500)
+    .describe("Direct messages (shared posts included) per user per hour"),
   TRUST_PROXY: onOff
     .default("off")
     .describe("`on` takes the client IP from X-Forwarded-For (behind an ingress)"),

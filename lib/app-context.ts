@@ -18,9 +18,15 @@ import { Posts } from "./posts/posts";
 import { postTables } from "./posts/tables";
 import { mediaTables } from "./media-library/tables";
 import { Uploads } from "./media-library/uploads";
-import { MemoryRateLimiter } from "./rate-limit/memory";
+import { createRateLimiter } from "./rate-limit/factory";
 import type { RateLimiter } from "./rate-limit/rate-limiter";
 import { createStore, type WideRowStore } from "./store";
+import type { AnyTable } from "./store/schema";
+import { Inbox, inboxTables } from "./inbox";
+import type { Messenger, Notifier } from "./inbox/ports";
+import { Engagement, Interactions, interactionTables } from "./interactions";
+import { Stories, storyTables } from "./stories";
+import type { PublishStreamEvent } from "./stream/events";
 
 /**
  * Every dependency of a node, built in this one place from the config and handed to the services that need it.
@@ -37,10 +43,25 @@ export interface AppContext {
   readonly graph: Graph | undefined;
   readonly posts: Posts | undefined;
   readonly timeline: { timelines: Timelines; fanout: Fanout; feed: Feed } | undefined;
+  readonly interactions: Interactions | undefined;
+  readonly stories: Stories | undefined;
+  readonly inbox: Inbox | undefined;
+  /** Records notifications in the recipient's inbox, wherever its owner runs. */
+  readonly notifier: Notifier;
   close(): Promise<void>;
 }
 
-export type ServiceName = "gateway" | "users" | "graph" | "posts" | "timeline" | "media" | "transcoder";
+export type ServiceName =
+  | "gateway"
+  | "users"
+  | "graph"
+  | "posts"
+  | "timeline"
+  | "media"
+  | "transcoder"
+  | "interactions"
+  | "stories"
+  | "inbox";
 
 export interface AppContextOptions {
   hosts: (service: ServiceName) => boolean;
@@ -52,6 +73,12 @@ export interface AppContextOptions {
   deliver: Deliver;
   /** Starts a recorded fan-out job on some timeline node. */
   startFanout: (job: FanoutJob) => void;
+  /** Sends notifications to the recipient's inbox owner (bound to the broker by the caller). */
+  notifier: Notifier;
+  /** Sends shared posts as direct messages through the inbox (bound to the broker by the caller). */
+  messenger: Messenger;
+  /** Hands stream events to the gateways holding the users' connections (bound to the broker by the caller). */
+  publish: PublishStreamEvent;
   /** The base URL of files this node's gateway serves (known once it listens). */
   publicBaseUrl: () => string;
   /** A clock tests can move. */
@@ -62,14 +89,18 @@ export async function createAppContext(config: Config, options: AppContextOption
   const { hosts } = options;
   const now = options.now ?? Date.now;
   const ids = new SnowflakeGenerator({ workerId: config.workerId, now });
-  const rateLimiter = new MemoryRateLimiter(now);
   const closers: (() => Promise<void>)[] = [];
+  // Shared by every gateway node through Redis in cluster mode, so that a limit holds whichever node is hit.
+  const limits = createRateLimiter(config, now);
+  closers.push(() => limits.close());
+  const rateLimiter = limits.limiter;
 
   // Services that read accounts and the graph (every user view carries a relationship) build them locally:
   // they share the store, so nothing crosses the network that one query answers.
-  const needsAccounts = hosts("users") || hosts("graph") || hosts("posts") || hosts("timeline");
-  const needsMedia = hosts("media") || hosts("posts") || hosts("timeline");
-  const needsPosts = hosts("posts") || hosts("timeline");
+  const social = hosts("interactions") || hosts("stories") || hosts("inbox");
+  const needsAccounts = hosts("users") || hosts("graph") || hosts("posts") || hosts("timeline") || social;
+  const needsMedia = hosts("media") || hosts("posts") || hosts("timeline") || social;
+  const needsPosts = hosts("posts") || hosts("timeline") || hosts("interactions") || hosts("inbox");
   // The gateway serves files itself only from a local blob folder; from S3 clients fetch them directly.
   const cache: Cache = config.redisUrl ? new RedisCache(config.redisUrl) : new MemoryCache();
   closers.push(() => cache.close());
@@ -78,11 +109,15 @@ export async function createAppContext(config: Config, options: AppContextOption
   let store: WideRowStore | undefined;
   if (needsAccounts || needsMedia) {
     store = createStore({ store: config.store, dataDir: config.dataDir, nodeId: config.broker.nodeId }, now);
-    await store.open([
+    // A set: several services need some tables (stories and posts both claim media).
+    const tables = new Set<AnyTable>([
       ...(needsAccounts ? [...accountTables, ...graphTables] : []),
       ...(needsMedia ? mediaTables : []),
-      ...(needsPosts ? [...postTables, ...timelineTables] : []),
+      ...(needsPosts ? [...postTables, ...timelineTables, ...interactionTables] : []),
+      ...(hosts("stories") ? [...postTables, ...storyTables] : []),
+      ...(hosts("inbox") ? inboxTables : []),
     ]);
+    await store.open([...tables]);
     closers.push(() => store?.close() ?? Promise.resolve());
   }
 
@@ -134,6 +169,8 @@ export async function createAppContext(config: Config, options: AppContextOption
       ids,
       now,
       cache,
+      engagement: new Engagement({ store }),
+      notifier: options.notifier,
       published: async (job) => {
         await fanout.record(job);
         options.startFanout(job);
@@ -156,6 +193,28 @@ export async function createAppContext(config: Config, options: AppContextOption
     }
   }
 
+  const interactions =
+    hosts("interactions") && store && posts && accounts && graph
+      ? new Interactions({
+          store,
+          ids,
+          now,
+          posts,
+          accounts,
+          graph,
+          notifier: options.notifier,
+          messenger: options.messenger,
+        })
+      : undefined;
+  const stories =
+    hosts("stories") && store && media && accounts && graph
+      ? new Stories({ store, ids, now, media: media.library, accounts, graph })
+      : undefined;
+  const inbox =
+    hosts("inbox") && store && media && posts && accounts && graph
+      ? new Inbox({ store, ids, now, accounts, graph, media: media.library, posts, publish: options.publish })
+      : undefined;
+
   return {
     config,
     ids,
@@ -167,6 +226,10 @@ export async function createAppContext(config: Config, options: AppContextOption
     graph,
     posts,
     timeline,
+    interactions,
+    stories,
+    inbox,
+    notifier: options.notifier,
     async close() {
       for (const close of closers.reverse()) await close();
     },

@@ -1,5 +1,5 @@
 import type { Server, ServerResponse } from "node:http";
-import type { Context, ServiceSchema } from "moleculer";
+import type { Context, ServiceBroker, ServiceSchema } from "moleculer";
 import ApiGateway, {
   type ApiSettingsSchema,
   type GatewayResponse,
@@ -19,7 +19,15 @@ import { bearerToken, clientIp, requestIdFor } from "../lib/http/request-meta";
 import type { RateLimiter } from "../lib/rate-limit/rate-limiter";
 import { toMoleculerError } from "../broker/middlewares/app-errors";
 import { toHttpError, type ErrorEnvelope } from "./gateway/error-envelope";
+import { EventStreams } from "./gateway/event-streams";
 import { GatewayRateLimits } from "./gateway/rate-limits";
+import { streamAlias } from "./gateway/stream-route";
+import {
+  streamBroadcasts,
+  type SessionEnded,
+  type StreamDelivery,
+  type StreamEvent,
+} from "../lib/stream/events";
 import { aliasesFor, routeOf } from "./gateway/routes";
 
 const JSON_LIMIT_BYTES = 1024 * 1024;
@@ -43,6 +51,25 @@ type GatewayContext = Context<unknown, CallerMeta & { $statusCode?: number; $loc
 /** The HTTP edge: api.md's routes onto actions, auth, limits, and one error envelope for every failure. */
 export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettingsSchema> {
   const limits = new GatewayRateLimits(deps.rateLimiter, deps.config.rateLimits);
+  // Bound at start: the streams call the broker, which exists once the service does.
+  let broker: ServiceBroker | undefined;
+  const streams = new EventStreams({
+    maxPerUser: deps.config.stream.maxPerUser,
+    heartbeatMs: deps.config.stream.heartbeatMs,
+    replay: async (userId, afterId) => {
+      if (!broker) return [];
+      const answer = await broker.call<{ events: StreamEvent[] }, { userId: string; afterId: string }>(
+        "inbox.replay",
+        { userId, afterId },
+      );
+      return answer.events;
+    },
+    onError: (message, err) => broker?.logger.warn(message, err instanceof Error ? err.message : err),
+  });
+  const authenticateToken = (token: string): Promise<Caller> => {
+    if (!broker) return Promise.reject(new UnauthorizedError());
+    return broker.call<Caller, { token: string }>("users.authenticate", { token });
+  };
   const cors = {
     origin: deps.config.cors.origins === "*" ? "*" : [...deps.config.cors.origins],
     methods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
@@ -68,8 +95,9 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
     ) {
       const route = routeOf(req.$alias?.action);
       res.setHeader("Cache-Control", "no-store");
-      if (route?.status !== undefined) ctx.meta.$statusCode = route.status;
-      if (route?.status === 201) ctx.meta.$location = locationOf(data);
+      // An action may answer another success itself (200 for a conversation that already existed).
+      if (route?.status !== undefined) ctx.meta.$statusCode ??= route.status;
+      if (ctx.meta.$statusCode === 201) ctx.meta.$location = locationOf(data);
       return route?.status === 204 ? null : data;
     },
   };
@@ -107,6 +135,15 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
           bodyParsers: false,
           busboyConfig: { limits: { files: 1, fields: 8, fileSize: MAX_UPLOAD_BYTES, fieldSize: 1024 } },
           ...apiHooks,
+        },
+        {
+          // Server-sent events: a long-lived response written by the event streams, not an action's answer.
+          name: "api-stream",
+          path: "/api",
+          mappingPolicy: "restrict",
+          bodyParsers: false,
+          cors,
+          aliases: { "GET /stream": streamAlias(streams, authenticateToken) },
         },
         {
           name: "ops",
@@ -151,6 +188,18 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
         sendJson(res, http.status, http.envelope);
       },
     },
+    events: {
+      [streamBroadcasts.deliver]: {
+        handler(ctx: Context<StreamDelivery>) {
+          streams.deliver(ctx.params);
+        },
+      },
+      [streamBroadcasts.sessionEnded]: {
+        handler(ctx: Context<SessionEnded>) {
+          streams.endSession(ctx.params);
+        },
+      },
+    },
     actions: {
       // The calls behind a request are retried where they fail; retrying the whole request would replay it
       // against a body stream that is already consumed.
@@ -177,8 +226,18 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
           );
         }
         const userId = ctx.meta.user?.userId;
-        if (userId !== undefined) await limits.checkWrite(req.method ?? "GET", userId);
+        if (userId !== undefined) {
+          await limits.checkWrite(req.method ?? "GET", userId);
+          if (route?.quota !== undefined) await limits.checkQuota(route.quota, userId);
+        }
       },
+    },
+    created(this: { broker: ServiceBroker }) {
+      broker = this.broker;
+    },
+    stopped() {
+      // Before the HTTP server closes (the mixin's stopped runs after this one): open streams would hold it.
+      streams.closeAll();
     },
     started() {
       // Bound how long a slow client may hold a connection while sending headers or a body.

@@ -4,11 +4,23 @@ import type { Accounts } from "../lib/accounts";
 import type { UserView } from "../lib/accounts/user-view";
 import { ForbiddenError, NotFoundError } from "../lib/errors";
 import type { Graph } from "../lib/graph/graph";
+import type { NotificationInput, Notifier } from "../lib/inbox/ports";
 import { pageOnlyParams, targetParams, userPageParams } from "../lib/graph/params";
 
 /** Follows, requests and blocks; usernames are resolved here, the rules live in lib/graph. */
-export function createGraphService(deps: { graph: Graph; accounts: Accounts }): ServiceSchema {
-  const { graph, accounts } = deps;
+export function createGraphService(deps: {
+  graph: Graph;
+  accounts: Accounts;
+  notifier: Notifier;
+}): ServiceSchema {
+  const { graph, accounts, notifier } = deps;
+
+  /** The follow stands whatever happens to its notification. */
+  async function notify(ctx: Context, input: NotificationInput): Promise<void> {
+    await notifier.notify(input).catch((err: unknown) => {
+      ctx.broker.logger.warn("a follow notification was lost", err instanceof Error ? err.message : err);
+    });
+  }
 
   /** The user behind a username as the caller sees them: a block either way hides them (404). */
   async function target(viewerId: string, name: string): Promise<UserView> {
@@ -57,6 +69,10 @@ export function createGraphService(deps: { graph: Graph; accounts: Accounts }): 
           const user = await target(caller, ctx.params.username);
           const result = await graph.follow(caller, { id: user.id, isPrivate: user.isPrivate });
           if (result.state === "following") await backfill(ctx, caller, user.id);
+          if (result.state === "following" || result.state === "requested") {
+            const type = result.state === "following" ? "follow" : "follow_request";
+            await notify(ctx, { recipientId: user.id, type, actorId: caller });
+          }
           return result;
         },
       }),
@@ -83,6 +99,7 @@ export function createGraphService(deps: { graph: Graph; accounts: Accounts }): 
           const requester = await target(caller, ctx.params.username);
           await graph.approve(caller, requester.id);
           await backfill(ctx, requester.id, caller);
+          await notify(ctx, { recipientId: requester.id, type: "follow_accepted", actorId: caller });
           return { state: "approved" as const };
         },
       }),

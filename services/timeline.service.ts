@@ -7,6 +7,7 @@ import { backfillParams, fanoutParams, feedParams, pushParams } from "../lib/tim
 import type { Timelines } from "../lib/timeline/timelines";
 import { posts as postsTable } from "../lib/posts/tables";
 import type { WideRowStore } from "../lib/store/store";
+import type { PublishStreamEvent } from "../lib/stream/events";
 
 const RESUME_EVERY_MS = 5_000;
 /** A job younger than this is still being run by the node that recorded it. */
@@ -21,6 +22,8 @@ export interface TimelineServiceDeps {
   timelines: Timelines;
   fanout: Fanout;
   feed: Feed;
+  /** Tells the readers' open streams that a post joined their feed. */
+  publish: PublishStreamEvent;
 }
 
 /**
@@ -53,6 +56,11 @@ export function createTimelineService(deps: TimelineServiceDeps): ServiceSchema 
         handler: async (ctx) => {
           const entry = { postId: ctx.params.postId, authorId: ctx.params.authorId };
           await Promise.all(ctx.params.userIds.map((userId) => timelines.push(userId, [entry])));
+          // The author saw their own post in the answer; everyone else hears of it on their stream.
+          const readers = ctx.params.userIds.filter((userId) => userId !== entry.authorId);
+          if (readers.length > 0) {
+            deps.publish(readers, { id: entry.postId, event: "feed", data: { postId: entry.postId } });
+          }
           return { pushed: ctx.params.userIds.length };
         },
       }),

@@ -2,6 +2,7 @@ import type { ServiceSchema } from "moleculer";
 import { z } from "zod";
 import { callerOf, defineAction } from "../broker/define-action";
 import type { Accounts } from "../lib/accounts";
+import { streamBroadcasts, type SessionEnded } from "../lib/stream/events";
 import { byUsernameParams, loginParams, signupParams, updateMeParams } from "../lib/accounts/params";
 
 const noParams = z.strictObject({});
@@ -14,7 +15,16 @@ export function createUsersService(deps: { accounts: Accounts }): ServiceSchema 
     actions: {
       signup: defineAction({ params: signupParams, handler: (ctx) => accounts.signup(ctx.params) }),
       login: defineAction({ params: loginParams, handler: (ctx) => accounts.login(ctx.params) }),
-      logout: defineAction({ params: noParams, handler: (ctx) => accounts.logout(callerOf(ctx)) }),
+      logout: defineAction({
+        params: noParams,
+        handler: async (ctx) => {
+          const caller = callerOf(ctx);
+          await accounts.logout(caller);
+          // Streams opened with the revoked token close too, on whichever gateway holds them.
+          const ended: SessionEnded = { userId: caller.userId, sessionId: caller.sessionId };
+          await ctx.broadcast(streamBroadcasts.sessionEnded, ended, { groups: ["gateway"] });
+        },
+      }),
       me: defineAction({ params: noParams, handler: (ctx) => accounts.me(callerOf(ctx).userId) }),
       updateMe: defineAction({
         params: updateMeParams,

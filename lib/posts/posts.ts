@@ -7,6 +7,8 @@ import { parseHashtags, parseMentions } from "./caption";
 import { mediaClaims, postAuthors, posts } from "./tables";
 import { userCounts } from "../accounts/tables";
 import { cacheKeys, type Cache } from "../cache/cache";
+import type { Notifier } from "../inbox/ports";
+import { NO_ENGAGEMENT, type EngagementSource, type PostEngagement } from "./engagement";
 
 /** Shorter than the life of a presigned media URL (an hour), so a cached view never hands out a dead link. */
 const MEDIA_VIEW_TTL_MS = 10 * 60_000;
@@ -61,6 +63,10 @@ export interface PostsDeps {
   cache: Cache;
   /** Records the post's fan-out durably and starts it; the post is acknowledged only after it resolves. */
   published: (post: { postId: string; authorId: string }) => Promise<void>;
+  /** Likes, comments and saves of each post, asked once per answer. */
+  engagement: EngagementSource;
+  /** Tells users mentioned in a caption; a failure there never fails the post. */
+  notifier: Notifier;
   now?: () => number;
 }
 
@@ -130,7 +136,9 @@ export class Posts {
     });
     await this.deps.store.increment(userCounts, { user_id: authorId }, { posts: 1 });
     await this.deps.published({ postId, authorId });
-    return this.get(authorId, postId);
+    const view = await this.get(authorId, postId);
+    await this.notifyMentioned(view, [...mentioned.values()]);
+    return view;
   }
 
   /** A post as the viewer sees it; 404 when it does not exist or the viewer may not see it. */
@@ -142,7 +150,21 @@ export class Posts {
       const seen = await this.deps.visibility.of(viewerId, { id: author.id, isPrivate: author.isPrivate });
       if (seen !== "visible") throw notFound();
     }
-    return this.toView(row, author);
+    const engagement = await this.deps.engagement.of(viewerId, [postId]);
+    return this.toView(row, author, engagement.get(postId));
+  }
+
+  /**
+   * Those of `userIds` who may see the post now (its author always may); none when it is gone. For telling
+   * people about a post without telling them it exists when they may not see it.
+   */
+  async audienceOf(postId: string, userIds: readonly string[]): Promise<string[]> {
+    const owner = await this.deps.store.get(postAuthors, { post_id: postId });
+    const authorId = owner?.author_id;
+    if (authorId === undefined) return [];
+    const author = await this.deps.users.view(authorId, authorId);
+    if (author === undefined) return [];
+    return this.mayBeSeenBy({ id: authorId, isPrivate: author.isPrivate }, userIds);
   }
 
   /** A user's posts, newest first; 403 for a private account the viewer does not follow, 404 when blocked. */
@@ -170,7 +192,13 @@ export class Posts {
         throw new BadRequestError("INVALID_CURSOR", "the cursor is not ours");
       throw err;
     }
-    const items = await Promise.all(slice.rows.map((row) => this.toView(row, author)));
+    const engagement = await this.deps.engagement.of(
+      viewerId,
+      slice.rows.map((row) => row.post_id),
+    );
+    const items = await Promise.all(
+      slice.rows.map((row) => this.toView(row, author, engagement.get(row.post_id))),
+    );
     return { items, nextCursor: slice.nextPageToken ?? null };
   }
 
@@ -183,31 +211,23 @@ export class Posts {
     viewerId: string,
     entries: readonly { postId: string; authorId: string }[],
   ): Promise<PostView[]> {
-    const authors = new Map<string, Promise<UserView | undefined>>();
-    const viewOf = (authorId: string) => {
-      let author = authors.get(authorId);
-      if (author === undefined) {
-        author = this.deps.users.view(viewerId, authorId);
-        authors.set(authorId, author);
-      }
-      return author;
-    };
-    const rows = await Promise.all(
-      entries.map(({ postId, authorId }) =>
-        this.deps.store.get(posts, { author_id: authorId, post_id: postId }),
-      ),
-    );
-    // One cache round trip for the media of the whole page.
-    const mediaIds = rows.flatMap((row) => parseList(row?.media_ids));
-    const mediaViews = await this.mediaViews(mediaIds);
-    const byId = new Map(mediaViews.map((m) => [m.id, m]));
-    const views = await Promise.all(
-      rows.map(async (row, i) => {
-        const author = row && (await viewOf(entries[i]?.authorId ?? ""));
-        return row && author ? this.toView(row, author, byId) : undefined;
-      }),
-    );
-    return views.filter((v): v is PostView => v !== undefined);
+    return this.hydrateWith(viewerId, entries, (authorId) => this.deps.users.view(viewerId, authorId));
+  }
+
+  /**
+   * Like `hydrate`, for lists the viewer built while they could see every post (saved posts): also skips those
+   * they may no longer see, an author who blocked them or went private since.
+   */
+  async hydrateVisible(
+    viewerId: string,
+    entries: readonly { postId: string; authorId: string }[],
+  ): Promise<PostView[]> {
+    return this.hydrateWith(viewerId, entries, async (authorId) => {
+      const author = await this.deps.users.view(viewerId, authorId);
+      if (author === undefined || authorId === viewerId) return author;
+      const seen = await this.deps.visibility.of(viewerId, { id: authorId, isPrivate: author.isPrivate });
+      return seen === "visible" ? author : undefined;
+    });
   }
 
   async delete(callerId: string, postId: string): Promise<void> {
@@ -221,6 +241,82 @@ export class Posts {
     await this.deps.store.delete(posts, { author_id: row.author_id, post_id: postId });
     await this.deps.store.delete(postAuthors, { post_id: postId });
     await this.deps.store.increment(userCounts, { user_id: row.author_id }, { posts: -1 });
+  }
+
+  private async hydrateWith(
+    viewerId: string,
+    entries: readonly { postId: string; authorId: string }[],
+    authorView: (authorId: string) => Promise<UserView | undefined>,
+  ): Promise<PostView[]> {
+    const authors = new Map<string, Promise<UserView | undefined>>();
+    const viewOf = (authorId: string) => {
+      let author = authors.get(authorId);
+      if (author === undefined) {
+        author = authorView(authorId);
+        authors.set(authorId, author);
+      }
+      return author;
+    };
+    const rows = await Promise.all(
+      entries.map(({ postId, authorId }) =>
+        this.deps.store.get(posts, { author_id: authorId, post_id: postId }),
+      ),
+    );
+    // One cache round trip for the media of the whole page, one engagement round for its posts.
+    const present = rows.filter((row) => row !== undefined);
+    const mediaIds = present.flatMap((row) => parseList(row.media_ids));
+    const [mediaViews, engagement] = await Promise.all([
+      this.mediaViews(mediaIds),
+      this.deps.engagement.of(
+        viewerId,
+        present.map((row) => row.post_id),
+      ),
+    ]);
+    const byId = new Map(mediaViews.map((m) => [m.id, m]));
+    const views = await Promise.all(
+      rows.map(async (row, i) => {
+        const author = row && (await viewOf(entries[i]?.authorId ?? ""));
+        return row && author ? this.toView(row, author, engagement.get(row.post_id), byId) : undefined;
+      }),
+    );
+    return views.filter((v): v is PostView => v !== undefined);
+  }
+
+  private async mayBeSeenBy(
+    author: { id: string; isPrivate: boolean },
+    userIds: readonly string[],
+  ): Promise<string[]> {
+    const seen = await Promise.all(
+      userIds.map(
+        async (userId) =>
+          userId === author.id || (await this.deps.visibility.of(userId, author)) === "visible",
+      ),
+    );
+    return userIds.filter((_, i) => seen[i]);
+  }
+
+  /** Mentions of people who may see the post; the author mentioning themselves is no news to them. */
+  private async notifyMentioned(post: PostView, mentionedIds: readonly string[]): Promise<void> {
+    const others = [...new Set(mentionedIds)].filter((id) => id !== post.author.id);
+    // The post is stored and published: a failure from here on tells fewer people, it never fails the post.
+    const audience = await this.mayBeSeenBy(
+      { id: post.author.id, isPrivate: post.author.isPrivate },
+      others,
+    ).catch((): string[] => []);
+    await Promise.all(
+      audience.map(async (recipientId) => {
+        try {
+          await this.deps.notifier.notify({
+            recipientId,
+            type: "mention",
+            actorId: post.author.id,
+            postId: post.id,
+          });
+        } catch {
+          // See above.
+        }
+      }),
+    );
   }
 
   /** Media views in order, from the cache where it has them (one round trip for the lot), else the store. */
@@ -256,6 +352,7 @@ export class Posts {
       created_at?: Date;
     },
     author: UserView,
+    engagement: PostEngagement | undefined,
     known?: ReadonlyMap<string, MediaView>,
   ): Promise<PostView> {
     const ids = parseList(row.media_ids);
@@ -270,11 +367,8 @@ export class Posts {
       mentions: parseList(row.mentions),
       media,
       createdAt: (row.created_at ?? new Date(0)).toISOString(),
-      // Likes, comments and saves arrive with the interactions issue; until then there are none to count.
-      likeCount: 0,
-      commentCount: 0,
-      likedByMe: false,
-      savedByMe: false,
+      ...NO_ENGAGEMENT,
+      ...engagement,
     };
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Fixed-window rate limits. The port is tiny so that the Redis adapter (cluster mode, shared by every
- * gateway node) is one INCR and one PEXPIRE per hit.
+ * gateway node) is one round trip per hit.
  */
 export interface RateLimiter {
   /** Counts one hit on `key` and answers whether it is within `limit` hits per `windowMs`. */
@@ -9,11 +9,21 @@ export interface RateLimiter {
 
 export type RateLimitVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
+/** The per-user hourly quotas (in the spirit of Pixelfed's), each configured by `QUOTA_<NAME>_PER_HOUR`. */
+export const QUOTA_NAMES = ["likes", "comments", "posts", "follows", "stories", "messages"] as const;
+
+export type QuotaName = (typeof QUOTA_NAMES)[number];
+
 /** Every rate-limit key, in one place, so that no two limits share a counter by accident. */
-export type RateLimitKey = `rl:signup:ip:${string}` | `rl:login:ip:${string}` | `rl:write:user:${string}`;
+export type RateLimitKey =
+  | `rl:signup:ip:${string}`
+  | `rl:login:ip:${string}`
+  | `rl:write:user:${string}`
+  | `rl:quota:${QuotaName}:user:${string}`;
 
 export const rateLimitKeys = {
   signup: (ip: string): RateLimitKey => `rl:signup:ip:${ip}`,
   login: (ip: string): RateLimitKey => `rl:login:ip:${ip}`,
   write: (userId: string): RateLimitKey => `rl:write:user:${userId}`,
+  quota: (name: QuotaName, userId: string): RateLimitKey => `rl:quota:${name}:user:${userId}`,
 } as const;

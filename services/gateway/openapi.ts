@@ -3,6 +3,9 @@ import { z } from "zod";
 import { ParamsSchema } from "../../broker/middlewares/params-validator";
 import type { Accounts } from "../../lib/accounts";
 import { createGraphService } from "../graph.service";
+import { createInboxService } from "../inbox.service";
+import { createInteractionsService } from "../interactions.service";
+import { createStoriesService } from "../stories.service";
 import { createMediaService, type MediaServiceDeps } from "../media.service";
 import { createPostsService } from "../posts.service";
 import { createUsersService } from "../users.service";
@@ -20,6 +23,9 @@ export function buildOpenApi(): Record<string, unknown> {
     createMediaService({} as MediaServiceDeps),
     createGraphService({} as Parameters<typeof createGraphService>[0]),
     createPostsService({} as Parameters<typeof createPostsService>[0]),
+    createInteractionsService({} as Parameters<typeof createInteractionsService>[0]),
+    createStoriesService({} as Parameters<typeof createStoriesService>[0]),
+    createInboxService({} as Parameters<typeof createInboxService>[0]),
   ];
   const paramsOf = new Map<string, z.ZodType>();
   for (const service of services) {
@@ -43,6 +49,7 @@ export function buildOpenApi(): Record<string, unknown> {
       pathParams,
     );
   }
+  paths["/api/stream"] = { get: streamOperation };
   paths["/health/live"] = { get: opsOperation("Liveness", "application/json") };
   paths["/health/ready"] = {
     get: { ...opsOperation("Readiness", "application/json"), responses: readyResponses },
@@ -324,5 +331,35 @@ const errorSchema = {
         details: {},
       },
     },
+  },
+};
+
+const streamOperation = {
+  summary: "Server-sent events of the signed-in user",
+  description:
+    "`text/event-stream`. Each event has an `id:` line (resumable with `Last-Event-ID`), an `event:` line " +
+    "(`notification`, `message` or `feed`) and one `data:` line of JSON: the notification object, the message " +
+    "object, or `{postId}` for a new post in the feed. A `: heartbeat` comment comes on idle streams. A reconnect " +
+    "with `Last-Event-ID` (header, or `?lastEventId=`) first replays what the inbox kept since that id. " +
+    "Browsers' EventSource cannot send headers: the token may come as `?access_token=`. A logout closes the " +
+    "session's streams; past the per-user bound (STREAM_MAX_PER_USER) the oldest stream is closed.",
+  security: [{ bearer: [] }],
+  parameters: [
+    { name: "access_token", in: "query", required: false, schema: { type: "string" } },
+    {
+      name: "lastEventId",
+      in: "query",
+      required: false,
+      schema: { type: "string", pattern: "^[0-9]{1,20}$" },
+    },
+    { name: "Last-Event-ID", in: "header", required: false, schema: { type: "string" } },
+  ],
+  responses: {
+    "200": {
+      description: "The event stream",
+      content: { "text/event-stream": { schema: { type: "string" } } },
+    },
+    "400": { description: "A Last-Event-ID that is not an event id" },
+    "401": { description: "No valid token" },
   },
 };

@@ -1,3 +1,5 @@
+import type { QuotaName } from "../../lib/rate-limit/rate-limiter";
+
 /**
  * The REST surface of api.md, one line per route: which action serves it, who may call it, what it answers on
  * success, and which rate limit guards it. The gateway builds its aliases from this table only.
@@ -12,6 +14,8 @@ export interface ApiRoute {
   ipLimit?: "signup" | "login";
   /** How the body arrives: JSON (default), a multipart form with a file, or raw bytes streamed to the action. */
   body?: "json" | "multipart" | "stream";
+  /** The per-user hourly quota each call of this route spends (in the spirit of Pixelfed's). */
+  quota?: QuotaName;
 }
 
 export const apiRoutes = {
@@ -24,17 +28,51 @@ export const apiRoutes = {
   "GET /users/:username/posts": { action: "posts.byUser", auth: "required" },
   "GET /users/:username/followers": { action: "graph.followers", auth: "required" },
   "GET /users/:username/following": { action: "graph.following", auth: "required" },
-  "POST /users/:username/follow": { action: "graph.follow", auth: "required" },
+  "POST /users/:username/follow": { action: "graph.follow", auth: "required", quota: "follows" },
   "DELETE /users/:username/follow": { action: "graph.unfollow", auth: "required" },
   "GET /follow-requests": { action: "graph.requests", auth: "required" },
   "POST /follow-requests/:username/approve": { action: "graph.approve", auth: "required" },
   "POST /follow-requests/:username/reject": { action: "graph.reject", auth: "required" },
   "POST /users/:username/block": { action: "graph.block", auth: "required" },
   "DELETE /users/:username/block": { action: "graph.unblock", auth: "required" },
-  "POST /posts": { action: "posts.create", auth: "required", status: 201 },
+  "POST /posts": { action: "posts.create", auth: "required", status: 201, quota: "posts" },
   "GET /posts/:id": { action: "posts.get", auth: "required" },
   "DELETE /posts/:id": { action: "posts.delete", auth: "required", status: 204 },
   "GET /feed": { action: "timeline.feed", auth: "required" },
+  "POST /posts/:id/like": { action: "interactions.like", auth: "required", quota: "likes" },
+  "DELETE /posts/:id/like": { action: "interactions.unlike", auth: "required" },
+  "GET /posts/:id/likes": { action: "interactions.likers", auth: "required" },
+  "POST /posts/:id/comments": {
+    action: "interactions.comment",
+    auth: "required",
+    status: 201,
+    quota: "comments",
+  },
+  "GET /posts/:id/comments": { action: "interactions.comments", auth: "required" },
+  "DELETE /comments/:id": { action: "interactions.deleteComment", auth: "required", status: 204 },
+  "POST /posts/:id/save": { action: "interactions.save", auth: "required" },
+  "DELETE /posts/:id/save": { action: "interactions.unsave", auth: "required" },
+  "GET /me/saved": { action: "interactions.saved", auth: "required" },
+  "POST /posts/:id/share": { action: "interactions.share", auth: "required", status: 201, quota: "messages" },
+  "POST /stories": { action: "stories.create", auth: "required", status: 201, quota: "stories" },
+  "GET /stories/feed": { action: "stories.feed", auth: "required" },
+  "GET /users/:username/stories": { action: "stories.byUser", auth: "required" },
+  "POST /stories/:id/view": { action: "stories.view", auth: "required", status: 204 },
+  "GET /stories/:id/viewers": { action: "stories.viewers", auth: "required" },
+  "DELETE /stories/:id": { action: "stories.delete", auth: "required", status: 204 },
+  "GET /notifications": { action: "inbox.notifications", auth: "required" },
+  "GET /notifications/unread-count": { action: "inbox.unreadCount", auth: "required" },
+  "POST /notifications/read": { action: "inbox.markRead", auth: "required", status: 204 },
+  "POST /conversations": { action: "inbox.openConversation", auth: "required", status: 201 },
+  "GET /conversations": { action: "inbox.conversations", auth: "required" },
+  "GET /conversations/:id/messages": { action: "inbox.messages", auth: "required" },
+  "POST /conversations/:id/messages": {
+    action: "inbox.send",
+    auth: "required",
+    status: 201,
+    quota: "messages",
+  },
+  "POST /conversations/:id/read": { action: "inbox.markConversationRead", auth: "required", status: 204 },
   "POST /media": { action: "media.upload", auth: "required", status: 201, body: "multipart" },
   "GET /media/:id": { action: "media.get", auth: "required" },
   "POST /media/:id/finalize": { action: "media.finalize", auth: "required", status: 201 },

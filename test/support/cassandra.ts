@@ -15,7 +15,10 @@ export function testCassandraStore(keyspace: string, nodeId = "test"): Cassandra
   });
 }
 
-/** Env for a test node on Cassandra (see startTestNode). */
+/** Where the infra runs find Redis (normally running on our machines; .ci/run starts it when not). */
+export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+
+/** Env for a test node in cluster mode, on Cassandra with Redis shared limits and cache (see startTestNode). */
 export function cassandraNodeEnv(keyspace = "mosaic_test"): Record<string, string> {
-  return { STORE: "cassandra", CASSANDRA_CONTACT_POINTS, CASSANDRA_KEYSPACE: keyspace };
+  return { STORE: "cassandra", CASSANDRA_CONTACT_POINTS, CASSANDRA_KEYSPACE: keyspace, REDIS_URL };
 }

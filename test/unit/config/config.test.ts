@@ -38,6 +38,20 @@ describe("config", () => {
     expect(hostsService(config, "timeline")).to.equal(false);
   });
 
+  it("reads the per-user quotas, each with its own default", () => {
+    expect(loadConfig({}).rateLimits.quotasPerHour).to.deep.equal({
+      likes: 500,
+      comments: 200,
+      posts: 50,
+      follows: 200,
+      stories: 50,
+      messages: 500,
+    });
+    const config = loadConfig({ QUOTA_FOLLOWS_PER_HOUR: "2", QUOTA_MESSAGES_PER_HOUR: "1000" });
+    expect(config.rateLimits.quotasPerHour).to.include({ follows: 2, messages: 1000, likes: 500 });
+    expect(() => loadConfig({ QUOTA_LIKES_PER_HOUR: "0" })).to.throw(ConfigError, /QUOTA_LIKES_PER_HOUR/);
+  });
+
   it("treats an empty variable as unset", () => {
     expect(loadConfig({ PORT: "", TRANSPORTER: " " }).http.port).to.equal(3000);
   });

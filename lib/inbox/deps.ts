@@ -1,0 +1,31 @@
+import type { Accounts } from "../accounts";
+import type { Graph } from "../graph";
+import type { MediaLibrary } from "../media-library/media-library";
+import type { Posts } from "../posts/posts";
+import type { WideRowStore } from "../store/store";
+import type { PublishStreamEvent } from "../stream/events";
+
+/**
+ * What the inbox needs from the rest of Mosaic. The node passes the real classes; only the methods named here
+ * are used, so tests may pass smaller fakes.
+ */
+export interface InboxDeps {
+  store: WideRowStore;
+  ids: { next(): Promise<string> };
+  now: () => number;
+  accounts: Pick<Accounts, "idsOf" | "view">;
+  graph: Pick<Graph, "isBlockedEitherWay">;
+  media: Pick<MediaLibrary, "find" | "view">;
+  posts: Pick<Posts, "get">;
+  publish: PublishStreamEvent;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface PageRequest {
+  limit: number;
+  cursor?: string | undefined;
+}

@@ -1,0 +1,128 @@
+import type { StreamEvent } from "../stream/events";
+import { Conversations } from "./conversations";
+import type { InboxDeps, Page, PageRequest } from "./deps";
+import { DirectMessages, type DeliverMessage } from "./direct-messages";
+import { Inboxes } from "./inboxes";
+import { Messages } from "./messages";
+import { Notifications, type NotificationState } from "./notifications";
+import { REPLAY_MAX_EVENTS, type MessageContent, type MessageRecord } from "./params";
+import type { NotificationInput } from "./ports";
+import { StreamLog } from "./stream-log";
+import type { ConversationView, MessageView, NotificationView } from "./views";
+
+export type { InboxDeps } from "./deps";
+
+export interface InboxOptions {
+  /** Users whose inbox memory one node keeps at most. */
+  maxUsers: number;
+}
+
+/**
+ * Each user's inbox (notifications, direct messages, the stream log) as an actor on the node that owns the
+ * user: the service routes every per-user call to that node, which keeps the unread count and the newest
+ * notifications in memory and runs each user's writes through one mailbox. Memory is a cache of the rows;
+ * `forgetAll` drops it when ownership moves.
+ */
+export class Inbox {
+  private readonly inboxes: Inboxes<NotificationState>;
+  private readonly notifications: Notifications;
+  private readonly direct: DirectMessages;
+  private readonly streamLog: StreamLog;
+
+  constructor(deps: InboxDeps, options: InboxOptions = { maxUsers: 20_000 }) {
+    this.inboxes = new Inboxes(options.maxUsers);
+    this.streamLog = new StreamLog(deps.store);
+    this.notifications = new Notifications(deps, this.inboxes, this.streamLog);
+    const conversations = new Conversations(deps.store, deps.ids);
+    this.direct = new DirectMessages(
+      deps,
+      this.inboxes,
+      conversations,
+      new Messages(deps.store),
+      this.streamLog,
+    );
+  }
+
+  /** Records and pushes a notification (once per action, never for one's own act); run on the recipient's owner. */
+  notify(input: NotificationInput): Promise<void> {
+    return this.notifications.notify(input);
+  }
+
+  listNotifications(userId: string, page: PageRequest): Promise<Page<NotificationView>> {
+    return this.notifications.list(userId, page);
+  }
+
+  async unreadCount(userId: string): Promise<{ count: number }> {
+    return { count: await this.notifications.unreadCount(userId) };
+  }
+
+  /** Marks read up to `upToId` inclusive, or everything. */
+  markRead(userId: string, upToId?: string): Promise<void> {
+    return this.notifications.markRead(userId, upToId);
+  }
+
+  /** `created` is false when the same members already had a conversation (it is answered instead). */
+  openConversation(
+    callerId: string,
+    usernames: readonly string[],
+  ): Promise<{ conversation: ConversationView; created: boolean }> {
+    return this.direct.open(callerId, usernames);
+  }
+
+  listConversations(userId: string, page: PageRequest): Promise<Page<ConversationView>> {
+    return this.direct.list(userId, page);
+  }
+
+  listMessages(userId: string, conversationId: string, page: PageRequest): Promise<Page<MessageView>> {
+    return this.direct.page(userId, conversationId, page);
+  }
+
+  /** Stores the message, then hands it to every member's owner through `deliver`; answers once all resolved. */
+  send(
+    senderId: string,
+    conversationId: string,
+    content: MessageContent,
+    deliver: DeliverMessage = this.deliverHere,
+  ): Promise<MessageView> {
+    return this.direct.send(senderId, conversationId, content, deliver);
+  }
+
+  /** One member's share of a message; run on that member's owner. */
+  deliverMessage(userId: string, message: MessageRecord): Promise<void> {
+    return this.direct.deliver(userId, message);
+  }
+
+  markConversationRead(userId: string, conversationId: string): Promise<void> {
+    return this.direct.markRead(userId, conversationId);
+  }
+
+  sharePost(
+    senderId: string,
+    recipientIds: readonly string[],
+    postId: string,
+    deliver: DeliverMessage = this.deliverHere,
+  ): Promise<{ conversationIds: string[] }> {
+    return this.direct.sharePost(senderId, recipientIds, postId, deliver);
+  }
+
+  /** The user's stream events after `afterId`, oldest first; run on the user's owner. */
+  async replay(
+    userId: string,
+    afterId: string,
+    limit = REPLAY_MAX_EVENTS,
+  ): Promise<{ events: StreamEvent[] }> {
+    return { events: await this.streamLog.after(userId, afterId, Math.min(limit, REPLAY_MAX_EVENTS)) };
+  }
+
+  /** Ownership moved: what this node remembers may be stale. */
+  forgetAll(): void {
+    this.inboxes.forgetAll();
+  }
+
+  /** Users whose inbox this node holds in memory. */
+  get size(): number {
+    return this.inboxes.size;
+  }
+
+  private readonly deliverHere: DeliverMessage = (userId, message) => this.deliverMessage(userId, message);
+}

@@ -1,0 +1,68 @@
+import { KeyedLock } from "../concurrency/keyed-lock";
+
+/**
+ * The inbox actors' state on one node: for each user this node owns, what it keeps in memory (a bounded LRU
+ * across users), and one mailbox per user through which every write and rebuild of that user passes, one at a
+ * time. Memory is only a cache of the store: a node that becomes the owner of a user rebuilds it from the rows.
+ *
+ * A rebuild runs in the mailbox because one that read the rows while a write was landing would otherwise put
+ * back a memory without that write, for good.
+ */
+export class Inboxes<S> {
+  private readonly hot = new Map<string, S>();
+  private readonly mailbox = new KeyedLock();
+  /** Bumped by forgetAll, so that a rebuild that started before it cannot bring stale state back. */
+  private generation = 0;
+
+  constructor(private readonly maxUsers: number) {}
+
+  /** Runs `task` in the user's mailbox, after everything queued before it. Never call `load` from `task`. */
+  run<T>(userId: string, task: () => Promise<T>): Promise<T> {
+    return this.mailbox.run(userId, task);
+  }
+
+  /** The user's memory if this node holds it; for writes already running in the mailbox. */
+  peek(userId: string): S | undefined {
+    return this.hot.get(userId);
+  }
+
+  /** Replaces the user's memory; for writes already running in the mailbox. */
+  remember(userId: string, state: S): void {
+    this.hot.delete(userId);
+    this.hot.set(userId, state);
+    // Map order is insertion order: re-inserting marks most recently used; the oldest go first.
+    while (this.hot.size > this.maxUsers) {
+      const oldest = this.hot.keys().next();
+      if (oldest.done === true) break;
+      this.hot.delete(oldest.value);
+    }
+  }
+
+  /** The user's memory, rebuilt with `build` in the mailbox when this node does not hold it. */
+  async load(userId: string, build: () => Promise<S>): Promise<S> {
+    const cached = this.hot.get(userId);
+    if (cached !== undefined) {
+      this.remember(userId, cached);
+      return cached;
+    }
+    return this.mailbox.run(userId, async () => {
+      // Another reader may have rebuilt it while this one waited in the mailbox.
+      const ready = this.hot.get(userId);
+      if (ready !== undefined) return ready;
+      const generation = this.generation;
+      const state = await build();
+      if (generation === this.generation) this.remember(userId, state);
+      return state;
+    });
+  }
+
+  /** Ownership moved: what this node remembers may be stale. */
+  forgetAll(): void {
+    this.generation++;
+    this.hot.clear();
+  }
+
+  get size(): number {
+    return this.hot.size;
+  }
+}

@@ -1,0 +1,65 @@
+import type { Row } from "../store/schema";
+import type { WideRowStore } from "../store/store";
+import type { MessageRecord } from "./params";
+import { messages } from "./tables";
+
+/** Unread messages are counted up to this many per conversation; clients show "99+" past 99. */
+export const CONVERSATION_UNREAD_CAP = 100;
+
+/** The messages of each conversation, newest first, in the conversation's partition. */
+export class Messages {
+  constructor(private readonly store: WideRowStore) {}
+
+  async write(record: MessageRecord): Promise<void> {
+    await this.store.put(messages, {
+      conversation_id: record.conversationId,
+      message_id: record.id,
+      sender_id: record.senderId,
+      ...(record.text !== undefined && { body: record.text }),
+      ...(record.mediaId !== undefined && { media_id: record.mediaId }),
+      ...(record.postId !== undefined && { post_id: record.postId }),
+      created_at: new Date(record.createdAt),
+    });
+  }
+
+  /** Up to `limit` messages older than `before` (or the newest), newest first. */
+  async page(
+    conversationId: string,
+    options: { before?: string | undefined; limit: number },
+  ): Promise<{ records: MessageRecord[]; more: boolean }> {
+    const slice = await this.store.slice(
+      messages,
+      { conversation_id: conversationId },
+      { limit: options.limit, ...(options.before !== undefined && { lt: { message_id: options.before } }) },
+    );
+    return { records: slice.rows.flatMap(fromRow), more: slice.nextPageToken !== undefined };
+  }
+
+  async newest(conversationId: string): Promise<MessageRecord | undefined> {
+    return (await this.page(conversationId, { limit: 1 })).records[0];
+  }
+
+  /** Messages of others after the reader's marker, counted up to CONVERSATION_UNREAD_CAP. */
+  async unreadCount(conversationId: string, readerId: string, marker: string | undefined): Promise<number> {
+    const slice = await this.store.slice(
+      messages,
+      { conversation_id: conversationId },
+      { limit: CONVERSATION_UNREAD_CAP, ...(marker !== undefined && { gt: { message_id: marker } }) },
+    );
+    return slice.rows.filter((row) => row.sender_id !== readerId).length;
+  }
+}
+
+function fromRow(row: Row<typeof messages>): MessageRecord[] {
+  if (row.sender_id === undefined) return [];
+  const record: MessageRecord = {
+    id: row.message_id,
+    conversationId: row.conversation_id,
+    senderId: row.sender_id,
+    ...(row.body !== undefined && { text: row.body }),
+    ...(row.media_id !== undefined && { mediaId: row.media_id }),
+    ...(row.post_id !== undefined && { postId: row.post_id }),
+    createdAt: (row.created_at ?? new Date(0)).toISOString(),
+  };
+  return [record];
+}

@@ -1,0 +1,222 @@
+import { compareIds } from "../ids";
+import type { Row } from "../store/schema";
+import type { StreamEvent } from "../stream/events";
+import { decodeCursor, encodeCursor } from "./cursors";
+import type { InboxDeps, Page, PageRequest } from "./deps";
+import type { Inboxes } from "./inboxes";
+import { NOTIFICATION_TYPES, type NotificationInput } from "./ports";
+import type { StreamLog } from "./stream-log";
+import { notificationKeys, notificationReads, notifications } from "./tables";
+import { present, Views, type NotificationRecord, type NotificationView } from "./views";
+
+/** Newest notifications kept in memory per user: enough for the first page and the unread badge. */
+export const NOTIFICATION_WINDOW = 50;
+/** Unread notifications are counted exactly up to this many; past it the badge says this many. */
+export const UNREAD_COUNT_CAP = 1000;
+
+/** What the owner of a user's inbox keeps of their notifications. */
+export interface NotificationState {
+  /** Everything up to and including this id is read. */
+  readUpTo: string | undefined;
+  /** Notifications newer than `readUpTo`, at most UNREAD_COUNT_CAP. */
+  unread: number;
+  /** The newest notifications, newest first. */
+  recent: NotificationRecord[];
+  /** True when `recent` holds every stored notification. */
+  whole: boolean;
+}
+
+const CURSOR = "n";
+
+/**
+ * The notification half of each user's inbox actor: once per action, stored newest first, counted unread
+ * against a read marker, pushed to the recipient's streams and logged for replay. Every write of a user runs
+ * in their mailbox on the owner node.
+ */
+export class Notifications {
+  constructor(
+    private readonly deps: InboxDeps,
+    private readonly inboxes: Inboxes<NotificationState>,
+    private readonly streamLog: StreamLog,
+  ) {}
+
+  async notify(input: NotificationInput): Promise<void> {
+    const recipientId = input.recipientId;
+    if (input.actorId === recipientId) return;
+    const views = new Views(this.deps, recipientId);
+    // Also says no to an actor the recipient blocks or is blocked by: neither learns of the other.
+    const actor = await views.user(input.actorId);
+    if (actor === undefined) return;
+    const key = actionKeyOf(input);
+    await this.inboxes.run(recipientId, async () => {
+      const { store, ids } = this.deps;
+      const id = await ids.next();
+      const claim = await store.insertIfAbsent(notificationKeys, {
+        user_id: recipientId,
+        action_key: key,
+        notification_id: id,
+      });
+      if (!claim.applied) {
+        const earlier = claim.existing.notification_id;
+        const recorded =
+          earlier !== undefined &&
+          (await store.get(notifications, { user_id: recipientId, notification_id: earlier })) !== undefined;
+        if (recorded) return;
+        // A notify cut short after its claim: finish it now, under a new id so the stream stays in order.
+        await store.put(notificationKeys, { user_id: recipientId, action_key: key, notification_id: id });
+      }
+      const record: NotificationRecord = {
+        id,
+        type: input.type,
+        actorId: input.actorId,
+        ...(input.postId !== undefined && { postId: input.postId }),
+        ...(input.commentId !== undefined && { commentId: input.commentId }),
+        createdAt: new Date(this.deps.now()),
+      };
+      await store.put(notifications, toRow(recipientId, record));
+      const view = await views.notification(record, false);
+      const event: StreamEvent | undefined = view && { id, event: "notification", data: view };
+      if (event) await this.streamLog.append(recipientId, event);
+      const hot = this.inboxes.peek(recipientId);
+      if (hot) {
+        this.inboxes.remember(recipientId, {
+          ...hot,
+          unread: Math.min(hot.unread + 1, UNREAD_COUNT_CAP),
+          recent: [record, ...hot.recent].slice(0, NOTIFICATION_WINDOW),
+          whole: hot.whole && hot.recent.length < NOTIFICATION_WINDOW,
+        });
+      }
+      // Published from the mailbox, so a user's events leave in the order of their ids.
+      if (event) this.deps.publish([recipientId], event);
+    });
+  }
+
+  async list(userId: string, page: PageRequest): Promise<Page<NotificationView>> {
+    const before = page.cursor === undefined ? undefined : decodeCursor(CURSOR, page.cursor, 1)[0];
+    const state = await this.load(userId);
+    const cached = state.recent.filter((r) => before === undefined || compareIds(r.id, before) < 0);
+    let records: NotificationRecord[];
+    let more: boolean;
+    if (cached.length >= page.limit || state.whole) {
+      records = cached.slice(0, page.limit);
+      more = cached.length > page.limit || !state.whole;
+    } else {
+      // Past the window kept in memory: read the row itself.
+      const slice = await this.deps.store.slice(
+        notifications,
+        { user_id: userId },
+        { limit: page.limit, ...(before !== undefined && { lt: { notification_id: before } }) },
+      );
+      records = present(slice.rows.map(fromRow));
+      more = slice.nextPageToken !== undefined;
+    }
+    const views = new Views(this.deps, userId);
+    const items = await Promise.all(records.map((r) => views.notification(r, isRead(r.id, state.readUpTo))));
+    const last = records[records.length - 1];
+    return {
+      items: present(items),
+      nextCursor: more && last ? encodeCursor(CURSOR, [last.id]) : null,
+    };
+  }
+
+  async unreadCount(userId: string): Promise<number> {
+    return (await this.load(userId)).unread;
+  }
+
+  /** Marks read everything up to `upToId` inclusive, or everything there is; a marker never moves back. */
+  async markRead(userId: string, upToId: string | undefined): Promise<void> {
+    await this.inboxes.run(userId, async () => {
+      const hot = this.inboxes.peek(userId);
+      const [newest, marker] = hot
+        ? [hot.recent[0]?.id, hot.readUpTo]
+        : await Promise.all([this.newestId(userId), this.storedMarker(userId)]);
+      if (newest === undefined) return;
+      // An id from the future would mark notifications read before they exist.
+      const target = upToId === undefined || compareIds(upToId, newest) > 0 ? newest : upToId;
+      if (marker !== undefined && compareIds(target, marker) <= 0) return;
+      await this.deps.store.put(notificationReads, { user_id: userId, read_up_to: target });
+      if (!hot) return;
+      const unread =
+        target === newest
+          ? 0
+          : hot.unread <= hot.recent.length
+            ? hot.recent.filter((r) => !isRead(r.id, target)).length
+            : await this.countAfter(userId, target);
+      this.inboxes.remember(userId, { ...hot, readUpTo: target, unread });
+    });
+  }
+
+  private load(userId: string): Promise<NotificationState> {
+    return this.inboxes.load(userId, () => this.rebuild(userId));
+  }
+
+  private async rebuild(userId: string): Promise<NotificationState> {
+    const [readUpTo, slice] = await Promise.all([
+      this.storedMarker(userId),
+      this.deps.store.slice(notifications, { user_id: userId }, { limit: NOTIFICATION_WINDOW }),
+    ]);
+    const recent = present(slice.rows.map(fromRow));
+    const whole = slice.nextPageToken === undefined;
+    const unreadInWindow = recent.filter((r) => !isRead(r.id, readUpTo)).length;
+    // Only when every notification in the window is unread can there be more beyond it.
+    const unread =
+      whole || unreadInWindow < slice.rows.length ? unreadInWindow : await this.countAfter(userId, readUpTo);
+    return { readUpTo, unread, recent, whole };
+  }
+
+  private async countAfter(userId: string, marker: string | undefined): Promise<number> {
+    const slice = await this.deps.store.slice(
+      notifications,
+      { user_id: userId },
+      { limit: UNREAD_COUNT_CAP, ...(marker !== undefined && { gt: { notification_id: marker } }) },
+    );
+    return slice.rows.length;
+  }
+
+  private async newestId(userId: string): Promise<string | undefined> {
+    const slice = await this.deps.store.slice(notifications, { user_id: userId }, { limit: 1 });
+    return slice.rows[0]?.notification_id;
+  }
+
+  private async storedMarker(userId: string): Promise<string | undefined> {
+    return (await this.deps.store.get(notificationReads, { user_id: userId }))?.read_up_to;
+  }
+}
+
+/**
+ * What makes two notifications the same action: the same like of a post (or comment), the same follow, the same
+ * mention in a post or comment, the same comment. Unlike-and-like-again is the same action.
+ */
+export function actionKeyOf(input: NotificationInput): string {
+  const object = input.commentId ?? input.postId ?? "account";
+  return `${input.type}:${object}:${input.actorId}`;
+}
+
+function isRead(id: string, marker: string | undefined): boolean {
+  return marker !== undefined && compareIds(id, marker) <= 0;
+}
+
+function toRow(userId: string, record: NotificationRecord) {
+  return {
+    user_id: userId,
+    notification_id: record.id,
+    kind: record.type,
+    actor_id: record.actorId,
+    ...(record.postId !== undefined && { post_id: record.postId }),
+    ...(record.commentId !== undefined && { comment_id: record.commentId }),
+    created_at: record.createdAt,
+  };
+}
+
+function fromRow(row: Row<typeof notifications>): NotificationRecord | undefined {
+  const type = NOTIFICATION_TYPES.find((t) => t === row.kind);
+  if (type === undefined || row.actor_id === undefined) return undefined;
+  return {
+    id: row.notification_id,
+    type,
+    actorId: row.actor_id,
+    ...(row.post_id !== undefined && { postId: row.post_id }),
+    ...(row.comment_id !== undefined && { commentId: row.comment_id }),
+    createdAt: row.created_at ?? new Date(0),
+  };
+}

@@ -1,0 +1,116 @@
+import type { UserView } from "../accounts/user-view";
+import type { MediaView } from "../media-library/media-view";
+import type { InboxDeps } from "./deps";
+import type { MessageRecord } from "./params";
+import type { NotificationType } from "./ports";
+
+export interface NotificationRecord {
+  id: string;
+  type: NotificationType;
+  actorId: string;
+  postId?: string;
+  commentId?: string;
+  createdAt: Date;
+}
+
+/** The `notification` object of api.md. */
+export interface NotificationView {
+  id: string;
+  type: NotificationType;
+  actor: UserView;
+  postId?: string;
+  commentId?: string;
+  createdAt: string;
+  read: boolean;
+}
+
+/** The `message` object of api.md. */
+export interface MessageView {
+  id: string;
+  conversationId: string;
+  sender: UserView;
+  text?: string;
+  media?: MediaView;
+  postId?: string;
+  createdAt: string;
+}
+
+/** The `conversation` object of api.md. */
+export interface ConversationView {
+  id: string;
+  members: UserView[];
+  lastMessage: MessageView | null;
+  unreadCount: number;
+}
+
+/**
+ * Builds the objects one viewer sees, remembering each user and media it looked up, so a page that names the
+ * same people many times reads each once. Made per request: views carry relationships, which change.
+ */
+export class Views {
+  private readonly users = new Map<string, Promise<UserView | undefined>>();
+  private readonly media = new Map<string, Promise<MediaView | undefined>>();
+
+  constructor(
+    private readonly deps: Pick<InboxDeps, "accounts" | "media">,
+    readonly viewerId: string,
+  ) {}
+
+  /** Undefined when there is no such user, or a block stands between them and the viewer. */
+  user(userId: string): Promise<UserView | undefined> {
+    let view = this.users.get(userId);
+    if (view === undefined) {
+      view = this.deps.accounts.view(this.viewerId, userId);
+      this.users.set(userId, view);
+    }
+    return view;
+  }
+
+  async notification(record: NotificationRecord, read: boolean): Promise<NotificationView | undefined> {
+    const actor = await this.user(record.actorId);
+    if (actor === undefined) return undefined;
+    return {
+      id: record.id,
+      type: record.type,
+      actor,
+      ...(record.postId !== undefined && { postId: record.postId }),
+      ...(record.commentId !== undefined && { commentId: record.commentId }),
+      createdAt: record.createdAt.toISOString(),
+      read,
+    };
+  }
+
+  /** Undefined when the sender is hidden from the viewer. */
+  async message(record: MessageRecord): Promise<MessageView | undefined> {
+    const [sender, media] = await Promise.all([
+      this.user(record.senderId),
+      record.mediaId === undefined ? undefined : this.mediaView(record.mediaId),
+    ]);
+    if (sender === undefined) return undefined;
+    return {
+      id: record.id,
+      conversationId: record.conversationId,
+      sender,
+      ...(record.text !== undefined && { text: record.text }),
+      ...(media !== undefined && { media }),
+      ...(record.postId !== undefined && { postId: record.postId }),
+      createdAt: record.createdAt,
+    };
+  }
+
+  private mediaView(mediaId: string): Promise<MediaView | undefined> {
+    let view = this.media.get(mediaId);
+    if (view === undefined) {
+      view = this.deps.media
+        .find(mediaId)
+        .then((row) => (row === undefined ? undefined : this.deps.media.view(row)));
+      this.media.set(mediaId, view);
+    }
+    return view;
+  }
+}
+
+/** Keeps the defined ones, in order. */
+export function present<T>(items: readonly (T | undefined)[]): T[] {
+  return items.filter((item): item is T => item !== undefined);
+}

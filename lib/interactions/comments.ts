@@ -1,0 +1,172 @@
+import type { UserView } from "../accounts/user-view";
+import { BadRequestError, ForbiddenError, NotFoundError } from "../errors";
+import { parseMentions } from "../posts/caption";
+import type { Row } from "../store/schema";
+import type { InteractionsDeps } from "./deps";
+import { slicePage, type Page, type PageRequest } from "./paging";
+import { quietly } from "./quietly";
+import { claimRemoval } from "./removal-claim";
+import { commentPosts, comments, postCounts } from "./tables";
+
+/** The `comment` object of api.md. */
+export interface CommentView {
+  id: string;
+  postId: string;
+  author: UserView;
+  text: string;
+  createdAt: string;
+  replyToId: string | null;
+}
+
+/**
+ * Comments, oldest first in their post's partition, counted exactly. A comment is written lookup row first (a
+ * crash then leaves a lookup to nothing, which answers 404) and counted last. A deletion is uncounted only by
+ * the request that claims the comment's removal; a racing one just makes sure the rows are gone.
+ */
+export class Comments {
+  constructor(private readonly deps: InteractionsDeps) {}
+
+  async add(
+    authorId: string,
+    postId: string,
+    input: { text: string; replyToId?: string | undefined },
+  ): Promise<CommentView> {
+    const post = await this.deps.posts.get(authorId, postId);
+    if (input.replyToId !== undefined) {
+      const parent = await this.deps.store.get(comments, { post_id: postId, comment_id: input.replyToId });
+      if (parent === undefined) {
+        throw new BadRequestError("INVALID_REPLY", "replyToId must be a comment of the same post", {
+          field: "replyToId",
+        });
+      }
+    }
+    const [commentId, mentioned, author] = await Promise.all([
+      this.deps.ids.next(),
+      this.deps.accounts.idsOf(parseMentions(input.text)),
+      this.deps.accounts.view(authorId, authorId),
+    ]);
+    if (author === undefined) throw new NotFoundError("USER_NOT_FOUND", "no such user");
+    const createdAt = new Date(this.deps.now());
+    const mentionedIds = [...new Set(mentioned.values())];
+    await this.deps.store.put(commentPosts, { comment_id: commentId, post_id: postId });
+    await this.deps.store.put(comments, {
+      post_id: postId,
+      comment_id: commentId,
+      author_id: authorId,
+      text: input.text,
+      ...(input.replyToId !== undefined && { reply_to_id: input.replyToId }),
+      mentions: JSON.stringify(mentionedIds),
+      created_at: createdAt,
+    });
+    await this.deps.store.increment(postCounts, { post_id: postId }, { comments: 1 });
+    await this.notify(authorId, post.author.id, postId, commentId, mentionedIds);
+    return {
+      id: commentId,
+      postId,
+      author,
+      text: input.text,
+      createdAt: createdAt.toISOString(),
+      replyToId: input.replyToId ?? null,
+    };
+  }
+
+  /** A post's comments, oldest first; those of users hidden from the viewer (a block) are left out. */
+  async list(viewerId: string, postId: string, page: PageRequest): Promise<Page<CommentView>> {
+    await this.deps.posts.get(viewerId, postId);
+    const slice = await slicePage(this.deps.store, comments, { post_id: postId }, page);
+    const authors = new Map<string, Promise<UserView | undefined>>();
+    const authorOf = (userId: string) => {
+      let author = authors.get(userId);
+      if (author === undefined) {
+        author = this.deps.accounts.view(viewerId, userId);
+        authors.set(userId, author);
+      }
+      return author;
+    };
+    const views = await Promise.all(
+      slice.rows.map(async (row) => {
+        const author = row.author_id === undefined ? undefined : await authorOf(row.author_id);
+        return author && toCommentView(row, author);
+      }),
+    );
+    return {
+      items: views.filter((v): v is CommentView => v !== undefined),
+      nextCursor: slice.nextPageToken ?? null,
+    };
+  }
+
+  /** By the comment's author or the post's; 404 when the caller may not see the post (or the comment is gone). */
+  async delete(callerId: string, commentId: string): Promise<void> {
+    const ref = await this.deps.store.get(commentPosts, { comment_id: commentId });
+    if (ref?.post_id === undefined) throw commentNotFound();
+    const postId = ref.post_id;
+    let postAuthorId: string;
+    try {
+      postAuthorId = (await this.deps.posts.get(callerId, postId)).author.id;
+    } catch (error) {
+      if (error instanceof NotFoundError) throw commentNotFound();
+      throw error;
+    }
+    const row = await this.deps.store.get(comments, { post_id: postId, comment_id: commentId });
+    if (row === undefined) throw commentNotFound();
+    if (row.author_id !== callerId && postAuthorId !== callerId) {
+      throw new ForbiddenError("NOT_ALLOWED", "only the comment's author or the post's author may delete it");
+    }
+    const mine = await claimRemoval(this.deps.store, commentId, this.deps.now());
+    // A comment id is never reused, so a racing deletion may safely finish the deletes; only the claim counts.
+    await this.deps.store.delete(comments, { post_id: postId, comment_id: commentId });
+    await this.deps.store.delete(commentPosts, { comment_id: commentId });
+    if (mine) await this.deps.store.increment(postCounts, { post_id: postId }, { comments: -1 });
+  }
+
+  private async notify(
+    actorId: string,
+    postAuthorId: string,
+    postId: string,
+    commentId: string,
+    mentionedIds: readonly string[],
+  ): Promise<void> {
+    // Only people who may see the post hear of it; the comment is stored, so a failed look-up tells no one.
+    const audience = await this.deps.posts
+      .audienceOf(
+        postId,
+        mentionedIds.filter((id) => id !== actorId),
+      )
+      .catch((): string[] => []);
+    await Promise.all([
+      ...(postAuthorId === actorId
+        ? []
+        : [
+            quietly(() =>
+              this.deps.notifier.notify({
+                recipientId: postAuthorId,
+                type: "comment",
+                actorId,
+                postId,
+                commentId,
+              }),
+            ),
+          ]),
+      ...audience.map((recipientId) =>
+        quietly(() =>
+          this.deps.notifier.notify({ recipientId, type: "mention", actorId, postId, commentId }),
+        ),
+      ),
+    ]);
+  }
+}
+
+function toCommentView(row: Row<typeof comments>, author: UserView): CommentView {
+  return {
+    id: row.comment_id,
+    postId: row.post_id,
+    author,
+    text: row.text ?? "",
+    createdAt: (row.created_at ?? new Date(0)).toISOString(),
+    replyToId: row.reply_to_id ?? null,
+  };
+}
+
+function commentNotFound(): NotFoundError {
+  return new NotFoundError("COMMENT_NOT_FOUND", "no such comment");
+}

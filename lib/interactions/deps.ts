@@ -1,0 +1,17 @@
+import type { Accounts } from "../accounts";
+import type { Graph } from "../graph";
+import type { Messenger, Notifier } from "../inbox/ports";
+import type { Posts } from "../posts/posts";
+import type { WideRowStore } from "../store/store";
+
+export interface InteractionsDeps {
+  store: WideRowStore;
+  ids: { next(): Promise<string> };
+  now: () => number;
+  /** Decides who may see a post (404 otherwise) and whose it is. */
+  posts: Posts;
+  accounts: Accounts;
+  graph: Graph;
+  notifier: Notifier;
+  messenger: Messenger;
+}

@@ -1,0 +1,7 @@
+export { Interactions } from "./interactions";
+export type { InteractionsDeps } from "./interactions";
+export { Engagement } from "./engagement";
+export type { CommentView } from "./comments";
+export type { LikeState } from "./likes";
+export type { Page, PageRequest } from "./paging";
+export * from "./tables";

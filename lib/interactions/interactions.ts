@@ -1,0 +1,72 @@
+import type { UserView } from "../accounts/user-view";
+import type { PostView } from "../posts/posts";
+import { Comments, type CommentView } from "./comments";
+import type { InteractionsDeps } from "./deps";
+import { Likes, type LikeState } from "./likes";
+import type { Page, PageRequest } from "./paging";
+import { Saves } from "./saves";
+import { Shares } from "./shares";
+
+export type { InteractionsDeps } from "./deps";
+
+/**
+ * Likes, comments, saves and shares of posts. Every one first asks posts whether the caller may see the post,
+ * so a post they may not see answers 404 whatever they try on it.
+ */
+export class Interactions {
+  private readonly likes: Likes;
+  private readonly comments: Comments;
+  private readonly saves: Saves;
+  private readonly shares: Shares;
+
+  constructor(deps: InteractionsDeps) {
+    this.likes = new Likes(deps);
+    this.comments = new Comments(deps);
+    this.saves = new Saves(deps);
+    this.shares = new Shares(deps);
+  }
+
+  like(userId: string, postId: string): Promise<LikeState> {
+    return this.likes.like(userId, postId);
+  }
+
+  unlike(userId: string, postId: string): Promise<LikeState> {
+    return this.likes.unlike(userId, postId);
+  }
+
+  likers(viewerId: string, postId: string, page: PageRequest): Promise<Page<UserView>> {
+    return this.likes.likers(viewerId, postId, page);
+  }
+
+  comment(
+    authorId: string,
+    postId: string,
+    input: { text: string; replyToId?: string | undefined },
+  ): Promise<CommentView> {
+    return this.comments.add(authorId, postId, input);
+  }
+
+  listComments(viewerId: string, postId: string, page: PageRequest): Promise<Page<CommentView>> {
+    return this.comments.list(viewerId, postId, page);
+  }
+
+  deleteComment(callerId: string, commentId: string): Promise<void> {
+    return this.comments.delete(callerId, commentId);
+  }
+
+  save(userId: string, postId: string): Promise<{ saved: boolean }> {
+    return this.saves.save(userId, postId);
+  }
+
+  unsave(userId: string, postId: string): Promise<{ saved: boolean }> {
+    return this.saves.unsave(userId, postId);
+  }
+
+  saved(userId: string, page: PageRequest): Promise<Page<PostView>> {
+    return this.saves.list(userId, page);
+  }
+
+  share(senderId: string, postId: string, usernames: readonly string[]): Promise<{ sent: number }> {
+    return this.shares.share(senderId, postId, usernames);
+  }
+}

@@ -1,0 +1,99 @@
+import type { UserView } from "../accounts/user-view";
+import { KeyedLock } from "../concurrency/keyed-lock";
+import type { InteractionsDeps } from "./deps";
+import { slicePage, type Page, type PageRequest } from "./paging";
+import { quietly } from "./quietly";
+import { claimRemoval } from "./removal-claim";
+import { likes, likesByTime, postCounts } from "./tables";
+
+export interface LikeState {
+  liked: boolean;
+  likeCount: number;
+}
+
+/**
+ * Likes, counted exactly. A like is counted by the one request whose insert-if-absent of the deciding row
+ * applies; an unlike is uncounted by the one request that claims the removal of that like's id. Within a node a
+ * lock per (post, user) also runs one user's likes and unlikes of a post one at a time, so a like cannot land
+ * between an unlike's read and its delete.
+ *
+ * Writes go deciding row first on a like (then the list row, then the count) and deciding row first on an
+ * unlike too, so a crash leaves at worst a count one too many, never a listed like that is not counted. An
+ * unlike that crashed after its claim leaves the like in place and counted, and unliking again does nothing
+ * until the claim expires (minutes); then it goes through.
+ */
+export class Likes {
+  private readonly locks = new KeyedLock();
+
+  constructor(private readonly deps: InteractionsDeps) {}
+
+  async like(userId: string, postId: string): Promise<LikeState> {
+    const post = await this.deps.posts.get(userId, postId);
+    const isNew = await this.locked(userId, postId, async () => {
+      const fresh = { like_id: await this.deps.ids.next(), liked_at: new Date(this.deps.now()) };
+      const inserted = await this.deps.store.insertIfAbsent(likes, {
+        user_id: userId,
+        post_id: postId,
+        ...fresh,
+      });
+      const likeId = inserted.applied ? fresh.like_id : (inserted.existing.like_id ?? fresh.like_id);
+      // Also on a repeat: rewrites a list row that a crash left out.
+      await this.deps.store.put(likesByTime, { post_id: postId, like_id: likeId, user_id: userId });
+      if (inserted.applied) await this.deps.store.increment(postCounts, { post_id: postId }, { likes: 1 });
+      return inserted.applied;
+    });
+    if (isNew && post.author.id !== userId) {
+      await quietly(() =>
+        this.deps.notifier.notify({ recipientId: post.author.id, type: "like", actorId: userId, postId }),
+      );
+    }
+    return { liked: true, likeCount: await this.count(postId) };
+  }
+
+  async unlike(userId: string, postId: string): Promise<LikeState> {
+    await this.deps.posts.get(userId, postId);
+    await this.locked(userId, postId, async () => {
+      const row = await this.deps.store.get(likes, { user_id: userId, post_id: postId });
+      if (row === undefined) return;
+      if (row.like_id === undefined || !(await claimRemoval(this.deps.store, row.like_id, this.deps.now()))) {
+        // Another unlike, on another node, is removing this very like and will uncount it.
+        return;
+      }
+      await this.deps.store.delete(likes, { user_id: userId, post_id: postId });
+      await this.deps.store.delete(likesByTime, { post_id: postId, like_id: row.like_id, user_id: userId });
+      await this.deps.store.increment(postCounts, { post_id: postId }, { likes: -1 });
+    });
+    return { liked: false, likeCount: await this.count(postId) };
+  }
+
+  /**
+   * Who likes the post, newest like first, as the viewer sees them. Users hidden from the viewer (a block)
+   * and list rows whose like is gone (an unlike cut short) are left out, so a page may be short.
+   */
+  async likers(viewerId: string, postId: string, page: PageRequest): Promise<Page<UserView>> {
+    await this.deps.posts.get(viewerId, postId);
+    const slice = await slicePage(this.deps.store, likesByTime, { post_id: postId }, page);
+    const users = await Promise.all(
+      slice.rows.map(async (row) => {
+        const [like, user] = await Promise.all([
+          this.deps.store.get(likes, { user_id: row.user_id, post_id: postId }),
+          this.deps.accounts.view(viewerId, row.user_id),
+        ]);
+        return like?.like_id === row.like_id ? user : undefined;
+      }),
+    );
+    return {
+      items: users.filter((u): u is UserView => u !== undefined),
+      nextCursor: slice.nextPageToken ?? null,
+    };
+  }
+
+  private async count(postId: string): Promise<number> {
+    const counts = await this.deps.store.get(postCounts, { post_id: postId });
+    return Math.max(0, counts?.likes ?? 0);
+  }
+
+  private locked<T>(userId: string, postId: string, task: () => Promise<T>): Promise<T> {
+    return this.locks.run(`${postId}:${userId}`, task);
+  }
+}

@@ -1,0 +1,72 @@
+import { KeyedLock } from "../concurrency/keyed-lock";
+import type { PostView } from "../posts/posts";
+import type { InteractionsDeps } from "./deps";
+import { slicePage, type Page, type PageRequest } from "./paging";
+import { saves, savesByTime } from "./tables";
+
+/**
+ * Saved posts: a deciding row per (user, post) and a list row per save, both in the user's partition. Nothing
+ * is counted, so a lock per (user, post) within a node is enough to keep the two rows in step; the list is
+ * read against the deciding rows, so a list row left by a race or a crash never shows.
+ */
+export class Saves {
+  private readonly locks = new KeyedLock();
+
+  constructor(private readonly deps: InteractionsDeps) {}
+
+  async save(userId: string, postId: string): Promise<{ saved: boolean }> {
+    const post = await this.deps.posts.get(userId, postId);
+    await this.locked(userId, postId, async () => {
+      const fresh = { save_id: await this.deps.ids.next(), saved_at: new Date(this.deps.now()) };
+      const inserted = await this.deps.store.insertIfAbsent(saves, {
+        user_id: userId,
+        post_id: postId,
+        ...fresh,
+      });
+      const saveId = inserted.applied ? fresh.save_id : (inserted.existing.save_id ?? fresh.save_id);
+      await this.deps.store.put(savesByTime, {
+        user_id: userId,
+        save_id: saveId,
+        post_id: postId,
+        author_id: post.author.id,
+      });
+    });
+    return { saved: true };
+  }
+
+  async unsave(userId: string, postId: string): Promise<{ saved: boolean }> {
+    await this.deps.posts.get(userId, postId);
+    await this.locked(userId, postId, async () => {
+      const row = await this.deps.store.get(saves, { user_id: userId, post_id: postId });
+      if (row === undefined) return;
+      await this.deps.store.delete(saves, { user_id: userId, post_id: postId });
+      if (row.save_id !== undefined) {
+        await this.deps.store.delete(savesByTime, { user_id: userId, save_id: row.save_id, post_id: postId });
+      }
+    });
+    return { saved: false };
+  }
+
+  /**
+   * The user's saved posts, most recently saved first. Posts deleted since, or that the user may no longer
+   * see, are skipped, so a page may be short; the cursor still moves past them.
+   */
+  async list(userId: string, page: PageRequest): Promise<Page<PostView>> {
+    const slice = await slicePage(this.deps.store, savesByTime, { user_id: userId }, page);
+    const live = await Promise.all(
+      slice.rows.map(async (row) => {
+        const decided = await this.deps.store.get(saves, { user_id: userId, post_id: row.post_id });
+        return decided?.save_id === row.save_id && row.author_id !== undefined
+          ? { postId: row.post_id, authorId: row.author_id }
+          : undefined;
+      }),
+    );
+    const entries = live.filter((e): e is { postId: string; authorId: string } => e !== undefined);
+    const items = await this.deps.posts.hydrateVisible(userId, entries);
+    return { items, nextCursor: slice.nextPageToken ?? null };
+  }
+
+  private locked<T>(userId: string, postId: string, task: () => Promise<T>): Promise<T> {
+    return this.locks.run(`${userId}:${postId}`, task);
+  }
+}

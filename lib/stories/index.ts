@@ -1,0 +1,17 @@
+export { Stories, type StoriesDeps } from "./stories";
+export type { Page, StoryGroup, StoryView } from "./story-view";
+export {
+  STORY_LIFETIME_SECONDS,
+  stories,
+  storyAuthors,
+  storyTables,
+  storyViewersByTime,
+  storyViews,
+} from "./tables";
+export {
+  createStoryParams,
+  storyFeedParams,
+  storyIdParams,
+  storyViewersParams,
+  userStoriesParams,
+} from "./params";

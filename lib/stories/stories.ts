@@ -1,0 +1,294 @@
+import type { Accounts } from "../accounts";
+import type { UserView } from "../accounts/user-view";
+import { BadRequestError, ForbiddenError, NotFoundError } from "../errors";
+import type { Graph } from "../graph";
+import { compareIds } from "../ids";
+import type { MediaLibrary } from "../media-library/media-library";
+import { mediaClaims } from "../posts/tables";
+import type { Row } from "../store/schema";
+import { InvalidPageTokenError } from "../store/errors";
+import type { WideRowStore } from "../store/store";
+import { inBatches } from "./batches";
+import type { Page, StoryGroup, StoryView } from "./story-view";
+import { STORY_LIFETIME_SECONDS, stories, storyAuthors, storyViewersByTime, storyViews } from "./tables";
+
+export interface StoriesDeps {
+  store: WideRowStore;
+  ids: { next(): Promise<string> };
+  /** The clock stories are dated by; the embedded store expires their rows on the same one. */
+  now: () => number;
+  media: Pick<MediaLibrary, "find" | "view">;
+  accounts: Pick<Accounts, "idOf" | "view">;
+  graph: Pick<Graph, "isFollowing" | "canSeePrivate" | "following">;
+}
+
+type StoryRow = Row<typeof stories>;
+
+const LIFETIME_MS = STORY_LIFETIME_SECONDS * 1000;
+/**
+ * The stories feed walks at most the 1,000 most recent follows (ten pages of the graph's newest-first list), so
+ * its cost is bounded however many accounts someone follows; older follows' stories are left out of it.
+ */
+const FEED_FOLLOWS = 1000;
+const FOLLOWING_PAGE = 100;
+/** Partitions read at once while building the feed. */
+const READ_BATCH = 50;
+/**
+ * The newest stories of one author that any answer shows (Instagram's own daily cap), so one prolific author
+ * cannot make a read unbounded.
+ */
+const STORIES_PER_AUTHOR = 100;
+
+/** Stories: a day-long life on TTL'd rows, seen once per viewer, with the same privacy and blocks as posts. */
+export class Stories {
+  constructor(private readonly deps: StoriesDeps) {}
+
+  async create(authorId: string, mediaId: string): Promise<StoryView> {
+    const { store, media, ids, accounts } = this.deps;
+    const record = await media.find(mediaId);
+    if (record === undefined || record.owner_id !== authorId) {
+      throw new BadRequestError("MEDIA_NOT_USABLE", "the media must be an upload of yours", { mediaId });
+    }
+    if (record.status !== "ready") {
+      throw new BadRequestError("MEDIA_NOT_READY", "the media is still processing or failed", { mediaId });
+    }
+    const storyId = await ids.next();
+    const claim = await store.insertIfAbsent(mediaClaims, {
+      media_id: mediaId,
+      owner_kind: "story",
+      owner_id: storyId,
+    });
+    if (!claim.applied) {
+      throw new BadRequestError("MEDIA_IN_USE", "a media belongs to one post or story only", { mediaId });
+    }
+    const createdAt = this.deps.now();
+    const row = {
+      author_id: authorId,
+      story_id: storyId,
+      media_id: mediaId,
+      created_at: new Date(createdAt),
+      expires_at: new Date(createdAt + LIFETIME_MS),
+    };
+    const life = { ttlSeconds: STORY_LIFETIME_SECONDS };
+    try {
+      await store.put(storyAuthors, { story_id: storyId, author_id: authorId }, life);
+      await store.put(stories, row, life);
+    } catch (err: unknown) {
+      // A claim left to a story that was never written would lock the media away for good.
+      await store.delete(mediaClaims, { media_id: mediaId }).catch(() => undefined);
+      throw err;
+    }
+    const author = await accounts.view(authorId, authorId);
+    if (author === undefined) throw userNotFound();
+    const view = await this.toView(row, author, false);
+    if (view === undefined) throw new NotFoundError("MEDIA_NOT_FOUND", "no such media");
+    return view;
+  }
+
+  /**
+   * The caller's own stories first, then those of the accounts they follow (approved follows only), groups
+   * with something unseen before the fully seen ones, each part by its newest story, most recent first.
+   */
+  async feed(viewerId: string): Promise<{ items: StoryGroup[] }> {
+    const [own, followees] = await Promise.all([
+      this.groupOf(viewerId, viewerId),
+      this.recentFollowees(viewerId),
+    ]);
+    const groups = await inBatches(
+      followees.filter((id) => id !== viewerId),
+      READ_BATCH,
+      (id) => this.groupOf(viewerId, id),
+    );
+    const others = groups
+      .filter((g): g is StoryGroup => g !== undefined)
+      .sort((a, b) => Number(a.allSeen) - Number(b.allSeen) || compareIds(newestId(b), newestId(a)));
+    return { items: own ? [own, ...others] : others };
+  }
+
+  /** A user's live stories, oldest first; 403 for a private account the viewer does not follow, 404 when blocked. */
+  async listByUser(viewerId: string, username: string): Promise<{ items: StoryView[] }> {
+    const authorId = await this.deps.accounts.idOf(username);
+    const author = authorId === undefined ? undefined : await this.deps.accounts.view(viewerId, authorId);
+    if (author === undefined) throw userNotFound();
+    if (!(await this.canSee(viewerId, author))) {
+      throw new ForbiddenError("PRIVATE_ACCOUNT", "this account is private");
+    }
+    return { items: await this.toViews(viewerId, author, await this.liveRows(author.id)) };
+  }
+
+  /** Records that the viewer saw the story, once; the author looking at their own story is no view. */
+  async view(viewerId: string, storyId: string): Promise<void> {
+    const { row, author } = await this.visible(viewerId, storyId);
+    if (author.id === viewerId) return;
+    const { store, ids } = this.deps;
+    // The view dies with its story, not a day after it was seen.
+    const life = { ttlSeconds: this.remainingSeconds(row) };
+    const viewId = await ids.next();
+    const first = await store.insertIfAbsent(
+      storyViews,
+      { story_id: storyId, viewer_id: viewerId, view_id: viewId },
+      life,
+    );
+    // A repeated view rewrites the list row of the first one, repairing it if a crash left it out.
+    const listed = first.applied ? viewId : (first.existing.view_id ?? viewId);
+    await store.put(storyViewersByTime, { story_id: storyId, view_id: listed, viewer_id: viewerId }, life);
+  }
+
+  /** Who viewed the story, newest view first: for its author only. */
+  async viewers(
+    viewerId: string,
+    storyId: string,
+    page: { limit: number; cursor?: string },
+  ): Promise<Page<UserView>> {
+    const { author } = await this.visible(viewerId, storyId);
+    if (author.id !== viewerId) throw notAuthor("only the author sees who viewed a story");
+    let slice;
+    try {
+      slice = await this.deps.store.slice(
+        storyViewersByTime,
+        { story_id: storyId },
+        { limit: page.limit, ...(page.cursor !== undefined && { pageToken: page.cursor }) },
+      );
+    } catch (err: unknown) {
+      if (err instanceof InvalidPageTokenError) {
+        throw new BadRequestError("INVALID_CURSOR", "the cursor is not ours", { field: "cursor" });
+      }
+      throw err;
+    }
+    const users = await Promise.all(slice.rows.map((r) => this.deps.accounts.view(viewerId, r.viewer_id)));
+    return {
+      items: users.filter((u): u is UserView => u !== undefined),
+      nextCursor: slice.nextPageToken ?? null,
+    };
+  }
+
+  async delete(viewerId: string, storyId: string): Promise<void> {
+    const { row, author } = await this.visible(viewerId, storyId);
+    if (author.id !== viewerId) throw notAuthor("only the author may delete a story");
+    const { store } = this.deps;
+    // The listed row first, so the story leaves every list even if the rest is cut short (TTL clears it).
+    await store.delete(stories, { author_id: row.author_id, story_id: storyId });
+    await store.delete(storyAuthors, { story_id: storyId });
+    await Promise.all([
+      store.deletePartition(storyViews, { story_id: storyId }),
+      store.deletePartition(storyViewersByTime, { story_id: storyId }),
+    ]);
+  }
+
+  /** The live story and its author as the viewer sees them; 404 whenever the viewer may not see it. */
+  private async visible(viewerId: string, storyId: string): Promise<{ row: StoryRow; author: UserView }> {
+    const { store, accounts } = this.deps;
+    const owner = await store.get(storyAuthors, { story_id: storyId });
+    const row =
+      owner?.author_id === undefined
+        ? undefined
+        : await store.get(stories, { author_id: owner.author_id, story_id: storyId });
+    if (row === undefined || !this.isLive(row)) throw storyNotFound();
+    const author = await accounts.view(viewerId, row.author_id);
+    if (author === undefined || !(await this.canSee(viewerId, author))) throw storyNotFound();
+    return { row, author };
+  }
+
+  /** Blocks are already settled by the account view (it hides a blocked user); privacy is settled here. */
+  private async canSee(viewerId: string, author: UserView): Promise<boolean> {
+    return viewerId === author.id || !author.isPrivate || this.deps.graph.canSeePrivate(viewerId, author.id);
+  }
+
+  private async groupOf(viewerId: string, userId: string): Promise<StoryGroup | undefined> {
+    const rows = await this.liveRows(userId);
+    if (rows.length === 0) return undefined;
+    const [user, follows] = await Promise.all([
+      this.deps.accounts.view(viewerId, userId),
+      // The list of follows can outlive a follow a crash cut short; the deciding row is what grants access.
+      viewerId === userId ? Promise.resolve(true) : this.deps.graph.isFollowing(viewerId, userId),
+    ]);
+    if (user === undefined || !follows) return undefined;
+    const views = await this.toViews(viewerId, user, rows);
+    if (views.length === 0) return undefined;
+    return { user, stories: views, allSeen: views.every((s) => s.seenByMe) };
+  }
+
+  /** Whom the viewer follows, most recent follows first, up to FEED_FOLLOWS. */
+  private async recentFollowees(viewerId: string): Promise<string[]> {
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.deps.graph.following(viewerId, {
+        limit: Math.min(FOLLOWING_PAGE, FEED_FOLLOWS - ids.length),
+        ...(cursor !== undefined && { cursor }),
+      });
+      ids.push(...page.ids);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined && ids.length < FEED_FOLLOWS);
+    return ids;
+  }
+
+  /** The author's live stories, oldest first. */
+  private async liveRows(authorId: string): Promise<StoryRow[]> {
+    const slice = await this.deps.store.slice(
+      stories,
+      { author_id: authorId },
+      { limit: STORIES_PER_AUTHOR },
+    );
+    return slice.rows.filter((row) => this.isLive(row)).reverse();
+  }
+
+  private async toViews(viewerId: string, author: UserView, rows: readonly StoryRow[]): Promise<StoryView[]> {
+    const views = await Promise.all(
+      rows.map(async (row) => {
+        // Only recorded views count, and the author's own never are.
+        const seen =
+          viewerId !== author.id &&
+          (await this.deps.store.get(storyViews, { story_id: row.story_id, viewer_id: viewerId })) !==
+            undefined;
+        return this.toView(row, author, seen);
+      }),
+    );
+    return views.filter((v): v is StoryView => v !== undefined);
+  }
+
+  private async toView(row: StoryRow, author: UserView, seenByMe: boolean): Promise<StoryView | undefined> {
+    const record = row.media_id === undefined ? undefined : await this.deps.media.find(row.media_id);
+    if (record === undefined) return undefined;
+    return {
+      id: row.story_id,
+      author,
+      media: await this.deps.media.view(record),
+      createdAt: (row.created_at ?? new Date(0)).toISOString(),
+      expiresAt: new Date(expiryOf(row)).toISOString(),
+      seenByMe,
+    };
+  }
+
+  /**
+   * Checked on every read as well as left to the TTL: a store whose clock is not ours (Cassandra's servers)
+   * may keep a row a moment past its expiry.
+   */
+  private isLive(row: StoryRow): boolean {
+    return expiryOf(row) > this.deps.now();
+  }
+
+  private remainingSeconds(row: StoryRow): number {
+    return Math.max(1, Math.ceil((expiryOf(row) - this.deps.now()) / 1000));
+  }
+}
+
+function expiryOf(row: StoryRow): number {
+  return row.expires_at?.getTime() ?? (row.created_at?.getTime() ?? 0) + LIFETIME_MS;
+}
+
+function newestId(group: StoryGroup): string {
+  return group.stories[group.stories.length - 1]?.id ?? "0";
+}
+
+function userNotFound(): NotFoundError {
+  return new NotFoundError("USER_NOT_FOUND", "no such user");
+}
+
+function storyNotFound(): NotFoundError {
+  return new NotFoundError("STORY_NOT_FOUND", "no such story");
+}
+
+function notAuthor(message: string): ForbiddenError {
+  return new ForbiddenError("NOT_AUTHOR", message);
+}

@@ -1,0 +1,146 @@
+import type { ServerResponse } from "node:http";
+import type { SessionEnded, StreamDelivery, StreamEvent } from "../../lib/stream/events";
+
+/** A client that reads slower than events arrive is cut off rather than buffered without bound. */
+const MAX_BUFFERED_BYTES = 1 << 20;
+
+export interface EventStreamOptions {
+  maxPerUser: number;
+  heartbeatMs: number;
+  /** What the user's inbox kept after `afterId`, oldest first (the gateway asks the inbox owner). */
+  replay: (userId: string, afterId: string) => Promise<StreamEvent[]>;
+  onError: (message: string, err: unknown) => void;
+}
+
+interface Connection {
+  userId: string;
+  sessionId: string;
+  res: ServerResponse;
+  heartbeat: NodeJS.Timeout;
+  /** Live events held back while a replay is being written, so that they come after it. */
+  pending: StreamEvent[] | undefined;
+  /** Ids already written by the replay, so that a live event it also holds is not sent twice. */
+  replayed: Set<string>;
+}
+
+/**
+ * The open `GET /api/stream` connections of this gateway node. Every gateway receives every delivery (a
+ * Moleculer broadcast) and writes it to the connections of the users it names; a reconnect with Last-Event-ID
+ * first replays from the inbox what it missed, then goes live without gaps or repeats.
+ */
+export class EventStreams {
+  private readonly byUser = new Map<string, Connection[]>();
+
+  constructor(private readonly options: EventStreamOptions) {}
+
+  async open(
+    res: ServerResponse,
+    caller: { userId: string; sessionId: string },
+    lastEventId: string | undefined,
+  ): Promise<void> {
+    res.writeHead(200, {
+      "Content-Type": "text/event-stream; charset=utf-8",
+      "Cache-Control": "no-store",
+      Connection: "keep-alive",
+      // Proxies such as nginx would otherwise hold events back in their buffers.
+      "X-Accel-Buffering": "no",
+    });
+    res.write(": connected\n\n");
+    const connection: Connection = {
+      userId: caller.userId,
+      sessionId: caller.sessionId,
+      res,
+      heartbeat: setInterval(() => this.write(connection, ": heartbeat\n\n"), this.options.heartbeatMs),
+      pending: lastEventId === undefined ? undefined : [],
+      replayed: new Set(),
+    };
+    connection.heartbeat.unref();
+    this.add(connection);
+    res.on("close", () => this.remove(connection));
+
+    if (lastEventId === undefined) return;
+    try {
+      for (const event of await this.options.replay(caller.userId, lastEventId)) {
+        connection.replayed.add(event.id);
+        this.send(connection, event);
+      }
+    } catch (err: unknown) {
+      // The stream stays open for live events; the client still has the inbox's lists to catch up from.
+      this.options.onError("stream replay failed", err);
+    }
+    const held = connection.pending ?? [];
+    connection.pending = undefined;
+    for (const event of held) {
+      if (!connection.replayed.has(event.id)) this.send(connection, event);
+    }
+    connection.replayed.clear();
+  }
+
+  deliver(delivery: StreamDelivery): void {
+    for (const userId of delivery.userIds) {
+      for (const connection of this.byUser.get(userId) ?? []) {
+        if (connection.pending) connection.pending.push(delivery.event);
+        else if (!connection.replayed.has(delivery.event.id)) this.send(connection, delivery.event);
+      }
+    }
+  }
+
+  /** Logout: the streams opened with that session's token end with it. */
+  endSession(ended: SessionEnded): void {
+    for (const connection of [...(this.byUser.get(ended.userId) ?? [])]) {
+      if (connection.sessionId === ended.sessionId) this.close(connection);
+    }
+  }
+
+  /** Shutdown: the HTTP server cannot close while streams hold their sockets open. */
+  closeAll(): void {
+    for (const connections of [...this.byUser.values()]) {
+      for (const connection of [...connections]) this.close(connection);
+    }
+  }
+
+  openCount(userId?: string): number {
+    if (userId !== undefined) return this.byUser.get(userId)?.length ?? 0;
+    let n = 0;
+    for (const connections of this.byUser.values()) n += connections.length;
+    return n;
+  }
+
+  private add(connection: Connection): void {
+    const connections = [...(this.byUser.get(connection.userId) ?? []), connection];
+    this.byUser.set(connection.userId, connections);
+    // Past the bound the oldest go: most likely tabs or devices the user has left.
+    for (const oldest of connections.slice(0, Math.max(0, connections.length - this.options.maxPerUser))) {
+      this.close(oldest);
+    }
+  }
+
+  private remove(connection: Connection): void {
+    clearInterval(connection.heartbeat);
+    const connections = this.byUser.get(connection.userId);
+    if (connections === undefined) return;
+    const rest = connections.filter((c) => c !== connection);
+    if (rest.length > 0) this.byUser.set(connection.userId, rest);
+    else this.byUser.delete(connection.userId);
+  }
+
+  private close(connection: Connection): void {
+    this.remove(connection);
+    connection.res.end();
+  }
+
+  private send(connection: Connection, event: StreamEvent): void {
+    // JSON never holds a raw line break, so the data is one `data:` line.
+    this.write(connection, `id: ${event.id}\nevent: ${event.event}\ndata: ${JSON.stringify(event.data)}\n\n`);
+  }
+
+  private write(connection: Connection, text: string): void {
+    if (connection.res.writableEnded || connection.res.destroyed) return;
+    if (connection.res.writableLength > MAX_BUFFERED_BYTES) {
+      this.remove(connection);
+      connection.res.destroy();
+      return;
+    }
+    connection.res.write(text);
+  }
+}

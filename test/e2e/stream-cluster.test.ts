@@ -1,0 +1,197 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import { ServiceBroker, type Context } from "moleculer";
+import { api, signup } from "../support/test-node";
+import { openStream, type OpenStream } from "../support/sse";
+
+const ROOT = path.resolve(__dirname, "../..");
+const NATS_URL = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
+/** api.md: "A notification or message reaches an open stream within 1 s." */
+const DELIVERY_BOUND_MS = 1_000;
+
+interface Proc {
+  name: string;
+  child: ChildProcess;
+  log: string;
+}
+interface MessageData {
+  id: string;
+  text?: string;
+}
+
+/**
+ * Four node processes over the real NATS, sharing Cassandra: two gateway nodes and two inbox nodes. The
+ * recipient listens on one gateway, the sender writes through the other, and the recipient's inbox owner is
+ * a third node; then that owner is SIGKILLed and the survivor must take over the recipient's inbox.
+ */
+describe("direct messages reach a stream on another gateway node over NATS", function () {
+  this.timeout(300_000);
+  const namespace = `sse-${process.pid}-${Date.now().toString(36)}`;
+  const keyspace = `mosaic_sse_${Date.now().toString(36)}`;
+  const procs: Proc[] = [];
+  let dataDir: string;
+  let probe: ServiceBroker;
+  let stream: OpenStream | undefined;
+  const ports = [0, 1].map(() => String(20_000 + Math.floor(Math.random() * 20_000)));
+  const urls = ports.map((p) => `http://127.0.0.1:${p}`);
+
+  function start(name: string, env: Record<string, string>): Proc {
+    const proc: Proc = {
+      name,
+      log: "",
+      child: spawn(process.execPath, ["--import", "tsx", "bin/mosaic.ts"], {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          TRANSPORTER: NATS_URL,
+          NAMESPACE: namespace,
+          NODE_ID: `${namespace}-${name}`,
+          STORE: "cassandra",
+          CASSANDRA_KEYSPACE: keyspace,
+          JWT_SECRET: "stream-cluster-secret-".padEnd(48, "x"),
+          DATA_DIR: dataDir,
+          RATE_LIMITS: "off",
+          LOG_LEVEL: "warn",
+          ...env,
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      }),
+    };
+    proc.child.stdout?.on("data", (d: Buffer) => (proc.log += d.toString()));
+    proc.child.stderr?.on("data", (d: Buffer) => (proc.log += d.toString()));
+    procs.push(proc);
+    return proc;
+  }
+
+  async function waitFor(check: () => Promise<boolean> | boolean, ms: number, what: string): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!(await check())) {
+      if (Date.now() > deadline) {
+        throw new Error(
+          `timed out waiting for ${what}\n${procs.map((p) => `--- ${p.name}\n${p.log}`).join("\n")}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** The node the Shard strategy gives a user's inbox to, as every node of the ring computes it. */
+  function inboxOwnerOf(userId: string): string | undefined {
+    const ctx = { params: {}, meta: { user: { userId } } } as unknown as Context;
+    const endpoint = probe.findNextActionEndpoint("inbox.notifications", {}, ctx);
+    return endpoint instanceof Error ? undefined : endpoint.id;
+  }
+
+  before(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), "mosaic-sse-"));
+    // The first node creates the keyspace and its tables before the others race to.
+    start("gw1", {
+      SERVICES: "gateway,users,graph,posts,media,transcoder,timeline",
+      WORKER_ID: "1",
+      PORT: ports[0]!,
+    });
+    const ready = (url: string) =>
+      fetch(`${url}/health/ready`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
+    await waitFor(() => ready(urls[0]!), 120_000, "the first gateway node");
+    start("gw2", { SERVICES: "gateway,users", WORKER_ID: "2", PORT: ports[1]! });
+    start("inbox1", { SERVICES: "inbox", WORKER_ID: "3", PORT: "0" });
+    start("inbox2", { SERVICES: "inbox", WORKER_ID: "4", PORT: "0" });
+    probe = new ServiceBroker({
+      namespace,
+      nodeID: `${namespace}-probe`,
+      transporter: { type: "NATS", options: { url: NATS_URL } },
+      logger: false,
+      registry: { strategy: "RoundRobin", preferLocal: false },
+    });
+    await probe.start();
+    await waitFor(() => ready(urls[1]!), 120_000, "the second gateway node");
+    await waitFor(
+      () =>
+        probe.registry
+          .getServiceList({ onlyAvailable: true })
+          .filter((s: { name: string }) => s.name === "inbox").length === 2,
+      120_000,
+      "both inbox nodes",
+    );
+  });
+
+  after(async () => {
+    stream?.close();
+    await probe?.stop();
+    for (const p of procs) {
+      if (p.child.exitCode === null && p.child.signalCode === null) {
+        p.child.kill("SIGTERM");
+        const exited = once(p.child, "exit");
+        const timer = setTimeout(() => p.child.kill("SIGKILL"), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("delivers within 1 s, also after the recipient's inbox owner is killed and another takes over", async () => {
+    const recipient = await signup(urls[0]!);
+    const sender = await signup(urls[1]!);
+    const owner = inboxOwnerOf(recipient.user.id);
+    expect(owner, "some inbox node owns the recipient").to.match(/-inbox[12]$/);
+
+    stream = await openStream(urls[0]!, { token: recipient.token });
+    expect(stream.status).to.equal(200);
+    const conversation = await api<{ id: string }>(urls[1]!, "POST", "/api/conversations", {
+      token: sender.token,
+      body: { usernames: [recipient.username] },
+    });
+    expect(conversation.status, conversation.text).to.equal(201);
+
+    const send = async (text: string) => {
+      const sent = await api<MessageData>(
+        urls[1]!,
+        "POST",
+        `/api/conversations/${conversation.body.id}/messages`,
+        {
+          token: sender.token,
+          body: { text },
+        },
+      );
+      expect(sent.status, sent.text).to.equal(201);
+      const acknowledgedAt = Date.now();
+      const event = await stream!.next(
+        (e) => e.event === "message" && (e.data as MessageData).id === sent.body.id,
+        10_000,
+      );
+      expect((event.data as MessageData).text).to.equal(text);
+      return event.at - acknowledgedAt;
+    };
+
+    expect(await send("before the crash"), "ms from the answer to the event").to.be.at.most(
+      DELIVERY_BOUND_MS,
+    );
+
+    const victim = procs.find((p) => owner?.endsWith(`-${p.name}`));
+    expect(victim, "the owner is one of our processes").to.not.equal(undefined);
+    victim!.child.kill("SIGKILL");
+    await once(victim!.child, "exit");
+    await waitFor(
+      () => {
+        const now = inboxOwnerOf(recipient.user.id);
+        return now !== undefined && now !== owner;
+      },
+      60_000,
+      "another inbox node to own the recipient",
+    );
+    // The gateways see the dead node go at about the same time as this probe; give them a heartbeat more.
+    await new Promise((r) => setTimeout(r, 6_000));
+
+    expect(await send("after the crash"), "ms from the answer to the event").to.be.at.most(DELIVERY_BOUND_MS);
+    const texts = stream.events.filter((e) => e.event === "message").map((e) => (e.data as MessageData).text);
+    expect(texts).to.deep.equal(["before the crash", "after the crash"]);
+  });
+});
