@@ -7,14 +7,11 @@ function argsOf(args: unknown): Record<string, unknown> {
   return typeof args === "object" && args !== null ? (args as Record<string, unknown>) : {};
 }
 
-/**
- * Operator commands for the REPL (`npm run repl`): where a user's timeline actor lives, and how much fan-out work
- * is waiting. They ask the cluster, so they work from any node, including a REPL node hosting nothing.
- */
-export const replCommands: ReplCommand[] = [
-  {
-    command: "timeline-owner <user>",
-    description: "Which node owns a user's timeline (a user id or a username)",
+/** `<actor>-owner <user>`: which node the Shard strategy gives a user's actor to, as every node computes it. */
+function ownerCommand(actor: "timeline" | "inbox", action: string): ReplCommand {
+  return {
+    command: `${actor}-owner <user>`,
+    description: `Which node owns a user's ${actor} (a user id or a username)`,
     async action(broker: ServiceBroker, args: unknown) {
       const user = argsOf(args).user;
       const given = typeof user === "string" ? user : "";
@@ -22,12 +19,21 @@ export const replCommands: ReplCommand[] = [
         ? given
         : (await broker.call<{ id: string }, { username: string }>("users.get", { username: given })).id;
       const probe = { params: {}, meta: { user: { userId } } } as unknown as Context;
-      const endpoint = broker.findNextActionEndpoint("timeline.feed", {}, probe);
+      const endpoint = broker.findNextActionEndpoint(action, {}, probe);
       console.log(
         endpoint instanceof Error ? `no owner: ${endpoint.message}` : `user ${userId} → node ${endpoint.id}`,
       );
     },
-  },
+  };
+}
+
+/**
+ * Operator commands for the REPL (`npm run repl`): where a user's timeline or inbox actor lives, and how much fan-out work
+ * is waiting. They ask the cluster, so they work from any node, including a REPL node hosting nothing.
+ */
+export const replCommands: ReplCommand[] = [
+  ownerCommand("timeline", "timeline.feed"),
+  ownerCommand("inbox", "inbox.notifications"),
   {
     command: "fanout-backlog",
     description: "Fan-out jobs not finished yet, and the age of the oldest",
