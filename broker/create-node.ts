@@ -8,7 +8,13 @@ import { createInboxService } from "../services/inbox.service";
 import { createInteractionsService } from "../services/interactions.service";
 import { createStoriesService } from "../services/stories.service";
 import type { NotificationInput } from "../lib/inbox/ports";
-import { streamBroadcasts, type PublishStreamEvent, type StreamDelivery } from "../lib/stream/events";
+import {
+  streamBroadcasts,
+  type PublishStreamEvent,
+  type StreamDelivery,
+  type StreamEvent,
+} from "../lib/stream/events";
+import { EventStreams } from "../services/gateway/event-streams";
 import { createMediaService, dispatchTranscode } from "../services/media.service";
 import { createPostsService } from "../services/posts.service";
 import { createTimelineService, deliverByOwner, startFanout } from "../services/timeline.service";
@@ -150,10 +156,27 @@ export async function createNode(config: Config, options: { now?: () => number }
       }),
     );
   }
-  if (hosts("gateway")) {
+  // Built here, not in the gateway, so that stop() can end them before the gateway waits for its requests:
+  // a stream is a request that never finishes by itself.
+  const streams = hosts("gateway")
+    ? new EventStreams({
+        maxPerUser: config.stream.maxPerUser,
+        heartbeatMs: config.stream.heartbeatMs,
+        replay: async (userId, afterId) =>
+          (
+            await broker.call<{ events: StreamEvent[] }, { userId: string; afterId: string }>("inbox.replay", {
+              userId,
+              afterId,
+            })
+          ).events,
+        onError: (message, err) => broker.logger.warn(message, err instanceof Error ? err.message : err),
+      })
+    : undefined;
+  if (streams) {
     broker.createService(
       createGatewayService({
         config,
+        streams,
         rateLimiter: app.rateLimiter,
         metrics,
         files: config.blobs.kind === "fs" ? app.blobs : undefined,
@@ -179,6 +202,7 @@ export async function createNode(config: Config, options: { now?: () => number }
     stop() {
       stopping ??= (async () => {
         const gateway = broker.getLocalService("gateway");
+        streams?.closeAll();
         // The gateway goes first, so no new request starts while the services behind it finish theirs.
         if (gateway) await broker.destroyService(gateway);
         await broker.stop();

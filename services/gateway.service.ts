@@ -19,15 +19,10 @@ import { bearerToken, clientIp, requestIdFor } from "../lib/http/request-meta";
 import type { RateLimiter } from "../lib/rate-limit/rate-limiter";
 import { toMoleculerError } from "../broker/middlewares/app-errors";
 import { toHttpError, type ErrorEnvelope } from "./gateway/error-envelope";
-import { EventStreams } from "./gateway/event-streams";
+import type { EventStreams } from "./gateway/event-streams";
 import { GatewayRateLimits } from "./gateway/rate-limits";
 import { streamAlias } from "./gateway/stream-route";
-import {
-  streamBroadcasts,
-  type SessionEnded,
-  type StreamDelivery,
-  type StreamEvent,
-} from "../lib/stream/events";
+import { streamBroadcasts, type SessionEnded, type StreamDelivery } from "../lib/stream/events";
 import { aliasesFor, routeOf } from "./gateway/routes";
 
 const JSON_LIMIT_BYTES = 1024 * 1024;
@@ -44,6 +39,8 @@ export interface GatewayDeps {
   readiness: () => Promise<ReadinessReport>;
   /** The local blob folder, when this gateway serves media files itself (embedded mode). */
   files: BlobStore | undefined;
+  /** This node's open `/api/stream` connections. */
+  streams: EventStreams;
 }
 
 type GatewayContext = Context<unknown, CallerMeta & { $statusCode?: number; $location?: string }>;
@@ -51,21 +48,9 @@ type GatewayContext = Context<unknown, CallerMeta & { $statusCode?: number; $loc
 /** The HTTP edge: api.md's routes onto actions, auth, limits, and one error envelope for every failure. */
 export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettingsSchema> {
   const limits = new GatewayRateLimits(deps.rateLimiter, deps.config.rateLimits);
-  // Bound at start: the streams call the broker, which exists once the service does.
+  const { streams } = deps;
+  // Bound once created: authenticating a stream's token is a call to the users service.
   let broker: ServiceBroker | undefined;
-  const streams = new EventStreams({
-    maxPerUser: deps.config.stream.maxPerUser,
-    heartbeatMs: deps.config.stream.heartbeatMs,
-    replay: async (userId, afterId) => {
-      if (!broker) return [];
-      const answer = await broker.call<{ events: StreamEvent[] }, { userId: string; afterId: string }>(
-        "inbox.replay",
-        { userId, afterId },
-      );
-      return answer.events;
-    },
-    onError: (message, err) => broker?.logger.warn(message, err instanceof Error ? err.message : err),
-  });
   const authenticateToken = (token: string): Promise<Caller> => {
     if (!broker) return Promise.reject(new UnauthorizedError());
     return broker.call<Caller, { token: string }>("users.authenticate", { token });
@@ -236,7 +221,7 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
       broker = this.broker;
     },
     stopped() {
-      // Before the HTTP server closes (the mixin's stopped runs after this one): open streams would hold it.
+      // The node closes them before stopping; this is for a gateway destroyed on its own.
       streams.closeAll();
     },
     started() {

@@ -175,3 +175,17 @@ describe("the event stream (GET /api/stream)", function () {
     expect(third.isEnded(), "the other session's stream stays").to.equal(false);
   });
 });
+
+describe("the event stream on shutdown", function () {
+  this.timeout(60_000);
+
+  it("ends open streams cleanly, so the node stops instead of waiting for them", async () => {
+    const t = await startTestNode();
+    const a = await signup(t.url);
+    const s = await openStream(t.url, { token: a.token });
+    expect(s.status).to.equal(200);
+    await t.stop();
+    await s.ended;
+    expect(s.isEnded()).to.equal(true);
+  });
+});
