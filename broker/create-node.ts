@@ -169,6 +169,7 @@ export async function createNode(config: Config, options: { now?: () => number }
               afterId,
             })
           ).events,
+        mintId: () => app.ids.next(),
         onError: (message, err) => broker.logger.warn(message, err instanceof Error ? err.message : err),
       })
     : undefined;

@@ -38,6 +38,14 @@ export class DirectMessages {
   ): Promise<{ conversation: ConversationView; created: boolean }> {
     const names = [...new Set(usernames)];
     const found = await this.deps.accounts.idsOf(names);
+    // Someone blocked either way does not exist for the caller, as their profile answers 404: saying
+    // "blocked" here would tell the blocked user what nothing else does.
+    const hidden = await Promise.all(
+      [...found].map(async ([name, id]) =>
+        id !== callerId && (await this.deps.graph.isBlockedEitherWay(callerId, id)) ? name : undefined,
+      ),
+    );
+    for (const name of hidden) if (name !== undefined) found.delete(name);
     const unknown = names.filter((name) => !found.has(name));
     if (unknown.length > 0) {
       throw new BadRequestError("UNKNOWN_USERS", `no such user: ${unknown.join(", ")}`, {
@@ -121,11 +129,15 @@ export class DirectMessages {
    */
   async deliver(userId: string, message: MessageRecord): Promise<void> {
     const view = await new Views(this.deps, userId).message(message);
-    // The message's own id, so clients match the event to the message and a retried delivery logs it once.
-    // It was minted a moment before the delivery, so an event minted meanwhile may be pushed ahead of it; a
-    // client cut off in that moment finds the message in the conversation's list.
-    const event: StreamEvent | undefined = view && { id: message.id, event: "message", data: view };
     await this.inboxes.run(userId, async () => {
+      // The event id is minted here, in the member's mailbox, like a notification's: a user's events then
+      // leave in the order of their ids, so a reconnect from any of them misses nothing and repeats nothing.
+      // Clients match the event to the message by `data.id`.
+      const event: StreamEvent | undefined = view && {
+        id: await this.deps.ids.next(),
+        event: "message",
+        data: view,
+      };
       if (event) await this.streamLog.append(userId, event);
       await this.conversations.moveTo(userId, message.conversationId, message.id);
       if (userId === message.senderId) {

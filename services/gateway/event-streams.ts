@@ -3,12 +3,19 @@ import type { SessionEnded, StreamDelivery, StreamEvent } from "../../lib/stream
 
 /** A client that reads slower than events arrive is cut off rather than buffered without bound. */
 const MAX_BUFFERED_BYTES = 1 << 20;
+/**
+ * How long the ids a replay wrote are remembered: an event is logged before it is published, so its live copy
+ * can arrive a moment after a replay that already read it from the log.
+ */
+const REPLAYED_MEMORY_MS = 30_000;
 
 export interface EventStreamOptions {
   maxPerUser: number;
   heartbeatMs: number;
   /** What the user's inbox kept after `afterId`, oldest first (the gateway asks the inbox owner). */
   replay: (userId: string, afterId: string) => Promise<StreamEvent[]>;
+  /** A fresh id (a Snowflake id: a point in time comparable with the inbox's event ids). */
+  mintId: () => Promise<string>;
   onError: (message: string, err: unknown) => void;
 }
 
@@ -21,6 +28,12 @@ interface Connection {
   pending: StreamEvent[] | undefined;
   /** Ids already written by the replay, so that a live event it also holds is not sent twice. */
   replayed: Set<string>;
+  /**
+   * The id a reconnect should resume from: the last inbox event written, or where this stream started. Feed
+   * events are not kept by the inbox, so they carry this id instead of their own: resuming after one replays
+   * exactly the inbox events after the last one the client has.
+   */
+  resumeFrom: string;
 }
 
 /**
@@ -53,6 +66,7 @@ export class EventStreams {
       heartbeat: setInterval(() => this.write(connection, ": heartbeat\n\n"), this.options.heartbeatMs),
       pending: lastEventId === undefined ? undefined : [],
       replayed: new Set(),
+      resumeFrom: lastEventId ?? (await this.options.mintId()),
     };
     connection.heartbeat.unref();
     this.add(connection);
@@ -62,27 +76,39 @@ export class EventStreams {
     try {
       for (const event of await this.options.replay(caller.userId, lastEventId)) {
         connection.replayed.add(event.id);
+        connection.resumeFrom = event.id;
         this.send(connection, event);
       }
     } catch (err: unknown) {
-      // The stream stays open for live events; the client still has the inbox's lists to catch up from.
+      // Ending the stream makes the client reconnect from the same id, when the inbox answers again; staying
+      // open would leave a gap nobody notices.
       this.options.onError("stream replay failed", err);
+      this.close(connection);
+      return;
     }
     const held = connection.pending ?? [];
     connection.pending = undefined;
-    for (const event of held) {
-      if (!connection.replayed.has(event.id)) this.send(connection, event);
-    }
-    connection.replayed.clear();
+    for (const event of held) this.deliverTo(connection, event);
+    setTimeout(() => connection.replayed.clear(), REPLAYED_MEMORY_MS).unref();
   }
 
   deliver(delivery: StreamDelivery): void {
     for (const userId of delivery.userIds) {
       for (const connection of this.byUser.get(userId) ?? []) {
         if (connection.pending) connection.pending.push(delivery.event);
-        else if (!connection.replayed.has(delivery.event.id)) this.send(connection, delivery.event);
+        else this.deliverTo(connection, delivery.event);
       }
     }
+  }
+
+  private deliverTo(connection: Connection, event: StreamEvent): void {
+    if (event.event === "feed") {
+      this.send(connection, { ...event, id: connection.resumeFrom });
+      return;
+    }
+    if (connection.replayed.has(event.id)) return;
+    connection.resumeFrom = event.id;
+    this.send(connection, event);
   }
 
   /** Logout: the streams opened with that session's token end with it. */

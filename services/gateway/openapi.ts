@@ -339,7 +339,9 @@ const streamOperation = {
   description:
     "`text/event-stream`. Each event has an `id:` line (resumable with `Last-Event-ID`), an `event:` line " +
     "(`notification`, `message` or `feed`) and one `data:` line of JSON: the notification object, the message " +
-    "object, or `{postId}` for a new post in the feed. A `: heartbeat` comment comes on idle streams. A reconnect " +
+    "object, or `{postId}` for a new post in the feed. Feed events are not kept for replay: their id is that of " +
+    "the last notification or message sent before them (or where the stream started), so resuming from one " +
+    "replays exactly what followed. A `: heartbeat` comment comes on idle streams. A reconnect " +
     "with `Last-Event-ID` (header, or `?lastEventId=`) first replays what the inbox kept since that id. " +
     "Browsers' EventSource cannot send headers: the token may come as `?access_token=`. A logout closes the " +
     "session's streams; past the per-user bound (STREAM_MAX_PER_USER) the oldest stream is closed.",

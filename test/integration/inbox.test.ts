@@ -227,7 +227,7 @@ describe("notifications and direct messages through the gateway", function () {
       expect(concurrent[0].body.id).to.not.equal(first.body.id);
     });
 
-    it("refuses unknown usernames (naming them), the caller, too many or none, and blocks (403)", async () => {
+    it("refuses unknown usernames (naming them), the caller, too many or none, and hides blocked users", async () => {
       const [ada, bob] = [await signup(t.url), await signup(t.url)];
       const ghost = uniqueName("ghost");
       const unknown = await open(ada, [bob.username, ghost]);
@@ -242,9 +242,9 @@ describe("notifications and direct messages through the gateway", function () {
 
       expect((await call(bob, "POST", `/api/users/${ada.username}/block`)).status).to.equal(200);
       const blocked = await open(ada, [bob.username]);
-      expect(blocked.status).to.equal(403);
-      expect((blocked.body as unknown as ErrorBody).error.code).to.equal("BLOCKED");
-      expect((await open(bob, [ada.username])).status).to.equal(403);
+      expect(blocked.status).to.equal(400);
+      expect((blocked.body as unknown as ErrorBody).error.code).to.equal("UNKNOWN_USERS");
+      expect((await open(bob, [ada.username])).status).to.equal(400);
     });
 
     it("sends and lists messages newest first, to members only (404 to others)", async () => {
