@@ -30,7 +30,7 @@ export class Inbox {
   private readonly streamLog: StreamLog;
 
   constructor(deps: InboxDeps, options: InboxOptions = { maxUsers: 20_000 }) {
-    this.inboxes = new Inboxes(options.maxUsers);
+    this.inboxes = new Inboxes(options.maxUsers, deps.now);
     this.streamLog = new StreamLog(deps.store);
     this.notifications = new Notifications(deps, this.inboxes, this.streamLog);
     const conversations = new Conversations(deps.store, deps.ids);

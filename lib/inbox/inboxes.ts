@@ -13,8 +13,15 @@ export class Inboxes<S> {
   private readonly mailbox = new KeyedLock();
   /** Bumped by forgetAll, so that a rebuild that started before it cannot bring stale state back. */
   private generation = 0;
+  /** Until then memory is not kept: see forgetAll. */
+  private distrustUntil = 0;
 
-  constructor(private readonly maxUsers: number) {}
+  constructor(
+    private readonly maxUsers: number,
+    private readonly now: () => number = Date.now,
+    /** Longer than it takes every node to see a node join or leave (Moleculer's heartbeat timeout, 15 s). */
+    private readonly settleMs = 30_000,
+  ) {}
 
   /** Runs `task` in the user's mailbox, after everything queued before it. Never call `load` from `task`. */
   run<T>(userId: string, task: () => Promise<T>): Promise<T> {
@@ -51,15 +58,20 @@ export class Inboxes<S> {
       if (ready !== undefined) return ready;
       const generation = this.generation;
       const state = await build();
-      if (generation === this.generation) this.remember(userId, state);
+      if (generation === this.generation && this.now() >= this.distrustUntil) this.remember(userId, state);
       return state;
     });
   }
 
-  /** Ownership moved: what this node remembers may be stale. */
+  /**
+   * Ownership moved: what this node remembers may be stale. For a while it keeps nothing either, and every read
+   * rebuilds from the store: callers learn of the new ring at different moments, so some may still write to a
+   * user through the old owner, and a memory built now would miss those writes for good.
+   */
   forgetAll(): void {
     this.generation++;
     this.hot.clear();
+    this.distrustUntil = this.now() + this.settleMs;
   }
 
   get size(): number {

@@ -1,3 +1,4 @@
+import { Inboxes } from "../../../lib/inbox/inboxes";
 import { expect } from "chai";
 import { Inbox } from "../../../lib/inbox";
 import { notifications } from "../../../lib/inbox/tables";
@@ -120,5 +121,22 @@ describe("Inbox actors", () => {
     expect(inbox.size).to.equal(2);
     inbox.forgetAll();
     expect(inbox.size).to.equal(0);
+  });
+
+  it("keeps no memory for a while after ownership moved, so writes through the old owner are not missed", async () => {
+    let now = 1_000;
+    const inboxes = new Inboxes<number>(10, () => now, 30_000);
+    let stored = 1;
+    const build = () => Promise.resolve(stored);
+    expect(await inboxes.load("u", build)).to.equal(1);
+    inboxes.forgetAll();
+    expect(await inboxes.load("u", build)).to.equal(1);
+    // A caller that has not seen the new ring yet writes through the old owner, straight to the store.
+    stored = 2;
+    expect(await inboxes.load("u", build)).to.equal(2);
+    now += 30_001;
+    expect(await inboxes.load("u", build)).to.equal(2);
+    stored = 3;
+    expect(await inboxes.load("u", build), "settled: memory is kept again").to.equal(2);
   });
 });
