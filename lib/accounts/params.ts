@@ -1,5 +1,5 @@
+import { id } from "../validation/id";
 import { z } from "zod";
-import { isId } from "../ids";
 import { boundedText } from "../validation/text";
 
 /**
@@ -30,7 +30,7 @@ export const password = z
 
 export const displayName = boundedText(0, 64);
 export const bio = boundedText(0, 150);
-export const id = z.string().refine(isId, "must be an id (a decimal string)");
+export { id };
 
 export const signupParams = z.strictObject({
   username,

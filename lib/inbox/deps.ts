@@ -20,10 +20,7 @@ export interface InboxDeps {
   publish: PublishStreamEvent;
 }
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
+export type { Page } from "../validation/page";
 
 export interface PageRequest {
   limit: number;

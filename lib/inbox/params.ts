@@ -1,11 +1,9 @@
+import { id } from "../validation/id";
 import { z } from "zod";
 import { username } from "../accounts/params";
-import { isId } from "../ids";
 import { pageParams } from "../validation/page";
 import { boundedText } from "../validation/text";
 import { NOTIFICATION_TYPES } from "./ports";
-
-const id = z.string().refine(isId, "must be an id (a decimal string)");
 
 /** A conversation has 2 to 32 members, the caller included. */
 export const MAX_OTHER_MEMBERS = 31;

@@ -9,10 +9,7 @@ export interface PageRequest {
   cursor?: string | undefined;
 }
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
+export type { Page } from "../validation/page";
 
 /**
  * One page of one partition in its clustering order. The cursor is the store's page token: it resumes after the

@@ -1,8 +1,6 @@
+import { id } from "../validation/id";
 import { z } from "zod";
-import { isId } from "../ids";
 import { MAX_UPLOAD_BYTES } from "./limits";
-
-const id = z.string().refine(isId, "must be an id (a decimal string)");
 
 /** The fields moleculer-web passes with the file of a multipart upload; only a `file` field is taken. */
 export const uploadParams = z.strictObject({

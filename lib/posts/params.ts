@@ -1,10 +1,8 @@
+import { id } from "../validation/id";
 import { z } from "zod";
 import { username } from "../accounts/params";
-import { isId } from "../ids";
 import { boundedText } from "../validation/text";
 import { pageParams } from "../validation/page";
-
-const id = z.string().refine(isId, "must be an id (a decimal string)");
 
 export const createPostParams = z.strictObject({
   caption: boundedText(0, 2200).optional(),

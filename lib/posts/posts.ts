@@ -1,3 +1,4 @@
+import type { Page } from "../validation/page";
 import type { UserView } from "../accounts/user-view";
 import { BadRequestError, ForbiddenError, NotFoundError } from "../errors";
 import type { MediaRow, MediaView } from "../media-library/media-view";
@@ -28,10 +29,7 @@ export interface PostView {
   savedByMe: boolean;
 }
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
+export type { Page } from "../validation/page";
 
 /** What posts need of media: their records and views (the media library). */
 export interface MediaCatalog {

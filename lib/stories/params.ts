@@ -1,9 +1,7 @@
+import { id } from "../validation/id";
 import { z } from "zod";
 import { username } from "../accounts/params";
-import { isId } from "../ids";
 import { pageParams } from "../validation/page";
-
-const id = z.string().refine(isId, "must be an id (a decimal string)");
 
 export const createStoryParams = z.strictObject({ mediaId: id });
 

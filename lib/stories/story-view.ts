@@ -19,7 +19,4 @@ export interface StoryGroup {
   allSeen: boolean;
 }
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
+export type { Page } from "../validation/page";

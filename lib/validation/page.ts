@@ -15,3 +15,9 @@ export const pageParams = {
     .regex(/^[A-Za-z0-9_-]+$/, "is not a cursor of ours")
     .optional(),
 };
+
+/** api.md's answer for a list: a page of items and the cursor of the next, null at the end. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
