@@ -101,6 +101,9 @@ export function createInboxService(deps: { inbox: Inbox }): ServiceSchema {
       send: {
         ...defineAction({
           params: sendParams,
+          // Not idempotent: a retry after a failure part-way would store the message twice. Deliveries to
+          // the members are retried on their own (deliverMessage is idempotent); the client decides on the rest.
+          options: { retryPolicy: { enabled: false } },
           handler: (ctx) => {
             const { id, ...content } = ctx.params;
             return inbox.send(callerIdOf(ctx), id, content, deliverThrough(ctx));
@@ -128,6 +131,7 @@ export function createInboxService(deps: { inbox: Inbox }): ServiceSchema {
       sharePost: defineAction({
         visibility: "public",
         params: sharePostParams,
+        options: { retryPolicy: { enabled: false } },
         handler: (ctx) =>
           inbox.sharePost(
             ctx.params.senderId,

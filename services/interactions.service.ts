@@ -29,6 +29,8 @@ export function createInteractionsService(deps: { interactions: Interactions }):
         handler: (ctx) => interactions.likers(callerIdOf(ctx), ctx.params.id, ctx.params),
       }),
       comment: defineAction({
+        // Not idempotent: a retry after a failure part-way would store it twice. The client decides.
+        options: { retryPolicy: { enabled: false } },
         params: commentParams,
         handler: (ctx) => interactions.comment(callerIdOf(ctx), ctx.params.id, ctx.params),
       }),
@@ -53,6 +55,8 @@ export function createInteractionsService(deps: { interactions: Interactions }):
         handler: (ctx) => interactions.saved(callerIdOf(ctx), ctx.params),
       }),
       share: defineAction({
+        // Not idempotent: a retry after a failure part-way would store it twice. The client decides.
+        options: { retryPolicy: { enabled: false } },
         params: shareParams,
         handler: (ctx) => interactions.share(callerIdOf(ctx), ctx.params.id, ctx.params.usernames),
       }),

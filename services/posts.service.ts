@@ -12,6 +12,8 @@ export function createPostsService(deps: { posts: Posts; accounts: Accounts }): 
     name: "posts",
     actions: {
       create: defineAction({
+        // Not idempotent: a retry after a failure part-way would store it twice. The client decides.
+        options: { retryPolicy: { enabled: false } },
         params: createPostParams,
         handler: (ctx) => posts.create(callerIdOf(ctx), ctx.params),
       }),

@@ -16,6 +16,8 @@ export function createStoriesService(deps: { stories: Stories }): ServiceSchema 
     name: "stories",
     actions: {
       create: defineAction({
+        // Not idempotent: a retry after a failure part-way would store it twice. The client decides.
+        options: { retryPolicy: { enabled: false } },
         params: createStoryParams,
         handler: (ctx) => stories.create(callerIdOf(ctx), ctx.params.mediaId),
       }),
