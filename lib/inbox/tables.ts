@@ -3,6 +3,12 @@ import { defineTable } from "../store/schema";
 /** How long the stream's events stay replayable: a client away longer reloads its lists instead. */
 export const STREAM_EVENT_TTL_SECONDS = 7 * 24 * 3600;
 
+/**
+ * How long a notification is kept, as Instagram shows only recent activity: it bounds the recipient's partition.
+ * Its "once per action" claim lives as long, so an action repeated after that notifies again.
+ */
+export const NOTIFICATION_TTL_SECONDS = 90 * 24 * 3600;
+
 /** A user's notifications, newest first, in the recipient's partition. */
 export const notifications = defineTable({
   name: "notifications",
@@ -17,6 +23,7 @@ export const notifications = defineTable({
   },
   partitionKey: ["user_id"],
   clustering: [{ column: "notification_id", order: "desc" }],
+  ttlSeconds: NOTIFICATION_TTL_SECONDS,
 });
 
 /**
@@ -27,6 +34,7 @@ export const notificationKeys = defineTable({
   name: "notification_keys",
   columns: { user_id: "id", action_key: "text", notification_id: "id" },
   partitionKey: ["user_id", "action_key"],
+  ttlSeconds: NOTIFICATION_TTL_SECONDS,
 });
 
 /** Everything up to and including `read_up_to` is read. */
