@@ -15,6 +15,7 @@ import {
   type StreamEvent,
 } from "../lib/stream/events";
 import { EventStreams } from "../services/gateway/event-streams";
+import { REPLAY_MAX_EVENTS } from "../lib/inbox/params";
 import { createMediaService, dispatchTranscode } from "../services/media.service";
 import { createPostsService } from "../services/posts.service";
 import { createTimelineService, deliverByOwner, startFanout } from "../services/timeline.service";
@@ -164,11 +165,15 @@ export async function createNode(config: Config, options: { now?: () => number }
         heartbeatMs: config.stream.heartbeatMs,
         replay: async (userId, afterId) =>
           (
-            await broker.call<{ events: StreamEvent[] }, { userId: string; afterId: string }>("inbox.replay", {
-              userId,
-              afterId,
-            })
+            await broker.call<{ events: StreamEvent[] }, { userId: string; afterId: string }>(
+              "inbox.replay",
+              {
+                userId,
+                afterId,
+              },
+            )
           ).events,
+        replayBatch: REPLAY_MAX_EVENTS,
         mintId: () => app.ids.next(),
         onError: (message, err) => broker.logger.warn(message, err instanceof Error ? err.message : err),
       })

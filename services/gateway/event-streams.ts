@@ -8,12 +8,16 @@ const MAX_BUFFERED_BYTES = 1 << 20;
  * can arrive a moment after a replay that already read it from the log.
  */
 const REPLAYED_MEMORY_MS = 30_000;
+/** Past this many batches a client is better served by reloading its lists than by a flood of events. */
+const MAX_REPLAY_BATCHES = 20;
 
 export interface EventStreamOptions {
   maxPerUser: number;
   heartbeatMs: number;
   /** What the user's inbox kept after `afterId`, oldest first (the gateway asks the inbox owner). */
   replay: (userId: string, afterId: string) => Promise<StreamEvent[]>;
+  /** The most events one replay call answers: a full batch means more may follow. */
+  replayBatch: number;
   /** A fresh id (a Snowflake id: a point in time comparable with the inbox's event ids). */
   mintId: () => Promise<string>;
   onError: (message: string, err: unknown) => void;
@@ -74,10 +78,18 @@ export class EventStreams {
 
     if (lastEventId === undefined) return;
     try {
-      for (const event of await this.options.replay(caller.userId, lastEventId)) {
-        connection.replayed.add(event.id);
-        connection.resumeFrom = event.id;
-        this.send(connection, event);
+      // The inbox answers a bounded batch at a time; a client away for long gets it in several.
+      let after = lastEventId;
+      for (let batch = 0; batch < MAX_REPLAY_BATCHES; batch++) {
+        const events = await this.options.replay(caller.userId, after);
+        for (const event of events) {
+          connection.replayed.add(event.id);
+          connection.resumeFrom = event.id;
+          this.send(connection, event);
+        }
+        const last = events[events.length - 1];
+        if (last === undefined || events.length < this.options.replayBatch) break;
+        after = last.id;
       }
     } catch (err: unknown) {
       // Ending the stream makes the client reconnect from the same id, when the inbox answers again; staying

@@ -1,0 +1,119 @@
+import { EventEmitter } from "node:events";
+import type { ServerResponse } from "node:http";
+import { expect } from "chai";
+import { EventStreams, type EventStreamOptions } from "../../../services/gateway/event-streams";
+import type { StreamEvent } from "../../../lib/stream/events";
+
+/** Just enough of a ServerResponse to see what a stream writes. */
+class FakeResponse extends EventEmitter {
+  text = "";
+  writableEnded = false;
+  destroyed = false;
+  writableLength = 0;
+  writeHead(): this {
+    return this;
+  }
+  write(chunk: string): boolean {
+    this.text += chunk;
+    return true;
+  }
+  end(): void {
+    this.writableEnded = true;
+    this.emit("close");
+  }
+  destroy(): void {
+    this.destroyed = true;
+    this.emit("close");
+  }
+  /** The `id:` and `event:` of every event written, in order. */
+  events(): { id: string; event: string }[] {
+    return [...this.text.matchAll(/^id: (\d+)\nevent: (\w+)\n/gm)].map((m) => ({ id: m[1]!, event: m[2]! }));
+  }
+}
+
+const note = (id: number): StreamEvent => ({
+  id: String(id),
+  event: "notification",
+  data: { id: String(id) },
+});
+
+function streams(overrides: Partial<EventStreamOptions> = {}): EventStreams {
+  return new EventStreams({
+    maxPerUser: 5,
+    heartbeatMs: 60_000,
+    replayBatch: 3,
+    replay: () => Promise.resolve([]),
+    mintId: () => Promise.resolve("1000"),
+    onError: () => undefined,
+    ...overrides,
+  });
+}
+
+const caller = { userId: "7", sessionId: "70" };
+const asResponse = (res: FakeResponse) => res as unknown as ServerResponse;
+
+describe("EventStreams", () => {
+  it("replays in batches until a short one, then sends held live events it did not replay", async () => {
+    const log = [101, 102, 103, 104, 105].map(note);
+    const calls: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const s = streams({
+      replay: async (_userId, afterId) => {
+        calls.push(afterId);
+        if (calls.length === 1) await gate;
+        return log.filter((e) => BigInt(e.id) > BigInt(afterId)).slice(0, 3);
+      },
+    });
+    const res = new FakeResponse();
+    const opening = s.open(asResponse(res), caller, "100");
+    // Live while the replay runs: one the log also holds (logged, then published), and a new one.
+    s.deliver({ userIds: ["7"], event: note(105) });
+    s.deliver({ userIds: ["7"], event: note(106) });
+    release();
+    await opening;
+    expect(calls).to.deep.equal(["100", "103"]);
+    expect(res.events().map((e) => e.id)).to.deep.equal(["101", "102", "103", "104", "105", "106"]);
+
+    // The live copy of a replayed event that comes a moment later is not sent again.
+    s.deliver({ userIds: ["7"], event: note(104) });
+    expect(res.events()).to.have.length(6);
+  });
+
+  it("gives feed events the id to resume from, not their own", async () => {
+    const s = streams();
+    const res = new FakeResponse();
+    await s.open(asResponse(res), caller, undefined);
+    s.deliver({ userIds: ["7"], event: { id: "5", event: "feed", data: { postId: "5" } } });
+    s.deliver({ userIds: ["7"], event: note(1001) });
+    s.deliver({ userIds: ["7"], event: { id: "6", event: "feed", data: { postId: "6" } } });
+    expect(res.events()).to.deep.equal([
+      { id: "1000", event: "feed" },
+      { id: "1001", event: "notification" },
+      { id: "1001", event: "feed" },
+    ]);
+  });
+
+  it("ends the stream when the replay fails, so that the client reconnects from the same id", async () => {
+    const s = streams({ replay: () => Promise.reject(new Error("inbox down")) });
+    const res = new FakeResponse();
+    await s.open(asResponse(res), caller, "100");
+    expect(res.writableEnded).to.equal(true);
+    expect(s.openCount("7")).to.equal(0);
+  });
+
+  it("writes only to the users named, and cuts off a client that stops reading", async () => {
+    const s = streams();
+    const [mine, theirs] = [new FakeResponse(), new FakeResponse()];
+    await s.open(asResponse(mine), caller, undefined);
+    await s.open(asResponse(theirs), { userId: "8", sessionId: "80" }, undefined);
+    s.deliver({ userIds: ["8"], event: note(1002) });
+    expect(mine.events()).to.deep.equal([]);
+    expect(theirs.events()).to.have.length(1);
+
+    theirs.writableLength = 2 << 20;
+    s.deliver({ userIds: ["8"], event: note(1003) });
+    expect(theirs.destroyed).to.equal(true);
+    expect(s.openCount("8")).to.equal(0);
+  });
+});
