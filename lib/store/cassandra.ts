@@ -152,6 +152,24 @@ export class CassandraStore implements WideRowStore {
     return { applied: false, existing: rowFromCql(this.shapeFor(table), (c) => first?.get(c)) as Row<T> };
   }
 
+  async deleteIf<T extends AnyTable>(
+    table: T,
+    key: PrimaryKey<T>,
+    expected: Partial<Row<T>> = {},
+  ): Promise<boolean> {
+    const statement = this.deleteRow(table, key);
+    const fields = expected as Fields;
+    const columns = Object.keys(fields);
+    const condition = columns.length === 0 ? " IF EXISTS" : ` IF ${whereKey(columns)}`;
+    const result = await this.call(() =>
+      this.client.execute(statement.query + condition, [
+        ...statement.params,
+        ...bindColumns(table, columns, fields),
+      ]),
+    );
+    return result.first()?.get("[applied]") === true;
+  }
+
   async slice<T extends AnyTable>(
     table: T,
     partition: PartitionKey<T>,

@@ -161,6 +161,27 @@ export class LevelStore implements WideRowStore {
     });
   }
 
+  deleteIf<T extends AnyTable>(
+    table: T,
+    key: PrimaryKey<T>,
+    expected: Partial<Row<T>> = {},
+  ): Promise<boolean> {
+    return this.run(async (db) => {
+      const layout = this.layoutFor(table);
+      const { partition, row } = rowKeyOf(layout, fieldsOf(key));
+      return this.inPartition(db, layout, partition, (tx) => {
+        const live = tx.read(row);
+        if (live === undefined) return false;
+        const current = toRow(layout, row, live) as Record<string, unknown>;
+        const matches = Object.entries(expected as Record<string, unknown>).every(([column, value]) =>
+          sameValue(current[column], value),
+        );
+        if (matches) tx.delete(row);
+        return matches;
+      });
+    });
+  }
+
   slice<T extends AnyTable>(
     table: T,
     partition: PartitionKey<T>,
@@ -512,4 +533,11 @@ function checkTtl(ttlSeconds: number): number {
 
 function sameDefinition(a: AnyTable, b: AnyTable): boolean {
   return a === b || JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Column values as a condition compares them: timestamps by instant, blobs by bytes. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
+  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
+  return a === b;
 }

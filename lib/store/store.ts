@@ -39,6 +39,14 @@ export interface WideRowStore {
     options?: WriteOptions,
   ): Promise<{ applied: true } | { applied: false; existing: Row<T> }>;
 
+  /**
+   * Deletes the row only if it is there and its columns hold the values given (none given: if it is there at
+   * all), as one lightweight transaction in Cassandra. Answers whether it was deleted: of racing removals of
+   * one row exactly one is, so only that one may undo what the row counted. Rows taken with insertIfAbsent
+   * should be removed this way: Cassandra orders lightweight transactions and plain writes by different clocks.
+   */
+  deleteIf<T extends AnyTable>(table: T, key: PrimaryKey<T>, expected?: Partial<Row<T>>): Promise<boolean>;
+
   /** Reads rows of one partition in clustering order (or reversed), bounded and paged. */
   slice<T extends AnyTable>(
     table: T,

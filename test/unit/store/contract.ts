@@ -648,6 +648,35 @@ export function describeStoreContract(adapterName: string, setup: () => Promise<
       });
     });
 
+    describe("deleteIf", function () {
+      it("deletes only a row that is there and holds the values given", async function () {
+        const handle = `h-${randomId()}`;
+        const claimed = new Date("2030-01-01T00:00:00.000Z");
+        expect(await store.deleteIf(handles, { handle })).to.equal(false);
+        await store.put(handles, { handle, owner: "1", claimed });
+        expect(await store.deleteIf(handles, { handle }, { owner: "2" })).to.equal(false);
+        expect(await store.deleteIf(handles, { handle }, { owner: "1", claimed: new Date(0) })).to.equal(
+          false,
+        );
+        expect(await store.get(handles, { handle })).to.deep.equal({ handle, owner: "1", claimed });
+        expect(await store.deleteIf(handles, { handle }, { owner: "1", claimed })).to.equal(true);
+        expect(await store.get(handles, { handle })).to.equal(undefined);
+        await store.put(handles, { handle, owner: "3" });
+        expect(await store.deleteIf(handles, { handle })).to.equal(true);
+        expect(await store.get(handles, { handle })).to.equal(undefined);
+      });
+
+      it("lets exactly one of 20 concurrent removals of a row taken with insertIfAbsent win", async function () {
+        const handle = `h-${randomId()}`;
+        await store.insertIfAbsent(handles, { handle, owner: "1" });
+        const results = await Promise.all(
+          Array.from({ length: 20 }, () => store.deleteIf(handles, { handle }, { owner: "1" })),
+        );
+        expect(results.filter(Boolean)).to.have.length(1);
+        expect(await store.insertIfAbsent(handles, { handle, owner: "2" })).to.deep.equal({ applied: true });
+      });
+    });
+
     describe("time to live", function () {
       this.timeout(30_000);
 
