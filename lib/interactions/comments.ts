@@ -5,7 +5,6 @@ import type { Row } from "../store/schema";
 import type { InteractionsDeps } from "./deps";
 import { slicePage, type Page, type PageRequest } from "./paging";
 import { quietly } from "./quietly";
-import { claimRemoval } from "./removal-claim";
 import { commentPosts, comments, postCounts } from "./tables";
 
 /** The `comment` object of api.md. */
@@ -21,7 +20,7 @@ export interface CommentView {
 /**
  * Comments, oldest first in their post's partition, counted exactly. A comment is written lookup row first (a
  * crash then leaves a lookup to nothing, which answers 404) and counted last. A deletion is uncounted only by
- * the request that claims the comment's removal; a racing one just makes sure the rows are gone.
+ * the request whose conditional delete of the comment applies; a racing one just makes sure the rows are gone.
  */
 export class Comments {
   constructor(private readonly deps: InteractionsDeps) {}
@@ -112,9 +111,9 @@ export class Comments {
     if (row.author_id !== callerId && postAuthorId !== callerId) {
       throw new ForbiddenError("NOT_ALLOWED", "only the comment's author or the post's author may delete it");
     }
-    const mine = await claimRemoval(this.deps.store, commentId, this.deps.now());
-    // A comment id is never reused, so a racing deletion may safely finish the deletes; only the claim counts.
-    await this.deps.store.delete(comments, { post_id: postId, comment_id: commentId });
+    // Of racing deletions only the one whose conditional delete applies uncounts the comment; a comment id is
+    // never reused, so the others may safely finish the other deletes.
+    const mine = await this.deps.store.deleteIf(comments, { post_id: postId, comment_id: commentId });
     await this.deps.store.delete(commentPosts, { comment_id: commentId });
     if (mine) await this.deps.store.increment(postCounts, { post_id: postId }, { comments: -1 });
   }

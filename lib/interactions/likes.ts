@@ -3,7 +3,6 @@ import { KeyedLock } from "../concurrency/keyed-lock";
 import type { InteractionsDeps } from "./deps";
 import { slicePage, type Page, type PageRequest } from "./paging";
 import { quietly } from "./quietly";
-import { claimRemoval } from "./removal-claim";
 import { likes, likesByTime, postCounts } from "./tables";
 
 export interface LikeState {
@@ -13,14 +12,14 @@ export interface LikeState {
 
 /**
  * Likes, counted exactly. A like is counted by the one request whose insert-if-absent of the deciding row
- * applies; an unlike is uncounted by the one request that claims the removal of that like's id. Within a node a
+ * applies; an unlike is uncounted by the one request whose conditional delete of that row (same like id)
+ * applies; both are lightweight transactions in Cassandra, so they are ordered against each other. Within a node a
  * lock per (post, user) also runs one user's likes and unlikes of a post one at a time, so a like cannot land
  * between an unlike's read and its delete.
  *
  * Writes go deciding row first on a like (then the list row, then the count) and deciding row first on an
- * unlike too, so a crash leaves at worst a count one too many, never a listed like that is not counted. An
- * unlike that crashed after its claim leaves the like in place and counted, and unliking again does nothing
- * until the claim expires (minutes); then it goes through.
+ * unlike too, so a crash leaves at worst a count one off; a failed increment after the insert is not
+ * retried (a counter write is not idempotent), which a recount would repair.
  */
 export class Likes {
   private readonly locks = new KeyedLock();
@@ -54,12 +53,14 @@ export class Likes {
     await this.deps.posts.get(userId, postId);
     await this.locked(userId, postId, async () => {
       const row = await this.deps.store.get(likes, { user_id: userId, post_id: postId });
-      if (row === undefined) return;
-      if (row.like_id === undefined || !(await claimRemoval(this.deps.store, row.like_id, this.deps.now()))) {
-        // Another unlike, on another node, is removing this very like and will uncount it.
-        return;
-      }
-      await this.deps.store.delete(likes, { user_id: userId, post_id: postId });
+      if (row?.like_id === undefined) return;
+      const removed = await this.deps.store.deleteIf(
+        likes,
+        { user_id: userId, post_id: postId },
+        { like_id: row.like_id },
+      );
+      // Another unlike, on another node, removed this very like and uncounts it.
+      if (!removed) return;
       await this.deps.store.delete(likesByTime, { post_id: postId, like_id: row.like_id, user_id: userId });
       await this.deps.store.increment(postCounts, { post_id: postId }, { likes: -1 });
     });

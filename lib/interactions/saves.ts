@@ -39,7 +39,12 @@ export class Saves {
     await this.locked(userId, postId, async () => {
       const row = await this.deps.store.get(saves, { user_id: userId, post_id: postId });
       if (row === undefined) return;
-      await this.deps.store.delete(saves, { user_id: userId, post_id: postId });
+      // Conditional, as the save was taken with insert-if-absent: Cassandra orders the two by the same clock.
+      await this.deps.store.deleteIf(
+        saves,
+        { user_id: userId, post_id: postId },
+        row.save_id === undefined ? {} : { save_id: row.save_id },
+      );
       if (row.save_id !== undefined) {
         await this.deps.store.delete(savesByTime, { user_id: userId, save_id: row.save_id, post_id: postId });
       }

@@ -76,18 +76,6 @@ export const savesByTime = defineTable({
   ],
 });
 
-/**
- * The store has no conditional delete, so removing a counted row (a like, a comment) is decided here: whoever
- * inserts the claim on the removed item's id (a like id or comment id, unique, never reused) is the one that
- * uncounts it. Claims only need to outlive the requests racing for one item.
- */
-export const removalClaims = defineTable({
-  name: "removal_claims",
-  columns: { item_id: "id", claimed_at: "timestamp" },
-  partitionKey: ["item_id"],
-  ttlSeconds: 600,
-});
-
 /** What `Engagement` reads; opened wherever posts are served. */
 export const engagementTables = [likes, saves, postCounts] as const;
 
@@ -97,5 +85,4 @@ export const interactionTables = [
   comments,
   commentPosts,
   savesByTime,
-  removalClaims,
 ] as const;
