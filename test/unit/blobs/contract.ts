@@ -1,3 +1,6 @@
+import { rejectionOf } from "../../support/rejections";
+
+export { rejectionOf };
 /**
  * The behaviour every BlobStore adapter must show. The embedded adapter runs it on a temp folder, the S3 adapter
  * against a real S3-compatible server (S3Proxy), so it only asks for what S3 itself does too, and it is re-runnable
@@ -29,14 +32,6 @@ const MiB = 1024 * 1024;
 const LARGE_BYTES = 12 * MiB + 12_345;
 
 /** Resolves to what the promise rejected with; fails if it resolved. */
-export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error: unknown) {
-    return error;
-  }
-  throw new Error("expected a rejection, but the operation succeeded");
-}
 
 export function sha256(bytes: Buffer): string {
   return createHash("sha256").update(bytes).digest("hex");

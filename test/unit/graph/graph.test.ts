@@ -1,9 +1,9 @@
+import { appErrorOf as rejectionOf } from "../../support/rejections";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { userCounts } from "../../../lib/accounts/tables";
-import { AppError } from "../../../lib/errors";
 import { KeyedLock } from "../../../lib/concurrency/keyed-lock";
 import { Graph, graphTables } from "../../../lib/graph";
 import {
@@ -20,16 +20,6 @@ import { LevelStore } from "../../../lib/store/level";
 
 const PUBLIC = false;
 const PRIVATE = true;
-
-async function rejectionOf(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).to.be.instanceOf(AppError);
-    return error as AppError;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("Graph", () => {
   let dir: string;

@@ -1,10 +1,10 @@
+export { appErrorOf as rejectionOf } from "../../support/rejections";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { expect } from "chai";
 import { AccessTokens, Accounts, accountTables } from "../../../lib/accounts";
 import { users, usernames } from "../../../lib/accounts/tables";
-import { AppError, NotFoundError } from "../../../lib/errors";
+import { NotFoundError } from "../../../lib/errors";
 import { Graph, graphTables } from "../../../lib/graph";
 import { SnowflakeGenerator } from "../../../lib/ids";
 import { Inbox, inboxTables, type InboxDeps } from "../../../lib/inbox";
@@ -130,14 +130,4 @@ function fakeMediaView(row: MediaRow): MediaView {
     variants: {},
     createdAt: new Date(0).toISOString(),
   };
-}
-
-export async function rejectionOf(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).to.be.instanceOf(AppError);
-    return error as AppError;
-  }
-  throw new Error("expected a rejection");
 }

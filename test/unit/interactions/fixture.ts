@@ -1,11 +1,10 @@
+export { appErrorOf as rejectionOf } from "../../support/rejections";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { expect } from "chai";
 import { AccessTokens, Accounts, accountTables } from "../../../lib/accounts";
 import { users, usernames } from "../../../lib/accounts/tables";
 import { MemoryCache } from "../../../lib/cache/memory";
-import { AppError } from "../../../lib/errors";
 import { Graph, graphTables } from "../../../lib/graph";
 import { SnowflakeGenerator } from "../../../lib/ids";
 import type { Messenger, NotificationInput, Notifier } from "../../../lib/inbox/ports";
@@ -154,16 +153,6 @@ export async function createWorld(): Promise<World> {
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-export async function rejectionOf(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).to.be.instanceOf(AppError);
-    return error as AppError;
-  }
-  throw new Error("expected a rejection");
 }
 
 /** Every item of a paged list, following cursors to the end. */

@@ -1,3 +1,6 @@
+import { rejectionOf } from "../../support/rejections";
+
+export { rejectionOf };
 /**
  * The behaviour every WideRowStore adapter must show. The embedded adapter runs it with a controllable clock, a
  * Cassandra adapter against a real cluster, so it only asks for what Cassandra can do too, and it is re-runnable on
@@ -170,14 +173,6 @@ export function randomId(): string {
 }
 
 /** Resolves to what the promise rejected with; fails if it resolved. */
-export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error: unknown) {
-    return error;
-  }
-  throw new Error("expected a rejection, but the operation succeeded");
-}
 
 function alterMiddle(token: string): string {
   const at = Math.floor(token.length / 2);

@@ -1,10 +1,11 @@
+import { appErrorOf as rejectionOf } from "../../support/rejections";
+export { rejectionOf };
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { AccessTokens, Accounts, accountTables } from "../../../lib/accounts";
 import { FsBlobStore } from "../../../lib/blobs";
-import { AppError } from "../../../lib/errors";
 import { Graph, graphTables } from "../../../lib/graph";
 import { SnowflakeGenerator } from "../../../lib/ids";
 import { MediaLibrary } from "../../../lib/media-library/media-library";
@@ -135,15 +136,6 @@ export class StoriesFixture {
 }
 
 /** The AppError a call rejects with. */
-export async function rejectionOf(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).to.be.instanceOf(AppError);
-    return error as AppError;
-  }
-  throw new Error("expected a rejection");
-}
 
 export async function expectError(promise: Promise<unknown>, status: number, code: string): Promise<void> {
   const error = await rejectionOf(promise);
