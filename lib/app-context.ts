@@ -186,7 +186,7 @@ export async function createAppContext(config: Config, options: AppContextOption
       },
     });
     if (hosts("timeline")) {
-      const timelines = new Timelines(store);
+      const timelines = new Timelines(store, undefined, now);
       const cursorKey = createHmac("sha256", secret).update("feed-cursor").digest("base64url");
       const feed = new Feed({ store, timelines, graph, posts, fanout, cursorKey, now });
       timeline = { timelines, fanout, feed };

@@ -16,6 +16,8 @@ const BACKFILL_POSTS = 20;
 /** Shard key of every per-user action: the owner of a user's timeline is the same node for all of them. */
 const BY_CALLER = { strategy: "Shard", strategyOptions: { shardKey: "#user.userId" } };
 const BY_USER_PARAM = { strategy: "Shard", strategyOptions: { shardKey: "userId" } };
+/** `{authorId}`, to every timeline node: a post was published, so lists of recent posts kept in memory are stale. */
+const POSTED = "timeline.posted";
 
 export interface TimelineServiceDeps {
   store: WideRowStore;
@@ -103,6 +105,11 @@ export function createTimelineService(deps: TimelineServiceDeps): ServiceSchema 
         params: fanoutParams,
         options: { timeout: 0 },
         handler: async (ctx) => {
+          // Every post comes this way once it is stored; readers of a celebrity pull it instead of a push. Missing
+          // the news only delays the post by a second, so it never holds up the fan-out.
+          await Promise.resolve(
+            ctx.broadcast(POSTED, { authorId: ctx.params.authorId }, { groups: ["timeline"] }),
+          ).catch((err: unknown) => ctx.broker.logger.warn("telling timeline nodes of a post failed", err));
           ctx.broker.logger.info(`fan-out of post ${ctx.params.postId} started`);
           const ran = await fanout.run(ctx.params);
           ctx.broker.logger.info(
@@ -113,6 +120,11 @@ export function createTimelineService(deps: TimelineServiceDeps): ServiceSchema 
       }),
     },
     events: {
+      [POSTED]: {
+        handler(ctx: Context<{ authorId: string }>) {
+          feed.posted(ctx.params.authorId);
+        },
+      },
       // The ring of owners changed: what this node remembers of users it may no longer own, or owned before
       // someone else wrote to them, is stale.
       "$node.connected"() {

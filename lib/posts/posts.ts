@@ -31,6 +31,17 @@ export interface PostView {
 
 export type { Page } from "../validation/page";
 
+export interface HydrateOptions {
+  /**
+   * The author as the viewer sees them, given a loader of their public profile (the author as they see
+   * themselves: no relationship); undefined skips their posts.
+   */
+  authorView?: (
+    authorId: string,
+    profile: () => Promise<UserView | undefined>,
+  ) => Promise<UserView | undefined>;
+}
+
 /** What posts need of media: their records and views (the media library). */
 export interface MediaCatalog {
   find(mediaId: string): Promise<MediaRow | undefined>;
@@ -203,13 +214,22 @@ export class Posts {
   /**
    * Views of many posts for one viewer, in the order given, skipping those gone (deleted). The caller has
    * already decided the viewer may see them (a feed only holds posts of followed authors). Each author is
-   * looked up once per call.
+   * looked up once per call; `options.authorView` lets a caller that already knows how the viewer stands to
+   * every author build the views from their public profiles, instead of reading the relationship again.
    */
   async hydrate(
     viewerId: string,
     entries: readonly { postId: string; authorId: string }[],
+    options: HydrateOptions = {},
   ): Promise<PostView[]> {
-    return this.hydrateWith(viewerId, entries, (authorId) => this.deps.users.view(viewerId, authorId));
+    const { authorView } = options;
+    return this.hydrateWith(
+      viewerId,
+      entries,
+      authorView
+        ? (authorId) => authorView(authorId, () => this.deps.users.view(authorId, authorId))
+        : (authorId) => this.deps.users.view(viewerId, authorId),
+    );
   }
 
   /**

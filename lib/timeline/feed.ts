@@ -6,20 +6,37 @@ import type { Page, PostView, Posts } from "../posts/posts";
 import { userCounts } from "../accounts/tables";
 import { posts } from "../posts/tables";
 import type { WideRowStore } from "../store/store";
+import { AuthorViews } from "./author-views";
+import { CelebrityPosts } from "./celebrity-posts";
 import type { Fanout } from "./fanout";
 import type { TimelineEntry, Timelines } from "./timelines";
 
 /** How long a reader may not yet pull from an account that just became a celebrity. */
 const CELEBRITY_LIST_TTL_MS = 5_000;
+/** Clean-ups running at once on a node; past it a read leaves its stale rows to a later read, which finds them. */
+const MAX_CLEANUPS = 8;
+/** Rows one clean-up removes at most, so that one reader's backlog cannot hold a slot for long. */
+const MAX_CLEANUP_ROWS = 500;
+
+/** A candidate entry, and whether it sits in the reader's timeline row (not only pulled from a celebrity). */
+interface Candidate extends TimelineEntry {
+  stored: boolean;
+}
 
 /**
  * The home feed: the reader's timeline (what fan-out pushed) merged with the recent posts of the celebrities
  * they follow (never fanned out), filtered at read time against the graph as it is now (unfollows, blocks and
- * deletes take effect at once), then hydrated in one batch per page. Pages are keyed by post id, so new posts
- * arriving meanwhile never shift a page: no repeats, no gaps.
+ * deletes take effect at once; the rows they leave in the timeline are removed in the background), then
+ * hydrated in one batch per page. Pages are keyed by post id, so new posts arriving meanwhile never shift a
+ * page: no repeats, no gaps.
  */
 export class Feed {
   private celebrityList: { ids: string[]; at: number } | undefined;
+  /** Readers whose timeline is being cleaned up now. */
+  private readonly cleaning = new Set<string>();
+  private readonly warn: (message: string) => void;
+  private readonly authors: AuthorViews;
+  private readonly celebrityPosts: CelebrityPosts;
 
   constructor(
     private readonly deps: {
@@ -31,34 +48,61 @@ export class Feed {
       /** Seals cursors, so that one not issued here is refused. */
       cursorKey: string;
       now?: () => number;
+      /** Hears of background clean-ups that failed (default: a Node process warning). */
+      warn?: (message: string) => void;
     },
-  ) {}
+  ) {
+    this.celebrityPosts = new CelebrityPosts(deps.store, { ...(deps.now && { now: deps.now }) });
+    this.authors = new AuthorViews({ graph: deps.graph, ...(deps.now && { now: deps.now }) });
+    this.warn = deps.warn ?? ((message) => process.emitWarning(message, { code: "MOSAIC_TIMELINE_CLEANUP" }));
+  }
 
   async read(viewerId: string, page: { limit: number; cursor?: string }): Promise<Page<PostView>> {
     let before = page.cursor === undefined ? undefined : this.openCursor(page.cursor);
-    const celebs = await this.followedCelebrities(viewerId);
+    const { ids: celebs, checked } = await this.followedCelebrities(viewerId);
+    // Whether the viewer may read each author, asked once per read; celebrities checked just now are followed.
+    const verdicts = new Map<string, Promise<boolean>>();
+    const followed = new Set(checked ? celebs : []);
     const items: PostView[] = [];
+    // Timeline rows the read skipped (author unfollowed or blocked, post deleted): storage catches up later.
+    const stale: TimelineEntry[] = [];
     // Each round takes a window of candidates; filtering may drop some, so a page can need a few rounds.
     for (let round = 0; round < 5 && items.length < page.limit; round++) {
       const want = (page.limit - items.length) * 2;
       const candidates = await this.candidates(viewerId, celebs, before, want);
       if (candidates.length === 0) break;
-      const visible = await this.visibleOf(viewerId, candidates);
-      // Hydrate only as many as the page still needs; more only if some turn out gone or not ready.
-      for (let at = 0; at < visible.length && items.length < page.limit;) {
-        const chunk = visible.slice(at, at + page.limit - items.length);
-        at += chunk.length;
-        for (const view of await this.deps.posts.hydrate(viewerId, chunk)) {
+      // Check and hydrate only as many as the page still needs; more only if some turn out hidden, gone or not
+      // ready.
+      for (let at = 0; at < candidates.length && items.length < page.limit;) {
+        const next = candidates.slice(at, at + page.limit - items.length);
+        at += next.length;
+        const chunk = await this.visibleOf(viewerId, next, verdicts, followed);
+        const kept = new Set(chunk.map((e) => e.postId));
+        stale.push(...next.filter((c) => c.stored && !kept.has(c.postId)));
+        if (chunk.length === 0) continue;
+        // Every author here passed visibleOf just now: followed (or the viewer), no block either way.
+        const views = await this.deps.posts.hydrate(viewerId, chunk, {
+          authorView: (authorId, profile) => this.authors.ofFollowed(viewerId, authorId, profile),
+        });
+        for (const view of views) {
           // A post whose media are still processing shows up once they are ready (its author sees it at once).
           const ready = view.author.id === viewerId || view.media.every((m) => m.status === "ready");
           if (ready) items.push(view);
         }
+        const found = new Set(views.map((v) => v.id));
+        stale.push(...chunk.filter((c) => c.stored && !found.has(c.postId)));
       }
       before = candidates[candidates.length - 1]?.postId;
       if (candidates.length < want) break;
     }
+    this.cleanUp(viewerId, stale);
     const last = items[items.length - 1];
     return { items, nextCursor: items.length === page.limit && last ? this.sealCursor(last.id) : null };
+  }
+
+  /** A post was published: its author's readers on this node see it on their next read, celebrity or not. */
+  posted(authorId: string): void {
+    this.celebrityPosts.forget(authorId);
   }
 
   private async candidates(
@@ -66,48 +110,94 @@ export class Feed {
     celebs: readonly string[],
     before: string | undefined,
     limit: number,
-  ): Promise<TimelineEntry[]> {
+  ): Promise<Candidate[]> {
     const [own, ...pulled] = await Promise.all([
       this.deps.timelines.page(viewerId, { ...(before !== undefined && { before }), limit }),
-      ...celebs.map(async (authorId) => {
-        const slice = await this.deps.store.slice(
-          posts,
-          { author_id: authorId },
-          { limit, ...(before !== undefined && { lt: { post_id: before } }) },
-        );
-        return slice.rows.map((r) => ({ postId: r.post_id, authorId }));
-      }),
+      ...celebs.map((authorId) =>
+        this.celebrityPosts.page(authorId, { ...(before !== undefined && { before }), limit }),
+      ),
     ]);
-    const byId = new Map<string, TimelineEntry>();
-    for (const entry of [...(own ?? []), ...pulled.flat()]) byId.set(entry.postId, entry);
+    const byId = new Map<string, Candidate>();
+    for (const entry of pulled.flat()) byId.set(entry.postId, { ...entry, stored: false });
+    for (const entry of own) byId.set(entry.postId, { ...entry, stored: true });
     return [...byId.values()].sort((a, b) => compareIds(b.postId, a.postId)).slice(0, limit);
   }
 
-  /** Entries whose author the viewer still follows (or is), with no block between them. */
-  private async visibleOf(viewerId: string, entries: readonly TimelineEntry[]): Promise<TimelineEntry[]> {
-    const authors = [...new Set(entries.map((e) => e.authorId))].filter((a) => a !== viewerId);
-    const verdicts = await Promise.all(
-      authors.map(
-        async (a) =>
-          [
-            a,
-            (await this.deps.graph.isFollowing(viewerId, a)) &&
-              !(await this.deps.graph.isBlockedEitherWay(viewerId, a)),
-          ] as const,
-      ),
+  /**
+   * Entries whose author the viewer still follows (or is), with no block between them. `verdicts` remembers the
+   * answers for one read; for the authors in `followed` only blocks are left to check.
+   */
+  private async visibleOf<T extends TimelineEntry>(
+    viewerId: string,
+    entries: readonly T[],
+    verdicts = new Map<string, Promise<boolean>>(),
+    followed: ReadonlySet<string> = new Set(),
+  ): Promise<T[]> {
+    const ok = await Promise.all(
+      entries.map((e) => {
+        if (e.authorId === viewerId) return Promise.resolve(true);
+        let verdict = verdicts.get(e.authorId);
+        if (verdict === undefined) {
+          verdict = this.mayRead(viewerId, e.authorId, followed.has(e.authorId));
+          verdicts.set(e.authorId, verdict);
+        }
+        return verdict;
+      }),
     );
-    const allowed = new Set([viewerId, ...verdicts.filter(([, ok]) => ok).map(([a]) => a)]);
-    return entries.filter((e) => allowed.has(e.authorId));
+    return entries.filter((_, i) => ok[i]);
   }
 
-  /** The celebrities the viewer follows, walking whichever is shorter: the celebrities or the viewer's follows. */
-  private async followedCelebrities(viewerId: string): Promise<string[]> {
+  private async mayRead(viewerId: string, authorId: string, followKnown: boolean): Promise<boolean> {
+    return (
+      (followKnown || (await this.deps.graph.isFollowing(viewerId, authorId))) &&
+      !(await this.deps.graph.isBlockedEitherWay(viewerId, authorId))
+    );
+  }
+
+  /**
+   * Removes skipped rows from the reader's timeline without holding up the answer. Bounded: one clean-up per
+   * reader and a few per node at a time; rows left over are found again by a later read.
+   */
+  private cleanUp(viewerId: string, stale: readonly TimelineEntry[]): void {
+    if (stale.length === 0 || this.cleaning.has(viewerId) || this.cleaning.size >= MAX_CLEANUPS) return;
+    this.cleaning.add(viewerId);
+    const authorOf = new Map(stale.slice(0, MAX_CLEANUP_ROWS).map((e) => [e.postId, e.authorId]));
+    const entriesOf = (ids: readonly string[]) =>
+      ids.map((postId) => ({ postId, authorId: authorOf.get(postId) ?? "" }));
+    void this.deps.timelines
+      .remove(viewerId, [...authorOf.keys()], async (ids) => this.stillStale(viewerId, entriesOf(ids)))
+      .catch((err: unknown) =>
+        this.warn(
+          `clean-up of the timeline of ${viewerId} failed: ${err instanceof Error ? err.message : String(err)}`,
+        ),
+      )
+      .finally(() => this.cleaning.delete(viewerId));
+  }
+
+  /** Checked again in the reader's mailbox: they may have followed the author again since the read. */
+  private async stillStale(viewerId: string, entries: readonly TimelineEntry[]): Promise<string[]> {
+    const visible = new Set((await this.visibleOf(viewerId, entries)).map((e) => e.postId));
+    const gone = await Promise.all(
+      entries.map(
+        async (e) =>
+          !visible.has(e.postId) ||
+          (await this.deps.store.get(posts, { author_id: e.authorId, post_id: e.postId })) === undefined,
+      ),
+    );
+    return entries.filter((_, i) => gone[i]).map((e) => e.postId);
+  }
+
+  /**
+   * The celebrities the viewer follows, walking whichever is shorter: the celebrities or the viewer's follows.
+   * `checked` when each was read from the edge's deciding row (a list row can outlive an unfollow for a moment).
+   */
+  private async followedCelebrities(viewerId: string): Promise<{ ids: string[]; checked: boolean }> {
     const now = (this.deps.now ?? Date.now)();
     if (!this.celebrityList || now - this.celebrityList.at > CELEBRITY_LIST_TTL_MS) {
       this.celebrityList = { ids: await this.deps.fanout.celebrityIds(), at: now };
     }
     const celebs = this.celebrityList.ids;
-    if (celebs.length === 0) return [];
+    if (celebs.length === 0) return { ids: [], checked: true };
     const counts = await this.deps.store.get(userCounts, { user_id: viewerId });
     if ((counts?.following ?? 0) < celebs.length) {
       const wanted = new Set(celebs);
@@ -119,14 +209,14 @@ export class Feed {
         if (page.nextCursor === null) break;
         cursor = page.nextCursor;
       }
-      return found;
+      return { ids: found, checked: false };
     }
     const follows = await Promise.all(
       celebs.map(async (id) =>
         id !== viewerId && (await this.deps.graph.isFollowing(viewerId, id)) ? id : undefined,
       ),
     );
-    return follows.filter((id): id is string => id !== undefined);
+    return { ids: follows.filter((id): id is string => id !== undefined), checked: true };
   }
 
   private sealCursor(postId: string): string {

@@ -28,10 +28,15 @@ export class Timelines {
   private readonly mailbox = new KeyedLock();
   /** Bumped by forgetAll, so that a rebuild that started before it cannot bring stale state back. */
   private generation = 0;
+  /** Until then memory is not kept: see forgetAll. */
+  private distrustUntil = 0;
 
   constructor(
     private readonly store: WideRowStore,
     private readonly options: { window: number; maxUsers: number } = { window: 200, maxUsers: 20_000 },
+    private readonly now: () => number = Date.now,
+    /** Longer than it takes every node to see a node join or leave (Moleculer's heartbeat timeout, 15 s). */
+    private readonly settleMs = 30_000,
   ) {}
 
   /** Adds entries (idempotent: an entry already there stays once). */
@@ -58,10 +63,21 @@ export class Timelines {
     this.touch(userId, { entries: merged.slice(0, this.options.window), whole: hot.whole && !trimmed });
   }
 
-  /** Removes entries (an unfollow's clean-up); reads filter them at once anyway. */
-  async remove(userId: string, postIds: readonly string[]): Promise<void> {
+  /**
+   * Removes entries (an unfollow's clean-up); reads filter them at once anyway. `confirm`, when given, runs in the
+   * user's mailbox and answers which of them are still to go: a push queued behind a decision taken earlier (a
+   * follow again, and its backfill) must not be undone by it.
+   */
+  async remove(
+    userId: string,
+    postIds: readonly string[],
+    confirm?: (postIds: readonly string[]) => Promise<readonly string[]>,
+  ): Promise<void> {
     if (postIds.length === 0) return;
-    await this.mailbox.run(userId, () => this.applyRemove(userId, postIds));
+    await this.mailbox.run(userId, async () => {
+      const confirmed = confirm ? await confirm(postIds) : postIds;
+      if (confirmed.length > 0) await this.applyRemove(userId, confirmed);
+    });
   }
 
   private async applyRemove(userId: string, postIds: readonly string[]): Promise<void> {
@@ -97,6 +113,9 @@ export class Timelines {
   forgetAll(): void {
     this.generation++;
     this.hot.clear();
+    // Callers learn of the new ring at different moments, so some may still push to a user through the old
+    // owner for a while: keep no memory until they all agree, and read the row every time instead.
+    this.distrustUntil = this.now() + this.settleMs;
   }
 
   get size(): number {
@@ -122,7 +141,7 @@ export class Timelines {
       entries: slice.rows.map((r) => ({ postId: r.post_id, authorId: r.author_id ?? "" })),
       whole: slice.nextPageToken === undefined,
     };
-    if (generation === this.generation) this.touch(userId, hot);
+    if (generation === this.generation && this.now() >= this.distrustUntil) this.touch(userId, hot);
     return hot;
   }
 

@@ -83,6 +83,80 @@ describe("the home feed", function () {
     expect(await feedIds(a)).to.not.include(older.id);
   });
 
+  it("shows each author with how the reader stands to them, and the reader's own posts without", async () => {
+    const [a, mutual, oneWay] = [await signup(t.url), await signup(t.url), await signup(t.url)];
+    await follow(a, mutual);
+    await follow(mutual, a);
+    await follow(a, oneWay);
+    const [p1, p2, own] = [await post(mutual, "mutual"), await post(oneWay, "one way"), await post(a, "own")];
+    await eventually(async () => {
+      const ids = await feedIds(a);
+      return [p1, p2, own].every((p) => ids.includes(p.id));
+    });
+    const byId = new Map((await feed(a, "?limit=100")).body.items.map((p) => [p.id, p.author]));
+    const standing = { following: true, requested: false, blocking: false };
+    expect(byId.get(p1.id)?.relationship).to.deep.equal({ ...standing, followedBy: true });
+    expect(byId.get(p2.id)?.relationship).to.deep.equal({ ...standing, followedBy: false });
+    expect(byId.get(own.id)).to.not.have.property("relationship");
+    expect(byId.get(p1.id)).to.deep.include({ username: mutual.username, avatarUrl: null });
+    expect(byId.get(p1.id)?.counts).to.deep.equal({ followers: 1, following: 1, posts: 1 });
+  });
+
+  /** The reader's timeline row as stored, whatever the feed filters. */
+  const storedIds = async (who: Account) => {
+    const slice = await t.node.app.store!.slice(timeline, { user_id: who.user.id }, { limit: 1000 });
+    return slice.rows.map((r) => r.post_id);
+  };
+
+  it("cleans the timeline row in the background once a read skips an unfollowed author's posts", async () => {
+    const [a, b, c] = [await signup(t.url), await signup(t.url), await signup(t.url)];
+    await follow(a, b);
+    await follow(a, c);
+    const dropped = [await post(b, "b1"), await post(b, "b2")];
+    const kept = await post(c, "c1");
+    await eventually(async () => (await feedIds(a)).includes(kept.id));
+    await eventually(async () => {
+      const ids = await storedIds(a);
+      return dropped.every((p) => ids.includes(p.id));
+    });
+    await api(t.url, "DELETE", `/api/users/${b.username}/follow`, { token: a.token });
+    expect(await feedIds(a)).to.not.include.members(dropped.map((p) => p.id));
+    await eventually(async () => !(await storedIds(a)).some((id) => dropped.some((p) => p.id === id)));
+    expect(await storedIds(a)).to.include(kept.id);
+  });
+
+  it("cleans deleted posts and blocked authors out of the timeline row after a read", async () => {
+    const [a, b, c] = [await signup(t.url), await signup(t.url), await signup(t.url)];
+    await follow(a, b);
+    await follow(a, c);
+    const deleted = await post(b, "to delete");
+    const blocker = await post(c, "from a blocker");
+    await eventually(async () => {
+      const ids = await storedIds(a);
+      return ids.includes(deleted.id) && ids.includes(blocker.id);
+    });
+    await api(t.url, "DELETE", `/api/posts/${deleted.id}`, { token: b.token });
+    await api(t.url, "POST", `/api/users/${a.username}/block`, { token: c.token });
+    await feedIds(a);
+    await eventually(async () => {
+      const ids = await storedIds(a);
+      return !ids.includes(deleted.id) && !ids.includes(blocker.id);
+    });
+  });
+
+  it("keeps the rows of an author followed again before the clean-up ran", async () => {
+    const [a, b] = [await signup(t.url), await signup(t.url)];
+    await follow(a, b);
+    const p = await post(b, "still wanted");
+    await eventually(async () => (await storedIds(a)).includes(p.id));
+    await api(t.url, "DELETE", `/api/users/${b.username}/follow`, { token: a.token });
+    // The read decides to clean up, the follow (and its backfill) lands meanwhile: the row must survive.
+    await Promise.all([feedIds(a), follow(a, b)]);
+    await new Promise((r) => setTimeout(r, 300));
+    await eventually(async () => (await feedIds(a)).includes(p.id));
+    expect(await storedIds(a)).to.include(p.id);
+  });
+
   it("adds a private account's past posts once the request is approved", async () => {
     const [a, owner] = [await signup(t.url), await signup(t.url)];
     await api(t.url, "PATCH", "/api/me", { token: owner.token, body: { isPrivate: true } });

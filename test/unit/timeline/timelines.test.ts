@@ -101,6 +101,20 @@ describe("Timelines", () => {
     expect([...first, ...rest].map((e) => e.postId)).to.deep.equal([...posts].reverse());
   });
 
+  it("removes only the entries its confirmation still wants gone, in the user's mailbox", async () => {
+    const [user, author] = [await ids.next(), await ids.next()];
+    const [keep, drop] = [await ids.next(), await ids.next()];
+    const timelines = new Timelines(store, { window: 10, maxUsers: 10 });
+    await timelines.push(user, [
+      { postId: keep, authorId: author },
+      { postId: drop, authorId: author },
+    ]);
+    await timelines.remove(user, [keep, drop], (asked) => Promise.resolve(asked.filter((id) => id === drop)));
+    expect((await timelines.page(user, { limit: 10 })).map((e) => e.postId)).to.deep.equal([keep]);
+    const stored = await store.slice(timeline, { user_id: user }, { limit: 10 });
+    expect(stored.rows.map((r) => r.post_id)).to.deep.equal([keep]);
+  });
+
   it("forgets users past its bound, least recently used first, and rebuilds them from the row", async () => {
     const author = await ids.next();
     const users = await Promise.all([ids.next(), ids.next(), ids.next()]);
@@ -112,5 +126,21 @@ describe("Timelines", () => {
     expect(timelines.size).to.equal(2);
     const [first] = users;
     expect(await timelines.page(first, { limit: 5 })).to.have.length(1);
+  });
+
+  it("keeps no memory for a while after ownership moved, so pushes through the old owner are not missed", async () => {
+    const [user, author, first, second] = await Promise.all([ids.next(), ids.next(), ids.next(), ids.next()]);
+    let now = 1_000;
+    const timelines = new Timelines(store, { window: 10, maxUsers: 10 }, () => now, 30_000);
+    await timelines.push(user, [{ postId: first, authorId: author }]);
+    await timelines.page(user, { limit: 5 });
+    timelines.forgetAll();
+    await timelines.page(user, { limit: 5 });
+    // A node that has not seen the new ring yet writes straight to the row, past this node's memory.
+    await store.put(timeline, { user_id: user, post_id: second, author_id: author });
+    expect((await timelines.page(user, { limit: 5 })).map((e) => e.postId)).to.deep.equal([second, first]);
+    now += 30_001;
+    expect(await timelines.page(user, { limit: 5 })).to.have.length(2);
+    expect(timelines.size).to.equal(1);
   });
 });

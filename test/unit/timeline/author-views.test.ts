@@ -1,0 +1,72 @@
+import { expect } from "chai";
+import type { UserView } from "../../../lib/accounts/user-view";
+import { AuthorViews } from "../../../lib/timeline/author-views";
+
+const profileOf = (id: string, followers = 0): UserView => ({
+  id,
+  username: `u${id}`,
+  displayName: `U ${id}`,
+  bio: "",
+  avatarUrl: null,
+  isPrivate: false,
+  createdAt: new Date(0).toISOString(),
+  counts: { followers, following: 0, posts: 0 },
+});
+
+describe("AuthorViews", () => {
+  let clock = 0;
+  let loads = 0;
+  const follows = new Set(["2>1"]);
+  const graph = { isFollowing: (a: string, b: string) => Promise.resolve(follows.has(`${a}>${b}`)) };
+  const load =
+    (id: string, followers = 0) =>
+    () => {
+      loads++;
+      return Promise.resolve<UserView | undefined>(profileOf(id, followers));
+    };
+
+  beforeEach(() => {
+    clock = 0;
+    loads = 0;
+  });
+
+  it("shows a followed author with the relationship the feed established and one read of following back", async () => {
+    const views = new AuthorViews({ graph, now: () => clock });
+    expect((await views.ofFollowed("1", "2", load("2")))?.relationship).to.deep.equal({
+      following: true,
+      followedBy: true,
+      requested: false,
+      blocking: false,
+    });
+    expect((await views.ofFollowed("1", "3", load("3")))?.relationship).to.deep.include({
+      followedBy: false,
+    });
+  });
+
+  it("shows the viewer's own posts without a relationship", async () => {
+    const views = new AuthorViews({ graph, now: () => clock });
+    const self = await views.ofFollowed("1", "1", load("1"));
+    expect(self?.id).to.equal("1");
+    expect(self).to.not.have.property("relationship");
+  });
+
+  it("shares one profile load among readers until it is older than its time to live", async () => {
+    const views = new AuthorViews({ graph, ttlMs: 1_000, now: () => clock });
+    await Promise.all([views.ofFollowed("1", "2", load("2")), views.ofFollowed("3", "2", load("2"))]);
+    expect(loads).to.equal(1);
+    clock = 1_001;
+    const fresh = await views.ofFollowed("1", "2", load("2", 7));
+    expect(loads).to.equal(2);
+    expect(fresh?.counts.followers).to.equal(7);
+  });
+
+  it("forgets a failed load, so that the next reader tries again", async () => {
+    const views = new AuthorViews({ graph, now: () => clock });
+    const failing = (): Promise<UserView | undefined> => Promise.reject(new Error("store down"));
+    await views.ofFollowed("1", "2", failing).then(
+      () => expect.fail("should have failed"),
+      (err: unknown) => expect((err as Error).message).to.equal("store down"),
+    );
+    expect((await views.ofFollowed("1", "2", load("2")))?.id).to.equal("2");
+  });
+});
