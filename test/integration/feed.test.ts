@@ -1,23 +1,27 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { expect } from "chai";
+import type { Page } from "../../lib/validation/page";
 import type { PostView } from "../../lib/posts/posts";
 import type { MediaView } from "../../lib/media-library/media-view";
 import { timeline } from "../../lib/timeline/tables";
-import { api, signup, startTestNode, type ErrorBody, type TestNode } from "../support/test-node";
-
-type Page<T> = { items: T[]; nextCursor: string | null };
-type Account = Awaited<ReturnType<typeof signup>>;
+import {
+  api,
+  signup,
+  startTestNode,
+  type Account,
+  type ErrorBody,
+  type TestNode,
+} from "../support/test-node";
+import { createPost } from "../support/media";
 
 describe("the home feed", function () {
   this.timeout(120_000);
   let t: TestNode;
-  let photo: Buffer;
 
   before(async () => {
     // A low threshold, so that a celebrity takes three followers here.
     t = await startTestNode({ CELEBRITY_THRESHOLD: "3" });
-    photo = await readFile(path.resolve(__dirname, "../fixtures/image.png"));
   });
   after(async () => {
     await t.stop();
@@ -28,27 +32,7 @@ describe("the home feed", function () {
   const feed = (who: Account, query = "") =>
     api<Page<PostView>>(t.url, "GET", `/api/feed${query}`, { token: who.token });
 
-  async function post(owner: Account, caption = "hello"): Promise<PostView> {
-    const form = new FormData();
-    form.append(
-      "file",
-      new Blob([photo, Buffer.from(Math.random().toString())], { type: "image/png" }),
-      "a.png",
-    );
-    const media = (await (
-      await fetch(`${t.url}/api/media`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${owner.token}` },
-        body: form,
-      })
-    ).json()) as MediaView;
-    const res = await api<PostView>(t.url, "POST", "/api/posts", {
-      token: owner.token,
-      body: { caption, mediaIds: [media.id] },
-    });
-    expect(res.status, res.text).to.equal(201);
-    return res.body;
-  }
+  const post = (owner: Account, caption?: string) => createPost(t.url, owner, caption);
 
   /** Fan-out runs after the post is acknowledged: wait until the feed shows what it should. */
   async function eventually(check: () => Promise<boolean>, ms = 10_000): Promise<void> {

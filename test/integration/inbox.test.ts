@@ -1,13 +1,19 @@
-import { readFile } from "node:fs/promises";
-import path from "node:path";
 import { expect } from "chai";
+import type { Page } from "../../lib/validation/page";
 import type { UserView } from "../../lib/accounts/user-view";
 import type { MediaView } from "../../lib/media-library/media-view";
 import type { PostView } from "../../lib/posts/posts";
-import { api, signup, startTestNode, uniqueName, type ErrorBody, type TestNode } from "../support/test-node";
+import {
+  api,
+  signup,
+  startTestNode,
+  type Account,
+  uniqueName,
+  type ErrorBody,
+  type TestNode,
+} from "../support/test-node";
+import { uploadPhoto } from "../support/media";
 
-type Page<T> = { items: T[]; nextCursor: string | null };
-type Account = Awaited<ReturnType<typeof signup>>;
 interface Notification {
   id: string;
   type: string;
@@ -36,11 +42,9 @@ interface Conversation {
 describe("notifications and direct messages through the gateway", function () {
   this.timeout(120_000);
   let t: TestNode;
-  let photo: Buffer;
 
   before(async () => {
     t = await startTestNode();
-    photo = await readFile(path.resolve(__dirname, "../fixtures/image.png"));
   });
   after(async () => {
     await t.stop();
@@ -57,27 +61,7 @@ describe("notifications and direct messages through the gateway", function () {
   const conversationOf = async (who: Account, id: string) =>
     (await call<Page<Conversation>>(who, "GET", "/api/conversations")).body.items.find((c) => c.id === id);
 
-  async function upload(owner: Account): Promise<MediaView> {
-    const form = new FormData();
-    form.append(
-      "file",
-      new Blob([photo, Buffer.from(Math.random().toString())], { type: "image/png" }),
-      "a.png",
-    );
-    const res = await fetch(`${t.url}/api/media`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${owner.token}` },
-      body: form,
-    });
-    expect(res.status).to.equal(201);
-    let media = (await res.json()) as MediaView;
-    for (let i = 0; i < 300 && media.status === "processing"; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      media = (await call<MediaView>(owner, "GET", `/api/media/${media.id}`)).body;
-    }
-    expect(media.status).to.equal("ready");
-    return media;
-  }
+  const upload = (owner: Account) => uploadPhoto(t.url, owner, { ready: true });
 
   describe("notifications", () => {
     it("notifies a follow once, however often it is undone and redone, and counts it unread", async () => {

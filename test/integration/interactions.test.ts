@@ -1,49 +1,30 @@
-import { readFile } from "node:fs/promises";
-import path from "node:path";
 import { expect } from "chai";
+import type { Page } from "../../lib/validation/page";
 import type { UserView } from "../../lib/accounts/user-view";
 import type { CommentView } from "../../lib/interactions/comments";
-import type { MediaView } from "../../lib/media-library/media-view";
 import type { PostView } from "../../lib/posts/posts";
-import { api, signup, startTestNode, type ErrorBody, type TestNode } from "../support/test-node";
-
-type Page<T> = { items: T[]; nextCursor: string | null };
-type Account = Awaited<ReturnType<typeof signup>>;
+import {
+  api,
+  signup,
+  startTestNode,
+  type Account,
+  type ErrorBody,
+  type TestNode,
+} from "../support/test-node";
+import { createPost } from "../support/media";
 
 describe("likes, comments, saves and shares through the gateway", function () {
   this.timeout(120_000);
   let t: TestNode;
-  let photo: Buffer;
 
   before(async () => {
     t = await startTestNode();
-    photo = await readFile(path.resolve(__dirname, "../fixtures/image.png"));
   });
   after(async () => {
     await t.stop();
   });
 
-  async function post(owner: Account, caption = "hello"): Promise<PostView> {
-    const form = new FormData();
-    form.append(
-      "file",
-      new Blob([photo, Buffer.from(Math.random().toString())], { type: "image/png" }),
-      "a.png",
-    );
-    const media = (await (
-      await fetch(`${t.url}/api/media`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${owner.token}` },
-        body: form,
-      })
-    ).json()) as MediaView;
-    const res = await api<PostView>(t.url, "POST", "/api/posts", {
-      token: owner.token,
-      body: { caption, mediaIds: [media.id] },
-    });
-    expect(res.status, res.text).to.equal(201);
-    return res.body;
-  }
+  const post = (owner: Account, caption?: string) => createPost(t.url, owner, caption);
 
   const getPost = async (who: Account, id: string) =>
     (await api<PostView>(t.url, "GET", `/api/posts/${id}`, { token: who.token })).body;

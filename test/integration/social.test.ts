@@ -1,22 +1,23 @@
-import { readFile } from "node:fs/promises";
-import path from "node:path";
 import { expect } from "chai";
+import type { Page } from "../../lib/validation/page";
 import type { UserView } from "../../lib/accounts/user-view";
-import type { MediaView } from "../../lib/media-library/media-view";
 import type { PostView } from "../../lib/posts/posts";
-import { api, signup, startTestNode, type ErrorBody, type TestNode } from "../support/test-node";
-
-type Page<T> = { items: T[]; nextCursor: string | null };
-type Account = Awaited<ReturnType<typeof signup>>;
+import {
+  api,
+  signup,
+  startTestNode,
+  type Account,
+  type ErrorBody,
+  type TestNode,
+} from "../support/test-node";
+import { createPost, uploadPhoto } from "../support/media";
 
 describe("follows, blocks and posts through the gateway", function () {
   this.timeout(120_000);
   let t: TestNode;
-  let photo: Buffer;
 
   before(async () => {
     t = await startTestNode();
-    photo = await readFile(path.resolve(__dirname, "../fixtures/image.png"));
   });
   after(async () => {
     await t.stop();
@@ -27,32 +28,9 @@ describe("follows, blocks and posts through the gateway", function () {
   const profile = (who: Account, whom: Account) =>
     api<UserView>(t.url, "GET", `/api/users/${whom.username}`, { token: who.token });
 
-  async function upload(owner: Account): Promise<MediaView> {
-    const form = new FormData();
-    // Distinct bytes per upload, so content deduplication does not make two uploads one original.
-    form.append(
-      "file",
-      new Blob([photo, Buffer.from(Math.random().toString())], { type: "image/png" }),
-      "a.png",
-    );
-    const res = await fetch(`${t.url}/api/media`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${owner.token}` },
-      body: form,
-    });
-    expect(res.status).to.equal(201);
-    return (await res.json()) as MediaView;
-  }
+  const upload = (owner: Account) => uploadPhoto(t.url, owner);
 
-  async function post(owner: Account, caption = "hello"): Promise<PostView> {
-    const media = await upload(owner);
-    const res = await api<PostView>(t.url, "POST", "/api/posts", {
-      token: owner.token,
-      body: { caption, mediaIds: [media.id] },
-    });
-    expect(res.status, res.text).to.equal(201);
-    return res.body;
-  }
+  const post = (owner: Account, caption?: string) => createPost(t.url, owner, caption);
 
   describe("follows", () => {
     it("follows a public account at once, counts both sides, and unfollows", async () => {

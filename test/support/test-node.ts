@@ -107,11 +107,19 @@ export function uniqueName(prefix = "user"): string {
   return `${prefix}_${process.pid % 10000}_${counter}_${Math.random().toString(36).slice(2, 6)}`.slice(0, 30);
 }
 
+/** A signed-up user as the tests hold it. */
+export interface Account {
+  token: string;
+  user: { id: string; username: string };
+  username: string;
+  password: string;
+}
+
 export async function signup(
   base: string,
   username = uniqueName(),
   password = "correct horse battery",
-): Promise<{ token: string; user: { id: string; username: string }; username: string; password: string }> {
+): Promise<Account> {
   const res = await api<{ token: string; user: { id: string; username: string } }>(
     base,
     "POST",
