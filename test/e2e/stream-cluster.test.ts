@@ -1,23 +1,17 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { ServiceBroker, type Context } from "moleculer";
+import { NodeProcesses } from "../support/node-processes";
 import { api, signup } from "../support/test-node";
 import { openStream, type OpenStream } from "../support/sse";
 
-const ROOT = path.resolve(__dirname, "../..");
 const NATS_URL = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
 /** api.md: "A notification or message reaches an open stream within 1 s." */
 const DELIVERY_BOUND_MS = 1_000;
 
-interface Proc {
-  name: string;
-  child: ChildProcess;
-  log: string;
-}
 interface MessageData {
   id: string;
   text?: string;
@@ -32,52 +26,27 @@ describe("direct messages reach a stream on another gateway node over NATS", fun
   this.timeout(300_000);
   const namespace = `sse-${process.pid}-${Date.now().toString(36)}`;
   const keyspace = `mosaic_sse_${Date.now().toString(36)}`;
-  const procs: Proc[] = [];
   let dataDir: string;
   let probe: ServiceBroker;
   let stream: OpenStream | undefined;
   const ports = [0, 1].map(() => String(20_000 + Math.floor(Math.random() * 20_000)));
   const urls = ports.map((p) => `http://127.0.0.1:${p}`);
 
-  function start(name: string, env: Record<string, string>): Proc {
-    const proc: Proc = {
-      name,
-      log: "",
-      child: spawn(process.execPath, ["--import", "tsx", "bin/mosaic.ts"], {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          TRANSPORTER: NATS_URL,
-          NAMESPACE: namespace,
-          NODE_ID: `${namespace}-${name}`,
-          STORE: "cassandra",
-          CASSANDRA_KEYSPACE: keyspace,
-          JWT_SECRET: "stream-cluster-secret-".padEnd(48, "x"),
-          DATA_DIR: dataDir,
-          RATE_LIMITS: "off",
-          LOG_LEVEL: "warn",
-          ...env,
-        },
-        stdio: ["ignore", "pipe", "pipe"],
-      }),
-    };
-    proc.child.stdout?.on("data", (d: Buffer) => (proc.log += d.toString()));
-    proc.child.stderr?.on("data", (d: Buffer) => (proc.log += d.toString()));
-    procs.push(proc);
-    return proc;
-  }
+  const cluster = new NodeProcesses(() => ({
+    TRANSPORTER: NATS_URL,
+    NAMESPACE: namespace,
+    STORE: "cassandra",
+    CASSANDRA_KEYSPACE: keyspace,
+    JWT_SECRET: "stream-cluster-secret-".padEnd(48, "x"),
+    DATA_DIR: dataDir,
+    RATE_LIMITS: "off",
+    LOG_LEVEL: "warn",
+  }));
+  const procs = cluster.procs;
+  const start = (name: string, env: Record<string, string>) => cluster.start(name, env);
 
-  async function waitFor(check: () => Promise<boolean> | boolean, ms: number, what: string): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!(await check())) {
-      if (Date.now() > deadline) {
-        throw new Error(
-          `timed out waiting for ${what}\n${procs.map((p) => `--- ${p.name}\n${p.log}`).join("\n")}`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  const waitFor = (check: () => Promise<boolean> | boolean, ms: number, what: string) =>
+    cluster.waitFor(check, ms, what);
 
   /** The node the Shard strategy gives a user's inbox to, as every node of the ring computes it. */
   function inboxOwnerOf(userId: string): string | undefined {
@@ -125,15 +94,7 @@ describe("direct messages reach a stream on another gateway node over NATS", fun
   after(async () => {
     stream?.close();
     await probe?.stop();
-    for (const p of procs) {
-      if (p.child.exitCode === null && p.child.signalCode === null) {
-        p.child.kill("SIGTERM");
-        const exited = once(p.child, "exit");
-        const timer = setTimeout(() => p.child.kill("SIGKILL"), 10_000);
-        await exited;
-        clearTimeout(timer);
-      }
-    }
+    await cluster.stopAll(10_000);
     await rm(dataDir, { recursive: true, force: true });
   });
 

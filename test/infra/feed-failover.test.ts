@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
@@ -12,17 +11,11 @@ import type { MediaView } from "../../lib/media-library/media-view";
 import type { PostView } from "../../lib/posts/posts";
 import { fanoutJobs } from "../../lib/timeline/tables";
 import { testCassandraStore } from "../support/cassandra";
+import { NodeProcesses, type NodeProcess } from "../support/node-processes";
 import { api } from "../support/test-node";
 
-const ROOT = path.resolve(__dirname, "../..");
 const NATS_URL = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
 const FOLLOWERS = 2_000;
-
-interface Proc {
-  name: string;
-  child: ChildProcess;
-  log: string;
-}
 
 /**
  * Three node processes over the real NATS on Cassandra: a front node (gateway, accounts, graph, posts, media) and
@@ -34,47 +27,26 @@ describe("feed fan-out survives a timeline node killed mid-way", function () {
   const namespace = `ff-${process.pid}-${Date.now().toString(36)}`;
   const keyspace = `mosaic_ff_${Date.now().toString(36)}`;
   const secret = "feed-failover-secret-".padEnd(48, "x");
-  const procs: Proc[] = [];
   let dataDir: string;
   let url: string;
 
-  function start(name: string, env: Record<string, string>): Proc {
-    const proc: Proc = {
-      name,
-      log: "",
-      child: spawn(process.execPath, ["--import", "tsx", "bin/mosaic.ts"], {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          TRANSPORTER: NATS_URL,
-          NAMESPACE: namespace,
-          NODE_ID: `${namespace}-${name}`,
-          STORE: "cassandra",
-          CASSANDRA_KEYSPACE: keyspace,
-          JWT_SECRET: secret,
-          DATA_DIR: dataDir,
-          RATE_LIMITS: "off",
-          LOG_LEVEL: "info",
-          // Small pages, so the fan-out takes long enough to be interrupted.
-          FANOUT_PAGE_SIZE: "25",
-          ...env,
-        },
-        stdio: ["ignore", "pipe", "pipe"],
-      }),
-    };
-    proc.child.stdout?.on("data", (d: Buffer) => (proc.log += d.toString()));
-    proc.child.stderr?.on("data", (d: Buffer) => (proc.log += d.toString()));
-    procs.push(proc);
-    return proc;
-  }
+  const cluster = new NodeProcesses(() => ({
+    TRANSPORTER: NATS_URL,
+    NAMESPACE: namespace,
+    STORE: "cassandra",
+    CASSANDRA_KEYSPACE: keyspace,
+    JWT_SECRET: secret,
+    DATA_DIR: dataDir,
+    RATE_LIMITS: "off",
+    LOG_LEVEL: "info",
+    // Small pages, so the fan-out takes long enough to be interrupted.
+    FANOUT_PAGE_SIZE: "25",
+  }));
+  const procs = cluster.procs;
+  const start = (name: string, env: Record<string, string>) => cluster.start(name, env);
 
-  async function waitFor(check: () => Promise<boolean> | boolean, ms: number, what: string): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  const waitFor = (check: () => Promise<boolean> | boolean, ms: number, what: string) =>
+    cluster.waitFor(check, ms, what);
 
   before(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), "mosaic-ff-"));
@@ -95,12 +67,7 @@ describe("feed fan-out survives a timeline node killed mid-way", function () {
   });
 
   after(async () => {
-    for (const p of procs) {
-      if (p.child.exitCode === null && p.child.signalCode === null) {
-        p.child.kill("SIGKILL");
-        await once(p.child, "exit");
-      }
-    }
+    await cluster.stopAll(0);
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -183,7 +150,7 @@ describe("feed fan-out survives a timeline node killed mid-way", function () {
     await waitFor(async () => !(await jobsLeft()), 120_000, "the first fan-out");
 
     const second = await publish("during the crash");
-    let victim: Proc | undefined;
+    let victim: NodeProcess | undefined;
     await waitFor(
       () => {
         victim = procs.find((p) => p.name !== "front" && p.log.includes(`fan-out of post ${second} started`));
