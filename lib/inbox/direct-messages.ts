@@ -3,7 +3,7 @@ import type { StreamEvent } from "../stream/events";
 import { conversationNotFound, type Conversations } from "./conversations";
 import { decodeCursor, encodeCursor } from "./cursors";
 import type { InboxDeps, Page, PageRequest } from "./deps";
-import type { Inboxes } from "./inboxes";
+import type { ActorMemory } from "../concurrency/actor-memory";
 import type { Messages } from "./messages";
 import { MAX_OTHER_MEMBERS, type MessageContent, type MessageRecord } from "./params";
 import type { StreamLog } from "./stream-log";
@@ -25,7 +25,7 @@ const CURSOR = "m";
 export class DirectMessages {
   constructor(
     private readonly deps: InboxDeps,
-    private readonly inboxes: Pick<Inboxes<unknown>, "run">,
+    private readonly inboxes: Pick<ActorMemory<unknown>, "run">,
     private readonly conversations: Conversations,
     private readonly messages: Messages,
     private readonly streamLog: StreamLog,

@@ -2,7 +2,7 @@ import type { StreamEvent } from "../stream/events";
 import { Conversations } from "./conversations";
 import type { InboxDeps, Page, PageRequest } from "./deps";
 import { DirectMessages, type DeliverMessage } from "./direct-messages";
-import { Inboxes } from "./inboxes";
+import { ActorMemory } from "../concurrency/actor-memory";
 import { Messages } from "./messages";
 import { Notifications, type NotificationState } from "./notifications";
 import { REPLAY_MAX_EVENTS, type MessageContent, type MessageRecord } from "./params";
@@ -24,13 +24,13 @@ export interface InboxOptions {
  * `forgetAll` drops it when ownership moves.
  */
 export class Inbox {
-  private readonly inboxes: Inboxes<NotificationState>;
+  private readonly inboxes: ActorMemory<NotificationState>;
   private readonly notifications: Notifications;
   private readonly direct: DirectMessages;
   private readonly streamLog: StreamLog;
 
   constructor(deps: InboxDeps, options: InboxOptions = { maxUsers: 20_000 }) {
-    this.inboxes = new Inboxes(options.maxUsers, deps.now);
+    this.inboxes = new ActorMemory(options.maxUsers, deps.now);
     this.streamLog = new StreamLog(deps.store);
     this.notifications = new Notifications(deps, this.inboxes, this.streamLog);
     const conversations = new Conversations(deps.store, deps.ids);

@@ -3,7 +3,7 @@ import type { Row } from "../store/schema";
 import type { StreamEvent } from "../stream/events";
 import { decodeCursor, encodeCursor } from "./cursors";
 import type { InboxDeps, Page, PageRequest } from "./deps";
-import type { Inboxes } from "./inboxes";
+import type { ActorMemory } from "../concurrency/actor-memory";
 import { NOTIFICATION_TYPES, type NotificationInput } from "./ports";
 import type { StreamLog } from "./stream-log";
 import { notificationKeys, notificationReads, notifications } from "./tables";
@@ -36,7 +36,7 @@ const CURSOR = "n";
 export class Notifications {
   constructor(
     private readonly deps: InboxDeps,
-    private readonly inboxes: Inboxes<NotificationState>,
+    private readonly inboxes: ActorMemory<NotificationState>,
     private readonly streamLog: StreamLog,
   ) {}
 

@@ -1,4 +1,4 @@
-import { KeyedLock } from "../concurrency/keyed-lock";
+import { ActorMemory } from "../concurrency/actor-memory";
 import { compareIds } from "../ids";
 import type { WideRowStore } from "../store/store";
 import { timeline } from "./tables";
@@ -19,30 +19,25 @@ interface Hot {
  * The timeline actors' state on one node: for each user this node owns, the newest entries in memory (a bounded
  * LRU across users), applied in order and written through to the `timeline` wide row. Memory is only a cache of
  * the store: a node that becomes the owner of a user (a node joined, left or died) rebuilds it from the row.
- *
- * Writes and rebuilds of one user go through that user's mailbox, one at a time: a rebuild that read the row
- * while a push was writing to it would otherwise put back a memory without the pushed entry, for good.
+ * Writes and rebuilds of one user go through that user's mailbox (ActorMemory), one at a time.
  */
 export class Timelines {
-  private readonly hot = new Map<string, Hot>();
-  private readonly mailbox = new KeyedLock();
-  /** Bumped by forgetAll, so that a rebuild that started before it cannot bring stale state back. */
-  private generation = 0;
-  /** Until then memory is not kept: see forgetAll. */
-  private distrustUntil = 0;
+  private readonly memory: ActorMemory<Hot>;
 
   constructor(
     private readonly store: WideRowStore,
     private readonly options: { window: number; maxUsers: number } = { window: 200, maxUsers: 20_000 },
-    private readonly now: () => number = Date.now,
+    now: () => number = Date.now,
     /** Longer than it takes every node to see a node join or leave (Moleculer's heartbeat timeout, 15 s). */
-    private readonly settleMs = 30_000,
-  ) {}
+    settleMs = 30_000,
+  ) {
+    this.memory = new ActorMemory(options.maxUsers, now, settleMs);
+  }
 
   /** Adds entries (idempotent: an entry already there stays once). */
   async push(userId: string, entries: readonly TimelineEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    await this.mailbox.run(userId, () => this.applyPush(userId, entries));
+    await this.memory.run(userId, () => this.applyPush(userId, entries));
   }
 
   private async applyPush(userId: string, entries: readonly TimelineEntry[]): Promise<void> {
@@ -54,13 +49,16 @@ export class Timelines {
         row: { user_id: userId, post_id: e.postId, author_id: e.authorId },
       })),
     );
-    const hot = this.hot.get(userId);
+    const hot = this.memory.peek(userId);
     if (hot === undefined) return;
     const known = new Set(hot.entries.map((e) => e.postId));
     const merged = [...hot.entries, ...entries.filter((e) => !known.has(e.postId))];
     merged.sort((a, b) => compareIds(b.postId, a.postId));
     const trimmed = merged.length > this.options.window;
-    this.touch(userId, { entries: merged.slice(0, this.options.window), whole: hot.whole && !trimmed });
+    this.memory.remember(userId, {
+      entries: merged.slice(0, this.options.window),
+      whole: hot.whole && !trimmed,
+    });
   }
 
   /**
@@ -74,7 +72,7 @@ export class Timelines {
     confirm?: (postIds: readonly string[]) => Promise<readonly string[]>,
   ): Promise<void> {
     if (postIds.length === 0) return;
-    await this.mailbox.run(userId, async () => {
+    await this.memory.run(userId, async () => {
       const confirmed = confirm ? await confirm(postIds) : postIds;
       if (confirmed.length > 0) await this.applyRemove(userId, confirmed);
     });
@@ -86,16 +84,19 @@ export class Timelines {
       { user_id: userId },
       postIds.map((postId) => ({ op: "delete" as const, key: { user_id: userId, post_id: postId } })),
     );
-    const hot = this.hot.get(userId);
+    const hot = this.memory.peek(userId);
     if (hot) {
       const gone = new Set(postIds);
-      this.touch(userId, { entries: hot.entries.filter((e) => !gone.has(e.postId)), whole: hot.whole });
+      this.memory.remember(userId, {
+        entries: hot.entries.filter((e) => !gone.has(e.postId)),
+        whole: hot.whole,
+      });
     }
   }
 
   /** Up to `limit` entries older than `before` (or the newest), newest first. */
   async page(userId: string, options: { before?: string; limit: number }): Promise<TimelineEntry[]> {
-    const hot = await this.load(userId);
+    const hot = await this.memory.load(userId, () => this.readWindow(userId));
     const fromMemory = hot.entries.filter(
       (e) => options.before === undefined || compareIds(e.postId, options.before) < 0,
     );
@@ -109,50 +110,20 @@ export class Timelines {
     return slice.rows.map((r) => ({ postId: r.post_id, authorId: r.author_id ?? "" }));
   }
 
-  /** Ownership moved: what this node remembers may be stale. */
+  /** Ownership moved: what this node remembers may be stale (see ActorMemory.forgetAll). */
   forgetAll(): void {
-    this.generation++;
-    this.hot.clear();
-    // Callers learn of the new ring at different moments, so some may still push to a user through the old
-    // owner for a while: keep no memory until they all agree, and read the row every time instead.
-    this.distrustUntil = this.now() + this.settleMs;
+    this.memory.forgetAll();
   }
 
   get size(): number {
-    return this.hot.size;
+    return this.memory.size;
   }
 
-  private async load(userId: string): Promise<Hot> {
-    const cached = this.hot.get(userId);
-    if (cached) {
-      this.touch(userId, cached);
-      return cached;
-    }
-    return this.mailbox.run(userId, () => this.rebuild(userId));
-  }
-
-  private async rebuild(userId: string): Promise<Hot> {
-    // Another reader may have rebuilt it while this one waited in the mailbox.
-    const cached = this.hot.get(userId);
-    if (cached) return cached;
-    const generation = this.generation;
+  private async readWindow(userId: string): Promise<Hot> {
     const slice = await this.store.slice(timeline, { user_id: userId }, { limit: this.options.window });
-    const hot = {
+    return {
       entries: slice.rows.map((r) => ({ postId: r.post_id, authorId: r.author_id ?? "" })),
       whole: slice.nextPageToken === undefined,
     };
-    if (generation === this.generation && this.now() >= this.distrustUntil) this.touch(userId, hot);
-    return hot;
-  }
-
-  /** Map order is insertion order: re-inserting marks most recently used; the oldest go first. */
-  private touch(userId: string, hot: Hot): void {
-    this.hot.delete(userId);
-    this.hot.set(userId, hot);
-    while (this.hot.size > this.options.maxUsers) {
-      const oldest = this.hot.keys().next();
-      if (oldest.done === true) break;
-      this.hot.delete(oldest.value);
-    }
   }
 }

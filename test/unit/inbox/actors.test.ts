@@ -1,4 +1,4 @@
-import { Inboxes } from "../../../lib/inbox/inboxes";
+import { ActorMemory } from "../../../lib/concurrency/actor-memory";
 import { expect } from "chai";
 import { Inbox } from "../../../lib/inbox";
 import { notifications } from "../../../lib/inbox/tables";
@@ -125,7 +125,7 @@ describe("Inbox actors", () => {
 
   it("keeps no memory for a while after ownership moved, so writes through the old owner are not missed", async () => {
     let now = 1_000;
-    const inboxes = new Inboxes<number>(10, () => now, 30_000);
+    const inboxes = new ActorMemory<number>(10, () => now, 30_000);
     let stored = 1;
     const build = () => Promise.resolve(stored);
     expect(await inboxes.load("u", build)).to.equal(1);

@@ -1,14 +1,15 @@
-import { KeyedLock } from "../concurrency/keyed-lock";
+import { KeyedLock } from "./keyed-lock";
 
 /**
- * The inbox actors' state on one node: for each user this node owns, what it keeps in memory (a bounded LRU
- * across users), and one mailbox per user through which every write and rebuild of that user passes, one at a
- * time. Memory is only a cache of the store: a node that becomes the owner of a user rebuilds it from the rows.
+ * The memory of per-user actors on one node (timelines, inboxes): for each user this node owns, what it keeps
+ * in memory (a bounded LRU across users), and one mailbox per user through which every write and rebuild of that
+ * user passes, one at a time. Memory is only a cache of the store: a node that becomes the owner of a user
+ * rebuilds it from the rows.
  *
  * A rebuild runs in the mailbox because one that read the rows while a write was landing would otherwise put
  * back a memory without that write, for good.
  */
-export class Inboxes<S> {
+export class ActorMemory<S> {
   private readonly hot = new Map<string, S>();
   private readonly mailbox = new KeyedLock();
   /** Bumped by forgetAll, so that a rebuild that started before it cannot bring stale state back. */
