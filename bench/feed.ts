@@ -30,6 +30,7 @@ import {
   type SeededIds,
 } from "./support/seed-feed";
 import { storeWriteRates } from "./support/store-rate";
+import { positiveIntOption } from "./support/options";
 
 /**
  * Issue #5's measurement: the home feed on a seeded power-law graph, in one run.
@@ -475,13 +476,7 @@ function progress(message: string): void {
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  const number = (name: string, fallback: number): number => {
-    const i = argv.indexOf(`--${name}`);
-    if (i < 0) return fallback;
-    const value = Number(argv[i + 1]);
-    if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} takes a positive integer`);
-    return value;
-  };
+  const number = (name: string, fallback: number): number => positiveIntOption(argv, name, fallback);
   const cpuProf = argv[argv.indexOf("--cpu-prof") + 1];
   if (argv.includes("--cpu-prof") && !["pull-only", "hybrid", "push-only"].includes(cpuProf ?? "")) {
     throw new Error("--cpu-prof takes a mode: pull-only, hybrid or push-only");

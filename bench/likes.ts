@@ -10,6 +10,7 @@ import { likes, likesByTime, postCounts } from "../lib/interactions/tables";
 import type { WideRowStore } from "../lib/store/store";
 import { signup, startTestNode, type TestNode } from "../test/support/test-node";
 import { Client, ms, runPool, summarise, type RunResult } from "./support/measure";
+import { positiveIntOption } from "./support/options";
 
 /**
  * POST /api/posts/:id/like (and DELETE, and POST again) from many users at once on one post, through an
@@ -358,13 +359,7 @@ function printReport(
 }
 
 function parseOptions(argv: readonly string[]): { users: number; concurrency: number } {
-  const number = (name: string, fallback: number): number => {
-    const i = argv.indexOf(`--${name}`);
-    if (i < 0) return fallback;
-    const value = Number(argv[i + 1]);
-    if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} takes a positive integer`);
-    return value;
-  };
+  const number = (name: string, fallback: number): number => positiveIntOption(argv, name, fallback);
   return { users: number("users", 1000), concurrency: number("concurrency", 32) };
 }
 

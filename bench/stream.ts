@@ -2,6 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { signup, startTestNode } from "../test/support/test-node";
 import { Client, ms, openSse, runPool, summarise, type Answer, type SseStream } from "./support/measure";
+import { positiveIntOption } from "./support/options";
 
 /**
  * How fast a direct message reaches the recipient's open `GET /api/stream`: for each message, the time from the
@@ -338,13 +339,7 @@ function printReport(
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  const number = (name: string, fallback: number): number => {
-    const i = argv.indexOf(`--${name}`);
-    if (i < 0) return fallback;
-    const value = Number(argv[i + 1]);
-    if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} takes a positive integer`);
-    return value;
-  };
+  const number = (name: string, fallback: number): number => positiveIntOption(argv, name, fallback);
   return { messages: number("messages", 300), concurrency: number("concurrency", 50) };
 }
 
