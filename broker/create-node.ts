@@ -179,6 +179,7 @@ export async function createNode(config: Config, options: { now?: () => number }
       })
     : undefined;
   if (streams) {
+    if (!app.rateLimiter) throw new Error("the gateway needs its rate limiter");
     broker.createService(
       createGatewayService({
         config,

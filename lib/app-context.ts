@@ -35,7 +35,8 @@ import type { PublishStreamEvent } from "./stream/events";
 export interface AppContext {
   readonly config: Config;
   readonly ids: SnowflakeGenerator;
-  readonly rateLimiter: RateLimiter;
+  /** The gateway's limits and quotas; absent on nodes without the gateway. */
+  readonly rateLimiter: RateLimiter | undefined;
   readonly store: WideRowStore | undefined;
   readonly blobs: BlobStore | undefined;
   readonly accounts: Accounts | undefined;
@@ -90,10 +91,11 @@ export async function createAppContext(config: Config, options: AppContextOption
   const now = options.now ?? Date.now;
   const ids = new SnowflakeGenerator({ workerId: config.workerId, now });
   const closers: (() => Promise<void>)[] = [];
-  // Shared by every gateway node through Redis in cluster mode, so that a limit holds whichever node is hit.
-  const limits = createRateLimiter(config, now);
-  closers.push(() => limits.close());
-  const rateLimiter = limits.limiter;
+  // Only gateways count limits; shared by all of them through Redis in cluster mode, so that a limit holds
+  // whichever gateway is hit.
+  const limits = hosts("gateway") ? createRateLimiter(config, now) : undefined;
+  if (limits) closers.push(() => limits.close());
+  const rateLimiter = limits?.limiter;
 
   // Services that read accounts and the graph (every user view carries a relationship) build them locally:
   // they share the store, so nothing crosses the network that one query answers.

@@ -3,7 +3,7 @@ import { BadRequestError, ForbiddenError, NotFoundError } from "../errors";
 import { parseMentions } from "../posts/caption";
 import type { Row } from "../store/schema";
 import type { InteractionsDeps } from "./deps";
-import { slicePage, type Page, type PageRequest } from "./paging";
+import { slicePage, type Page, type PageRequest } from "../validation/page";
 import { quietly } from "./quietly";
 import { commentPosts, comments, postCounts } from "./tables";
 

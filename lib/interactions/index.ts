@@ -3,5 +3,5 @@ export type { InteractionsDeps } from "./interactions";
 export { Engagement } from "./engagement";
 export type { CommentView } from "./comments";
 export type { LikeState } from "./likes";
-export type { Page, PageRequest } from "./paging";
+export type { Page, PageRequest } from "../validation/page";
 export * from "./tables";

@@ -3,7 +3,7 @@ import type { PostView } from "../posts/posts";
 import { Comments, type CommentView } from "./comments";
 import type { InteractionsDeps } from "./deps";
 import { Likes, type LikeState } from "./likes";
-import type { Page, PageRequest } from "./paging";
+import type { Page, PageRequest } from "../validation/page";
 import { Saves } from "./saves";
 import { Shares } from "./shares";
 

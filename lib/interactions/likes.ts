@@ -1,7 +1,7 @@
 import type { UserView } from "../accounts/user-view";
 import { KeyedLock } from "../concurrency/keyed-lock";
 import type { InteractionsDeps } from "./deps";
-import { slicePage, type Page, type PageRequest } from "./paging";
+import { slicePage, type Page, type PageRequest } from "../validation/page";
 import { quietly } from "./quietly";
 import { likes, likesByTime, postCounts } from "./tables";
 

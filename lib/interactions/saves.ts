@@ -1,7 +1,7 @@
 import { KeyedLock } from "../concurrency/keyed-lock";
 import type { PostView } from "../posts/posts";
 import type { InteractionsDeps } from "./deps";
-import { slicePage, type Page, type PageRequest } from "./paging";
+import { slicePage, type Page, type PageRequest } from "../validation/page";
 import { saves, savesByTime } from "./tables";
 
 /**

@@ -1,8 +1,8 @@
+import { slicePage } from "../validation/page";
 import type { Page } from "../validation/page";
 import type { UserView } from "../accounts/user-view";
 import { BadRequestError, ForbiddenError, NotFoundError } from "../errors";
 import type { MediaRow, MediaView } from "../media-library/media-view";
-import { InvalidPageTokenError } from "../store/errors";
 import type { WideRowStore } from "../store/store";
 import { parseHashtags, parseMentions } from "./caption";
 import { mediaClaims, postAuthors, posts } from "./tables";
@@ -189,18 +189,7 @@ export class Posts {
       if (seen === "hidden") throw new NotFoundError("USER_NOT_FOUND", "no such user");
       if (seen === "private") throw new ForbiddenError("PRIVATE_ACCOUNT", "this account is private");
     }
-    let slice;
-    try {
-      slice = await this.deps.store.slice(
-        posts,
-        { author_id: authorId },
-        { limit: page.limit, ...(page.cursor !== undefined && { pageToken: page.cursor }) },
-      );
-    } catch (err: unknown) {
-      if (err instanceof InvalidPageTokenError)
-        throw new BadRequestError("INVALID_CURSOR", "the cursor is not ours");
-      throw err;
-    }
+    const slice = await slicePage(this.deps.store, posts, { author_id: authorId }, page);
     const engagement = await this.deps.engagement.of(
       viewerId,
       slice.rows.map((row) => row.post_id),

@@ -1,3 +1,4 @@
+import { slicePage } from "../validation/page";
 import type { Accounts } from "../accounts";
 import type { UserView } from "../accounts/user-view";
 import { BadRequestError, ForbiddenError, NotFoundError } from "../errors";
@@ -6,7 +7,6 @@ import { compareIds } from "../ids";
 import type { MediaLibrary } from "../media-library/media-library";
 import { mediaClaims } from "../posts/tables";
 import type { Row } from "../store/schema";
-import { InvalidPageTokenError } from "../store/errors";
 import type { WideRowStore } from "../store/store";
 import { inBatches } from "./batches";
 import type { Page, StoryGroup, StoryView } from "./story-view";
@@ -142,19 +142,7 @@ export class Stories {
   ): Promise<Page<UserView>> {
     const { author } = await this.visible(viewerId, storyId);
     if (author.id !== viewerId) throw notAuthor("only the author sees who viewed a story");
-    let slice;
-    try {
-      slice = await this.deps.store.slice(
-        storyViewersByTime,
-        { story_id: storyId },
-        { limit: page.limit, ...(page.cursor !== undefined && { pageToken: page.cursor }) },
-      );
-    } catch (err: unknown) {
-      if (err instanceof InvalidPageTokenError) {
-        throw new BadRequestError("INVALID_CURSOR", "the cursor is not ours", { field: "cursor" });
-      }
-      throw err;
-    }
+    const slice = await slicePage(this.deps.store, storyViewersByTime, { story_id: storyId }, page);
     const users = await Promise.all(slice.rows.map((r) => this.deps.accounts.view(viewerId, r.viewer_id)));
     return {
       items: users.filter((u): u is UserView => u !== undefined),

@@ -1,3 +1,7 @@
+import { BadRequestError } from "../errors";
+import { InvalidPageTokenError } from "../store/errors";
+import type { AnyTable, PartitionKey } from "../store/schema";
+import type { Slice, WideRowStore } from "../store/store";
 import { z } from "zod";
 
 /** api.md's paging: `limit` 1–100 (default 20) and an opaque `cursor`; query strings arrive as text. */
@@ -20,4 +24,35 @@ export const pageParams = {
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
+}
+
+/** A page request as the actions pass it: `limit` already checked (1–100), `cursor` opaque. */
+export interface PageRequest {
+  limit: number;
+  cursor?: string | undefined;
+}
+
+/**
+ * One page of one partition in its clustering order. The cursor is the store's page token: it resumes after the
+ * last key read, so rows that arrive meanwhile on either side of it neither repeat nor shift the page.
+ */
+export async function slicePage<T extends AnyTable>(
+  store: WideRowStore,
+  table: T,
+  partition: PartitionKey<T>,
+  page: PageRequest,
+): Promise<Slice<T>> {
+  try {
+    return await store.slice(table, partition, {
+      limit: page.limit,
+      ...(page.cursor !== undefined && { pageToken: page.cursor }),
+    });
+  } catch (error) {
+    if (error instanceof InvalidPageTokenError) {
+      throw new BadRequestError("INVALID_CURSOR", "the cursor is not one this list handed out", {
+        field: "cursor",
+      });
+    }
+    throw error;
+  }
 }
