@@ -2,7 +2,9 @@ import { Errors, type BrokerOptions, type MetricRegistry } from "moleculer";
 import type { Config } from "./config";
 import { AppErrorsMiddleware } from "./broker/middlewares/app-errors";
 import { ParamsValidatorMiddleware } from "./broker/middlewares/params-validator";
+import { createTransportGuard } from "./broker/middlewares/transport-guard";
 import type { PrometheusScrapeReporter } from "./broker/prometheus-scrape-reporter";
+import { registerOwnerStrategy } from "./broker/owner-strategy";
 import { replCommands } from "./broker/repl-commands";
 
 /**
@@ -11,11 +13,17 @@ import { replCommands } from "./broker/repl-commands";
  * fault, not the endpoint's), a bulkhead per action, and a timeout on every call.
  */
 export function createBrokerOptions(config: Config, metrics: PrometheusScrapeReporter): BrokerOptions {
+  registerOwnerStrategy();
   return {
     nodeID: config.broker.nodeId,
     namespace: config.broker.namespace,
     transporter: config.broker.transporter
-      ? { type: "NATS", options: { url: config.broker.transporter } }
+      ? {
+          type: "NATS",
+          // A NATS server that stops answering (rather than closing the socket) is noticed within ~6 s, not the
+          // client's default of 4 minutes.
+          options: { url: config.broker.transporter, pingInterval: 3_000, maxPingOut: 2 },
+        }
       : null,
     logger: {
       type: "Console",
@@ -28,7 +36,9 @@ export function createBrokerOptions(config: Config, metrics: PrometheusScrapeRep
       delay: 100,
       maxDelay: 1000,
       factor: 2,
-      check: (err: Error) => err instanceof Errors.MoleculerError && err.retryable,
+      // Not a timeout: the call may still be running where it went, and the caller's own deadline is spent.
+      check: (err: Error) =>
+        err instanceof Errors.MoleculerError && err.retryable && !(err instanceof Errors.RequestTimeoutError),
     },
     circuitBreaker: {
       enabled: true,
@@ -41,8 +51,8 @@ export function createBrokerOptions(config: Config, metrics: PrometheusScrapeRep
     bulkhead: { enabled: true, concurrency: 64, maxQueueSize: 1000 },
     registry: {
       strategy: "RoundRobin",
-      // Timeline actors are routed by the Shard strategy to the one node that owns a user; preferring a local
-      // endpoint would send every call to whichever node received it.
+      // Timeline and inbox actors are routed by the Owner strategy to the one node that owns a user; preferring a
+      // local endpoint would send every call to whichever node received it.
       preferLocal: false,
     },
     tracking: { enabled: true, shutdownTimeout: config.shutdownGraceMs },
@@ -53,9 +63,15 @@ export function createBrokerOptions(config: Config, metrics: PrometheusScrapeRep
     },
     // Params are zod schemas checked by ParamsValidatorMiddleware; fastest-validator would not understand them.
     validator: false,
-    middlewares: [ParamsValidatorMiddleware, AppErrorsMiddleware],
+    middlewares: [
+      ParamsValidatorMiddleware,
+      AppErrorsMiddleware,
+      ...(config.broker.transporter ? [createTransportGuard().middleware] : []),
+    ],
     replOptions: { customCommands: replCommands },
-    heartbeatInterval: 5,
-    heartbeatTimeout: 15,
+    // A node that died is dropped from every ring within seconds, so its users' actors and an interrupted fan-out
+    // move to the survivors within the issue's 10 s; the cost is a few bytes a second per node.
+    heartbeatInterval: 2,
+    heartbeatTimeout: 6,
   };
 }

@@ -6,7 +6,7 @@ import path from "node:path";
 import { AccessTokens } from "../lib/accounts/access-tokens";
 import { emails, sessions, usernames, users } from "../lib/accounts/tables";
 import { SnowflakeGenerator } from "../lib/ids";
-import { likes, likesByTime, postCounts } from "../lib/interactions/tables";
+import { likes, postCounts, postLikers } from "../lib/interactions/tables";
 import type { WideRowStore } from "../lib/store/store";
 import { signup, startTestNode, type TestNode } from "../test/support/test-node";
 import { Client, ms, runPool, summarise, type RunResult } from "./support/measure";
@@ -137,8 +137,8 @@ async function seedLikers(
       is_private: false,
       created_at: created,
     });
-    await store.put(usernames, { username, user_id: userId });
-    await store.put(emails, { email, user_id: userId });
+    await store.insertIfAbsent(usernames, { username, user_id: userId });
+    await store.insertIfAbsent(emails, { email, user_id: userId });
     const { token, expiresAt } = await tokens.issue(userId, sessionId);
     await store.put(sessions, {
       user_id: userId,
@@ -216,18 +216,7 @@ async function checkCounts(
 }
 
 async function countRows(store: WideRowStore, postId: string): Promise<number> {
-  let n = 0;
-  let pageToken: string | undefined;
-  do {
-    const page = await store.slice(
-      likesByTime,
-      { post_id: postId },
-      { limit: 1000, ...(pageToken && { pageToken }) },
-    );
-    n += page.rows.length;
-    pageToken = page.nextPageToken;
-  } while (pageToken !== undefined);
-  return n;
+  return (await postLikers.walk(store, postId, { limit: 1_000_000 })).rows.length;
 }
 
 /**
@@ -277,7 +266,7 @@ async function rawPhases(
     await store.increment(postCounts, { post_id: postId }, { likes: 1 });
   };
   const unlike = async (i: number) => {
-    await store.delete(likes, { user_id: likers[i]?.userId ?? "", post_id: postId });
+    await store.deleteIf(likes, { user_id: likers[i]?.userId ?? "", post_id: postId });
     await store.increment(postCounts, { post_id: postId }, { likes: -1 });
   };
   const results = new Map<Phase, RunResult>();

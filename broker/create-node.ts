@@ -22,9 +22,10 @@ import { createTimelineService, deliverByOwner, startFanout } from "../services/
 import { createTranscoderService } from "../services/transcoder.service";
 import { OpsServer } from "../lib/http/ops-server";
 import { createBrokerOptions } from "../moleculer.config";
-import { createGatewayService, type ReadinessReport } from "../services/gateway.service";
+import { createGatewayService } from "../services/gateway.service";
 import { createUsersService } from "../services/users.service";
 import { PrometheusScrapeReporter } from "./prometheus-scrape-reporter";
+import { nodeReadiness } from "./readiness";
 
 /** Every service a node can host, by the name SERVICES uses. */
 export const SERVICE_NAMES = [
@@ -87,8 +88,16 @@ export async function createNode(config: Config, options: { now?: () => number }
           },
         )) ?? undefined,
     },
+    ownerMedia: {
+      avatarChosen: async (ownerId, mediaId, isPrivate) => {
+        await broker.call("media.avatarChosen", { ownerId, mediaId, isPrivate });
+      },
+      privacyChanged: async (ownerId, isPrivate) => {
+        await broker.call("media.ownerPrivacy", { ownerId, isPrivate });
+      },
+    },
     deliver: deliverByOwner(broker),
-    // The inbox routes each call to the recipient's owner node (Shard strategy on the recipient id).
+    // The inbox routes each call to the recipient's owner node (Owner strategy on the recipient id).
     notifier: {
       notify: async (input) => {
         await broker.call<unknown, NotificationInput>("inbox.notify", input);
@@ -104,6 +113,7 @@ export async function createNode(config: Config, options: { now?: () => number }
     publicBaseUrl: () =>
       config.publicUrl ?? `http://${displayHost(config.http.host)}:${httpPort() ?? config.http.port}`,
     ...(options.now && { now: options.now }),
+    log: (level, message) => broker.logger[level](message),
   });
   late.library = app.media?.library;
 
@@ -186,8 +196,12 @@ export async function createNode(config: Config, options: { now?: () => number }
         streams,
         rateLimiter: app.rateLimiter,
         metrics,
-        files: config.blobs.kind === "fs" ? app.blobs : undefined,
-        readiness: () => readiness(broker, app),
+        files:
+          config.blobs.kind === "fs" && app.blobs && app.mediaFiles
+            ? { blobs: app.blobs, ...app.mediaFiles }
+            : undefined,
+        readiness: nodeReadiness(broker, app),
+        idempotency: app.idempotency,
       }),
     );
   }
@@ -195,7 +209,7 @@ export async function createNode(config: Config, options: { now?: () => number }
   // A node without the gateway still answers probes and scrapes on its port.
   const ops = hosts("gateway")
     ? undefined
-    : new OpsServer({ readiness: () => readiness(broker, app), metrics: () => metrics.render() });
+    : new OpsServer({ readiness: nodeReadiness(broker, app), metrics: () => metrics.render() });
   let opsPort: number | undefined;
 
   let stopping: Promise<void> | undefined;
@@ -231,19 +245,4 @@ export async function createNode(config: Config, options: { now?: () => number }
 /** A wildcard bind address is no address a client can use. */
 function displayHost(host: string): string {
   return host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
-}
-
-/** Ready when what this node needs answers: its store and blob store, and for a gateway somebody hosting users. */
-async function readiness(broker: ServiceBroker, app: AppContext): Promise<ReadinessReport> {
-  const available = new Set(
-    broker.registry
-      .getServiceList({ onlyAvailable: true, skipInternal: true })
-      .map((service: { name: string }) => service.name),
-  );
-  const checks: Record<string, boolean> = { broker: broker.started };
-  // Every authenticated route needs users; a missing media node fails only media routes (503 there).
-  if (hostsService(app.config, "gateway")) checks.users = available.has("users");
-  if (app.blobs) checks.blobs = await app.blobs.isReady();
-  if (app.store) checks.store = await app.store.isReady();
-  return { ready: Object.values(checks).every(Boolean), checks };
 }

@@ -7,7 +7,7 @@ function argsOf(args: unknown): Record<string, unknown> {
   return typeof args === "object" && args !== null ? (args as Record<string, unknown>) : {};
 }
 
-/** `<actor>-owner <user>`: which node the Shard strategy gives a user's actor to, as every node computes it. */
+/** `<actor>-owner <user>`: which node the Owner strategy gives a user's actor to, as every node computes it. */
 function ownerCommand(actor: "timeline" | "inbox", action: string): ReplCommand {
   return {
     command: `${actor}-owner <user>`,

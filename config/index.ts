@@ -1,5 +1,6 @@
 import os from "node:os";
 import path from "node:path";
+import type { TrustProxy } from "../lib/http/trust-proxy";
 import type { QuotaName } from "../lib/rate-limit/rate-limiter";
 import { envSchema, type ParsedEnv } from "./schema";
 
@@ -9,7 +10,16 @@ import { envSchema, type ParsedEnv } from "./schema";
  */
 
 export interface Config {
-  readonly http: { readonly port: number; readonly host: string; readonly trustProxy: boolean };
+  readonly http: {
+    readonly port: number;
+    readonly host: string;
+    /** Whose X-Forwarded-For names the client (for per-IP limits and logs). */
+    readonly trustProxy: TrustProxy;
+    /** A request body that pauses this long is cut (408). */
+    readonly bodyIdleTimeoutMs: number;
+    /** API requests worked on at once; the rest are refused (503) rather than queued. */
+    readonly maxInFlight: number;
+  };
   readonly dataDir: string;
   readonly services: "*" | readonly string[];
   readonly broker: {
@@ -51,6 +61,10 @@ export interface Config {
     readonly ffprobePath: string | undefined;
     readonly transcoderConcurrency: number;
     readonly transcodeTimeoutMs: number;
+    /** Shortest life of a signed URL of private media. */
+    readonly urlTtlSeconds: number;
+    /** How long the files of deleted media stay in the blob store (already refused) before the janitor removes them. */
+    readonly deleteGraceSeconds: number;
   };
   readonly auth: { readonly jwtSecret: string | undefined; readonly accessTokenTtlSeconds: number };
   readonly rateLimits: {
@@ -61,6 +75,7 @@ export interface Config {
     /** Hits of a route carrying a quota, per user per hour. */
     readonly quotasPerHour: Readonly<Record<QuotaName, number>>;
   };
+  /** Empty: no CORS headers at all. */
   readonly cors: { readonly origins: "*" | readonly string[] };
   readonly shutdownGraceMs: number;
   /** Absent: each node caches and counts rate limits in its own memory. */
@@ -130,7 +145,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (problems.length > 0) throw new ConfigError(problems);
 
   return deepFreeze<Config>({
-    http: { port: e.PORT, host: e.HOST, trustProxy: e.TRUST_PROXY === "on" },
+    http: {
+      port: e.PORT,
+      host: e.HOST,
+      trustProxy: e.TRUST_PROXY ?? { kind: "none" },
+      bodyIdleTimeoutMs: e.BODY_IDLE_TIMEOUT_MS,
+      maxInFlight: e.MAX_IN_FLIGHT,
+    },
     dataDir: path.resolve(e.DATA_DIR),
     services: e.SERVICES,
     broker: {
@@ -161,6 +182,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ffprobePath: e.FFPROBE_PATH,
       transcoderConcurrency: e.TRANSCODER_CONCURRENCY,
       transcodeTimeoutMs: e.TRANSCODE_TIMEOUT_MS,
+      urlTtlSeconds: e.MEDIA_URL_TTL_SECONDS,
+      deleteGraceSeconds: e.MEDIA_DELETE_GRACE_SECONDS,
     },
     auth: { jwtSecret: e.JWT_SECRET, accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS },
     rateLimits: {
@@ -177,7 +200,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         messages: e.QUOTA_MESSAGES_PER_HOUR,
       },
     },
-    cors: { origins: e.CORS_ORIGINS === "*" ? "*" : e.CORS_ORIGINS.split(",").map((o) => o.trim()) },
+    cors: { origins: e.CORS_ORIGINS ?? [] },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     redisUrl: e.REDIS_URL,
     feed: { celebrityThreshold: e.CELEBRITY_THRESHOLD, fanoutPageSize: e.FANOUT_PAGE_SIZE },

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { parseCorsOrigins } from "../lib/http/cors";
+import { parseTrustProxy } from "../lib/http/trust-proxy";
 
 /**
  * Every environment variable Mosaic reads, with its default and its check. This is the single source for
@@ -133,6 +135,21 @@ export const envSchema = z.object({
     .max(3_600_000)
     .default(600_000)
     .describe("Longest a transcoding job may run before it is retried elsewhere"),
+  MEDIA_URL_TTL_SECONDS: positiveInt
+    .max(7 * 24 * 3600)
+    .default(3600)
+    .describe(
+      "Lifetime of a signed URL of private media (a private account's, a direct message's); rounded up to a bucket of up to 10 minutes so URLs repeat and cache",
+    ),
+  MEDIA_DELETE_GRACE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(90 * 24 * 3600)
+    .default(24 * 3600)
+    .describe(
+      "Time the files of a deleted post or story are kept (already answering 404) before the media janitor removes them",
+    ),
   STREAM_MAX_PER_USER: positiveInt
     .max(100)
     .default(5)
@@ -187,14 +204,40 @@ export const envSchema = z.object({
   QUOTA_MESSAGES_PER_HOUR: positiveInt
     .default(500)
     .describe("Direct messages (shared posts included) per user per hour"),
-  TRUST_PROXY: onOff
-    .default("off")
-    .describe("`on` takes the client IP from X-Forwarded-For (behind an ingress)"),
+  TRUST_PROXY: z
+    .string()
+    .transform((text, ctx) => {
+      const parsed = parseTrustProxy(text);
+      if (!("error" in parsed)) return parsed;
+      ctx.addIssue({ code: "custom", message: parsed.error });
+      return z.NEVER;
+    })
+    .optional()
+    .describe(
+      "Proxies whose X-Forwarded-For is believed: a hop count (`1` behind one ingress) or their networks, e.g. `10.0.0.0/8,::1/128`; unset: none, the socket's address is the client's",
+    ),
   CORS_ORIGINS: z
     .string()
-    .min(1)
-    .default("*")
-    .describe("Allowed CORS origins: `*` or a comma-separated list"),
+    .transform((text, ctx) => {
+      const parsed = parseCorsOrigins(text);
+      if (!("error" in parsed)) return parsed.origins;
+      ctx.addIssue({ code: "custom", message: parsed.error });
+      return z.NEVER;
+    })
+    .optional()
+    .describe(
+      "Origins allowed to call the API from a browser: exact `scheme://host[:port]`, comma-separated, or `*`; unset: no CORS headers",
+    ),
+  MAX_IN_FLIGHT: positiveInt
+    .max(100_000)
+    .default(128)
+    .describe(
+      "API requests a gateway works on at once; past it, 503 with Retry-After at once (health, metrics, media files and streams are not counted)",
+    ),
+  BODY_IDLE_TIMEOUT_MS: positiveInt
+    .max(600_000)
+    .default(15_000)
+    .describe("Longest pause in a request body (JSON, an upload) before it is cut with 408"),
   SHUTDOWN_GRACE_MS: positiveInt
     .max(120_000)
     .default(10_000)

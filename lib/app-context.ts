@@ -1,11 +1,18 @@
 import path from "node:path";
 import type { Config } from "../config";
-import { Accounts, AccessTokens, accountTables, loadTokenSecret, type AvatarSource } from "./accounts";
+import {
+  Accounts,
+  AccessTokens,
+  accountTables,
+  loadTokenSecret,
+  type AvatarSource,
+  type OwnerMediaAccess,
+} from "./accounts";
 import type { BlobStore } from "./blobs";
 import { createBlobStore } from "./blobs/factory";
 import { SnowflakeGenerator } from "./ids";
 import { createHmac } from "node:crypto";
-import type { Cache } from "./cache/cache";
+import { cacheKeys, type Cache } from "./cache/cache";
 import { MemoryCache } from "./cache/memory";
 import { RedisCache } from "./cache/redis";
 import { Graph, graphTables } from "./graph";
@@ -14,11 +21,14 @@ import { Feed } from "./timeline/feed";
 import { timelineTables } from "./timeline/tables";
 import { Timelines } from "./timeline/timelines";
 import { MediaLibrary, type TranscodeJob } from "./media-library/media-library";
+import { MediaFileAccess } from "./media-library/media-access";
+import { deriveMediaUrlKey, MediaUrlSigner } from "./media-library/signed-urls";
 import { Posts } from "./posts/posts";
 import { postTables } from "./posts/tables";
 import { mediaTables } from "./media-library/tables";
 import { Uploads } from "./media-library/uploads";
 import { createRateLimiter } from "./rate-limit/factory";
+import { RedisConnection } from "./redis/connection";
 import type { RateLimiter } from "./rate-limit/rate-limiter";
 import { createStore, type WideRowStore } from "./store";
 import type { AnyTable } from "./store/schema";
@@ -26,6 +36,7 @@ import { Inbox, inboxTables } from "./inbox";
 import type { Messenger, Notifier } from "./inbox/ports";
 import { Engagement, Interactions, interactionTables } from "./interactions";
 import { Stories, storyTables } from "./stories";
+import { IdempotencyKeys, idempotencyTables } from "./idempotency";
 import type { PublishStreamEvent } from "./stream/events";
 
 /**
@@ -37,16 +48,25 @@ export interface AppContext {
   readonly ids: SnowflakeGenerator;
   /** The gateway's limits and quotas; absent on nodes without the gateway. */
   readonly rateLimiter: RateLimiter | undefined;
+  /** The Redis behind the rate limits and the cache, when configured and used here (never required to serve). */
+  readonly redis: RedisConnection | undefined;
   readonly store: WideRowStore | undefined;
   readonly blobs: BlobStore | undefined;
   readonly accounts: Accounts | undefined;
   readonly media: { library: MediaLibrary; uploads: Uploads } | undefined;
+  /**
+   * What the gateway needs to serve media files itself (embedded blobs): who may fetch each file, and the key that
+   * signs the URLs of private ones. Absent where this node serves no files.
+   */
+  readonly mediaFiles: { access: MediaFileAccess; signer: MediaUrlSigner } | undefined;
   readonly graph: Graph | undefined;
   readonly posts: Posts | undefined;
   readonly timeline: { timelines: Timelines; fanout: Fanout; feed: Feed } | undefined;
   readonly interactions: Interactions | undefined;
   readonly stories: Stories | undefined;
   readonly inbox: Inbox | undefined;
+  /** The gateway's Idempotency-Key records; absent without a store it can share with the other gateways. */
+  readonly idempotency: IdempotencyKeys | undefined;
   /** Records notifications in the recipient's inbox, wherever its owner runs. */
   readonly notifier: Notifier;
   close(): Promise<void>;
@@ -70,6 +90,8 @@ export interface AppContextOptions {
   dispatch: (job: TranscodeJob) => void;
   /** Looks up avatars in the media service, wherever it runs. */
   avatars: AvatarSource;
+  /** Keeps who may fetch an owner's media files in step with their privacy, in the media service. */
+  ownerMedia?: OwnerMediaAccess;
   /** Hands a page of followers to the nodes owning their timelines (bound to the broker by the caller). */
   deliver: Deliver;
   /** Starts a recorded fan-out job on some timeline node. */
@@ -84,6 +106,8 @@ export interface AppContextOptions {
   publicBaseUrl: () => string;
   /** A clock tests can move. */
   now?: () => number;
+  /** Where the node's own components report changes of state (Redis lost and found). */
+  log?: (level: "warn" | "info", message: string) => void;
 }
 
 export async function createAppContext(config: Config, options: AppContextOptions): Promise<AppContext> {
@@ -91,33 +115,43 @@ export async function createAppContext(config: Config, options: AppContextOption
   const now = options.now ?? Date.now;
   const ids = new SnowflakeGenerator({ workerId: config.workerId, now });
   const closers: (() => Promise<void>)[] = [];
+  const needsPosts = hosts("posts") || hosts("timeline") || hosts("interactions") || hosts("inbox");
+  // Gateways count limits and posts cache media views there; other nodes never open a connection.
+  const redis =
+    config.redisUrl !== undefined && (hosts("gateway") || needsPosts)
+      ? new RedisConnection(config.redisUrl, { ...(options.log && { log: options.log }) })
+      : undefined;
+  if (redis) closers.push(() => redis.close());
   // Only gateways count limits; shared by all of them through Redis in cluster mode, so that a limit holds
   // whichever gateway is hit.
-  const limits = hosts("gateway") ? createRateLimiter(config, now) : undefined;
-  if (limits) closers.push(() => limits.close());
-  const rateLimiter = limits?.limiter;
+  const rateLimiter = hosts("gateway") ? createRateLimiter(redis, now) : undefined;
 
   // Services that read accounts and the graph (every user view carries a relationship) build them locally:
   // they share the store, so nothing crosses the network that one query answers.
   const social = hosts("interactions") || hosts("stories") || hosts("inbox");
   const needsAccounts = hosts("users") || hosts("graph") || hosts("posts") || hosts("timeline") || social;
   const needsMedia = hosts("media") || hosts("posts") || hosts("timeline") || social;
-  const needsPosts = hosts("posts") || hosts("timeline") || hosts("interactions") || hosts("inbox");
   // The gateway serves files itself only from a local blob folder; from S3 clients fetch them directly.
-  const cache: Cache = config.redisUrl ? new RedisCache(config.redisUrl) : new MemoryCache();
+  const cache: Cache = redis ? new RedisCache(redis) : new MemoryCache();
   closers.push(() => cache.close());
   const needsBlobs = needsMedia || hosts("transcoder") || (hosts("gateway") && config.blobs.kind === "fs");
 
+  // Idempotency keys must be seen by every gateway: in the store when it is shared (Cassandra) or already open
+  // here, never in a LevelDB a gateway-only node would open for itself.
+  const needsKeys = hosts("gateway") && (config.store.kind === "cassandra" || needsAccounts || needsMedia);
+  // A gateway serving files reads each file's media row to know who may fetch it; same rule as the keys.
+  const servesFiles = needsKeys && config.blobs.kind === "fs";
   let store: WideRowStore | undefined;
-  if (needsAccounts || needsMedia) {
+  if (needsAccounts || needsMedia || needsKeys) {
     store = createStore({ store: config.store, dataDir: config.dataDir, nodeId: config.broker.nodeId }, now);
     // A set: several services need some tables (stories and posts both claim media).
     const tables = new Set<AnyTable>([
       ...(needsAccounts ? [...accountTables, ...graphTables] : []),
-      ...(needsMedia ? mediaTables : []),
+      ...(needsMedia || servesFiles ? mediaTables : []),
       ...(needsPosts ? [...postTables, ...timelineTables, ...interactionTables] : []),
       ...(hosts("stories") ? [...postTables, ...storyTables] : []),
       ...(hosts("inbox") ? inboxTables : []),
+      ...(needsKeys ? idempotencyTables : []),
     ]);
     await store.open([...tables]);
     closers.push(() => store?.close() ?? Promise.resolve());
@@ -131,11 +165,29 @@ export async function createAppContext(config: Config, options: AppContextOption
 
   let accounts: Accounts | undefined;
   let graph: Graph | undefined;
-  const secret = needsAccounts ? await loadTokenSecret(config.auth.jwtSecret, config.dataDir) : "";
+  const secret =
+    needsAccounts || needsMedia || servesFiles
+      ? await loadTokenSecret(config.auth.jwtSecret, config.dataDir)
+      : "";
+  // Derived once here, so that whoever mints media URLs and the gateway that checks them share the key with no
+  // setting of its own (JWT_SECRET is already the same on every node).
+  const signer =
+    needsMedia || servesFiles
+      ? new MediaUrlSigner(deriveMediaUrlKey(secret), config.media.urlTtlSeconds, now)
+      : undefined;
+  const fileAccess = servesFiles && store ? new MediaFileAccess(store, { now }) : undefined;
   if (needsAccounts && store) {
     const tokens = new AccessTokens(secret, config.auth.accessTokenTtlSeconds, now);
     graph = new Graph({ store, ids, now });
-    accounts = new Accounts({ store, ids, tokens, now, avatars: options.avatars, relationships: graph });
+    accounts = new Accounts({
+      store,
+      ids,
+      tokens,
+      now,
+      avatars: options.avatars,
+      relationships: graph,
+      ...(options.ownerMedia && { ownerMedia: options.ownerMedia }),
+    });
   }
 
   let media: AppContext["media"];
@@ -148,6 +200,17 @@ export async function createAppContext(config: Config, options: AppContextOption
       dispatch: options.dispatch,
       // Variant keys start with media/, which is also the path the gateway serves them at.
       urlOf: async (key) => (await blobStore.publicUrl(key)) ?? `${options.publicBaseUrl()}/${key}`,
+      ...(signer && {
+        privateUrlOf: async (key: string) =>
+          (await blobStore.presignGet(key, {
+            expiresInSeconds: signer.ttlSeconds,
+            bucketSeconds: signer.bucketSeconds,
+          })) ?? signer.signUrl(options.publicBaseUrl(), `/${key}`),
+      }),
+      ...(fileAccess && { fileAccess }),
+      // Posts keep ready views (with their URLs) for a while: a change of access must not leave plain ones there.
+      forgetView: (mediaId) => cache.delete(cacheKeys.media(mediaId)),
+      deleteGraceMs: config.media.deleteGraceSeconds * 1000,
       now,
     });
     media = { library, uploads: new Uploads({ store, blobs: blobStore, ids, library, now }) };
@@ -221,6 +284,7 @@ export async function createAppContext(config: Config, options: AppContextOption
     config,
     ids,
     rateLimiter,
+    redis,
     store,
     blobs,
     accounts,
@@ -231,6 +295,8 @@ export async function createAppContext(config: Config, options: AppContextOption
     interactions,
     stories,
     inbox,
+    idempotency: needsKeys && store ? new IdempotencyKeys({ store }) : undefined,
+    mediaFiles: fileAccess && signer && { access: fileAccess, signer },
     notifier: options.notifier,
     async close() {
       for (const close of closers.reverse()) await close();

@@ -1,4 +1,5 @@
-import type { Server, ServerResponse } from "node:http";
+import type { RequestListener, Server, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import type { Context, ServiceBroker, ServiceSchema } from "moleculer";
 import ApiGateway, {
   type ApiSettingsSchema,
@@ -13,9 +14,11 @@ import type { Caller } from "../lib/accounts";
 import type { BlobStore } from "../lib/blobs";
 import { UnauthorizedError, UnsupportedMediaTypeError } from "../lib/errors";
 import { serveBlob } from "../lib/http/serve-blob";
+import type { MediaFileAccess } from "../lib/media-library/media-access";
+import type { MediaUrlSigner } from "../lib/media-library/signed-urls";
 import { MAX_UPLOAD_BYTES } from "../lib/media-library/limits";
 import { jsonBody } from "../lib/http/json-body";
-import { bearerToken, clientIp, requestIdFor } from "../lib/http/request-meta";
+import { bearerToken, requestIdFor } from "../lib/http/request-meta";
 import type { RateLimiter } from "../lib/rate-limit/rate-limiter";
 import { toMoleculerError } from "../broker/middlewares/app-errors";
 import { toHttpError, type ErrorEnvelope } from "./gateway/error-envelope";
@@ -23,9 +26,20 @@ import type { EventStreams } from "./gateway/event-streams";
 import { GatewayRateLimits } from "./gateway/rate-limits";
 import { streamAlias } from "./gateway/stream-route";
 import { streamBroadcasts, type SessionEnded, type StreamDelivery } from "../lib/stream/events";
-import { aliasesFor, routeOf } from "./gateway/routes";
+import { aliasesFor, multipartAliasesFor, routeOf } from "./gateway/routes";
+import { FrontDoor, mediaOriginsOf } from "./gateway/front-door";
+import { answerClientError, answerConnect } from "../lib/http/client-error";
+import { securityHeaders } from "../lib/http/security-headers";
+import { multipartUpload } from "./gateway/multipart-upload";
+import { GatewayIdempotency } from "./gateway/idempotency";
+import type { IdempotencyKeys } from "../lib/idempotency";
 
 const JSON_LIMIT_BYTES = 1024 * 1024;
+/**
+ * How much of a refused JSON body is read before the answer: clients that send the whole body before reading
+ * get their 413 (not a reset) for bodies up to 16 times the limit.
+ */
+const JSON_DRAIN_LIMIT_BYTES = 16 * JSON_LIMIT_BYTES;
 
 export interface ReadinessReport {
   ready: boolean;
@@ -37,10 +51,15 @@ export interface GatewayDeps {
   rateLimiter: RateLimiter;
   metrics: PrometheusScrapeReporter;
   readiness: () => Promise<ReadinessReport>;
-  /** The local blob folder, when this gateway serves media files itself (embedded mode). */
-  files: BlobStore | undefined;
+  /**
+   * The local blob folder, when this gateway serves media files itself (embedded mode), with who may fetch each
+   * file and the key of signed URLs.
+   */
+  files: MediaFiles | undefined;
   /** This node's open `/api/stream` connections. */
   streams: EventStreams;
+  /** Idempotency keys in the shared store; absent when this node has none to share (the header is then ignored). */
+  idempotency: IdempotencyKeys | undefined;
 }
 
 type GatewayContext = Context<unknown, CallerMeta & { $statusCode?: number; $location?: string }>;
@@ -55,23 +74,20 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
     if (!broker) return Promise.reject(new UnauthorizedError());
     return broker.call<Caller, { token: string }>("users.authenticate", { token });
   };
-  const cors = {
-    origin: deps.config.cors.origins === "*" ? "*" : [...deps.config.cors.origins],
-    methods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-    allowedHeaders: ["Authorization", "Content-Type", "X-Request-Id", "Last-Event-ID"],
-    exposedHeaders: ["X-Request-Id", "Retry-After", "Location"],
-    maxAge: 600,
-  };
+  const idempotency = new GatewayIdempotency(deps.idempotency, (message, err) =>
+    broker?.logger.warn(message, err),
+  );
+  // Security and CORS headers, preflights, client addresses and body idle timeouts, for every request.
+  const frontDoor = new FrontDoor(deps.config);
 
   const apiHooks = {
     authentication: true,
     authorization: true,
-    cors,
     async onBeforeCall(_ctx: GatewayContext, _route: Route, req: IncomingRequest) {
       const route = routeOf(req.$alias?.action);
-      if (route) await limits.checkIp(route, clientIp(req, deps.config.http.trustProxy));
+      if (route) await limits.checkIp(route, frontDoor.clientAddress(req));
     },
-    onAfterCall(
+    async onAfterCall(
       ctx: GatewayContext,
       _route: Route,
       req: IncomingRequest,
@@ -83,7 +99,9 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
       // An action may answer another success itself (200 for a conversation that already existed).
       if (route?.status !== undefined) ctx.meta.$statusCode ??= route.status;
       if (ctx.meta.$statusCode === 201) ctx.meta.$location = locationOf(data);
-      return route?.status === 204 ? null : data;
+      const answer = route?.status === 204 ? null : data;
+      await idempotency.answered(req, ctx.meta.$statusCode ?? 200, ctx.meta.$location, answer); // Idempotency-Key
+      return answer;
     },
   };
 
@@ -108,7 +126,11 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
           mappingPolicy: "restrict",
           aliases: aliasesFor("json"),
           bodyParsers: false,
-          use: [withMoleculerErrors(jsonBody(JSON_LIMIT_BYTES))],
+          use: [
+            withMoleculerErrors(
+              jsonBody({ limitBytes: JSON_LIMIT_BYTES, drainLimitBytes: JSON_DRAIN_LIMIT_BYTES }),
+            ),
+          ],
           ...apiHooks,
         },
         {
@@ -116,9 +138,17 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
           name: "api-uploads",
           path: "/api",
           mappingPolicy: "restrict",
-          aliases: { ...aliasesFor("multipart"), ...aliasesFor("stream") },
+          aliases: {
+            ...multipartAliasesFor(
+              multipartUpload({
+                maxFileBytes: MAX_UPLOAD_BYTES,
+                afterCall: (ctx, req, res, data) =>
+                  apiHooks.onAfterCall(ctx as GatewayContext, req.$route, req, res, data),
+              }),
+            ),
+            ...aliasesFor("stream"),
+          },
           bodyParsers: false,
-          busboyConfig: { limits: { files: 1, fields: 8, fileSize: MAX_UPLOAD_BYTES, fieldSize: 1024 } },
           ...apiHooks,
         },
         {
@@ -127,7 +157,6 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
           path: "/api",
           mappingPolicy: "restrict",
           bodyParsers: false,
-          cors,
           aliases: { "GET /stream": streamAlias(streams, authenticateToken) },
         },
         {
@@ -159,18 +188,28 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
         },
       ],
       onError(this: GatewayThis, req: IncomingRequest, res: ServerResponse, err: unknown) {
-        const http = toHttpError(err);
-        if (http.internal) this.logger.error("request failed", req.method, req.url, err);
-        if (res.headersSent) {
-          res.destroy();
-          return;
+        // A body cut for idling was answered already (408), and a client gone has nobody to answer: what failed
+        // after that is the cut, not a fault. The answer still goes through the idempotency record (as a 408).
+        const abandoned = frontDoor.abandoned(req);
+        const http = abandoned ?? toHttpError(err);
+        if (http.internal) {
+          this.logger.error("request failed", req.method, req.url, "from", frontDoor.clientAddress(req), err);
         }
-        if (req.$route?.cors) this.writeCorsHeaders(req.$route, req, res, false);
-        const requestId = req.$ctx?.requestID;
-        if (requestId) res.setHeader("X-Request-Id", requestId);
-        if (http.retryAfterSeconds !== undefined)
-          res.setHeader("Retry-After", String(http.retryAfterSeconds));
-        sendJson(res, http.status, http.envelope);
+        if (res.headersSent) {
+          if (abandoned === undefined) {
+            res.destroy();
+            return;
+          }
+        } else {
+          const requestId = req.$ctx?.requestID;
+          if (requestId) res.setHeader("X-Request-Id", requestId);
+          if (http.retryAfterSeconds !== undefined)
+            res.setHeader("Retry-After", String(http.retryAfterSeconds));
+        }
+        // Idempotency-Key: a replay, a refusal of the key, or an error recorded before it is sent.
+        idempotency.answerError(req, res, http, (answer) => {
+          if (!res.headersSent) sendJson(res, answer.status, answer.envelope);
+        });
       },
     },
     events: {
@@ -213,22 +252,38 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
         const userId = ctx.meta.user?.userId;
         if (userId !== undefined) {
           await limits.checkWrite(req.method ?? "GET", userId);
+          await idempotency.begin(req, userId); // Idempotency-Key: before the quota, which a replay does not spend
           if (route?.quota !== undefined) await limits.checkQuota(route.quota, userId);
         }
       },
     },
     created(this: { broker: ServiceBroker }) {
       broker = this.broker;
+      // The front door goes before moleculer-web's own listener, added when the mixin created the server.
+      const { server } = this as unknown as GatewayThis;
+      const gateway = server.listeners("request") as RequestListener[];
+      server.removeAllListeners("request");
+      server.on(
+        "request",
+        frontDoor.wrap((req, res) => gateway.forEach((listener) => listener.call(server, req, res))),
+      );
+      // What Node's parser refuses (a malformed request line or header, headers too large) and CONNECT (this is no
+      // proxy) get the envelope too, not a bare status line or a silent close.
+      const headers = securityHeaders({ mediaOrigins: mediaOriginsOf(deps.config) });
+      server.on("clientError", (err: Error, socket: Duplex) => answerClientError(err, socket, headers));
+      server.on("connect", (_req: unknown, socket: Duplex) => answerConnect(socket, headers));
     },
     stopped() {
       // The node closes them before stopping; this is for a gateway destroyed on its own.
       streams.closeAll();
     },
     started() {
-      // Bound how long a slow client may hold a connection while sending headers or a body.
+      // Bound how long a slow client may hold a connection while sending headers. A body is bounded by its idle
+      // timeout (BODY_IDLE_TIMEOUT_MS) instead of a whole-request one, which would cut a 200 MB upload on a slow
+      // but steady link.
       const { server } = this as unknown as GatewayThis; // the moleculer-web mixin adds `server`
       server.headersTimeout = 15_000;
-      server.requestTimeout = 60_000;
+      server.requestTimeout = 0;
       server.keepAliveTimeout = 5_000;
     },
   };
@@ -237,7 +292,6 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
 interface GatewayThis {
   logger: { error(...args: unknown[]): void };
   server: Server;
-  writeCorsHeaders(route: Route, req: IncomingRequest, res: ServerResponse, isPreflight: boolean): void;
 }
 
 type ConnectMiddleware = (req: IncomingRequest, res: ServerResponse, next: (err?: unknown) => void) => void;
@@ -277,8 +331,19 @@ function locationOf(data: unknown): string | undefined {
   return undefined;
 }
 
-/** Variants (never originals: they may carry GPS) served from the local blob folder, with ranges. */
-function mediaFileAliases(files: BlobStore) {
+export interface MediaFiles {
+  blobs: BlobStore;
+  access: MediaFileAccess;
+  signer: MediaUrlSigner;
+}
+
+/**
+ * Variants (never originals: they may carry GPS) served from the local blob folder, with ranges. A public
+ * media's file is served to anyone and cached a year; any other only with a valid, unexpired signature
+ * (`?exp=&sig=`), cached privately until it expires. A plain URL of a private file, a bad or expired signature,
+ * a deleted media: all 404, as for a file that does not exist.
+ */
+function mediaFileAliases(files: MediaFiles) {
   const serve = (req: IncomingRequest, res: ServerResponse) => {
     const { owner = "", media = "", file = "" } = (req.$params ?? {}) as Record<string, string>;
     const key = `media/${owner}/${media}/${file}`;
@@ -286,16 +351,31 @@ function mediaFileAliases(files: BlobStore) {
     const notFound = () =>
       sendJson(res, 404, { error: { code: "NOT_FOUND", message: "no such file" } } satisfies ErrorEnvelope);
     if (!valid) return notFound();
-    serveBlob(files, key, req, res).then(
-      (found) => {
-        if (!found) notFound();
-      },
-      () => {
-        if (!res.headersSent) {
-          sendJson(res, 503, { error: { code: "SERVICE_UNAVAILABLE", message: "try again shortly" } });
-        } else res.destroy();
-      },
-    );
+    const query = new URL(req.url ?? "/", "http://gateway").searchParams;
+    const exp = query.get("exp") ?? undefined;
+    const sig = query.get("sig") ?? undefined;
+    files.access
+      .of(owner, media)
+      .then((access) => {
+        if (access === "gone") return false;
+        if (exp === undefined && sig === undefined) {
+          return access === "public" && serveBlob(files.blobs, key, req, res);
+        }
+        // A signed URL of a public file works too: it was public or private when minted, and is still allowed.
+        if (files.signer.check(`/${key}`, exp, sig) !== "valid") return false;
+        const maxAge = files.signer.secondsLeft(Number(exp));
+        return serveBlob(files.blobs, key, req, res, { cacheControl: `private, max-age=${maxAge}` });
+      })
+      .then(
+        (found) => {
+          if (!found) notFound();
+        },
+        () => {
+          if (!res.headersSent) {
+            sendJson(res, 503, { error: { code: "SERVICE_UNAVAILABLE", message: "try again shortly" } });
+          } else res.destroy();
+        },
+      );
   };
   return { "GET /media/:owner/:media/:file": serve, "HEAD /media/:owner/:media/:file": serve };
 }

@@ -30,6 +30,17 @@ export function createGraphService(deps: {
     return view;
   }
 
+  /**
+   * The id of any account, hidden by a block or not: for blocking, unblocking and unfollowing, which the caller
+   * may repeat and which must work on someone hidden from them (a block is undone by its blocker). Names are
+   * no secret (sign-up tells which are taken), so only a name that is nobody's answers 404.
+   */
+  async function existing(name: string): Promise<string> {
+    const id = await accounts.idOf(name);
+    if (id === undefined) throw new NotFoundError("USER_NOT_FOUND", "no such user");
+    return id;
+  }
+
   /** Pages of ids turned into the users the viewer may see. */
   async function usersPage(viewerId: string, page: { ids: string[]; nextCursor: string | null }) {
     const views = await Promise.all(page.ids.map((id) => accounts.view(viewerId, id)));
@@ -78,12 +89,8 @@ export function createGraphService(deps: {
       }),
       unfollow: defineAction({
         params: targetParams,
-        handler: async (ctx) => {
-          const caller = callerIdOf(ctx);
-          // Unfollowing someone hidden by a block, or nobody, is still "none".
-          const id = await accounts.idOf(ctx.params.username);
-          return id === undefined ? { state: "none" as const } : graph.unfollow(caller, id);
-        },
+        // Idempotent for any account, even one hidden by a block (which left no follow to end).
+        handler: async (ctx) => graph.unfollow(callerIdOf(ctx), await existing(ctx.params.username)),
       }),
       requests: defineAction({
         params: pageOnlyParams,
@@ -107,27 +114,22 @@ export function createGraphService(deps: {
         params: targetParams,
         handler: async (ctx) => {
           const caller = callerIdOf(ctx);
-          const id = await accounts.idOf(ctx.params.username);
-          if (id !== undefined) await graph.reject(caller, id);
+          const requester = await target(caller, ctx.params.username);
+          await graph.reject(caller, requester.id);
           return { state: "rejected" as const };
         },
       }),
       block: defineAction({
         params: targetParams,
         handler: async (ctx) => {
-          const caller = callerIdOf(ctx);
-          const id = await accounts.idOf(ctx.params.username);
-          if (id === undefined) throw new NotFoundError("USER_NOT_FOUND", "no such user");
-          await graph.block(caller, id);
+          await graph.block(callerIdOf(ctx), await existing(ctx.params.username));
           return { blocking: true };
         },
       }),
       unblock: defineAction({
         params: targetParams,
         handler: async (ctx) => {
-          const caller = callerIdOf(ctx);
-          const id = await accounts.idOf(ctx.params.username);
-          if (id !== undefined) await graph.unblock(caller, id);
+          await graph.unblock(callerIdOf(ctx), await existing(ctx.params.username));
           return { blocking: false };
         },
       }),

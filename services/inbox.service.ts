@@ -1,4 +1,5 @@
-import type { Context, ServiceSchema } from "moleculer";
+import type { Context, ServiceBroker, ServiceSchema } from "moleculer";
+import { OWNER_STRATEGY, OwnerRing } from "../broker/owner-strategy";
 import { callerIdOf, defineAction, type CallerMeta } from "../broker/define-action";
 import type { DeliverMessage, Inbox, MessageRecord } from "../lib/inbox";
 import {
@@ -15,10 +16,10 @@ import {
   sharePostParams,
 } from "../lib/inbox/params";
 
-/** Shard keys: every per-user action of one user reaches the node that owns that user's inbox. */
-const BY_CALLER = { strategy: "Shard", strategyOptions: { shardKey: "#user.userId" } };
-const BY_USER_PARAM = { strategy: "Shard", strategyOptions: { shardKey: "userId" } };
-const BY_RECIPIENT = { strategy: "Shard", strategyOptions: { shardKey: "recipientId" } };
+/** Owner keys: every per-user action of one user reaches the node that owns that user's inbox. */
+const BY_CALLER = { strategy: OWNER_STRATEGY, strategyOptions: { shardKey: "#user.userId" } };
+const BY_USER_PARAM = { strategy: OWNER_STRATEGY, strategyOptions: { shardKey: "userId" } };
+const BY_RECIPIENT = { strategy: OWNER_STRATEGY, strategyOptions: { shardKey: "recipientId" } };
 
 const page = (p: { limit: number; cursor?: string | undefined }) => ({
   limit: p.limit,
@@ -33,13 +34,17 @@ function deliverThrough(ctx: Context): DeliverMessage {
 }
 
 /**
- * Per-user inbox actors: notifications, direct messages and the stream log. Moleculer's Shard strategy routes
+ * Per-user inbox actors: notifications, direct messages and the stream log. The Owner strategy (broker/owner-strategy.ts) routes
  * every action of one user to one node, which keeps that user's unread count and newest notifications in
  * memory and writes through to the store; when nodes join or leave the ring moves, so memory is dropped and
  * rebuilt from the store on the next call.
  */
 export function createInboxService(deps: { inbox: Inbox }): ServiceSchema {
   const { inbox } = deps;
+  let ring: OwnerRing | undefined;
+  const ringMayHaveChanged = () => {
+    if (ring?.changed() === true) inbox.forgetAll();
+  };
   return {
     name: "inbox",
     actions: {
@@ -153,12 +158,16 @@ export function createInboxService(deps: { inbox: Inbox }): ServiceSchema {
     events: {
       // The ring of owners changed: what this node remembers of users it may no longer own, or owned before
       // someone else wrote to them, is stale.
-      "$node.connected"() {
-        inbox.forgetAll();
-      },
-      "$node.disconnected"() {
-        inbox.forgetAll();
-      },
+      "$node.connected": ringMayHaveChanged,
+      "$node.disconnected": ringMayHaveChanged,
+      "$services.changed": ringMayHaveChanged,
+    },
+    started(this: { broker: ServiceBroker }) {
+      ring = new OwnerRing(this.broker, "inbox.notifications");
+      ring.changed();
+      // Joining (or rejoining after a crash): callers that have not seen this node yet still route its users to
+      // others, so nothing it would remember now is sure to stay complete.
+      if (this.broker.transit !== undefined) inbox.forgetAll();
     },
   };
 }

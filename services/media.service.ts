@@ -4,7 +4,9 @@ import { callerIdOf, defineAction, type ActionContext } from "../broker/define-a
 import { BadRequestError } from "../lib/errors";
 import type { MediaLibrary, TranscodeJob } from "../lib/media-library/media-library";
 import {
+  avatarChosenParams,
   avatarParams,
+  ownerPrivacyParams,
   mediaIdParams,
   presignParams,
   putPartParams,
@@ -53,6 +55,19 @@ export function createMediaService(deps: MediaServiceDeps): ServiceSchema {
         params: avatarParams,
         handler: (ctx) => library.avatarOf(ctx.params.ownerId, ctx.params.mediaId),
       }),
+      /** For the users service: the avatar is as visible as the profile. */
+      avatarChosen: defineAction({
+        visibility: "public",
+        params: avatarChosenParams,
+        handler: (ctx) =>
+          library.attach(ctx.params.ownerId, [ctx.params.mediaId], "followers", ctx.params.isPrivate),
+      }),
+      /** For the users service: an owner went private (or public), and so do their posts', stories' and avatar's files. */
+      ownerPrivacy: defineAction({
+        visibility: "public",
+        params: ownerPrivacyParams,
+        handler: (ctx) => library.setOwnerPrivacy(ctx.params.ownerId, ctx.params.isPrivate),
+      }),
       startUpload: defineAction({
         params: startUploadParams,
         handler: (ctx) => uploads.start(callerIdOf(ctx), ctx.params),
@@ -91,7 +106,16 @@ export function createMediaService(deps: MediaServiceDeps): ServiceSchema {
         void uploads
           .sweepAbandoned()
           .catch((err: unknown) => broker.logger.warn("upload janitor failed", err));
-      timers = [setInterval(resume, RESUME_EVERY_MS), setInterval(sweep, JANITOR_EVERY_MS)];
+      // Every media node sweeps: removing a file twice is harmless (deletes are idempotent).
+      const sweepDeleted = () =>
+        void library
+          .sweepDeleted()
+          .catch((err: unknown) => broker.logger.warn("deleted media janitor failed", err));
+      timers = [
+        setInterval(resume, RESUME_EVERY_MS),
+        setInterval(sweep, JANITOR_EVERY_MS),
+        setInterval(sweepDeleted, JANITOR_EVERY_MS),
+      ];
       for (const timer of timers) timer.unref();
     },
     stopped() {

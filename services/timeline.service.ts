@@ -1,21 +1,22 @@
 import type { Context, ServiceBroker, ServiceSchema } from "moleculer";
 import { z } from "zod";
+import { OWNER_STRATEGY, OwnerRing } from "../broker/owner-strategy";
 import { callerIdOf, defineAction } from "../broker/define-action";
 import type { Fanout, FanoutJob } from "../lib/timeline/fanout";
 import type { Feed } from "../lib/timeline/feed";
 import { backfillParams, fanoutParams, feedParams, pushParams } from "../lib/timeline/params";
 import type { Timelines } from "../lib/timeline/timelines";
-import { posts as postsTable } from "../lib/posts/tables";
+import { authorPosts } from "../lib/posts/tables";
 import type { WideRowStore } from "../lib/store/store";
 import type { PublishStreamEvent } from "../lib/stream/events";
 
-const RESUME_EVERY_MS = 5_000;
-/** A job younger than this is still being run by the node that recorded it. */
-const RESUME_AFTER_MS = 5_000;
+const RESUME_EVERY_MS = 1_000;
+/** A job younger than this is still being run by the node that recorded it (older ones: see the lease). */
+const RESUME_AFTER_MS = 3_000;
 const BACKFILL_POSTS = 20;
-/** Shard key of every per-user action: the owner of a user's timeline is the same node for all of them. */
-const BY_CALLER = { strategy: "Shard", strategyOptions: { shardKey: "#user.userId" } };
-const BY_USER_PARAM = { strategy: "Shard", strategyOptions: { shardKey: "userId" } };
+/** Routing of every per-user action: the owner of a user's timeline is the same node for all of them. */
+const BY_CALLER = { strategy: OWNER_STRATEGY, strategyOptions: { shardKey: "#user.userId" } };
+const BY_USER_PARAM = { strategy: OWNER_STRATEGY, strategyOptions: { shardKey: "userId" } };
 /** `{authorId}`, to every timeline node: a post was published, so lists of recent posts kept in memory are stale. */
 const POSTED = "timeline.posted";
 
@@ -29,13 +30,17 @@ export interface TimelineServiceDeps {
 }
 
 /**
- * Per-user timeline actors. Moleculer's Shard strategy routes every action of one user to one node (the owner),
+ * Per-user timeline actors. The Owner strategy (broker/owner-strategy.ts) routes every action of one user to one node (the owner),
  * which keeps that user's newest entries in memory and writes through to the store; when nodes join or leave the
  * ring moves, so memory is dropped and rebuilt from the store on the next read.
  */
 export function createTimelineService(deps: TimelineServiceDeps): ServiceSchema {
   const { timelines, fanout, feed } = deps;
   let timer: NodeJS.Timeout | undefined;
+  let ring: OwnerRing | undefined;
+  const ringMayHaveChanged = () => {
+    if (ring?.changed() === true) timelines.forgetAll();
+  };
 
   return {
     name: "timeline",
@@ -72,16 +77,14 @@ export function createTimelineService(deps: TimelineServiceDeps): ServiceSchema 
           visibility: "public",
           params: backfillParams,
           handler: async (ctx) => {
-            const recent = await deps.store.slice(
-              postsTable,
-              { author_id: ctx.params.authorId },
-              { limit: BACKFILL_POSTS },
-            );
+            const recent = await authorPosts.first(deps.store, ctx.params.authorId, {
+              limit: BACKFILL_POSTS,
+            });
             await timelines.push(
               ctx.params.userId,
-              recent.rows.map((r) => ({ postId: r.post_id, authorId: ctx.params.authorId })),
+              recent.map((r) => ({ postId: r.post_id, authorId: ctx.params.authorId })),
             );
-            return { added: recent.rows.length };
+            return { added: recent.length };
           },
         }),
         ...BY_USER_PARAM,
@@ -127,15 +130,17 @@ export function createTimelineService(deps: TimelineServiceDeps): ServiceSchema 
       },
       // The ring of owners changed: what this node remembers of users it may no longer own, or owned before
       // someone else wrote to them, is stale.
-      "$node.connected"() {
-        timelines.forgetAll();
-      },
-      "$node.disconnected"() {
-        timelines.forgetAll();
-      },
+      "$node.connected": ringMayHaveChanged,
+      "$node.disconnected": ringMayHaveChanged,
+      "$services.changed": ringMayHaveChanged,
     },
     started(this: { broker: ServiceBroker }) {
       const broker = this.broker;
+      ring = new OwnerRing(broker, "timeline.feed");
+      ring.changed();
+      // Joining (or rejoining after a crash): callers that have not seen this node yet still route its users to
+      // others, so nothing it would remember now is sure to stay complete.
+      if (broker.transit !== undefined) timelines.forgetAll();
       let running = false;
       timer = setInterval(() => {
         if (running) return;
@@ -154,7 +159,8 @@ export function createTimelineService(deps: TimelineServiceDeps): ServiceSchema 
 
 async function resumeFanouts(broker: ServiceBroker, fanout: Fanout): Promise<void> {
   for (const job of await fanout.pending(RESUME_AFTER_MS)) {
-    if (await fanout.run(job)) broker.logger.info(`resumed fan-out of post ${job.postId}`);
+    const resumed = await fanout.run(job, () => broker.logger.info(`resuming fan-out of post ${job.postId}`));
+    if (resumed) broker.logger.info(`resumed fan-out of post ${job.postId}`);
   }
 }
 

@@ -1,6 +1,6 @@
 import { compareIds } from "../../lib/ids";
 import type { LevelStore } from "../../lib/store/level";
-import { FANOUT_SHARDS, fanoutJobs, timeline } from "../../lib/timeline/tables";
+import { FANOUT_SHARDS, fanoutJobs, homeTimeline, timeline } from "../../lib/timeline/tables";
 import { publishPost, readFeed } from "./feed-http";
 
 const POLL_PAUSE_MS = 10;
@@ -87,7 +87,8 @@ export async function deliveredTo(
 ): Promise<number> {
   let delivered = 0;
   for (const user_id of userIds) {
-    if ((await store.get(timeline, { user_id, post_id: postId })) !== undefined) delivered++;
+    const key = { ...homeTimeline.partitionOf(user_id, postId), post_id: postId };
+    if ((await store.get(timeline, key)) !== undefined) delivered++;
   }
   return delivered;
 }

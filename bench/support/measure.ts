@@ -9,6 +9,8 @@ import http from "node:http";
 export interface Answer {
   status: number;
   body: string;
+  /** The Retry-After header, when the answer has one. */
+  retryAfter?: string;
   /** performance.now() when the request was sent and when its answer had been read in full. */
   startedAt: number;
   answeredAt: number;
@@ -58,6 +60,7 @@ export class Client {
             resolve({
               status: res.statusCode ?? 0,
               body: Buffer.concat(chunks).toString("utf8"),
+              ...(res.headers["retry-after"] !== undefined && { retryAfter: res.headers["retry-after"] }),
               startedAt,
               answeredAt: performance.now(),
             }),

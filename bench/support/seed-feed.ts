@@ -1,14 +1,15 @@
 import { AccessTokens } from "../../lib/accounts/access-tokens";
 import { accountTables, emails, sessions, userCounts, usernames, users } from "../../lib/accounts/tables";
-import { followers, followersByTime, following, followingByTime, graphTables } from "../../lib/graph/tables";
+import { followers, followersList, following, followingList, graphTables } from "../../lib/graph/tables";
 import { idTimestamp, type SnowflakeGenerator } from "../../lib/ids";
 import { IMAGE_VARIANTS } from "../../lib/media/image";
 import { variantKeyOf } from "../../lib/media-library/media-library";
 import { media, mediaOwners, mediaTables } from "../../lib/media-library/tables";
-import { postAuthors, postTables, posts } from "../../lib/posts/tables";
+import { authorPosts, postAuthors, postTables } from "../../lib/posts/tables";
 import type { LevelStore } from "../../lib/store/level";
 import type { AnyTable, PartitionKey, RowWrite } from "../../lib/store/schema";
-import { celebrities, timeline, timelineTables } from "../../lib/timeline/tables";
+import { celebrities, homeTimeline, timelineTables } from "../../lib/timeline/tables";
+import type { BucketedList } from "../../lib/validation/bucketed-list";
 import type { FeedGraph } from "./feed-graph";
 
 /**
@@ -97,14 +98,14 @@ export async function seedTimelines(
   await inParallel(graph.total, async (reader) => {
     const sources = Array.from(at(graph.followees, reader)).filter((a) => which.followees(a));
     if (which.ownPosts && reader < authorCount) sources.push(reader);
-    const rows: RowWrite<typeof timeline>[] = [];
+    const rows: ListRow<typeof homeTimeline>[] = [];
     const userId = at(seeded.userIds, reader);
     for (const author of sources) {
       const authorId = at(seeded.userIds, author);
       for (const postId of at(seeded.postIds, author))
-        rows.push({ user_id: userId, post_id: postId, author_id: authorId });
+        rows.push([postId, (p) => ({ ...p, post_id: postId, author_id: authorId })]);
     }
-    await batchInto(store, timeline, { user_id: userId }, rows, count);
+    await batchIntoList(store, homeTimeline, userId, rows, count);
   });
 }
 
@@ -180,8 +181,8 @@ async function writeAccount(
     is_private: false,
     created_at: created,
   });
-  await store.put(usernames, { username, user_id });
-  await store.put(emails, { email, user_id });
+  await store.insertIfAbsent(usernames, { username, user_id });
+  await store.insertIfAbsent(emails, { email, user_id });
   await store.put(sessions, {
     user_id,
     session_id: at(seeded.sessionIds, i),
@@ -201,9 +202,10 @@ async function writeAccount(
 }
 
 /**
- * The four rows of every follow, as Graph.follow writes them, one batch per partition: `following` and
- * `following_by_time` in the follower's partitions, `followers` and `followers_by_time` in the target's. Both
- * sides of an edge carry the same edge id, which is what ties a lookup row to its list row.
+ * The four rows of every follow, as Graph.follow writes them: the lookup rows `following_by_pair` and
+ * `followers_by_pair`, each its own partition, so one write each; the list rows `following_by_time_b` in the
+ * follower's partitions and `followers_by_time_b` in the target's, one batch per partition. Both sides of an edge
+ * carry the same edge id, which is what ties a lookup row to its list row.
  */
 async function writeFollows(
   store: LevelStore,
@@ -236,22 +238,35 @@ async function writeFollows(
       follower_id: at(seeded.userIds, e.follower),
       edge_id: e.edge_id,
     }));
-    await batchInto(
+    // `following` decides follows with lightweight transactions, so it is written only conditionally.
+    await Promise.all(out.map((row) => store.insertIfAbsent(following, { ...row, since })));
+    count.rows += out.length;
+    await batchIntoList(
       store,
-      following,
-      { user_id },
-      out.map((row) => ({ ...row, since })),
+      followingList,
+      user_id,
+      out.map((e): ListRow<typeof followingList> => [
+        e.edge_id,
+        (p) => ({ ...p, edge_id: e.edge_id, followee_id: e.followee_id }),
+      ]),
       count,
     );
-    await batchInto(store, followingByTime, { user_id }, out, count);
-    await batchInto(
+    // A celebrity's followers run to many thousands: a chunk at a time keeps the writes in flight bounded.
+    for (let start = 0; start < into.length; start += BATCH_ROWS) {
+      const chunk = into.slice(start, start + BATCH_ROWS);
+      await Promise.all(chunk.map((row) => store.put(followers, { ...row, since })));
+    }
+    count.rows += into.length;
+    await batchIntoList(
       store,
-      followers,
-      { user_id },
-      into.map((row) => ({ ...row, since })),
+      followersList,
+      user_id,
+      into.map((e): ListRow<typeof followersList> => [
+        e.edge_id,
+        (p) => ({ ...p, edge_id: e.edge_id, follower_id: e.follower_id }),
+      ]),
       count,
     );
-    await batchInto(store, followersByTime, { user_id }, into, count);
   });
 }
 
@@ -300,16 +315,19 @@ async function writePosts(
   mediaId: string,
   count: SeedCount,
 ): Promise<void> {
-  const rows = postIds.map((post_id, n) => ({
-    author_id,
+  const rows = postIds.map((post_id, n): ListRow<typeof authorPosts> => [
     post_id,
-    caption: `post ${n} of ${author_id}`,
-    hashtags: "[]",
-    mentions: "[]",
-    media_ids: JSON.stringify([mediaId]),
-    created_at: idTimestamp(post_id),
-  }));
-  await batchInto(store, posts, { author_id }, rows, count);
+    (p) => ({
+      ...p,
+      post_id,
+      caption: `post ${n} of ${author_id}`,
+      hashtags: "[]",
+      mentions: "[]",
+      media_ids: JSON.stringify([mediaId]),
+      created_at: idTimestamp(post_id),
+    }),
+  ]);
+  await batchIntoList(store, authorPosts, author_id, rows, count);
   for (const post_id of postIds) await store.put(postAuthors, { post_id, author_id });
   count.rows += postIds.length;
 }
@@ -326,6 +344,35 @@ async function batchInto<T extends AnyTable>(
     await store.batch(table, partition, chunk);
   }
   count.rows += rows.length;
+}
+
+/** A row of a bucketed list: the id it is bucketed by, and the row given its bucket's partition. */
+type ListRow<L> =
+  L extends BucketedList<infer T> ? [string, (partition: PartitionKey<T>) => RowWrite<T>] : never;
+
+/** Rows of a bucketed list, into the partition of each one's bucket (and that bucket into the list's index). */
+async function batchIntoList<T extends AnyTable>(
+  store: LevelStore,
+  list: BucketedList<T>,
+  owner: string,
+  rows: readonly [string, (partition: PartitionKey<T>) => RowWrite<T>][],
+  count: SeedCount,
+): Promise<void> {
+  const byBucket = new Map<number, [string, (partition: PartitionKey<T>) => RowWrite<T>][]>();
+  for (const row of rows) {
+    const bucket = list.bucketOf(row[0]);
+    byBucket.set(bucket, [...(byBucket.get(bucket) ?? []), row]);
+  }
+  for (const group of byBucket.values()) {
+    const partition = await list.writePartition(store, owner, group[0]?.[0] ?? "");
+    await batchInto(
+      store,
+      list.shape.table,
+      partition,
+      group.map(([, toRow]) => toRow(partition)),
+      count,
+    );
+  }
 }
 
 /** Runs `task` for 0..count-1, CONCURRENCY at a time. */

@@ -1,6 +1,6 @@
 import type { SnowflakeGenerator } from "../../lib/ids";
 import type { LevelStore } from "../../lib/store/level";
-import { timeline } from "../../lib/timeline/tables";
+import { homeTimeline, timeline } from "../../lib/timeline/tables";
 
 /** Followers of one fan-out page (the node's default FANOUT_PAGE_SIZE), and ids per generated page. */
 const PAGE = 500;
@@ -27,10 +27,12 @@ export async function storeWriteRates(
   const pages = Math.max(1, Math.round(rows / PAGE)) + 1;
   const batches = await pagesOfIds(ids, pages);
   const batchOfPage = await rowsPerSecond(batches, async ([user_id = "", ...posts]) => {
+    // Ids minted together share a month: one partition of the bucketed timeline.
+    const partition = homeTimeline.partitionOf(user_id, posts[0] ?? post_id);
     await store.batch(
       timeline,
-      { user_id },
-      posts.map((p) => ({ op: "put" as const, row: { user_id, post_id: p, author_id } })),
+      partition,
+      posts.map((p) => ({ op: "put" as const, row: { ...partition, post_id: p, author_id } })),
     );
     return posts.length;
   });
@@ -38,7 +40,9 @@ export async function storeWriteRates(
   const rowPerPartition = await rowsPerSecond(fanouts, async (users) => {
     await Promise.all(
       users.map((user_id) =>
-        store.batch(timeline, { user_id }, [{ op: "put", row: { user_id, post_id, author_id } }]),
+        store.batch(timeline, homeTimeline.partitionOf(user_id, post_id), [
+          { op: "put", row: { ...homeTimeline.partitionOf(user_id, post_id), post_id, author_id } },
+        ]),
       ),
     );
     return users.length;

@@ -1,5 +1,9 @@
 import { Errors, type ActionHandler, type Context, type Middleware, type Service } from "moleculer";
-import { BlobStoreAccessDeniedError, BlobStoreUnavailableError } from "../../lib/blobs";
+import {
+  BlobStoreAccessDeniedError,
+  BlobStoreUnavailableError,
+  MultipartUploadNotFoundError,
+} from "../../lib/blobs";
 import { AppError } from "../../lib/errors";
 import { StoreClosedError, StoreUnavailableError } from "../../lib/store/errors";
 
@@ -31,6 +35,15 @@ export function toMoleculerError(err: unknown): unknown {
       "the media store is unavailable; try again shortly",
       503,
       "BLOBS_UNAVAILABLE",
+    );
+  }
+  if (err instanceof MultipartUploadNotFoundError) {
+    // The session names a multipart upload the blob store no longer has (a completion that failed its checks
+    // consumed it): the client has to start a new upload. Not a fault of ours to answer with a 500.
+    return new Errors.MoleculerClientError(
+      "this upload can no longer take parts or complete: start a new one",
+      404,
+      "UPLOAD_NOT_FOUND",
     );
   }
   if (err instanceof StoreUnavailableError || err instanceof StoreClosedError) {

@@ -1,4 +1,10 @@
-import { BadRequestError, ConflictError, NotFoundError, UnauthorizedError } from "../errors";
+import {
+  BadRequestError,
+  ConflictError,
+  NotFoundError,
+  ServiceUnavailableError,
+  UnauthorizedError,
+} from "../errors";
 import type { WideRowStore } from "../store/store";
 import type { AccessTokens } from "./access-tokens";
 import type { LoginInput, SignupInput, UpdateMeInput } from "./params";
@@ -8,6 +14,7 @@ import { toUserView, type Relationship, type UserView } from "./user-view";
 
 /** Long enough for one sign-up to finish, short enough that a crashed one frees its name quickly. */
 const CLAIM_TTL_SECONDS = 120;
+const FOREVER = { ttlSeconds: 0 };
 
 export interface IdSource {
   next(): Promise<string>;
@@ -27,6 +34,14 @@ export interface AvatarSource {
   avatarOf(ownerId: string, mediaId: string): Promise<{ url: string | null } | undefined>;
 }
 
+/** Who may fetch an owner's media files follows their privacy; the media service keeps that, wherever it runs. */
+export interface OwnerMediaAccess {
+  /** The avatar is shown with the profile: public unless the account is private. */
+  avatarChosen(ownerId: string, mediaId: string, isPrivate: boolean): Promise<void>;
+  /** Going private stops the plain URLs of the owner's media at once; going public serves them again. */
+  privacyChanged(ownerId: string, isPrivate: boolean): Promise<void>;
+}
+
 /** How one user stands to another; the follow graph answers. */
 export interface RelationshipSource {
   relationship(viewerId: string, targetId: string): Promise<Relationship & { blockedBy: boolean }>;
@@ -38,6 +53,8 @@ export interface AccountsDeps {
   tokens: AccessTokens;
   avatars: AvatarSource;
   relationships: RelationshipSource;
+  /** Absent (unit tests): media access is not kept in step with privacy. */
+  ownerMedia?: OwnerMediaAccess;
   now?: () => number;
 }
 
@@ -53,9 +70,11 @@ export class Accounts {
   private readonly tokens: AccessTokens;
   private readonly avatars: AvatarSource;
   private readonly relationships: RelationshipSource;
+  private readonly ownerMedia: OwnerMediaAccess | undefined;
   private readonly now: () => number;
 
   constructor(deps: AccountsDeps) {
+    this.ownerMedia = deps.ownerMedia;
     this.store = deps.store;
     this.ids = deps.ids;
     this.tokens = deps.tokens;
@@ -96,9 +115,21 @@ export class Accounts {
       is_private: false,
       created_at: new Date(this.now()),
     });
-    // The account exists now: make both claims permanent.
-    await this.store.put(usernames, { username: input.username, user_id: userId }, { ttlSeconds: 0 });
-    await this.store.put(emails, { email: input.email, user_id: userId }, { ttlSeconds: 0 });
+    // The account exists now: make both claims permanent, conditionally, so the write is ordered after the
+    // claim it confirms (a plain write could lose to it in Cassandra, and the name would expire).
+    const kept = await Promise.all([
+      this.store.updateIf(
+        usernames,
+        { username: input.username, user_id: userId },
+        { user_id: userId },
+        FOREVER,
+      ),
+      this.store.updateIf(emails, { email: input.email, user_id: userId }, { user_id: userId }, FOREVER),
+    ]);
+    if (kept.includes(false)) {
+      // Only a sign-up stalled past the claims' TTL gets here; its account row names a login nobody can use.
+      throw new ServiceUnavailableError("SIGNUP_INTERRUPTED", "sign-up took too long: try again");
+    }
 
     return this.startSession(userId);
   }
@@ -141,9 +172,8 @@ export class Accounts {
         field: "avatarMediaId",
       });
     }
-    if ((await this.store.get(users, { user_id: userId })) === undefined) {
-      throw new UnauthorizedError("this account no longer exists");
-    }
+    const before = await this.store.get(users, { user_id: userId });
+    if (before === undefined) throw new UnauthorizedError("this account no longer exists");
     const changes = {
       ...(patch.displayName !== undefined && { display_name: patch.displayName }),
       ...(patch.bio !== undefined && { bio: patch.bio }),
@@ -151,6 +181,13 @@ export class Accounts {
       ...(patch.avatarMediaId !== undefined && { avatar_media_id: patch.avatarMediaId }),
     };
     if (Object.keys(changes).length > 0) await this.store.put(users, { user_id: userId, ...changes });
+    const isPrivate = patch.isPrivate ?? before.is_private ?? false;
+    // After the account row, and on every PATCH naming isPrivate (not only a change): a retry after a failure
+    // here finishes the job instead of finding nothing to do.
+    if (patch.isPrivate !== undefined) await this.ownerMedia?.privacyChanged(userId, isPrivate);
+    if (patch.avatarMediaId !== undefined) {
+      await this.ownerMedia?.avatarChosen(userId, patch.avatarMediaId, isPrivate);
+    }
     return this.me(userId);
   }
 
@@ -221,7 +258,6 @@ export class Accounts {
   }
 
   private async releaseUsername(username: string, userId: string): Promise<void> {
-    const claim = await this.store.get(usernames, { username });
-    if (claim?.user_id === userId) await this.store.delete(usernames, { username });
+    await this.store.deleteIf(usernames, { username }, { user_id: userId });
   }
 }

@@ -3,6 +3,7 @@ export {
   type AvatarSource,
   type Caller,
   type IdSource,
+  type OwnerMediaAccess,
   type RelationshipSource,
   type SignedIn,
 } from "./accounts";

@@ -26,12 +26,14 @@ export const usernames = defineTable({
   name: "usernames",
   columns: { username: "text", user_id: "id" },
   partitionKey: ["username"],
+  conditional: true,
 });
 
 export const emails = defineTable({
   name: "emails",
   columns: { email: "text", user_id: "id" },
   partitionKey: ["email"],
+  conditional: true,
 });
 
 /** A signed-in session; its token is valid only while the row lives, so deleting it revokes at once everywhere. */

@@ -99,6 +99,15 @@ export interface BlobStore {
   ): Promise<PresignedPut | undefined>;
   /** A URL clients can GET directly (presigned on S3, or a configured public base URL); undefined for the embedded store (the gateway serves it). */
   publicUrl(key: string): Promise<string | undefined>;
+  /**
+   * A presigned GET that stops working after about `expiresInSeconds` (never the public base URL: for files that
+   * are not public); undefined for the embedded store, whose gateway signs its own URLs. URLs signed within one
+   * `bucketSeconds` are the same string, so clients can cache what they fetch.
+   */
+  presignGet(
+    key: string,
+    options: { expiresInSeconds: number; bucketSeconds: number },
+  ): Promise<string | undefined>;
 
   /** True while the backend answers; drives readiness. */
   isReady(): Promise<boolean>;

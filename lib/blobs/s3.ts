@@ -486,6 +486,23 @@ export class S3BlobStore implements BlobStore {
     });
   }
 
+  async presignGet(
+    key: string,
+    options: { expiresInSeconds: number; bucketSeconds: number },
+  ): Promise<string> {
+    assertBlobKey(key);
+    const bucketMs = Math.max(1, options.bucketSeconds) * 1000;
+    // Signed as of the start of the bucket and good for one bucket more: the same URL all bucket long, and every
+    // one of them lives at least expiresInSeconds.
+    const signingDate = new Date(Math.floor(Date.now() / bucketMs) * bucketMs);
+    const expiresIn = Math.min(MAX_PRESIGN_SECONDS, options.expiresInSeconds + Math.ceil(bucketMs / 1000));
+    await this.ready();
+    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
+      expiresIn,
+      signingDate,
+    });
+  }
+
   async isReady(): Promise<boolean> {
     if (this.closed) return false;
     try {

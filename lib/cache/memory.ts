@@ -28,8 +28,15 @@ export class MemoryCache implements Cache {
   }
 
   set(key: CacheKey, value: unknown, ttlMs: number): Promise<void> {
+    const now = this.now();
     this.entries.delete(key);
-    this.entries.set(key, { value, expiresAt: this.now() + ttlMs });
+    this.entries.set(key, { value, expiresAt: now + ttlMs });
+    // Expired entries nobody reads again would stay until maxEntries (hours of media views, tens of MiB):
+    // drop them from the least recently used end, up to the first live one.
+    for (const [oldKey, entry] of this.entries) {
+      if (entry.expiresAt > now) break;
+      this.entries.delete(oldKey);
+    }
     while (this.entries.size > this.maxEntries) {
       const oldest = this.entries.keys().next();
       if (oldest.done === true) break;

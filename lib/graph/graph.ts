@@ -1,19 +1,22 @@
 import type { Relationship } from "../accounts/user-view";
 import { userCounts } from "../accounts/tables";
 import { BadRequestError, NotFoundError } from "../errors";
-import type { AnyTable, PartitionKey } from "../store/schema";
-import { InvalidPageTokenError } from "../store/errors";
-import type { Slice, SliceOptions, WideRowStore } from "../store/store";
+import type { AnyTable, Row } from "../store/schema";
+import type { WideRowStore } from "../store/store";
 import { KeyedLock } from "../concurrency/keyed-lock";
+import type { BucketedList, Position } from "../validation/bucketed-list";
 import {
   blockedBy,
   blocks,
   followRequests,
   followRequestsByTime,
+  followRequestsList,
   followers,
   followersByTime,
+  followersList,
   following,
   followingByTime,
+  followingList,
   requestsSent,
 } from "./tables";
 
@@ -48,6 +51,8 @@ export interface GraphRelationship extends Relationship {
 
 export const MAX_PAGE_LIMIT = 100;
 export const DEFAULT_FAN_OUT_PAGE = 500;
+/** List rows a recount reads per step: each costs a point read of its deciding row, all of a step at once. */
+const RECOUNT_PAGE = 250;
 
 /**
  * Follows, follow requests to private accounts, and blocks, between user ids.
@@ -122,8 +127,8 @@ export class Graph {
 
   /** The pending requests to follow `userId`, newest first. */
   async listRequests(userId: string, page: PageRequest): Promise<IdPage> {
-    const slice = await this.slice(followRequestsByTime, { user_id: userId }, pageOptions(page));
-    return { ids: slice.rows.map((row) => row.requester_id), nextCursor: slice.nextPageToken ?? null };
+    const slice = await followRequestsList.page(this.store, userId, checked(page));
+    return { ids: slice.rows.map((row) => row.requester_id), nextCursor: slice.nextCursor };
   }
 
   /** Turns a pending request into a follow. */
@@ -148,10 +153,17 @@ export class Graph {
     });
   }
 
-  /** Declines a pending request; declining one that is not there is a no-op. */
+  /**
+   * Declines a pending request; 404 when there is none, as approving one is: unlike unfollow and unblock, which
+   * undo the caller's own act and so may be repeated, this answers someone else's request, which must be there.
+   */
   async reject(userId: string, requesterId: string): Promise<void> {
-    if (userId === requesterId) return;
-    await this.locked(userId, requesterId, () => this.removeRequest(requesterId, userId));
+    if (userId === requesterId) throw requestNotFound();
+    await this.locked(userId, requesterId, async () => {
+      const request = await this.store.get(followRequests, { user_id: userId, requester_id: requesterId });
+      if (request === undefined) throw requestNotFound();
+      await this.removeRequest(requesterId, userId);
+    });
   }
 
   /** Blocks: ends follows and requests both ways and hides each from the other. */
@@ -223,44 +235,52 @@ export class Graph {
 
   /** Who follows `userId`, newest first. */
   async followers(userId: string, page: PageRequest): Promise<IdPage> {
-    const slice = await this.slice(followersByTime, { user_id: userId }, pageOptions(page));
-    return { ids: slice.rows.map((row) => row.follower_id), nextCursor: slice.nextPageToken ?? null };
+    const slice = await followersList.page(this.store, userId, checked(page));
+    return { ids: slice.rows.map((row) => row.follower_id), nextCursor: slice.nextCursor };
   }
 
   /** Whom `userId` follows, newest first. */
   async following(userId: string, page: PageRequest): Promise<IdPage> {
-    const slice = await this.slice(followingByTime, { user_id: userId }, pageOptions(page));
-    return { ids: slice.rows.map((row) => row.followee_id), nextCursor: slice.nextPageToken ?? null };
+    const slice = await followingList.page(this.store, userId, checked(page));
+    return { ids: slice.rows.map((row) => row.followee_id), nextCursor: slice.nextCursor };
   }
 
   /**
-   * Every follower of `userId`, in id order, a page at a time: for fan-out. Pass the `nextPageToken` of one page
-   * to get the next; null means that was the last.
+   * Every follower of `userId`, newest first, a page at a time: for fan-out. Pass the `nextPageToken` of one page
+   * to get the next; null means that was the last. The token is the followers list's cursor, so a fan-out walks
+   * bounded monthly partitions and resumes after a position: followers who arrive meanwhile sort before it and
+   * are not reached (their follow backfills the post instead), and none is repeated or skipped. A follower whose
+   * list row a crashed unfollow left behind is still named; the feed drops what it no longer may show.
    */
   async followerIdsPage(
     userId: string,
     pageToken?: string,
     limit = DEFAULT_FAN_OUT_PAGE,
   ): Promise<{ ids: string[]; nextPageToken: string | null }> {
-    const slice = await this.slice(
-      followers,
-      { user_id: userId },
-      {
-        limit,
-        ...(pageToken !== undefined && { pageToken }),
-      },
-    );
-    return { ids: slice.rows.map((row) => row.follower_id), nextPageToken: slice.nextPageToken ?? null };
+    const page = await followersList.page(this.store, userId, {
+      limit,
+      ...(pageToken !== undefined && { cursor: pageToken }),
+    });
+    return { ids: page.rows.map((row) => row.follower_id), nextPageToken: page.nextCursor };
   }
 
   /**
    * Sets `userId`'s follower and following counters to the number of edges, repairing a count left off by a
-   * crash. It reads whole partitions, so it is a repair tool, to run while the user's writes are quiet.
+   * crash. It walks the user's whole lists with a point read per row, so it is a repair tool, to run while the
+   * user's writes are quiet.
    */
   async reconcileCounts(userId: string): Promise<{ followers: number; following: number }> {
     const [followerCount, followingCount, counts] = await Promise.all([
-      this.countPartition(followers, userId),
-      this.countPartition(following, userId),
+      this.countEdges(followersList, userId, (row) => ({
+        follower: row.follower_id,
+        followee: userId,
+        edgeId: row.edge_id,
+      })),
+      this.countEdges(followingList, userId, (row) => ({
+        follower: userId,
+        followee: row.followee_id,
+        edgeId: row.edge_id,
+      })),
       this.store.get(userCounts, { user_id: userId }),
     ]);
     const followersDelta = followerCount - (counts?.followers ?? 0);
@@ -291,8 +311,16 @@ export class Graph {
     const { since, edge_id } = inserted.applied ? edge : existingEdge(inserted.existing, edge);
     await this.store.put(followers, { user_id: targetId, follower_id: followerId, since, edge_id });
     await Promise.all([
-      this.store.put(followingByTime, { user_id: followerId, edge_id, followee_id: targetId }),
-      this.store.put(followersByTime, { user_id: targetId, edge_id, follower_id: followerId }),
+      followingList
+        .writePartition(this.store, followerId, edge_id)
+        .then((partition) =>
+          this.store.put(followingByTime, { ...partition, edge_id, followee_id: targetId }),
+        ),
+      followersList
+        .writePartition(this.store, targetId, edge_id)
+        .then((partition) =>
+          this.store.put(followersByTime, { ...partition, edge_id, follower_id: followerId }),
+        ),
     ]);
     if (!inserted.applied) return;
     // Last, so a crash never leaves a count without the edge it counts.
@@ -309,19 +337,30 @@ export class Graph {
       this.store.get(followers, { user_id: targetId, follower_id: followerId }),
     ]);
     if (out === undefined && mirror === undefined) return;
-    if (out !== undefined) await this.store.delete(following, { user_id: followerId, followee_id: targetId });
+    // Conditional, like the insert that made it: only the removal that took the row uncounts it.
+    const uncount =
+      out !== undefined &&
+      (await this.store.deleteIf(following, { user_id: followerId, followee_id: targetId }));
     if (mirror !== undefined)
       await this.store.delete(followers, { user_id: targetId, follower_id: followerId });
     // Each half may name its own edge id if it was written by a follow that crashed and was retried.
     const edgeIds = new Set([out?.edge_id, mirror?.edge_id].filter((id): id is string => id !== undefined));
     await Promise.all(
       [...edgeIds].flatMap((edgeId) => [
-        this.store.delete(followingByTime, { user_id: followerId, edge_id: edgeId, followee_id: targetId }),
-        this.store.delete(followersByTime, { user_id: targetId, edge_id: edgeId, follower_id: followerId }),
+        this.store.delete(followingByTime, {
+          ...followingList.partitionOf(followerId, edgeId),
+          edge_id: edgeId,
+          followee_id: targetId,
+        }),
+        this.store.delete(followersByTime, {
+          ...followersList.partitionOf(targetId, edgeId),
+          edge_id: edgeId,
+          follower_id: followerId,
+        }),
       ]),
     );
     // Only the deciding row tells that the edge was counted: a mirror alone is a follow or unfollow cut short.
-    if (out === undefined) return;
+    if (!uncount) return;
     await Promise.all([
       this.store.increment(userCounts, { user_id: followerId }, { following: -1 }),
       this.store.increment(userCounts, { user_id: targetId }, { followers: -1 }),
@@ -337,7 +376,11 @@ export class Graph {
     });
     const { since, edge_id } = inserted.applied ? fresh : existingEdge(inserted.existing, fresh);
     await Promise.all([
-      this.store.put(followRequestsByTime, { user_id: targetId, edge_id, requester_id: requesterId }),
+      followRequestsList
+        .writePartition(this.store, targetId, edge_id)
+        .then((partition) =>
+          this.store.put(followRequestsByTime, { ...partition, edge_id, requester_id: requesterId }),
+        ),
       this.store.put(requestsSent, { user_id: requesterId, target_id: targetId, since, edge_id }),
     ]);
   }
@@ -349,13 +392,13 @@ export class Graph {
     ]);
     if (request === undefined && sent === undefined) return;
     if (request !== undefined) {
-      await this.store.delete(followRequests, { user_id: targetId, requester_id: requesterId });
+      await this.store.deleteIf(followRequests, { user_id: targetId, requester_id: requesterId });
     }
     const edgeIds = new Set([request?.edge_id, sent?.edge_id].filter((id): id is string => id !== undefined));
     await Promise.all(
       [...edgeIds].map((edgeId) =>
         this.store.delete(followRequestsByTime, {
-          user_id: targetId,
+          ...followRequestsList.partitionOf(targetId, edgeId),
           edge_id: edgeId,
           requester_id: requesterId,
         }),
@@ -371,49 +414,42 @@ export class Graph {
     return this.locks.run(a < b ? `${a}:${b}` : `${b}:${a}`, task);
   }
 
-  private async slice<T extends AnyTable>(
-    table: T,
-    partition: PartitionKey<T>,
-    options: SliceOptions<T>,
-  ): Promise<Slice<T>> {
-    try {
-      return await this.store.slice(table, partition, options);
-    } catch (error) {
-      if (error instanceof InvalidPageTokenError) {
-        throw new BadRequestError("INVALID_CURSOR", "the cursor is not one this list handed out", {
-          field: "cursor",
-        });
-      }
-      throw error;
-    }
-  }
-
-  private async countPartition(table: typeof followers | typeof following, userId: string): Promise<number> {
+  /**
+   * The edges a list names that are edges now. A list row counts only when the deciding row of its pair is there
+   * with the same edge id: an unfollow cut short after its deciding row leaves list rows behind (the very crash
+   * a recount repairs), and a follow after it lists the pair a second time under a new edge id.
+   */
+  private async countEdges<T extends AnyTable>(
+    list: BucketedList<T>,
+    owner: string,
+    edgeOf: (row: Row<T>) => { follower: string; followee: string; edgeId: string },
+  ): Promise<number> {
     let count = 0;
-    let pageToken: string | undefined;
-    do {
-      const slice = await this.store.slice(
-        table,
-        { user_id: userId },
-        {
-          limit: 1000,
-          ...(pageToken !== undefined && { pageToken }),
-        },
+    let after: Position | undefined;
+    for (;;) {
+      const { rows, more } = await list.walk(this.store, owner, { after, limit: RECOUNT_PAGE });
+      const live = await Promise.all(
+        rows.map(async (row) => {
+          const { follower, followee, edgeId } = edgeOf(row);
+          const deciding = await this.store.get(following, { user_id: follower, followee_id: followee });
+          return deciding?.edge_id === edgeId;
+        }),
       );
-      count += slice.rows.length;
-      pageToken = slice.nextPageToken;
-    } while (pageToken !== undefined);
-    return count;
+      count += live.filter(Boolean).length;
+      const last = rows[rows.length - 1];
+      if (!more || last === undefined) return count;
+      after = list.shape.position(last);
+    }
   }
 }
 
-function pageOptions(page: PageRequest): { limit: number; pageToken?: string } {
+function checked(page: PageRequest): PageRequest {
   if (!Number.isInteger(page.limit) || page.limit < 1 || page.limit > MAX_PAGE_LIMIT) {
     throw new BadRequestError("INVALID_LIMIT", `limit must be an integer from 1 to ${MAX_PAGE_LIMIT}`, {
       field: "limit",
     });
   }
-  return { limit: page.limit, ...(page.cursor !== undefined && { pageToken: page.cursor }) };
+  return page;
 }
 
 /** The edge a lookup row recorded, falling back to the fresh one for a row written without it. */

@@ -1,93 +1,133 @@
 import { defineTable } from "../store/schema";
+import { BucketedList, listBuckets } from "../validation/bucketed-list";
+import { MONTHLY, TimeBuckets } from "../validation/time-buckets";
 
 /**
- * The follow graph. Every table is partitioned by the user who owns the row (the sharding), so every read is one
- * partition. An edge is written twice, once in each user's partition, and listed a third and fourth time in
- * time order; `edge_id` is a fresh Snowflake id per edge, so it orders the lists and ties a lookup row to its
- * list row.
+ * The follow graph. An edge is written twice as lookup rows, each keyed by the pair of users and so its own
+ * partition (a user with millions of followers has no partition of millions: issue #9), and listed a third and
+ * fourth time in time order; `edge_id` is a fresh Snowflake id per edge, so it orders the lists and ties a lookup
+ * row to its list rows. The lookup rows answer only "does A follow B" (or request, or block); everything that
+ * enumerates a user's edges (lists, fan-out, recounts) walks the lists, which are bucketed by the month of the
+ * edge (lib/validation/bucketed-list.ts), so a partition of them holds one month of one user's new follows,
+ * followers or requests.
  *
  * Follower and followee counts live in `user_counts` (lib/accounts/tables.ts).
  */
 
 /** `user_id` follows `followee_id`. This row is the one that decides "does A follow B". */
 export const following = defineTable({
-  name: "following",
+  name: "following_by_pair",
   columns: { user_id: "id", followee_id: "id", since: "timestamp", edge_id: "id" },
-  partitionKey: ["user_id"],
-  clustering: [{ column: "followee_id", order: "asc" }],
+  partitionKey: ["user_id", "followee_id"],
+  conditional: true,
 });
 
-/** `follower_id` follows `user_id`: the mirror of `following`, and what fan-out pages through. */
+/**
+ * `follower_id` follows `user_id`: the mirror of `following`. It outlives a deciding row removed by an unfollow
+ * that crashed, and its `edge_id` is then what finds the list rows left behind.
+ */
 export const followers = defineTable({
-  name: "followers",
+  name: "followers_by_pair",
   columns: { user_id: "id", follower_id: "id", since: "timestamp", edge_id: "id" },
-  partitionKey: ["user_id"],
-  clustering: [{ column: "follower_id", order: "asc" }],
+  partitionKey: ["user_id", "follower_id"],
 });
 
 /** Whom `user_id` follows, newest first. */
 export const followingByTime = defineTable({
-  name: "following_by_time",
-  columns: { user_id: "id", edge_id: "id", followee_id: "id" },
-  partitionKey: ["user_id"],
+  name: "following_by_time_b",
+  columns: { user_id: "id", bucket: "int", edge_id: "id", followee_id: "id" },
+  partitionKey: ["user_id", "bucket"],
   clustering: [
     { column: "edge_id", order: "desc" },
     { column: "followee_id", order: "asc" },
   ],
 });
 
+export const followingList = new BucketedList({
+  name: "following",
+  table: followingByTime,
+  buckets: new TimeBuckets(MONTHLY),
+  order: "newest-first",
+  positionWidth: 1,
+  partition: (userId, bucket) => ({ user_id: userId, bucket }),
+  position: (row) => [row.edge_id],
+  at: ([edgeId]) => ({ edge_id: edgeId }),
+});
+
 /** Who follows `user_id`, newest first. */
 export const followersByTime = defineTable({
-  name: "followers_by_time",
-  columns: { user_id: "id", edge_id: "id", follower_id: "id" },
-  partitionKey: ["user_id"],
+  name: "followers_by_time_b",
+  columns: { user_id: "id", bucket: "int", edge_id: "id", follower_id: "id" },
+  partitionKey: ["user_id", "bucket"],
   clustering: [
     { column: "edge_id", order: "desc" },
     { column: "follower_id", order: "asc" },
   ],
 });
 
+export const followersList = new BucketedList({
+  name: "followers",
+  table: followersByTime,
+  buckets: new TimeBuckets(MONTHLY),
+  order: "newest-first",
+  positionWidth: 1,
+  partition: (userId, bucket) => ({ user_id: userId, bucket }),
+  position: (row) => [row.edge_id],
+  at: ([edgeId]) => ({ edge_id: edgeId }),
+});
+
 /** A pending request of `requester_id` to follow the private account `user_id`. Decides "is it pending". */
 export const followRequests = defineTable({
-  name: "follow_requests",
+  name: "follow_requests_by_pair",
   columns: { user_id: "id", requester_id: "id", since: "timestamp", edge_id: "id" },
-  partitionKey: ["user_id"],
-  clustering: [{ column: "requester_id", order: "asc" }],
+  partitionKey: ["user_id", "requester_id"],
+  conditional: true,
 });
 
 /** The pending requests to `user_id`, newest first. */
 export const followRequestsByTime = defineTable({
-  name: "follow_requests_by_time",
-  columns: { user_id: "id", edge_id: "id", requester_id: "id" },
-  partitionKey: ["user_id"],
+  name: "follow_requests_by_time_b",
+  columns: { user_id: "id", bucket: "int", edge_id: "id", requester_id: "id" },
+  partitionKey: ["user_id", "bucket"],
   clustering: [
     { column: "edge_id", order: "desc" },
     { column: "requester_id", order: "asc" },
   ],
 });
 
-/** The requests `user_id` has sent and that are still pending, so the requester can see and withdraw them. */
+export const followRequestsList = new BucketedList({
+  name: "follow_requests",
+  table: followRequestsByTime,
+  buckets: new TimeBuckets(MONTHLY),
+  order: "newest-first",
+  positionWidth: 1,
+  partition: (userId, bucket) => ({ user_id: userId, bucket }),
+  position: (row) => [row.edge_id],
+  at: ([edgeId]) => ({ edge_id: edgeId }),
+});
+
+/**
+ * A request `user_id` sent to `target_id` that is still pending: the requester's half of the request, whose
+ * `edge_id` finds the list row when a withdrawal cut short left it without its deciding row.
+ */
 export const requestsSent = defineTable({
-  name: "requests_sent",
+  name: "requests_sent_by_pair",
   columns: { user_id: "id", target_id: "id", since: "timestamp", edge_id: "id" },
-  partitionKey: ["user_id"],
-  clustering: [{ column: "target_id", order: "asc" }],
+  partitionKey: ["user_id", "target_id"],
 });
 
 /** `user_id` blocks `blocked_id`. This row decides the block. */
 export const blocks = defineTable({
-  name: "blocks",
+  name: "blocks_by_pair",
   columns: { user_id: "id", blocked_id: "id", since: "timestamp" },
-  partitionKey: ["user_id"],
-  clustering: [{ column: "blocked_id", order: "asc" }],
+  partitionKey: ["user_id", "blocked_id"],
 });
 
 /** `blocker_id` blocks `user_id`: the mirror of `blocks`. */
 export const blockedBy = defineTable({
-  name: "blocked_by",
+  name: "blockers_by_pair",
   columns: { user_id: "id", blocker_id: "id", since: "timestamp" },
-  partitionKey: ["user_id"],
-  clustering: [{ column: "blocker_id", order: "asc" }],
+  partitionKey: ["user_id", "blocker_id"],
 });
 
 /** The graph's own tables; `user_counts` is opened with the account tables. */
@@ -101,4 +141,5 @@ export const graphTables = [
   requestsSent,
   blocks,
   blockedBy,
+  listBuckets,
 ] as const;

@@ -1,8 +1,10 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import type { ReadinessReport } from "../health/readiness";
+import { securityHeaders } from "./security-headers";
 
 export interface OpsEndpoints {
-  readiness(): Promise<{ ready: boolean; checks: Record<string, boolean> }>;
+  readiness(): Promise<ReadinessReport>;
   metrics(): string;
 }
 
@@ -37,7 +39,9 @@ export class OpsServer {
     if (route === "GET /health/live")
       return send(res, 200, "application/json", JSON.stringify({ status: "live" }));
     if (route === "GET /health/ready") {
-      const report = await this.endpoints.readiness().catch(() => ({ ready: false, checks: {} }));
+      const report = await this.endpoints
+        .readiness()
+        .catch((): ReadinessReport => ({ ready: false, checks: {}, missing: ["readiness"], degraded: [] }));
       const body = JSON.stringify({ status: report.ready ? "ready" : "not_ready", ...report });
       return send(res, report.ready ? 200 : 503, "application/json", body);
     }
@@ -53,8 +57,11 @@ export class OpsServer {
   }
 }
 
+const SECURITY_HEADERS = securityHeaders();
+
 function send(res: http.ServerResponse, status: number, type: string, body: string): void {
   res.writeHead(status, {
+    ...SECURITY_HEADERS,
     "Content-Type": type,
     "Content-Length": Buffer.byteLength(body),
     "Cache-Control": "no-store",

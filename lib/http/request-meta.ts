@@ -9,16 +9,6 @@ export function requestIdFor(req: IncomingMessage): string {
   return typeof given === "string" && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
 }
 
-/** The client's address: the socket's, or the first X-Forwarded-For hop when a trusted proxy sets it. */
-export function clientIp(req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = req.headers["x-forwarded-for"];
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(",")[0]?.trim();
-    if (first) return first;
-  }
-  return req.socket.remoteAddress ?? "unknown";
-}
-
 /** The token of an `Authorization: Bearer …` header; undefined when absent, null when malformed. */
 export function bearerToken(req: IncomingMessage): string | undefined | null {
   const header = req.headers.authorization;

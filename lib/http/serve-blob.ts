@@ -2,24 +2,29 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { pipeline } from "node:stream/promises";
 import type { BlobStore } from "../blobs";
 import { RangeNotSatisfiableError } from "../blobs";
+import { dispositionFor } from "./security-headers";
 
 /**
  * Answers a GET or HEAD for a stored file with what a browser or a video player needs: one byte range (206),
- * ETag revalidation (304), and a year of caching, which is safe because a media key never names new bytes.
+ * ETag revalidation (304), and by default a year of public caching, which is safe because a media key never names
+ * new bytes; a file behind a signed URL passes its own `cacheControl` (private, until the URL expires). The type
+ * is the one stored with the file, and only pictures and videos are shown in place (`Content-Disposition`).
  */
 export async function serveBlob(
   blobs: BlobStore,
   key: string,
   req: IncomingMessage,
   res: ServerResponse,
+  options: { cacheControl?: string } = {},
 ): Promise<boolean> {
   const info = await blobs.head(key);
   if (info === undefined) return false;
   const common = {
     "Accept-Ranges": "bytes",
-    "Cache-Control": "public, max-age=31536000, immutable",
+    "Cache-Control": options.cacheControl ?? PUBLIC_CACHE_CONTROL,
     ETag: info.etag,
     "Content-Type": info.contentType,
+    "Content-Disposition": dispositionFor(info.contentType),
   };
   if (req.headers["if-none-match"] === info.etag) {
     res.writeHead(304, common);
@@ -56,6 +61,8 @@ export async function serveBlob(
   await pipeline(blob.body, res);
   return true;
 }
+
+export const PUBLIC_CACHE_CONTROL = "public, max-age=31536000, immutable";
 
 /** One range of `bytes=a-b`, `bytes=a-` or `bytes=-n`; anything else (several ranges, garbage) serves it all. */
 function parseRange(

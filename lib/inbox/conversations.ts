@@ -2,7 +2,6 @@ import { createHash } from "node:crypto";
 import { NotFoundError } from "../errors";
 import { compareIds, idTimestamp } from "../ids";
 import type { WideRowStore } from "../store/store";
-import { decodeCursor, encodeCursor } from "./cursors";
 import type { Page, PageRequest } from "./deps";
 import {
   conversationKeys,
@@ -10,9 +9,8 @@ import {
   conversationPositions,
   conversations,
   conversationsByUser,
+  userConversations,
 } from "./tables";
-
-const CURSOR = "c";
 
 export interface ConversationEntry {
   conversationId: string;
@@ -87,22 +85,20 @@ export class Conversations {
     if (old !== undefined && compareIds(messageId, old) <= 0) return;
     // The new row first: a crash before the position moves leaves the old row current, so the conversation
     // stays listed rather than vanishing.
-    await this.store.put(conversationsByUser, { ...key, last_message_id: messageId });
-    await this.store.put(conversationPositions, { ...key, last_message_id: messageId });
-    if (old !== undefined) await this.store.delete(conversationsByUser, { ...key, last_message_id: old });
+    await this.listAt(userId, conversationId, messageId);
+    const next = { ...key, last_message_id: messageId };
+    // Compare-and-set: ordered with the position's claim, and a move that lost a race leaves the winner's row.
+    const moved =
+      old === undefined
+        ? (await this.store.insertIfAbsent(conversationPositions, next)).applied
+        : await this.store.updateIf(conversationPositions, next, { last_message_id: old });
+    if (!moved) return this.moveTo(userId, conversationId, messageId);
+    if (old !== undefined) await this.unlistAt(userId, conversationId, old);
   }
 
   /** The user's conversations, most recent message first. */
   async list(userId: string, page: PageRequest): Promise<Page<ConversationEntry>> {
-    const before = page.cursor === undefined ? undefined : decodeCursor(CURSOR, page.cursor, 2);
-    const slice = await this.store.slice(
-      conversationsByUser,
-      { user_id: userId },
-      {
-        limit: page.limit,
-        ...(before && { lt: { last_message_id: before[0], conversation_id: before[1] } }),
-      },
-    );
+    const slice = await userConversations.page(this.store, userId, page);
     const entries = await Promise.all(
       slice.rows.map(async (row) => {
         const key = { user_id: userId, conversation_id: row.conversation_id };
@@ -122,13 +118,9 @@ export class Conversations {
         };
       }),
     );
-    const last = slice.rows[slice.rows.length - 1];
     return {
       items: entries.filter((e): e is ConversationEntry => e !== undefined),
-      nextCursor:
-        slice.nextPageToken !== undefined && last
-          ? encodeCursor(CURSOR, [last.last_message_id, last.conversation_id])
-          : null,
+      nextCursor: slice.nextCursor,
     };
   }
 
@@ -162,8 +154,24 @@ export class Conversations {
     const current = claim.applied ? conversationId : claim.existing.last_message_id;
     // Rewriting the current row repairs an open cut short between the position and its row; if a message
     // moved it meanwhile, readers drop the row this leaves behind.
-    if (current !== undefined)
-      await this.store.put(conversationsByUser, { ...key, last_message_id: current });
+    if (current !== undefined) await this.listAt(userId, conversationId, current);
+  }
+
+  /** Writes the user's list row of the conversation at its last message (or its own id), in that one's month. */
+  private async listAt(userId: string, conversationId: string, lastMessageId: string): Promise<void> {
+    await this.store.put(conversationsByUser, {
+      ...(await userConversations.writePartition(this.store, userId, lastMessageId)),
+      last_message_id: lastMessageId,
+      conversation_id: conversationId,
+    });
+  }
+
+  private async unlistAt(userId: string, conversationId: string, lastMessageId: string): Promise<void> {
+    await this.store.delete(conversationsByUser, {
+      ...userConversations.partitionOf(userId, lastMessageId),
+      last_message_id: lastMessageId,
+      conversation_id: conversationId,
+    });
   }
 }
 

@@ -15,7 +15,8 @@ export interface InboxDeps {
   now: () => number;
   accounts: Pick<Accounts, "idsOf" | "view">;
   graph: Pick<Graph, "isBlockedEitherWay">;
-  media: Pick<MediaLibrary, "find" | "view">;
+  /** `attach` records a photo as a message's: served only at signed URLs, whatever the sender's privacy. */
+  media: Pick<MediaLibrary, "find" | "view"> & Partial<Pick<MediaLibrary, "attach">>;
   posts: Pick<Posts, "get">;
   publish: PublishStreamEvent;
 }

@@ -1,11 +1,12 @@
 import { AppError, BadRequestError, ForbiddenError, NotFoundError } from "../errors";
+import { isAttachableBy } from "../media-library/media-view";
 import type { StreamEvent } from "../stream/events";
 import { conversationNotFound, type Conversations } from "./conversations";
-import { decodeCursor, encodeCursor } from "./cursors";
 import type { InboxDeps, Page, PageRequest } from "./deps";
 import type { ActorMemory } from "../concurrency/actor-memory";
 import type { Messages } from "./messages";
 import { MAX_OTHER_MEMBERS, type MessageContent, type MessageRecord } from "./params";
+import { conversationMessages } from "./tables";
 import type { StreamLog } from "./stream-log";
 import { present, Views, type ConversationView, type MessageView } from "./views";
 
@@ -14,8 +15,6 @@ import { present, Views, type ConversationView, type MessageView } from "./views
  * binds it to the broker (a call sharded on the member); by default it runs here.
  */
 export type DeliverMessage = (userId: string, message: MessageRecord) => Promise<void>;
-
-const CURSOR = "m";
 
 /**
  * Direct messages: who may open and write to a conversation, and the delivery of each message to every member's
@@ -74,13 +73,17 @@ export class DirectMessages {
 
   /** A page of a conversation's messages, newest first; members only. */
   async page(userId: string, conversationId: string, page: PageRequest): Promise<Page<MessageView>> {
-    const before = page.cursor === undefined ? undefined : decodeCursor(CURSOR, page.cursor, 1)[0];
+    const before =
+      page.cursor === undefined ? undefined : conversationMessages.openCursor(conversationId, page.cursor)[0];
     await this.conversations.membersFor(conversationId, userId);
     const { records, more } = await this.messages.page(conversationId, { before, limit: page.limit });
     const views = new Views(this.deps, userId);
     const items = await Promise.all(records.map((r) => views.message(r)));
     const last = records[records.length - 1];
-    return { items: present(items), nextCursor: more && last ? encodeCursor(CURSOR, [last.id]) : null };
+    return {
+      items: present(items),
+      nextCursor: more && last ? conversationMessages.cursorAt(conversationId, [last.id]) : null,
+    };
   }
 
   async send(
@@ -94,7 +97,10 @@ export class DirectMessages {
       senderId,
       memberIds.filter((id) => id !== senderId),
     );
-    if (content.mediaId !== undefined) await this.checkMedia(senderId, content.mediaId);
+    if (content.mediaId !== undefined) {
+      await this.checkMedia(senderId, content.mediaId);
+      await this.deps.media.attach?.(senderId, [content.mediaId], "conversation", true);
+    }
     if (content.postId !== undefined) await this.checkPost(senderId, content.postId);
     return this.post(senderId, conversationId, memberIds, content, deliver);
   }
@@ -204,12 +210,14 @@ export class DirectMessages {
     }
   }
 
+  /** A photo sent a moment after its upload goes out processing, as in a post; the views show it ready later. */
   private async checkMedia(senderId: string, mediaId: string): Promise<void> {
-    const row = await this.deps.media.find(mediaId);
-    if (row === undefined || row.owner_id !== senderId || row.status !== "ready") {
-      throw new BadRequestError("MEDIA_NOT_USABLE", "mediaId must name a ready upload of yours", {
-        field: "mediaId",
-      });
+    if (!isAttachableBy(await this.deps.media.find(mediaId), senderId)) {
+      throw new BadRequestError(
+        "MEDIA_NOT_USABLE",
+        "mediaId must name an upload of yours that did not fail",
+        { field: "mediaId" },
+      );
     }
   }
 

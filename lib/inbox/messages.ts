@@ -1,18 +1,18 @@
 import type { Row } from "../store/schema";
 import type { WideRowStore } from "../store/store";
 import type { MessageRecord } from "./params";
-import { messages } from "./tables";
+import { conversationMessages, messages } from "./tables";
 
 /** Unread messages are counted up to this many per conversation; clients show "99+" past 99. */
 export const CONVERSATION_UNREAD_CAP = 100;
 
-/** The messages of each conversation, newest first, in the conversation's partition. */
+/** The messages of each conversation, newest first, in the conversation's partitions (one per month). */
 export class Messages {
   constructor(private readonly store: WideRowStore) {}
 
   async write(record: MessageRecord): Promise<void> {
     await this.store.put(messages, {
-      conversation_id: record.conversationId,
+      ...(await conversationMessages.writePartition(this.store, record.conversationId, record.id)),
       message_id: record.id,
       sender_id: record.senderId,
       ...(record.text !== undefined && { body: record.text }),
@@ -27,26 +27,25 @@ export class Messages {
     conversationId: string,
     options: { before?: string | undefined; limit: number },
   ): Promise<{ records: MessageRecord[]; more: boolean }> {
-    const slice = await this.store.slice(
-      messages,
-      { conversation_id: conversationId },
-      { limit: options.limit, ...(options.before !== undefined && { lt: { message_id: options.before } }) },
-    );
-    return { records: slice.rows.flatMap(fromRow), more: slice.nextPageToken !== undefined };
+    const slice = await conversationMessages.walk(this.store, conversationId, {
+      ...(options.before !== undefined && { after: [options.before] as const }),
+      limit: options.limit,
+    });
+    return { records: slice.rows.flatMap(fromRow), more: slice.more };
   }
 
   async newest(conversationId: string): Promise<MessageRecord | undefined> {
-    return (await this.page(conversationId, { limit: 1 })).records[0];
+    const [row] = await conversationMessages.first(this.store, conversationId, { limit: 1 });
+    return row && fromRow(row)[0];
   }
 
   /** Messages of others after the reader's marker, counted up to CONVERSATION_UNREAD_CAP. */
   async unreadCount(conversationId: string, readerId: string, marker: string | undefined): Promise<number> {
-    const slice = await this.store.slice(
-      messages,
-      { conversation_id: conversationId },
-      { limit: CONVERSATION_UNREAD_CAP, ...(marker !== undefined && { gt: { message_id: marker } }) },
-    );
-    return slice.rows.filter((row) => row.sender_id !== readerId).length;
+    const rows = await conversationMessages.first(this.store, conversationId, {
+      ...(marker !== undefined && { until: [marker] as const }),
+      limit: CONVERSATION_UNREAD_CAP,
+    });
+    return rows.filter((row) => row.sender_id !== readerId).length;
   }
 }
 

@@ -1,12 +1,12 @@
+import { NotFoundError } from "../errors";
 import { compareIds } from "../ids";
 import type { Row } from "../store/schema";
 import type { StreamEvent } from "../stream/events";
-import { decodeCursor, encodeCursor } from "./cursors";
 import type { InboxDeps, Page, PageRequest } from "./deps";
 import type { ActorMemory } from "../concurrency/actor-memory";
 import { NOTIFICATION_TYPES, type NotificationInput } from "./ports";
 import type { StreamLog } from "./stream-log";
-import { notificationKeys, notificationReads, notifications } from "./tables";
+import { notificationKeys, notificationReads, notifications, userNotifications } from "./tables";
 import { present, Views, type NotificationRecord, type NotificationView } from "./views";
 
 /** Newest notifications kept in memory per user: enough for the first page and the unread badge. */
@@ -25,8 +25,6 @@ export interface NotificationState {
   /** True when `recent` holds every stored notification. */
   whole: boolean;
 }
-
-const CURSOR = "n";
 
 /**
  * The notification half of each user's inbox actor: once per action, stored newest first, counted unread
@@ -58,12 +56,15 @@ export class Notifications {
       });
       if (!claim.applied) {
         const earlier = claim.existing.notification_id;
-        const recorded =
-          earlier !== undefined &&
-          (await store.get(notifications, { user_id: recipientId, notification_id: earlier })) !== undefined;
+        const recorded = earlier !== undefined && (await this.stored(recipientId, earlier)) !== undefined;
         if (recorded) return;
         // A notify cut short after its claim: finish it now, under a new id so the stream stays in order.
-        await store.put(notificationKeys, { user_id: recipientId, action_key: key, notification_id: id });
+        const retaken = await store.updateIf(
+          notificationKeys,
+          { user_id: recipientId, action_key: key, notification_id: id },
+          earlier === undefined ? {} : { notification_id: earlier },
+        );
+        if (!retaken) return;
       }
       const record: NotificationRecord = {
         id,
@@ -73,7 +74,10 @@ export class Notifications {
         ...(input.commentId !== undefined && { commentId: input.commentId }),
         createdAt: new Date(this.deps.now()),
       };
-      await store.put(notifications, toRow(recipientId, record));
+      await store.put(notifications, {
+        ...(await userNotifications.writePartition(store, recipientId, id)),
+        ...toRow(record),
+      });
       const view = await views.notification(record, false);
       const event: StreamEvent | undefined = view && { id, event: "notification", data: view };
       if (event) await this.streamLog.append(recipientId, event);
@@ -92,7 +96,8 @@ export class Notifications {
   }
 
   async list(userId: string, page: PageRequest): Promise<Page<NotificationView>> {
-    const before = page.cursor === undefined ? undefined : decodeCursor(CURSOR, page.cursor, 1)[0];
+    const before =
+      page.cursor === undefined ? undefined : userNotifications.openCursor(userId, page.cursor)[0];
     const state = await this.load(userId);
     const cached = state.recent.filter((r) => before === undefined || compareIds(r.id, before) < 0);
     let records: NotificationRecord[];
@@ -101,21 +106,20 @@ export class Notifications {
       records = cached.slice(0, page.limit);
       more = cached.length > page.limit || !state.whole;
     } else {
-      // Past the window kept in memory: read the row itself.
-      const slice = await this.deps.store.slice(
-        notifications,
-        { user_id: userId },
-        { limit: page.limit, ...(before !== undefined && { lt: { notification_id: before } }) },
-      );
+      // Past the window kept in memory: read the rows themselves.
+      const slice = await userNotifications.walk(this.deps.store, userId, {
+        ...(before !== undefined && { after: [before] as const }),
+        limit: page.limit,
+      });
       records = present(slice.rows.map(fromRow));
-      more = slice.nextPageToken !== undefined;
+      more = slice.more;
     }
     const views = new Views(this.deps, userId);
     const items = await Promise.all(records.map((r) => views.notification(r, isRead(r.id, state.readUpTo))));
     const last = records[records.length - 1];
     return {
       items: present(items),
-      nextCursor: more && last ? encodeCursor(CURSOR, [last.id]) : null,
+      nextCursor: more && last ? userNotifications.cursorAt(userId, [last.id]) : null,
     };
   }
 
@@ -125,6 +129,13 @@ export class Notifications {
 
   /** Marks read everything up to `upToId` inclusive, or everything there is; a marker never moves back. */
   async markRead(userId: string, upToId: string | undefined): Promise<void> {
+    // An id that names none of the caller's notifications is a mistake (someone else's, or made up): say so
+    // rather than move the marker to wherever that id happens to sort.
+    if (upToId !== undefined && !(await this.has(userId, upToId))) {
+      throw new NotFoundError("NOTIFICATION_NOT_FOUND", "upToId names no notification of yours", {
+        field: "upToId",
+      });
+    }
     await this.inboxes.run(userId, async () => {
       const hot = this.inboxes.peek(userId);
       const [newest, marker] = hot
@@ -146,6 +157,18 @@ export class Notifications {
     });
   }
 
+  private async has(userId: string, notificationId: string): Promise<boolean> {
+    if (this.inboxes.peek(userId)?.recent.some((r) => r.id === notificationId) === true) return true;
+    return (await this.stored(userId, notificationId)) !== undefined;
+  }
+
+  private stored(userId: string, notificationId: string) {
+    return this.deps.store.get(notifications, {
+      ...userNotifications.partitionOf(userId, notificationId),
+      notification_id: notificationId,
+    });
+  }
+
   private load(userId: string): Promise<NotificationState> {
     return this.inboxes.load(userId, () => this.rebuild(userId));
   }
@@ -153,10 +176,10 @@ export class Notifications {
   private async rebuild(userId: string): Promise<NotificationState> {
     const [readUpTo, slice] = await Promise.all([
       this.storedMarker(userId),
-      this.deps.store.slice(notifications, { user_id: userId }, { limit: NOTIFICATION_WINDOW }),
+      userNotifications.walk(this.deps.store, userId, { limit: NOTIFICATION_WINDOW }),
     ]);
     const recent = present(slice.rows.map(fromRow));
-    const whole = slice.nextPageToken === undefined;
+    const whole = !slice.more;
     const unreadInWindow = recent.filter((r) => !isRead(r.id, readUpTo)).length;
     // Only when every notification in the window is unread can there be more beyond it.
     const unread =
@@ -165,17 +188,16 @@ export class Notifications {
   }
 
   private async countAfter(userId: string, marker: string | undefined): Promise<number> {
-    const slice = await this.deps.store.slice(
-      notifications,
-      { user_id: userId },
-      { limit: UNREAD_COUNT_CAP, ...(marker !== undefined && { gt: { notification_id: marker } }) },
-    );
-    return slice.rows.length;
+    const rows = await userNotifications.first(this.deps.store, userId, {
+      ...(marker !== undefined && { until: [marker] as const }),
+      limit: UNREAD_COUNT_CAP,
+    });
+    return rows.length;
   }
 
   private async newestId(userId: string): Promise<string | undefined> {
-    const slice = await this.deps.store.slice(notifications, { user_id: userId }, { limit: 1 });
-    return slice.rows[0]?.notification_id;
+    const [row] = await userNotifications.first(this.deps.store, userId, { limit: 1 });
+    return row?.notification_id;
   }
 
   private async storedMarker(userId: string): Promise<string | undefined> {
@@ -196,9 +218,8 @@ function isRead(id: string, marker: string | undefined): boolean {
   return marker !== undefined && compareIds(id, marker) <= 0;
 }
 
-function toRow(userId: string, record: NotificationRecord) {
+function toRow(record: NotificationRecord) {
   return {
-    user_id: userId,
     notification_id: record.id,
     kind: record.type,
     actor_id: record.actorId,

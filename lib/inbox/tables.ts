@@ -1,19 +1,23 @@
 import { defineTable } from "../store/schema";
+import { BucketedList, listBuckets } from "../validation/bucketed-list";
+import { MONTHLY, TimeBuckets } from "../validation/time-buckets";
 
 /** How long the stream's events stay replayable: a client away longer reloads its lists instead. */
 export const STREAM_EVENT_TTL_SECONDS = 7 * 24 * 3600;
 
 /**
- * How long a notification is kept, as Instagram shows only recent activity: it bounds the recipient's partition.
- * Its "once per action" claim lives as long, so an action repeated after that notifies again.
+ * How long a notification is kept, as Instagram shows only recent activity: with monthly buckets, a recipient has
+ * at most four live partitions. Its "once per action" claim lives as long, so an action repeated after that
+ * notifies again.
  */
 export const NOTIFICATION_TTL_SECONDS = 90 * 24 * 3600;
 
-/** A user's notifications, newest first, in the recipient's partition. */
+/** A user's notifications, newest first, one month of them per partition of the recipient. */
 export const notifications = defineTable({
-  name: "notifications",
+  name: "notifications_b",
   columns: {
     user_id: "id",
+    bucket: "int",
     notification_id: "id",
     kind: "text",
     actor_id: "id",
@@ -21,9 +25,21 @@ export const notifications = defineTable({
     comment_id: "id",
     created_at: "timestamp",
   },
-  partitionKey: ["user_id"],
+  partitionKey: ["user_id", "bucket"],
   clustering: [{ column: "notification_id", order: "desc" }],
   ttlSeconds: NOTIFICATION_TTL_SECONDS,
+});
+
+export const userNotifications = new BucketedList({
+  name: "user_notifications",
+  table: notifications,
+  buckets: new TimeBuckets(MONTHLY),
+  order: "newest-first",
+  positionWidth: 1,
+  partition: (userId, bucket) => ({ user_id: userId, bucket }),
+  position: (row) => [row.notification_id],
+  at: ([notificationId]) => ({ notification_id: notificationId }),
+  rowTtlSeconds: NOTIFICATION_TTL_SECONDS,
 });
 
 /**
@@ -35,6 +51,7 @@ export const notificationKeys = defineTable({
   columns: { user_id: "id", action_key: "text", notification_id: "id" },
   partitionKey: ["user_id", "action_key"],
   ttlSeconds: NOTIFICATION_TTL_SECONDS,
+  conditional: true,
 });
 
 /** Everything up to and including `read_up_to` is read. */
@@ -59,6 +76,7 @@ export const conversationKeys = defineTable({
   name: "conversation_keys",
   columns: { member_key: "text", conversation_id: "id", member_ids: "text" },
   partitionKey: ["member_key"],
+  conditional: true,
 });
 
 /** Membership, and each member's read marker (messages up to and including `read_up_to` are read). */
@@ -70,31 +88,51 @@ export const conversationMembers = defineTable({
 });
 
 /**
- * A user's conversations, most recent message first. A new conversation sorts by its own id until its first
- * message. A row moves (put the new key, then delete the old) when a message arrives.
+ * A user's conversations, most recent message first, bucketed by the month of that message. A new conversation
+ * sorts by its own id until its first message. A row moves (put the new key, then delete the old) when a message
+ * arrives, so a partition holds the conversations whose last message is of its month.
  */
 export const conversationsByUser = defineTable({
-  name: "conversations_by_user",
-  columns: { user_id: "id", last_message_id: "id", conversation_id: "id" },
-  partitionKey: ["user_id"],
+  name: "conversations_by_user_b",
+  columns: { user_id: "id", bucket: "int", last_message_id: "id", conversation_id: "id" },
+  partitionKey: ["user_id", "bucket"],
   clustering: [
     { column: "last_message_id", order: "desc" },
     { column: "conversation_id", order: "desc" },
   ],
 });
 
-/** Where a user's conversation sits in `conversations_by_user` now; a listed row with another key is stale. */
-export const conversationPositions = defineTable({
-  name: "conversation_positions",
-  columns: { user_id: "id", conversation_id: "id", last_message_id: "id" },
-  partitionKey: ["user_id"],
-  clustering: [{ column: "conversation_id", order: "asc" }],
+export const userConversations = new BucketedList({
+  name: "user_conversations",
+  table: conversationsByUser,
+  buckets: new TimeBuckets(MONTHLY),
+  order: "newest-first",
+  positionWidth: 2,
+  partition: (userId, bucket) => ({ user_id: userId, bucket }),
+  position: (row) => [row.last_message_id, row.conversation_id],
+  at: ([lastMessageId, conversationId]) => ({
+    last_message_id: lastMessageId,
+    conversation_id: conversationId,
+  }),
 });
 
+/**
+ * Where a user's conversation sits in `conversations_by_user_b` now; a listed row with another key is stale. One
+ * row per (user, conversation) pair, its own partition, so a user in thousands of conversations has no big one.
+ */
+export const conversationPositions = defineTable({
+  name: "conversation_positions_by_pair",
+  columns: { user_id: "id", conversation_id: "id", last_message_id: "id" },
+  partitionKey: ["user_id", "conversation_id"],
+  conditional: true,
+});
+
+/** A conversation's messages, newest first, one month of them per partition. */
 export const messages = defineTable({
-  name: "messages",
+  name: "messages_b",
   columns: {
     conversation_id: "id",
+    bucket: "int",
     message_id: "id",
     sender_id: "id",
     body: "text",
@@ -102,11 +140,26 @@ export const messages = defineTable({
     post_id: "id",
     created_at: "timestamp",
   },
-  partitionKey: ["conversation_id"],
+  partitionKey: ["conversation_id", "bucket"],
   clustering: [{ column: "message_id", order: "desc" }],
 });
 
-/** What a user's event stream carried (JSON), for clients reconnecting with `Last-Event-ID`. */
+export const conversationMessages = new BucketedList({
+  name: "conversation_messages",
+  table: messages,
+  buckets: new TimeBuckets(MONTHLY),
+  order: "newest-first",
+  positionWidth: 1,
+  partition: (conversationId, bucket) => ({ conversation_id: conversationId, bucket }),
+  position: (row) => [row.message_id],
+  at: ([messageId]) => ({ message_id: messageId }),
+});
+
+/**
+ * What a user's event stream carried (JSON), for clients reconnecting with `Last-Event-ID`. Not bucketed: every
+ * row expires after a week, so a partition holds one week of one user's events, and a replay reads forward from
+ * an id anyway.
+ */
 export const streamEvents = defineTable({
   name: "stream_events",
   columns: { user_id: "id", event_id: "id", event: "text", data: "text" },
@@ -126,4 +179,5 @@ export const inboxTables = [
   conversationPositions,
   messages,
   streamEvents,
+  listBuckets,
 ] as const;

@@ -98,6 +98,7 @@ export class Views {
     };
   }
 
+  /** Kept for this request only: a message's media may still be processing, so each answer reads it anew. */
   private mediaView(mediaId: string): Promise<MediaView | undefined> {
     let view = this.media.get(mediaId);
     if (view === undefined) {

@@ -1,11 +1,11 @@
 import type { UserView } from "../accounts/user-view";
-import { BadRequestError, ForbiddenError, NotFoundError } from "../errors";
+import { ForbiddenError, NotFoundError } from "../errors";
 import { parseMentions } from "../posts/caption";
 import type { Row } from "../store/schema";
 import type { InteractionsDeps } from "./deps";
-import { slicePage, type Page, type PageRequest } from "../validation/page";
+import type { Page, PageRequest } from "../validation/page";
 import { quietly } from "./quietly";
-import { commentPosts, comments, postCounts } from "./tables";
+import { commentPosts, comments, postComments, postCounts } from "./tables";
 
 /** The `comment` object of api.md. */
 export interface CommentView {
@@ -18,8 +18,8 @@ export interface CommentView {
 }
 
 /**
- * Comments, oldest first in their post's partition, counted exactly. A comment is written lookup row first (a
- * crash then leaves a lookup to nothing, which answers 404) and counted last. A deletion is uncounted only by
+ * Comments, oldest first in their post's monthly partitions, counted exactly. A comment is written lookup row
+ * first (a crash then leaves a lookup to nothing, which answers 404) and counted last. A deletion is uncounted only by
  * the request whose conditional delete of the comment applies; a racing one just makes sure the rows are gone.
  */
 export class Comments {
@@ -31,14 +31,7 @@ export class Comments {
     input: { text: string; replyToId?: string | undefined },
   ): Promise<CommentView> {
     const post = await this.deps.posts.get(authorId, postId);
-    if (input.replyToId !== undefined) {
-      const parent = await this.deps.store.get(comments, { post_id: postId, comment_id: input.replyToId });
-      if (parent === undefined) {
-        throw new BadRequestError("INVALID_REPLY", "replyToId must be a comment of the same post", {
-          field: "replyToId",
-        });
-      }
-    }
+    if (input.replyToId !== undefined) await this.checkParent(authorId, postId, input.replyToId);
     const [commentId, mentioned, author] = await Promise.all([
       this.deps.ids.next(),
       this.deps.accounts.idsOf(parseMentions(input.text)),
@@ -48,8 +41,9 @@ export class Comments {
     const createdAt = new Date(this.deps.now());
     const mentionedIds = [...new Set(mentioned.values())];
     await this.deps.store.put(commentPosts, { comment_id: commentId, post_id: postId });
-    await this.deps.store.put(comments, {
-      post_id: postId,
+    // Taken conditionally, as its delete is: the comment id is new, so this always applies.
+    await this.deps.store.insertIfAbsent(comments, {
+      ...(await postComments.writePartition(this.deps.store, postId, commentId)),
       comment_id: commentId,
       author_id: authorId,
       text: input.text,
@@ -72,7 +66,7 @@ export class Comments {
   /** A post's comments, oldest first; those of users hidden from the viewer (a block) are left out. */
   async list(viewerId: string, postId: string, page: PageRequest): Promise<Page<CommentView>> {
     await this.deps.posts.get(viewerId, postId);
-    const slice = await slicePage(this.deps.store, comments, { post_id: postId }, page);
+    const slice = await postComments.page(this.deps.store, postId, page);
     const authors = new Map<string, Promise<UserView | undefined>>();
     const authorOf = (userId: string) => {
       let author = authors.get(userId);
@@ -90,7 +84,7 @@ export class Comments {
     );
     return {
       items: views.filter((v): v is CommentView => v !== undefined),
-      nextCursor: slice.nextPageToken ?? null,
+      nextCursor: slice.nextCursor,
     };
   }
 
@@ -106,16 +100,37 @@ export class Comments {
       if (error instanceof NotFoundError) throw commentNotFound();
       throw error;
     }
-    const row = await this.deps.store.get(comments, { post_id: postId, comment_id: commentId });
+    const key = { ...postComments.partitionOf(postId, commentId), comment_id: commentId };
+    const row = await this.deps.store.get(comments, key);
     if (row === undefined) throw commentNotFound();
     if (row.author_id !== callerId && postAuthorId !== callerId) {
       throw new ForbiddenError("NOT_ALLOWED", "only the comment's author or the post's author may delete it");
     }
     // Of racing deletions only the one whose conditional delete applies uncounts the comment; a comment id is
     // never reused, so the others may safely finish the other deletes.
-    const mine = await this.deps.store.deleteIf(comments, { post_id: postId, comment_id: commentId });
+    const mine = await this.deps.store.deleteIf(comments, key);
     await this.deps.store.delete(commentPosts, { comment_id: commentId });
     if (mine) await this.deps.store.increment(postCounts, { post_id: postId }, { comments: -1 });
+  }
+
+  /**
+   * A reply needs its comment, on this post, as the replier sees it: like Mastodon's reply to a status that is
+   * gone or hidden, anything else answers 404 (a comment of another post is not one of this post's).
+   */
+  private async checkParent(replierId: string, postId: string, replyToId: string): Promise<void> {
+    const parent = await this.deps.store.get(comments, {
+      ...postComments.partitionOf(postId, replyToId),
+      comment_id: replyToId,
+    });
+    const author =
+      parent?.author_id === undefined
+        ? undefined
+        : await this.deps.accounts.view(replierId, parent.author_id);
+    if (author === undefined) {
+      throw new NotFoundError("COMMENT_NOT_FOUND", "replyToId names no comment of this post", {
+        field: "replyToId",
+      });
+    }
   }
 
   private async notify(

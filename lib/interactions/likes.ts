@@ -1,9 +1,9 @@
 import type { UserView } from "../accounts/user-view";
 import { KeyedLock } from "../concurrency/keyed-lock";
 import type { InteractionsDeps } from "./deps";
-import { slicePage, type Page, type PageRequest } from "../validation/page";
+import type { Page, PageRequest } from "../validation/page";
 import { quietly } from "./quietly";
-import { likes, likesByTime, postCounts } from "./tables";
+import { likes, likesByTime, postCounts, postLikers } from "./tables";
 
 export interface LikeState {
   liked: boolean;
@@ -37,7 +37,8 @@ export class Likes {
       });
       const likeId = inserted.applied ? fresh.like_id : (inserted.existing.like_id ?? fresh.like_id);
       // Also on a repeat: rewrites a list row that a crash left out.
-      await this.deps.store.put(likesByTime, { post_id: postId, like_id: likeId, user_id: userId });
+      const listed = await postLikers.writePartition(this.deps.store, postId, likeId);
+      await this.deps.store.put(likesByTime, { ...listed, like_id: likeId, user_id: userId });
       if (inserted.applied) await this.deps.store.increment(postCounts, { post_id: postId }, { likes: 1 });
       return inserted.applied;
     });
@@ -61,7 +62,11 @@ export class Likes {
       );
       // Another unlike, on another node, removed this very like and uncounts it.
       if (!removed) return;
-      await this.deps.store.delete(likesByTime, { post_id: postId, like_id: row.like_id, user_id: userId });
+      await this.deps.store.delete(likesByTime, {
+        ...postLikers.partitionOf(postId, row.like_id),
+        like_id: row.like_id,
+        user_id: userId,
+      });
       await this.deps.store.increment(postCounts, { post_id: postId }, { likes: -1 });
     });
     return { liked: false, likeCount: await this.count(postId) };
@@ -73,7 +78,7 @@ export class Likes {
    */
   async likers(viewerId: string, postId: string, page: PageRequest): Promise<Page<UserView>> {
     await this.deps.posts.get(viewerId, postId);
-    const slice = await slicePage(this.deps.store, likesByTime, { post_id: postId }, page);
+    const slice = await postLikers.page(this.deps.store, postId, page);
     const users = await Promise.all(
       slice.rows.map(async (row) => {
         const [like, user] = await Promise.all([
@@ -85,7 +90,7 @@ export class Likes {
     );
     return {
       items: users.filter((u): u is UserView => u !== undefined),
-      nextCursor: slice.nextPageToken ?? null,
+      nextCursor: slice.nextCursor,
     };
   }
 

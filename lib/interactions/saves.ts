@@ -1,13 +1,14 @@
 import { KeyedLock } from "../concurrency/keyed-lock";
 import type { PostView } from "../posts/posts";
 import type { InteractionsDeps } from "./deps";
-import { slicePage, type Page, type PageRequest } from "../validation/page";
-import { saves, savesByTime } from "./tables";
+import type { Page, PageRequest } from "../validation/page";
+import { savedPosts, saves, savesByTime } from "./tables";
 
 /**
- * Saved posts: a deciding row per (user, post) and a list row per save, both in the user's partition. Nothing
- * is counted, so a lock per (user, post) within a node is enough to keep the two rows in step; the list is
- * read against the deciding rows, so a list row left by a race or a crash never shows.
+ * Saved posts: a deciding row per (user, post), its own partition, and a list row per save in the user's
+ * partition of that save's month. Nothing is counted, so a lock per (user, post) within a node is enough to keep
+ * the two rows in step; the list is read against the deciding rows, so a list row left by a race or a crash
+ * never shows.
  */
 export class Saves {
   private readonly locks = new KeyedLock();
@@ -25,7 +26,7 @@ export class Saves {
       });
       const saveId = inserted.applied ? fresh.save_id : (inserted.existing.save_id ?? fresh.save_id);
       await this.deps.store.put(savesByTime, {
-        user_id: userId,
+        ...(await savedPosts.writePartition(this.deps.store, userId, saveId)),
         save_id: saveId,
         post_id: postId,
         author_id: post.author.id,
@@ -46,7 +47,11 @@ export class Saves {
         row.save_id === undefined ? {} : { save_id: row.save_id },
       );
       if (row.save_id !== undefined) {
-        await this.deps.store.delete(savesByTime, { user_id: userId, save_id: row.save_id, post_id: postId });
+        await this.deps.store.delete(savesByTime, {
+          ...savedPosts.partitionOf(userId, row.save_id),
+          save_id: row.save_id,
+          post_id: postId,
+        });
       }
     });
     return { saved: false };
@@ -57,7 +62,7 @@ export class Saves {
    * see, are skipped, so a page may be short; the cursor still moves past them.
    */
   async list(userId: string, page: PageRequest): Promise<Page<PostView>> {
-    const slice = await slicePage(this.deps.store, savesByTime, { user_id: userId }, page);
+    const slice = await savedPosts.page(this.deps.store, userId, page);
     const live = await Promise.all(
       slice.rows.map(async (row) => {
         const decided = await this.deps.store.get(saves, { user_id: userId, post_id: row.post_id });
@@ -68,7 +73,7 @@ export class Saves {
     );
     const entries = live.filter((e): e is { postId: string; authorId: string } => e !== undefined);
     const items = await this.deps.posts.hydrateVisible(userId, entries);
-    return { items, nextCursor: slice.nextPageToken ?? null };
+    return { items, nextCursor: slice.nextCursor };
   }
 
   private locked<T>(userId: string, postId: string, task: () => Promise<T>): Promise<T> {

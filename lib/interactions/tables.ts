@@ -1,30 +1,44 @@
 import { defineTable } from "../store/schema";
+import { BucketedList, listBuckets } from "../validation/bucketed-list";
+import { MONTHLY, TimeBuckets } from "../validation/time-buckets";
 
 /**
- * Likes, comments and saves. A deciding row ("does this user like / save this post") lives in the user's
- * partition: insert-if-absent on it is a lightweight transaction in Cassandra, whose Paxos round serialises
- * per partition, so a post liked by thousands at once must not be the partition that decides. Lists shown to
- * others live in the post's partition, ordered by a Snowflake id taken when the row was made, so a page
- * cursor (the last key read) never moves as rows arrive.
+ * Likes, comments and saves. A deciding row ("does this user like / save this post") is its own partition, keyed
+ * by the (user, post) pair: insert-if-absent on it is a lightweight transaction in Cassandra, whose Paxos round
+ * serialises per partition, so a post liked by thousands at once must not be the partition that decides, and a
+ * user's millions of likes over the years must not pile up in one partition either. Lists shown to others are
+ * bucketed by month (lib/validation/bucketed-list.ts), ordered by a Snowflake id taken when the row was made, so a
+ * page cursor (the last key read) never moves as rows arrive.
  */
 
-/** `user_id` likes `post_id`; `like_id` names this like, so a like after an unlike is a new one. */
+/** `user_id` likes `post_id`; `like_id` names this like, so a like after an unlike is a new one. One row. */
 export const likes = defineTable({
-  name: "likes",
+  name: "likes_by_pair",
   columns: { user_id: "id", post_id: "id", like_id: "id", liked_at: "timestamp" },
-  partitionKey: ["user_id"],
-  clustering: [{ column: "post_id", order: "asc" }],
+  partitionKey: ["user_id", "post_id"],
+  conditional: true,
 });
 
-/** Who likes `post_id`, newest first. */
+/** Who likes `post_id`, newest first: one month of a post's likes per partition. */
 export const likesByTime = defineTable({
-  name: "likes_by_time",
-  columns: { post_id: "id", like_id: "id", user_id: "id" },
-  partitionKey: ["post_id"],
+  name: "likes_by_time_b",
+  columns: { post_id: "id", bucket: "int", like_id: "id", user_id: "id" },
+  partitionKey: ["post_id", "bucket"],
   clustering: [
     { column: "like_id", order: "desc" },
     { column: "user_id", order: "asc" },
   ],
+});
+
+export const postLikers = new BucketedList({
+  name: "post_likers",
+  table: likesByTime,
+  buckets: new TimeBuckets(MONTHLY),
+  order: "newest-first",
+  positionWidth: 1,
+  partition: (postId, bucket) => ({ post_id: postId, bucket }),
+  position: (row) => [row.like_id],
+  at: ([likeId]) => ({ like_id: likeId }),
 });
 
 export const postCounts = defineTable({
@@ -34,11 +48,12 @@ export const postCounts = defineTable({
   counter: true,
 });
 
-/** A post's comments, oldest first. `mentions` is a JSON array of user ids, written once. */
+/** A post's comments, oldest first, one month per partition. `mentions` is a JSON array of user ids, written once. */
 export const comments = defineTable({
-  name: "comments",
+  name: "comments_b",
   columns: {
     post_id: "id",
+    bucket: "int",
     comment_id: "id",
     author_id: "id",
     text: "text",
@@ -46,8 +61,20 @@ export const comments = defineTable({
     mentions: "text",
     created_at: "timestamp",
   },
-  partitionKey: ["post_id"],
+  partitionKey: ["post_id", "bucket"],
   clustering: [{ column: "comment_id", order: "asc" }],
+  conditional: true,
+});
+
+export const postComments = new BucketedList({
+  name: "post_comments",
+  table: comments,
+  buckets: new TimeBuckets(MONTHLY),
+  order: "oldest-first",
+  positionWidth: 1,
+  partition: (postId, bucket) => ({ post_id: postId, bucket }),
+  position: (row) => [row.comment_id],
+  at: ([commentId]) => ({ comment_id: commentId }),
 });
 
 /** Finds the post of a comment id (DELETE /api/comments/:id names the comment alone). */
@@ -57,23 +84,34 @@ export const commentPosts = defineTable({
   partitionKey: ["comment_id"],
 });
 
-/** `user_id` saved `post_id`; `save_id` ties it to its row in `saves_by_time`. */
+/** `user_id` saved `post_id`; `save_id` ties it to its row in `saves_by_time_b`. One row. */
 export const saves = defineTable({
-  name: "saves",
+  name: "saves_by_pair",
   columns: { user_id: "id", post_id: "id", save_id: "id", saved_at: "timestamp" },
-  partitionKey: ["user_id"],
-  clustering: [{ column: "post_id", order: "asc" }],
+  partitionKey: ["user_id", "post_id"],
+  conditional: true,
 });
 
 /** What `user_id` saved, most recent first, with the author so a page is hydrated without lookups. */
 export const savesByTime = defineTable({
-  name: "saves_by_time",
-  columns: { user_id: "id", save_id: "id", post_id: "id", author_id: "id" },
-  partitionKey: ["user_id"],
+  name: "saves_by_time_b",
+  columns: { user_id: "id", bucket: "int", save_id: "id", post_id: "id", author_id: "id" },
+  partitionKey: ["user_id", "bucket"],
   clustering: [
     { column: "save_id", order: "desc" },
     { column: "post_id", order: "asc" },
   ],
+});
+
+export const savedPosts = new BucketedList({
+  name: "saved_posts",
+  table: savesByTime,
+  buckets: new TimeBuckets(MONTHLY),
+  order: "newest-first",
+  positionWidth: 1,
+  partition: (userId, bucket) => ({ user_id: userId, bucket }),
+  position: (row) => [row.save_id],
+  at: ([saveId]) => ({ save_id: saveId }),
 });
 
 /** What `Engagement` reads; opened wherever posts are served. */
@@ -85,4 +123,5 @@ export const interactionTables = [
   comments,
   commentPosts,
   savesByTime,
+  listBuckets,
 ] as const;

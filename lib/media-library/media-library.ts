@@ -6,9 +6,20 @@ import { BadRequestError, NotFoundError, PayloadTooLargeError, UnsupportedMediaT
 import { sniffMedia, type SniffedMedia } from "../media";
 import type { WideRowStore } from "../store/store";
 import { limitFor, MAX_UPLOAD_BYTES, SNIFF_BYTES, describeLimit } from "./limits";
-import { parseVariants, toMediaView, type MediaRow, type MediaView, type StoredVariant } from "./media-view";
+import type { MediaFileAccess } from "./media-access";
+import {
+  audienceOf,
+  isPublicMedia,
+  parseVariants,
+  toMediaView,
+  widerAudience,
+  type MediaAudience,
+  type MediaRow,
+  type MediaView,
+  type StoredVariant,
+} from "./media-view";
 import { peek } from "./peek";
-import { JOB_SHARDS, media, mediaByHash, mediaOwners, transcodeJobs } from "./tables";
+import { JOB_SHARDS, media, mediaByHash, mediaDeletions, mediaOwners, transcodeJobs } from "./tables";
 
 export interface IdSource {
   next(): Promise<string>;
@@ -37,10 +48,25 @@ export interface MediaLibraryDeps {
   ids: IdSource;
   /** Sends a job to a transcoder; it resolves when the job is handed over, not when it is done. */
   dispatch: (job: TranscodeJob) => void;
-  /** The URL clients fetch a stored blob at. */
+  /** The URL anyone fetches a public stored blob at (gateway, store or CDN). */
   urlOf: (key: string) => Promise<string>;
+  /**
+   * A URL of a blob that is not public, good for a limited time (signed by the gateway's key, or presigned by the
+   * store). Absent (unit tests): `urlOf`.
+   */
+  privateUrlOf?: (key: string) => Promise<string>;
+  /** This node's cache of the gateway's access decisions, told at once of every change made here. */
+  fileAccess?: MediaFileAccess;
+  /** Forgets cached media views (the posts' cache) whose URLs a change of access turned stale. */
+  forgetView?: (mediaId: string) => Promise<void>;
+  /** How long the files of deleted media stay before the janitor removes them. */
+  deleteGraceMs?: number;
   now?: () => number;
 }
+
+const DAY_MS = 24 * 3600_000;
+/** Days of deletions the janitor looks back over beyond the grace: it catches up after a few days down. */
+const SWEEP_SLACK_DAYS = 7;
 
 /**
  * Media records and their life: stored originals, sniffed and bounded on the way in, deduplicated by content,
@@ -113,9 +139,9 @@ export class MediaLibrary {
   async get(viewerId: string, mediaId: string): Promise<MediaView> {
     const row = await this.find(mediaId);
     // Until media are attached to posts and stories, an item is its owner's alone.
-    if (row === undefined || row.owner_id !== viewerId)
+    if (row === undefined || row.owner_id !== viewerId || row.deleted_at !== undefined)
       throw new NotFoundError("MEDIA_NOT_FOUND", "no such media");
-    return toMediaView(row, this.deps.urlOf);
+    return this.view(row);
   }
 
   /**
@@ -124,13 +150,152 @@ export class MediaLibrary {
    */
   async avatarOf(ownerId: string, mediaId: string): Promise<{ url: string | null } | null> {
     const row = await this.deps.store.get(media, { owner_id: ownerId, media_id: mediaId });
-    if (row?.kind !== "image" || row.status === "failed") return null;
+    if (row?.kind !== "image" || row.status === "failed" || row.deleted_at !== undefined) return null;
     const small = parseVariants(row.variants).small;
-    return { url: row.status === "ready" && small ? await this.deps.urlOf(small.key) : null };
+    return { url: row.status === "ready" && small ? await this.urlsOf(row)(small.key) : null };
   }
 
+  /** The view with URLs for this row: plain when it is public, else signed and expiring (minted for each answer). */
   async view(row: MediaRow): Promise<MediaView> {
-    return toMediaView(row, this.deps.urlOf);
+    return toMediaView(row, this.urlsOf(row));
+  }
+
+  /**
+   * Records who the media are shown to, when they join a post, a story, a message or a profile; `ownerIsPrivate`
+   * is the owner's privacy now. An audience only widens: a media in a post and also in a message stays public.
+   */
+  async attach(
+    ownerId: string,
+    mediaIds: readonly string[],
+    audience: Exclude<MediaAudience, "owner">,
+    ownerIsPrivate: boolean,
+  ): Promise<void> {
+    await Promise.all(
+      mediaIds.map(async (mediaId) => {
+        const row = await this.deps.store.get(media, { owner_id: ownerId, media_id: mediaId });
+        if (row === undefined || row.deleted_at !== undefined) return;
+        const wider = widerAudience(audienceOf(row), audience);
+        await this.deps.store.put(media, {
+          owner_id: ownerId,
+          media_id: mediaId,
+          audience: wider,
+          is_public: wider === "followers" && !ownerIsPrivate,
+          updated_at: new Date(this.now()),
+        });
+        await this.forget(ownerId, mediaId);
+      }),
+    );
+  }
+
+  /**
+   * An owner turned private (or public): their media shown to followers stop (or start) being served at plain
+   * URLs. Reads the owner's media partition once; a few thousand rows for a prolific owner.
+   */
+  async setOwnerPrivacy(ownerId: string, isPrivate: boolean): Promise<void> {
+    let pageToken: string | undefined;
+    do {
+      const page = await this.deps.store.slice(media, { owner_id: ownerId }, { limit: 500, pageToken });
+      for (const row of page.rows) {
+        if (audienceOf(row) !== "followers" || row.deleted_at !== undefined) continue;
+        if (row.is_public === !isPrivate) continue;
+        await this.deps.store.put(media, {
+          owner_id: ownerId,
+          media_id: row.media_id,
+          is_public: !isPrivate,
+          updated_at: new Date(this.now()),
+        });
+        await this.forget(ownerId, row.media_id);
+      }
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+  }
+
+  /**
+   * The media of a deleted post or story: every URL of them answers 404 from now on (after the few seconds a
+   * gateway on another node may remember them), and the janitor removes the files after the grace period.
+   */
+  async markDeleted(ownerId: string, mediaIds: readonly string[]): Promise<void> {
+    const deletedAt = new Date(this.now());
+    await Promise.all(
+      mediaIds.map(async (mediaId) => {
+        // The janitor's entry first: a media marked deleted is then always found by it.
+        await this.deps.store.put(mediaDeletions, {
+          day: dayOf(deletedAt.getTime()),
+          media_id: mediaId,
+          owner_id: ownerId,
+          deleted_at: deletedAt,
+        });
+        const row = await this.deps.store.get(media, { owner_id: ownerId, media_id: mediaId });
+        if (row === undefined || row.deleted_at !== undefined) return;
+        await this.deps.store.put(media, {
+          owner_id: ownerId,
+          media_id: mediaId,
+          is_public: false,
+          deleted_at: deletedAt,
+          updated_at: deletedAt,
+        });
+        await this.forget(ownerId, mediaId);
+      }),
+    );
+  }
+
+  /**
+   * The janitor: removes the files and records of media deleted longer than the grace period ago. The original
+   * goes too (a copy made from the same bytes has its own variants, and needs the original only to transcode
+   * again); the dedup claim goes with it when it names this media, so new uploads of those bytes start afresh.
+   */
+  async sweepDeleted(): Promise<number> {
+    const grace = this.deps.deleteGraceMs ?? DAY_MS;
+    const cutoff = this.now() - grace;
+    let removed = 0;
+    const lastDay = dayOf(cutoff);
+    const firstDay = lastDay - Math.ceil(grace / DAY_MS) - SWEEP_SLACK_DAYS;
+    for (let day = firstDay; day <= lastDay; day++) {
+      let pageToken: string | undefined;
+      do {
+        const page = await this.deps.store.slice(mediaDeletions, { day }, { limit: 500, pageToken });
+        for (const entry of page.rows) {
+          if (entry.owner_id === undefined || (entry.deleted_at?.getTime() ?? 0) > cutoff) continue;
+          await this.purge(entry.owner_id, entry.media_id);
+          await this.deps.store.delete(mediaDeletions, { day, media_id: entry.media_id });
+          removed++;
+        }
+        pageToken = page.nextPageToken;
+      } while (pageToken);
+    }
+    return removed;
+  }
+
+  private async purge(ownerId: string, mediaId: string): Promise<void> {
+    const row = await this.deps.store.get(media, { owner_id: ownerId, media_id: mediaId });
+    if (row === undefined || row.deleted_at === undefined) return;
+    const own = `media/${ownerId}/${mediaId}/`;
+    for (const variant of Object.values(parseVariants(row.variants))) {
+      // Variants copied from another upload live under that upload's folder: they are its files, not these.
+      if (variant.key.startsWith(own)) await this.deps.blobs.delete(variant.key);
+    }
+    if (row.original_key === originalKeyOf(ownerId, mediaId)) {
+      if (row.sha256 !== undefined) {
+        await this.deps.store.deleteIf(
+          mediaByHash,
+          { owner_id: ownerId, sha256: row.sha256 },
+          { media_id: mediaId },
+        );
+      }
+      await this.deps.blobs.delete(row.original_key);
+    }
+    await this.deps.store.delete(media, { owner_id: ownerId, media_id: mediaId });
+    await this.deps.store.delete(mediaOwners, { media_id: mediaId });
+    await this.forget(ownerId, mediaId);
+  }
+
+  private urlsOf(row: MediaRow): (key: string) => Promise<string> {
+    return isPublicMedia(row) ? this.deps.urlOf : (this.deps.privateUrlOf ?? this.deps.urlOf);
+  }
+
+  private async forget(ownerId: string, mediaId: string): Promise<void> {
+    this.deps.fileAccess?.forget(ownerId, mediaId);
+    await this.deps.forgetView?.(mediaId);
   }
 
   async find(mediaId: string): Promise<MediaRow | undefined> {
@@ -196,14 +361,16 @@ export class MediaLibrary {
 
   /** Sends a job again, counting the attempt (the caller gives up past its own limit). */
   async resend(job: TranscodeJob & { attempts: number }): Promise<void> {
+    const { attempts, ...sent } = job;
     await this.deps.store.put(transcodeJobs, {
       shard: shardOf(job.mediaId),
       media_id: job.mediaId,
       owner_id: job.ownerId,
-      attempts: job.attempts + 1,
+      attempts: attempts + 1,
       sent_at: new Date(this.now()),
     });
-    this.deps.dispatch(job);
+    // The job alone: the transcoder's params are strict, and refused every resend that carried the count.
+    this.deps.dispatch(sent);
   }
 
   private checkType(head: Buffer, claimedType: string | undefined, drain: () => void): SniffedMedia {
@@ -238,15 +405,27 @@ export class MediaLibrary {
     let originalKey = original.key;
     let source: MediaRow | undefined;
     if (!claim.applied && claim.existing.original_key && claim.existing.original_key !== original.key) {
-      await this.deps.blobs.delete(original.key);
-      originalKey = claim.existing.original_key;
       source = await this.deps.store.get(media, {
         owner_id: ownerId,
         media_id: claim.existing.media_id ?? "",
       });
+      if (source === undefined || source.deleted_at !== undefined) {
+        // Its files are on their way out with it: this upload keeps its own bytes and becomes the one to share.
+        source = undefined;
+        await this.deps.store.updateIf(
+          mediaByHash,
+          { owner_id: ownerId, sha256: original.sha256, media_id: mediaId, original_key: original.key },
+          { media_id: claim.existing.media_id },
+        );
+      } else {
+        await this.deps.blobs.delete(original.key);
+        originalKey = claim.existing.original_key;
+      }
     }
     const now = new Date(this.now());
-    const ready = source?.status === "ready";
+    // Each media gets files of its own, so that deleting one (or its access) never touches another's.
+    const copied = source?.status === "ready" ? await this.copyVariants(source, ownerId, mediaId) : undefined;
+    const ready = copied !== undefined;
     const row = {
       owner_id: ownerId,
       media_id: mediaId,
@@ -259,6 +438,7 @@ export class MediaLibrary {
       created_at: now,
       updated_at: now,
       ...(ready && copyResult(source)),
+      ...(copied !== undefined && { variants: JSON.stringify(copied) }),
     };
     await this.deps.store.put(mediaOwners, { media_id: mediaId, owner_id: ownerId });
     if (!ready) {
@@ -272,7 +452,29 @@ export class MediaLibrary {
     }
     await this.deps.store.put(media, row);
     if (!ready) this.deps.dispatch({ mediaId, ownerId, kind: sniffed.kind, originalKey });
-    return toMediaView(row, this.deps.urlOf);
+    return this.view(row);
+  }
+
+  /** The ready variants of `source` copied under `mediaId`; undefined when one is missing (then it transcodes). */
+  private async copyVariants(
+    source: MediaRow,
+    ownerId: string,
+    mediaId: string,
+  ): Promise<Record<string, StoredVariant> | undefined> {
+    const copies: Record<string, StoredVariant> = {};
+    for (const [name, variant] of Object.entries(parseVariants(source.variants))) {
+      const blob = await this.deps.blobs.get(variant.key);
+      if (blob === undefined) return undefined;
+      const extension = variant.key.slice(variant.key.lastIndexOf(".") + 1);
+      const key = variantKeyOf(ownerId, mediaId, name, extension);
+      try {
+        await this.deps.blobs.put(key, blob.body, { contentType: blob.info.contentType });
+      } finally {
+        blob.body.destroy();
+      }
+      copies[name] = { ...variant, key };
+    }
+    return copies;
   }
 
   private async finishJob(job: TranscodeJob): Promise<void> {
@@ -294,6 +496,10 @@ export function originalKeyOf(ownerId: string, mediaId: string): string {
 
 export function variantKeyOf(ownerId: string, mediaId: string, name: string, extension: string): string {
   return `media/${ownerId}/${mediaId}/${name}.${extension}`;
+}
+
+function dayOf(ms: number): number {
+  return Math.floor(ms / DAY_MS);
 }
 
 function shardOf(mediaId: string): number {

@@ -24,6 +24,38 @@ export interface MediaView {
 
 export type MediaRow = Row<typeof media>;
 
+/**
+ * Whether `userId` may put the media in a new post, story or message: an upload of theirs that did not fail. One
+ * still processing is fine, as Instagram lets a post go out while its photo renders: every view reads the media
+ * row again, so it shows as processing (no variants) until the transcoder records its variants, then as ready.
+ */
+export function isAttachableBy(row: MediaRow | undefined, userId: string): row is MediaRow {
+  return row !== undefined && row.owner_id === userId && row.status !== "failed";
+}
+
+/**
+ * Who a media was shown to, widest last: its owner alone (an upload not used yet), the members of a conversation
+ * (a direct message), or whoever may see the owner's posts (a post, a story, an avatar). Only the last is ever
+ * public, and only while the owner's account is.
+ */
+export type MediaAudience = "owner" | "conversation" | "followers";
+
+const AUDIENCE_ORDER: readonly MediaAudience[] = ["owner", "conversation", "followers"];
+
+export function audienceOf(row: Pick<MediaRow, "audience">): MediaAudience {
+  return AUDIENCE_ORDER.find((a) => a === row.audience) ?? "owner";
+}
+
+/** The wider of two audiences: a media shown in a post and then sent in a message stays as public as the post. */
+export function widerAudience(a: MediaAudience, b: MediaAudience): MediaAudience {
+  return AUDIENCE_ORDER.indexOf(a) >= AUDIENCE_ORDER.indexOf(b) ? a : b;
+}
+
+/** Whether its files are served at their plain URLs, to anyone; every other live media needs a signed URL. */
+export function isPublicMedia(row: Pick<MediaRow, "is_public" | "deleted_at">): boolean {
+  return row.is_public === true && row.deleted_at === undefined;
+}
+
 export function parseVariants(text: string | undefined): Record<string, StoredVariant> {
   if (!text) return {};
   return JSON.parse(text) as Record<string, StoredVariant>;

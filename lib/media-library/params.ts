@@ -39,3 +39,7 @@ export const presignParams = z.strictObject({
 });
 
 export const avatarParams = z.strictObject({ ownerId: id, mediaId: id });
+
+export const avatarChosenParams = z.strictObject({ ownerId: id, mediaId: id, isPrivate: z.boolean() });
+
+export const ownerPrivacyParams = z.strictObject({ ownerId: id, isPrivate: z.boolean() });

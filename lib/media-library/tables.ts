@@ -22,6 +22,15 @@ export const media = defineTable({
     attached_to: "id",
     created_at: "timestamp",
     updated_at: "timestamp",
+    /**
+     * Who the media was shown to (see MediaAudience); absent: nobody but its owner. The gateway reads this row, by
+     * the owner and media ids of the file's path, to decide whether a file needs a signed URL.
+     */
+    audience: "text",
+    /** Served at its plain URL: shown to followers by an account that is public. Rewritten when it turns private. */
+    is_public: "boolean",
+    /** Its post or story was deleted: every URL of it answers 404, and the janitor removes its files later. */
+    deleted_at: "timestamp",
   },
   partitionKey: ["owner_id"],
   clustering: [{ column: "media_id", order: "desc" }],
@@ -40,6 +49,7 @@ export const mediaByHash = defineTable({
   columns: { owner_id: "id", sha256: "text", media_id: "id", original_key: "text" },
   partitionKey: ["owner_id"],
   clustering: [{ column: "sha256", order: "asc" }],
+  conditional: true,
 });
 
 /**
@@ -84,6 +94,22 @@ export const uploadsByDay = defineTable({
   ttlSeconds: 3 * 24 * 3600,
 });
 
+/** Media deleted per day, so the janitor finds the files to remove by reading a few partitions, not a scan. */
+export const mediaDeletions = defineTable({
+  name: "media_deletions",
+  columns: { day: "int", media_id: "id", owner_id: "id", deleted_at: "timestamp" },
+  partitionKey: ["day"],
+  clustering: [{ column: "media_id", order: "asc" }],
+});
+
 export const JOB_SHARDS = 8;
 
-export const mediaTables = [media, mediaOwners, mediaByHash, transcodeJobs, uploads, uploadsByDay] as const;
+export const mediaTables = [
+  media,
+  mediaOwners,
+  mediaByHash,
+  transcodeJobs,
+  uploads,
+  uploadsByDay,
+  mediaDeletions,
+] as const;

@@ -1,11 +1,10 @@
-import { slicePage } from "../validation/page";
 import type { Page } from "../validation/page";
 import type { UserView } from "../accounts/user-view";
 import { BadRequestError, ForbiddenError, NotFoundError } from "../errors";
-import type { MediaRow, MediaView } from "../media-library/media-view";
+import { isAttachableBy, isPublicMedia, type MediaRow, type MediaView } from "../media-library/media-view";
 import type { WideRowStore } from "../store/store";
 import { parseHashtags, parseMentions } from "./caption";
-import { mediaClaims, postAuthors, posts } from "./tables";
+import { authorPosts, mediaClaims, postAuthors, postKey, posts } from "./tables";
 import { userCounts } from "../accounts/tables";
 import { cacheKeys, type Cache } from "../cache/cache";
 import type { Notifier } from "../inbox/ports";
@@ -46,6 +45,15 @@ export interface HydrateOptions {
 export interface MediaCatalog {
   find(mediaId: string): Promise<MediaRow | undefined>;
   view(row: MediaRow): Promise<MediaView>;
+  /** Makes the media as visible as the author's posts (public unless the author is private). */
+  attach?(
+    ownerId: string,
+    mediaIds: readonly string[],
+    audience: "followers",
+    ownerIsPrivate: boolean,
+  ): Promise<void>;
+  /** The media of a deleted post: their files answer 404 at once and are removed later. */
+  markDeleted?(ownerId: string, mediaIds: readonly string[]): Promise<void>;
 }
 
 /** What posts need of accounts. */
@@ -102,7 +110,7 @@ export class Posts {
     }
     const rows = await Promise.all(mediaIds.map((id) => this.deps.media.find(id)));
     rows.forEach((row, i) => {
-      if (row === undefined || row.owner_id !== authorId || row.status === "failed") {
+      if (!isAttachableBy(row, authorId)) {
         throw new BadRequestError(
           "MEDIA_NOT_USABLE",
           "every media must be an upload of yours that did not fail",
@@ -124,18 +132,22 @@ export class Posts {
         owner_id: postId,
       });
       if (!claim.applied) {
-        await Promise.all(claimed.map((id) => this.deps.store.delete(mediaClaims, { media_id: id })));
+        await Promise.all(
+          claimed.map((id) => this.deps.store.deleteIf(mediaClaims, { media_id: id }, { owner_id: postId })),
+        );
         throw new BadRequestError("MEDIA_IN_USE", "a media belongs to one post or story only", { mediaId });
       }
       claimed.push(mediaId);
     }
 
+    const self = await this.deps.users.view(authorId, authorId);
+    await this.deps.media.attach?.(authorId, mediaIds, "followers", self?.isPrivate ?? true);
     const caption = input.caption ?? "";
     const mentioned = await this.deps.users.idsOf(parseMentions(caption));
     const createdAt = new Date(this.now());
     await this.deps.store.put(postAuthors, { post_id: postId, author_id: authorId });
     await this.deps.store.put(posts, {
-      author_id: authorId,
+      ...(await authorPosts.writePartition(this.deps.store, authorId, postId)),
       post_id: postId,
       caption,
       hashtags: JSON.stringify(parseHashtags(caption)),
@@ -189,7 +201,7 @@ export class Posts {
       if (seen === "hidden") throw new NotFoundError("USER_NOT_FOUND", "no such user");
       if (seen === "private") throw new ForbiddenError("PRIVATE_ACCOUNT", "this account is private");
     }
-    const slice = await slicePage(this.deps.store, posts, { author_id: authorId }, page);
+    const slice = await authorPosts.page(this.deps.store, authorId, page);
     const engagement = await this.deps.engagement.of(
       viewerId,
       slice.rows.map((row) => row.post_id),
@@ -197,7 +209,7 @@ export class Posts {
     const items = await Promise.all(
       slice.rows.map((row) => this.toView(row, author, engagement.get(row.post_id))),
     );
-    return { items, nextCursor: slice.nextPageToken ?? null };
+    return { items, nextCursor: slice.nextCursor };
   }
 
   /**
@@ -245,7 +257,9 @@ export class Posts {
       await this.get(callerId, postId);
       throw new ForbiddenError("NOT_AUTHOR", "only the author may delete a post");
     }
-    await this.deps.store.delete(posts, { author_id: row.author_id, post_id: postId });
+    // Its files stop first: a delete cut short leaves a post with broken pictures, never pictures left public.
+    await this.deps.media.markDeleted?.(row.author_id, parseList(row.media_ids));
+    await this.deps.store.delete(posts, postKey(row.author_id, postId));
     await this.deps.store.delete(postAuthors, { post_id: postId });
     await this.deps.store.increment(userCounts, { user_id: row.author_id }, { posts: -1 });
   }
@@ -265,9 +279,7 @@ export class Posts {
       return author;
     };
     const rows = await Promise.all(
-      entries.map(({ postId, authorId }) =>
-        this.deps.store.get(posts, { author_id: authorId, post_id: postId }),
-      ),
+      entries.map(({ postId, authorId }) => this.deps.store.get(posts, postKey(authorId, postId))),
     );
     // One cache round trip for the media of the whole page, one engagement round for its posts.
     const present = rows.filter((row) => row !== undefined);
@@ -335,7 +347,10 @@ export class Posts {
         if (hit) return hit;
         const record = await this.deps.media.find(id);
         const view = record && (await this.deps.media.view(record));
-        if (view?.status === "ready") await this.deps.cache.set(cacheKeys.media(id), view, MEDIA_VIEW_TTL_MS);
+        // Only public views: a signed URL must be minted for each answer, or a cached one would expire in it.
+        if (view?.status === "ready" && record && isPublicMedia(record)) {
+          await this.deps.cache.set(cacheKeys.media(id), view, MEDIA_VIEW_TTL_MS);
+        }
         return view;
       }),
     );
@@ -345,7 +360,7 @@ export class Posts {
   private async find(postId: string) {
     const owner = await this.deps.store.get(postAuthors, { post_id: postId });
     if (owner?.author_id === undefined) return undefined;
-    const row = await this.deps.store.get(posts, { author_id: owner.author_id, post_id: postId });
+    const row = await this.deps.store.get(posts, postKey(owner.author_id, postId));
     return row && { ...row, author_id: owner.author_id };
   }
 

@@ -1,10 +1,13 @@
-import { defineTable } from "../store/schema";
+import { defineTable, type PrimaryKey } from "../store/schema";
+import { BucketedList, listBuckets } from "../validation/bucketed-list";
+import { MONTHLY, TimeBuckets } from "../validation/time-buckets";
 
-/** A user's posts, newest first: the author's partition. */
+/** A user's posts, newest first: one month of the author's posts per partition. */
 export const posts = defineTable({
-  name: "posts",
+  name: "posts_b",
   columns: {
     author_id: "id",
+    bucket: "int",
     post_id: "id",
     caption: "text",
     /** JSON arrays, written once with the post. */
@@ -13,9 +16,25 @@ export const posts = defineTable({
     media_ids: "text",
     created_at: "timestamp",
   },
-  partitionKey: ["author_id"],
+  partitionKey: ["author_id", "bucket"],
   clustering: [{ column: "post_id", order: "desc" }],
 });
+
+export const authorPosts = new BucketedList({
+  name: "author_posts",
+  table: posts,
+  buckets: new TimeBuckets(MONTHLY),
+  order: "newest-first",
+  positionWidth: 1,
+  partition: (authorId, bucket) => ({ author_id: authorId, bucket }),
+  position: (row) => [row.post_id],
+  at: ([postId]) => ({ post_id: postId }),
+});
+
+/** The key of a post's row, for whoever reads one post by id (the feed, hydration). */
+export function postKey(authorId: string, postId: string): PrimaryKey<typeof posts> {
+  return { ...authorPosts.partitionOf(authorId, postId), post_id: postId };
+}
 
 /** Finds the author of a post id (ids arrive alone in URLs). */
 export const postAuthors = defineTable({
@@ -29,6 +48,7 @@ export const mediaClaims = defineTable({
   name: "media_claims",
   columns: { media_id: "id", owner_kind: "text", owner_id: "id" },
   partitionKey: ["media_id"],
+  conditional: true,
 });
 
-export const postTables = [posts, postAuthors, mediaClaims] as const;
+export const postTables = [posts, postAuthors, mediaClaims, listBuckets] as const;

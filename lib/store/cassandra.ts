@@ -17,6 +17,7 @@ import {
   type TableShape,
 } from "./cql";
 import { CassandraMigrations } from "./cassandra-migrations";
+import { assertPlainWritable } from "./schema";
 import type { AnyTable, CounterDeltas, PartitionKey, PrimaryKey, Row, RowWrite } from "./schema";
 import type { BatchOp, Slice, SliceOptions, WideRowStore, WriteOptions } from "./store";
 
@@ -123,16 +124,19 @@ export class CassandraStore implements WideRowStore {
   }
 
   async put<T extends AnyTable>(table: T, row: RowWrite<T>, options?: WriteOptions): Promise<void> {
+    assertPlainWritable(table, "put");
     const statement = this.insert(table, row, options?.ttlSeconds, "");
     await this.call(() => this.client.execute(statement.query, statement.params));
   }
 
   async delete<T extends AnyTable>(table: T, key: PrimaryKey<T>): Promise<void> {
+    assertPlainWritable(table, "delete");
     const statement = this.deleteRow(table, key);
     await this.call(() => this.client.execute(statement.query, statement.params));
   }
 
   async deletePartition<T extends AnyTable>(table: T, partition: PartitionKey<T>): Promise<void> {
+    assertPlainWritable(table, "deletePartition");
     const shape = this.shapeFor(table);
     const params = bindColumns(table, shape.partition, partition);
     await this.call(() =>
@@ -170,6 +174,38 @@ export class CassandraStore implements WideRowStore {
     return result.first()?.get("[applied]") === true;
   }
 
+  async updateIf<T extends AnyTable>(
+    table: T,
+    row: RowWrite<T>,
+    expected: Partial<Row<T>> = {},
+    options?: WriteOptions,
+  ): Promise<boolean> {
+    if (table.counter) throw new Error(`table ${table.name} holds counters: change it with increment`);
+    const shape = this.shapeFor(table);
+    const fields = row as Fields;
+    const set = writtenColumns(shape, fields);
+    if (set.length === 0) throw new TypeError(`updateIf on ${table.name}: name at least one value column`);
+    const params: unknown[] = [];
+    let using = "";
+    if (options?.ttlSeconds !== undefined) {
+      using = " USING TTL ?";
+      params.push(checkTtlSeconds(options.ttlSeconds));
+    }
+    const conditions = expected as Fields;
+    const conditionColumns = Object.keys(conditions);
+    const condition = conditionColumns.length === 0 ? " IF EXISTS" : ` IF ${whereKey(conditionColumns)}`;
+    params.push(
+      ...bindColumns(table, set, fields),
+      ...bindColumns(table, shape.keyColumns, fields),
+      ...bindColumns(table, conditionColumns, conditions),
+    );
+    const query =
+      `UPDATE ${this.qualified(table)}${using} SET ${set.map((c) => `${c} = ?`).join(", ")} ` +
+      `WHERE ${whereKey(shape.keyColumns)}${condition}`;
+    const result = await this.call(() => this.client.execute(query, params));
+    return result.first()?.get("[applied]") === true;
+  }
+
   async slice<T extends AnyTable>(
     table: T,
     partition: PartitionKey<T>,
@@ -201,6 +237,7 @@ export class CassandraStore implements WideRowStore {
     partition: PartitionKey<T>,
     ops: readonly BatchOp<T>[],
   ): Promise<void> {
+    assertPlainWritable(table, "batch");
     const shape = this.shapeFor(table);
     const statements = ops.map((op) => {
       const fields = (op.op === "put" ? op.row : op.key) as Fields;
@@ -281,11 +318,8 @@ export class CassandraStore implements WideRowStore {
     const params = bindColumns(table, columns, fields);
     let using = "";
     if (ttlSeconds !== undefined) {
-      if (!Number.isInteger(ttlSeconds) || ttlSeconds < 0 || ttlSeconds > MAX_TTL_SECONDS) {
-        throw new RangeError(`ttlSeconds must be an integer from 0 to ${MAX_TTL_SECONDS}`);
-      }
       using = " USING TTL ?";
-      params.push(ttlSeconds);
+      params.push(checkTtlSeconds(ttlSeconds));
     }
     const query =
       `INSERT INTO ${this.qualified(table)} (${columns.join(", ")}) ` +
@@ -419,4 +453,11 @@ function canonical(params: readonly unknown[]): string {
     }
     return value;
   });
+}
+
+function checkTtlSeconds(ttlSeconds: number): number {
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 0 || ttlSeconds > MAX_TTL_SECONDS) {
+    throw new RangeError(`ttlSeconds must be an integer from 0 to ${MAX_TTL_SECONDS}`);
+  }
+  return ttlSeconds;
 }

@@ -21,3 +21,11 @@ export class StoreUnavailableError extends Error {
     super(message, options);
   }
 }
+
+/** A plain write to a table whose rows are only written conditionally: a programming error, never input. */
+export class ConditionalTableError extends Error {
+  override readonly name = "ConditionalTableError";
+  constructor(table: string, operation: string) {
+    super(`${table} is written only conditionally: ${operation} would race its lightweight transactions`);
+  }
+}

@@ -38,6 +38,7 @@ import {
   withCells,
 } from "./level-rows";
 import type { Db, DbOp, Fields, ParsedWrite, StoredRow } from "./level-rows";
+import { assertPlainWritable } from "./schema";
 import type { AnyTable, CounterDeltas, PartitionKey, PrimaryKey, Row, RowWrite } from "./schema";
 import type { BatchOp, Slice, SliceOptions, WideRowStore, WriteOptions } from "./store";
 
@@ -115,6 +116,7 @@ export class LevelStore implements WideRowStore {
 
   put<T extends AnyTable>(table: T, row: RowWrite<T>, options?: WriteOptions): Promise<void> {
     return this.run(async (db) => {
+      assertPlainWritable(table, "put");
       const layout = this.writableLayout(table);
       const write = this.parseWrite(layout, fieldsOf(row), options?.ttlSeconds);
       await this.inPartition(db, layout, write.partition, (tx) => tx.upsert(write));
@@ -123,6 +125,7 @@ export class LevelStore implements WideRowStore {
 
   delete<T extends AnyTable>(table: T, key: PrimaryKey<T>): Promise<void> {
     return this.run(async (db) => {
+      assertPlainWritable(table, "delete");
       const layout = this.layoutFor(table);
       const { partition, row } = rowKeyOf(layout, fieldsOf(key));
       await this.inPartition(db, layout, partition, (tx) => tx.delete(row));
@@ -131,6 +134,7 @@ export class LevelStore implements WideRowStore {
 
   deletePartition<T extends AnyTable>(table: T, partition: PartitionKey<T>): Promise<void> {
     return this.run(async (db) => {
+      assertPlainWritable(table, "deletePartition");
       const prefix = partitionPrefix(this.layoutFor(table), fieldsOf(partition));
       await this.locks.run(prefix.toString("latin1"), async () => {
         const ops: DbOp[] = [];
@@ -182,6 +186,32 @@ export class LevelStore implements WideRowStore {
     });
   }
 
+  updateIf<T extends AnyTable>(
+    table: T,
+    row: RowWrite<T>,
+    expected: Partial<Row<T>> = {},
+    options?: WriteOptions,
+  ): Promise<boolean> {
+    return this.run(async (db) => {
+      const layout = this.writableLayout(table);
+      const keyColumns = new Set([...table.partitionKey, ...table.clustering.map((c) => c.column)]);
+      if (!Object.keys(row).some((column) => !keyColumns.has(column))) {
+        throw new TypeError(`updateIf on ${table.name}: name at least one value column`);
+      }
+      const write = this.parseWrite(layout, fieldsOf(row), options?.ttlSeconds);
+      return this.inPartition(db, layout, write.partition, (tx) => {
+        const live = tx.read(write.row);
+        if (live === undefined) return false;
+        const current = toRow(layout, write.row, live) as Record<string, unknown>;
+        const matches = Object.entries(expected as Record<string, unknown>).every(([column, value]) =>
+          sameValue(current[column], value),
+        );
+        if (matches) tx.upsert(write);
+        return matches;
+      });
+    });
+  }
+
   slice<T extends AnyTable>(
     table: T,
     partition: PartitionKey<T>,
@@ -209,6 +239,7 @@ export class LevelStore implements WideRowStore {
 
   batch<T extends AnyTable>(table: T, partition: PartitionKey<T>, ops: readonly BatchOp<T>[]): Promise<void> {
     return this.run(async (db) => {
+      assertPlainWritable(table, "batch");
       const layout = this.layoutFor(table);
       const values = fieldsOf(partition);
       const prefix = partitionPrefix(layout, values);

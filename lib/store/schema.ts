@@ -1,3 +1,4 @@
+import { ConditionalTableError } from "./errors";
 /**
  * Table declarations for the wide-row store. A table is declared once here and every adapter derives its
  * physical layout from it: the embedded adapter its key encoding, the Cassandra adapter its CQL.
@@ -45,6 +46,13 @@ export interface TableDef<
   readonly ttlSeconds?: number;
   /** Counter tables hold only counters besides their key, and are changed only through `increment`. */
   readonly counter?: boolean;
+  /**
+   * Rows decided by a lightweight transaction (a claim, a like, a lease). Cassandra orders lightweight
+   * transactions by Paxos ballots and plain writes by their own timestamps, so a plain write to such a row can
+   * land before a conditional one it followed, or be shadowed by it: every write here must be conditional
+   * (insertIfAbsent, updateIf, deleteIf), and the adapters refuse the others.
+   */
+  readonly conditional?: boolean;
 }
 
 export interface ClusteringColumn<N extends string = string> {
@@ -64,6 +72,7 @@ export function defineTable<
   clustering?: K;
   ttlSeconds?: number;
   counter?: boolean;
+  conditional?: boolean;
 }): TableDef<C, P, K> {
   const clustering = (def.clustering ?? []) as unknown as K;
   if (!/^[a-z][a-z0-9_]{0,47}$/.test(def.name)) throw new Error(`table name ${def.name} is not snake_case`);
@@ -80,7 +89,13 @@ export function defineTable<
       throw new Error(`table ${def.name}: counter tables hold only counters (${column})`);
     }
   }
+  if (def.counter && def.conditional) throw new Error(`table ${def.name}: counters cannot be conditional`);
   return Object.freeze({ ...def, clustering });
+}
+
+/** Plain writes (put, delete, batch, deletePartition) would race the table's conditional ones: see `conditional`. */
+export function assertPlainWritable(table: AnyTable, operation: string): void {
+  if (table.conditional === true) throw new ConditionalTableError(table.name, operation);
 }
 
 type ColumnsOf<T> = T extends TableDef<infer C, infer _P, infer _K> ? C : never;

@@ -47,6 +47,18 @@ export interface WideRowStore {
    */
   deleteIf<T extends AnyTable>(table: T, key: PrimaryKey<T>, expected?: Partial<Row<T>>): Promise<boolean>;
 
+  /**
+   * Writes the value columns of `row` only if the row is there and its columns hold the values given (none
+   * given: if it is there at all), as one lightweight transaction in Cassandra. Answers whether it was applied.
+   * The write is ordered with the row's other conditional writes, which a plain `put` is not.
+   */
+  updateIf<T extends AnyTable>(
+    table: T,
+    row: RowWrite<T>,
+    expected?: Partial<Row<T>>,
+    options?: WriteOptions,
+  ): Promise<boolean>;
+
   /** Reads rows of one partition in clustering order (or reversed), bounded and paged. */
   slice<T extends AnyTable>(
     table: T,

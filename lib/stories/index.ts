@@ -5,6 +5,7 @@ export {
   stories,
   storyAuthors,
   storyTables,
+  storyViewers,
   storyViewersByTime,
   storyViews,
 } from "./tables";

@@ -1,23 +1,31 @@
-import { slicePage } from "../validation/page";
 import type { Accounts } from "../accounts";
 import type { UserView } from "../accounts/user-view";
 import { BadRequestError, ForbiddenError, NotFoundError } from "../errors";
 import type { Graph } from "../graph";
 import { compareIds } from "../ids";
 import type { MediaLibrary } from "../media-library/media-library";
+import { isAttachableBy } from "../media-library/media-view";
 import { mediaClaims } from "../posts/tables";
 import type { Row } from "../store/schema";
 import type { WideRowStore } from "../store/store";
 import { inBatches } from "./batches";
 import type { Page, StoryGroup, StoryView } from "./story-view";
-import { STORY_LIFETIME_SECONDS, stories, storyAuthors, storyViewersByTime, storyViews } from "./tables";
+import {
+  STORY_LIFETIME_SECONDS,
+  stories,
+  storyAuthors,
+  storyViewers,
+  storyViewersByTime,
+  storyViews,
+} from "./tables";
 
 export interface StoriesDeps {
   store: WideRowStore;
   ids: { next(): Promise<string> };
   /** The clock stories are dated by; the embedded store expires their rows on the same one. */
   now: () => number;
-  media: Pick<MediaLibrary, "find" | "view">;
+  /** `attach` and `markDeleted` keep the files as visible as the story, and stop them when it is deleted. */
+  media: Pick<MediaLibrary, "find" | "view"> & Partial<Pick<MediaLibrary, "attach" | "markDeleted">>;
   accounts: Pick<Accounts, "idOf" | "view">;
   graph: Pick<Graph, "isFollowing" | "canSeePrivate" | "following">;
 }
@@ -45,12 +53,13 @@ export class Stories {
 
   async create(authorId: string, mediaId: string): Promise<StoryView> {
     const { store, media, ids, accounts } = this.deps;
-    const record = await media.find(mediaId);
-    if (record === undefined || record.owner_id !== authorId) {
-      throw new BadRequestError("MEDIA_NOT_USABLE", "the media must be an upload of yours", { mediaId });
-    }
-    if (record.status !== "ready") {
-      throw new BadRequestError("MEDIA_NOT_READY", "the media is still processing or failed", { mediaId });
+    // Fresh media is fine, as for posts: the story shows it processing until its variants are ready.
+    if (!isAttachableBy(await media.find(mediaId), authorId)) {
+      throw new BadRequestError(
+        "MEDIA_NOT_USABLE",
+        "the media must be an upload of yours that did not fail",
+        { mediaId },
+      );
     }
     const storyId = await ids.next();
     const claim = await store.insertIfAbsent(mediaClaims, {
@@ -75,11 +84,12 @@ export class Stories {
       await store.put(stories, row, life);
     } catch (err: unknown) {
       // A claim left to a story that was never written would lock the media away for good.
-      await store.delete(mediaClaims, { media_id: mediaId }).catch(() => undefined);
+      await store.deleteIf(mediaClaims, { media_id: mediaId }, { owner_id: storyId }).catch(() => undefined);
       throw err;
     }
     const author = await accounts.view(authorId, authorId);
     if (author === undefined) throw userNotFound();
+    await media.attach?.(authorId, [mediaId], "followers", author.isPrivate);
     const view = await this.toView(row, author, false);
     if (view === undefined) throw new NotFoundError("MEDIA_NOT_FOUND", "no such media");
     return view;
@@ -131,7 +141,8 @@ export class Stories {
     );
     // A repeated view rewrites the list row of the first one, repairing it if a crash left it out.
     const listed = first.applied ? viewId : (first.existing.view_id ?? viewId);
-    await store.put(storyViewersByTime, { story_id: storyId, view_id: listed, viewer_id: viewerId }, life);
+    const partition = await storyViewers.writePartition(store, storyId, listed);
+    await store.put(storyViewersByTime, { ...partition, view_id: listed, viewer_id: viewerId }, life);
   }
 
   /** Who viewed the story, newest view first: for its author only. */
@@ -142,11 +153,11 @@ export class Stories {
   ): Promise<Page<UserView>> {
     const { author } = await this.visible(viewerId, storyId);
     if (author.id !== viewerId) throw notAuthor("only the author sees who viewed a story");
-    const slice = await slicePage(this.deps.store, storyViewersByTime, { story_id: storyId }, page);
+    const slice = await storyViewers.page(this.deps.store, storyId, page);
     const users = await Promise.all(slice.rows.map((r) => this.deps.accounts.view(viewerId, r.viewer_id)));
     return {
       items: users.filter((u): u is UserView => u !== undefined),
-      nextCursor: slice.nextPageToken ?? null,
+      nextCursor: slice.nextCursor,
     };
   }
 
@@ -154,13 +165,13 @@ export class Stories {
     const { row, author } = await this.visible(viewerId, storyId);
     if (author.id !== viewerId) throw notAuthor("only the author may delete a story");
     const { store } = this.deps;
+    // Its file stops first: a delete cut short leaves a story with a broken picture, never a picture left out.
+    if (row.media_id !== undefined) await this.deps.media.markDeleted?.(row.author_id, [row.media_id]);
     // The listed row first, so the story leaves every list even if the rest is cut short (TTL clears it).
     await store.delete(stories, { author_id: row.author_id, story_id: storyId });
     await store.delete(storyAuthors, { story_id: storyId });
-    await Promise.all([
-      store.deletePartition(storyViews, { story_id: storyId }),
-      store.deletePartition(storyViewersByTime, { story_id: storyId }),
-    ]);
+    // Each viewer's "seen" row is its own partition, left to its TTL: nothing reads it once the story is gone.
+    await storyViewers.removeAll(store, storyId);
   }
 
   /** The live story and its author as the viewer sees them; 404 whenever the viewer may not see it. */
@@ -236,6 +247,8 @@ export class Stories {
   }
 
   private async toView(row: StoryRow, author: UserView, seenByMe: boolean): Promise<StoryView | undefined> {
+    // The media row is read on every answer, never copied into the story: a story made from a fresh upload
+    // shows it processing, then ready (or failed) as the transcoder records it.
     const record = row.media_id === undefined ? undefined : await this.deps.media.find(row.media_id);
     if (record === undefined) return undefined;
     return {

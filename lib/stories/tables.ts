@@ -1,5 +1,7 @@
 import { mediaClaims } from "../posts/tables";
 import { defineTable } from "../store/schema";
+import { BucketedList, listBuckets } from "../validation/bucketed-list";
+import { HOURLY, TimeBuckets } from "../validation/time-buckets";
 
 /** A story lives a day after it is posted. */
 export const STORY_LIFETIME_SECONDS = 24 * 3600;
@@ -9,7 +11,10 @@ export const STORY_LIFETIME_SECONDS = 24 * 3600;
  * expired story leaves nothing behind and no sweeper has to find it.
  */
 
-/** A user's live stories, newest first: the author's partition. */
+/**
+ * A user's live stories, newest first: the author's partition. Not bucketed: rows live a day and the stories quota
+ * lets one author post at most 50 an hour, so a partition never holds more than a day of them (≤ 1,200).
+ */
 export const stories = defineTable({
   name: "stories",
   columns: {
@@ -32,20 +37,25 @@ export const storyAuthors = defineTable({
   ttlSeconds: STORY_LIFETIME_SECONDS,
 });
 
-/** Who has viewed a story; the row decides "seen" (insert-if-absent), so a viewer counts once. */
+/**
+ * Whether a viewer has seen a story; the row decides "seen" (insert-if-absent), so a viewer counts once. One row
+ * per (story, viewer) pair, its own partition: a story seen by millions in its day has no partition of millions.
+ */
 export const storyViews = defineTable({
-  name: "story_views",
+  name: "story_views_by_pair",
   columns: { story_id: "id", viewer_id: "id", view_id: "id" },
-  partitionKey: ["story_id"],
-  clustering: [{ column: "viewer_id", order: "asc" }],
+  partitionKey: ["story_id", "viewer_id"],
   ttlSeconds: STORY_LIFETIME_SECONDS,
 });
 
-/** The viewers of a story, newest view first; `view_id` ties a row to its deciding row in `story_views`. */
+/**
+ * The viewers of a story, newest view first, one hour of views per partition (a story has at most 25 of them);
+ * `view_id` ties a row to its deciding row in `story_views_by_pair`.
+ */
 export const storyViewersByTime = defineTable({
-  name: "story_viewers_by_time",
-  columns: { story_id: "id", view_id: "id", viewer_id: "id" },
-  partitionKey: ["story_id"],
+  name: "story_viewers_by_time_b",
+  columns: { story_id: "id", bucket: "int", view_id: "id", viewer_id: "id" },
+  partitionKey: ["story_id", "bucket"],
   clustering: [
     { column: "view_id", order: "desc" },
     { column: "viewer_id", order: "asc" },
@@ -53,5 +63,24 @@ export const storyViewersByTime = defineTable({
   ttlSeconds: STORY_LIFETIME_SECONDS,
 });
 
+export const storyViewers = new BucketedList({
+  name: "story_viewers",
+  table: storyViewersByTime,
+  buckets: new TimeBuckets(HOURLY),
+  order: "newest-first",
+  positionWidth: 1,
+  partition: (storyId, bucket) => ({ story_id: storyId, bucket }),
+  position: (row) => [row.view_id],
+  at: ([viewId]) => ({ view_id: viewId }),
+  rowTtlSeconds: STORY_LIFETIME_SECONDS,
+});
+
 /** `media_claims` is shared with posts; it is listed here too so a node serving only stories opens it. */
-export const storyTables = [stories, storyAuthors, storyViews, storyViewersByTime, mediaClaims] as const;
+export const storyTables = [
+  stories,
+  storyAuthors,
+  storyViews,
+  storyViewersByTime,
+  mediaClaims,
+  listBuckets,
+] as const;

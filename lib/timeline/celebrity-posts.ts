@@ -1,5 +1,5 @@
 import { compareIds } from "../ids";
-import { posts } from "../posts/tables";
+import { authorPosts } from "../posts/tables";
 import type { WideRowStore } from "../store/store";
 import type { TimelineEntry } from "./timelines";
 
@@ -41,12 +41,11 @@ export class CelebrityPosts {
     if (ids.length >= options.limit || recent.whole) {
       return ids.slice(0, options.limit).map((postId) => ({ postId, authorId }));
     }
-    const slice = await this.store.slice(
-      posts,
-      { author_id: authorId },
-      { limit: options.limit, ...(options.before !== undefined && { lt: { post_id: options.before } }) },
-    );
-    return slice.rows.map((r) => ({ postId: r.post_id, authorId }));
+    const rows = await authorPosts.first(this.store, authorId, {
+      ...(options.before !== undefined && { after: [options.before] as const }),
+      limit: options.limit,
+    });
+    return rows.map((r) => ({ postId: r.post_id, authorId }));
   }
 
   /** The author posted: the next reader on this node reads the partition again instead of waiting out the delay. */
@@ -79,7 +78,7 @@ export class CelebrityPosts {
 
   private async read(authorId: string): Promise<Recent> {
     const at = this.now();
-    const slice = await this.store.slice(posts, { author_id: authorId }, { limit: this.window });
-    return { ids: slice.rows.map((r) => r.post_id), whole: slice.nextPageToken === undefined, at };
+    const slice = await authorPosts.walk(this.store, authorId, { limit: this.window });
+    return { ids: slice.rows.map((r) => r.post_id), whole: !slice.more, at };
   }
 }

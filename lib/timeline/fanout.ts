@@ -3,6 +3,14 @@ import type { Graph } from "../graph";
 import type { WideRowStore } from "../store/store";
 import { FANOUT_SHARDS, celebrities, fanoutJobs, fanoutLeases } from "./tables";
 
+/**
+ * A job's lease, renewed after every page. Short, so that a job whose runner died is resumed within seconds:
+ * a runner that is merely slow loses nothing by it, since pushes are idempotent and a runner that finds its
+ * lease taken stops.
+ */
+const LEASE = { ttlSeconds: 5 };
+const LEASE_RENEW_MS = 1_500;
+
 export interface FanoutJob {
   postId: string;
   authorId: string;
@@ -60,13 +68,34 @@ export class Fanout {
     });
   }
 
-  /** Runs a job to the end unless another node holds it; answers whether this call ran it. */
-  async run(job: FanoutJob): Promise<boolean> {
-    const lease = await this.deps.store.insertIfAbsent(fanoutLeases, {
-      post_id: job.postId,
-      holder: this.deps.holder,
-    });
+  /**
+   * Runs a job to the end unless another node holds it; answers whether this call ran it. `onLeased` runs once
+   * the lease is taken, before any page goes out.
+   */
+  async run(job: FanoutJob, onLeased?: () => void): Promise<boolean> {
+    const lease = await this.deps.store.insertIfAbsent(
+      fanoutLeases,
+      { post_id: job.postId, holder: this.deps.holder },
+      LEASE,
+    );
     if (!lease.applied) return false;
+    onLeased?.();
+    // Renewed on a timer rather than per page: a page waiting on a dead owner may take longer than the lease.
+    let held = true;
+    const renewal = setInterval(() => {
+      this.deps.store
+        .updateIf(
+          fanoutLeases,
+          { post_id: job.postId, holder: this.deps.holder },
+          { holder: this.deps.holder },
+          LEASE,
+        )
+        .then(
+          (renewed) => (held &&= renewed),
+          () => undefined,
+        );
+    }, LEASE_RENEW_MS);
+    renewal.unref();
     try {
       const key = { shard: shardOf(job.postId), post_id: job.postId };
       const row = await this.deps.store.get(fanoutJobs, key);
@@ -92,15 +121,19 @@ export class Fanout {
           await this.deps.deliver(page.ids, job);
           delivered += page.ids.length;
           cursor = page.nextPageToken ?? undefined;
-          // Remember progress ("" once every page is out), and renew the lease, after every page.
+          // Remember progress ("" once every page is out) after every page.
           await this.deps.store.put(fanoutJobs, { ...key, cursor: cursor ?? "", delivered });
-          await this.deps.store.put(fanoutLeases, { post_id: job.postId, holder: this.deps.holder });
+          // The lease ran out and another node resumed the job from the saved cursor: leave it to that one.
+          if (!held) return false;
         } while (cursor !== undefined);
       }
       await this.deps.store.delete(fanoutJobs, key);
       return true;
     } finally {
-      await this.deps.store.delete(fanoutLeases, { post_id: job.postId }).catch(() => undefined);
+      clearInterval(renewal);
+      await this.deps.store
+        .deleteIf(fanoutLeases, { post_id: job.postId }, { holder: this.deps.holder })
+        .catch(() => undefined);
     }
   }
 

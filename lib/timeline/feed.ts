@@ -4,7 +4,7 @@ import type { Graph } from "../graph";
 import { compareIds, isId } from "../ids";
 import type { Page, PostView, Posts } from "../posts/posts";
 import { userCounts } from "../accounts/tables";
-import { posts } from "../posts/tables";
+import { postKey, posts } from "../posts/tables";
 import type { WideRowStore } from "../store/store";
 import { AuthorViews } from "./author-views";
 import { CelebrityPosts } from "./celebrity-posts";
@@ -181,7 +181,7 @@ export class Feed {
       entries.map(
         async (e) =>
           !visible.has(e.postId) ||
-          (await this.deps.store.get(posts, { author_id: e.authorId, post_id: e.postId })) === undefined,
+          (await this.deps.store.get(posts, postKey(e.authorId, e.postId))) === undefined,
       ),
     );
     return entries.filter((_, i) => gone[i]).map((e) => e.postId);

@@ -1,11 +1,28 @@
 import { defineTable } from "../store/schema";
+import { BucketedList, listBuckets } from "../validation/bucketed-list";
+import { MONTHLY, TimeBuckets } from "../validation/time-buckets";
 
-/** A user's home timeline: post ids pushed by fan-out, newest first, in the reader's partition. */
+/**
+ * A user's home timeline: post ids pushed by fan-out, newest first, in the reader's partitions, one month of posts
+ * (by the post's id) each. It is never trimmed, so the feed has no end a reader can reach, and bucketing is what
+ * bounds each partition; a backfill of old posts (a new follow) lands in old buckets, which the index finds.
+ */
 export const timeline = defineTable({
-  name: "timeline",
-  columns: { user_id: "id", post_id: "id", author_id: "id" },
-  partitionKey: ["user_id"],
+  name: "timeline_b",
+  columns: { user_id: "id", bucket: "int", post_id: "id", author_id: "id" },
+  partitionKey: ["user_id", "bucket"],
   clustering: [{ column: "post_id", order: "desc" }],
+});
+
+export const homeTimeline = new BucketedList({
+  name: "home_timeline",
+  table: timeline,
+  buckets: new TimeBuckets(MONTHLY),
+  order: "newest-first",
+  positionWidth: 1,
+  partition: (userId, bucket) => ({ user_id: userId, bucket }),
+  position: (row) => [row.post_id],
+  at: ([postId]) => ({ post_id: postId }),
 });
 
 /**
@@ -33,6 +50,7 @@ export const fanoutLeases = defineTable({
   columns: { post_id: "id", holder: "text" },
   partitionKey: ["post_id"],
   ttlSeconds: 30,
+  conditional: true,
 });
 
 /** Accounts with followers at or above the threshold: read at feed time instead of fanned out. */
@@ -45,4 +63,4 @@ export const celebrities = defineTable({
 
 export const FANOUT_SHARDS = 8;
 
-export const timelineTables = [timeline, fanoutJobs, fanoutLeases, celebrities] as const;
+export const timelineTables = [timeline, fanoutJobs, fanoutLeases, celebrities, listBuckets] as const;

@@ -1,7 +1,7 @@
 import { ActorMemory } from "../concurrency/actor-memory";
 import { compareIds } from "../ids";
 import type { WideRowStore } from "../store/store";
-import { timeline } from "./tables";
+import { homeTimeline, timeline } from "./tables";
 
 export interface TimelineEntry {
   postId: string;
@@ -17,8 +17,9 @@ interface Hot {
 
 /**
  * The timeline actors' state on one node: for each user this node owns, the newest entries in memory (a bounded
- * LRU across users), applied in order and written through to the `timeline` wide row. Memory is only a cache of
- * the store: a node that becomes the owner of a user (a node joined, left or died) rebuilds it from the row.
+ * LRU across users), applied in order and written through to the user's `timeline_b` partitions (one per month of
+ * posts). Memory is only a cache of the store: a node that becomes the owner of a user (a node joined, left or
+ * died) rebuilds it from the rows.
  * Writes and rebuilds of one user go through that user's mailbox (ActorMemory), one at a time.
  */
 export class Timelines {
@@ -28,7 +29,7 @@ export class Timelines {
     private readonly store: WideRowStore,
     private readonly options: { window: number; maxUsers: number } = { window: 200, maxUsers: 20_000 },
     now: () => number = Date.now,
-    /** Longer than it takes every node to see a node join or leave (Moleculer's heartbeat timeout, 15 s). */
+    /** Longer than it takes every node to see a node join or leave (Moleculer's heartbeat timeout, 6 s, with margin). */
     settleMs = 30_000,
   ) {
     this.memory = new ActorMemory(options.maxUsers, now, settleMs);
@@ -41,14 +42,18 @@ export class Timelines {
   }
 
   private async applyPush(userId: string, entries: readonly TimelineEntry[]): Promise<void> {
-    await this.store.batch(
-      timeline,
-      { user_id: userId },
-      entries.map((e) => ({
-        op: "put" as const,
-        row: { user_id: userId, post_id: e.postId, author_id: e.authorId },
-      })),
-    );
+    // One batch per bucket (a batch is one partition): a fan-out push is one, a backfill of old posts a few.
+    for (const group of byBucket(entries)) {
+      const partition = await homeTimeline.writePartition(this.store, userId, group[0].postId);
+      await this.store.batch(
+        timeline,
+        partition,
+        group.map((e) => ({
+          op: "put" as const,
+          row: { ...partition, post_id: e.postId, author_id: e.authorId },
+        })),
+      );
+    }
     const hot = this.memory.peek(userId);
     if (hot === undefined) return;
     const known = new Set(hot.entries.map((e) => e.postId));
@@ -79,11 +84,14 @@ export class Timelines {
   }
 
   private async applyRemove(userId: string, postIds: readonly string[]): Promise<void> {
-    await this.store.batch(
-      timeline,
-      { user_id: userId },
-      postIds.map((postId) => ({ op: "delete" as const, key: { user_id: userId, post_id: postId } })),
-    );
+    for (const group of byBucket(postIds.map((postId) => ({ postId })))) {
+      const partition = homeTimeline.partitionOf(userId, group[0].postId);
+      await this.store.batch(
+        timeline,
+        partition,
+        group.map((e) => ({ op: "delete" as const, key: { ...partition, post_id: e.postId } })),
+      );
+    }
     const hot = this.memory.peek(userId);
     if (hot) {
       const gone = new Set(postIds);
@@ -101,13 +109,12 @@ export class Timelines {
       (e) => options.before === undefined || compareIds(e.postId, options.before) < 0,
     );
     if (fromMemory.length >= options.limit || hot.whole) return fromMemory.slice(0, options.limit);
-    // Past the window kept in memory: read the row itself.
-    const slice = await this.store.slice(
-      timeline,
-      { user_id: userId },
-      { limit: options.limit, ...(options.before !== undefined && { lt: { post_id: options.before } }) },
-    );
-    return slice.rows.map((r) => ({ postId: r.post_id, authorId: r.author_id ?? "" }));
+    // Past the window kept in memory: read the rows themselves.
+    const rows = await homeTimeline.first(this.store, userId, {
+      ...(options.before !== undefined && { after: [options.before] as const }),
+      limit: options.limit,
+    });
+    return rows.map((r) => ({ postId: r.post_id, authorId: r.author_id ?? "" }));
   }
 
   /** Ownership moved: what this node remembers may be stale (see ActorMemory.forgetAll). */
@@ -120,10 +127,22 @@ export class Timelines {
   }
 
   private async readWindow(userId: string): Promise<Hot> {
-    const slice = await this.store.slice(timeline, { user_id: userId }, { limit: this.options.window });
+    const slice = await homeTimeline.walk(this.store, userId, { limit: this.options.window });
     return {
       entries: slice.rows.map((r) => ({ postId: r.post_id, authorId: r.author_id ?? "" })),
-      whole: slice.nextPageToken === undefined,
+      whole: !slice.more,
     };
   }
+}
+
+/** Entries grouped by the timeline bucket of their post, each group non-empty. */
+function byBucket<E extends { postId: string }>(entries: readonly E[]): [E, ...E[]][] {
+  const groups = new Map<number, [E, ...E[]]>();
+  for (const entry of entries) {
+    const bucket = homeTimeline.bucketOf(entry.postId);
+    const group = groups.get(bucket);
+    if (group === undefined) groups.set(bucket, [entry]);
+    else group.push(entry);
+  }
+  return [...groups.values()];
 }

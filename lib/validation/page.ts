@@ -32,9 +32,18 @@ export interface PageRequest {
   cursor?: string | undefined;
 }
 
+/** A cursor this list did not hand out (another list's, another owner's, altered, or not a cursor at all). */
+export function invalidCursor(): BadRequestError {
+  return new BadRequestError("INVALID_CURSOR", "the cursor is not one this list handed out", {
+    field: "cursor",
+  });
+}
+
 /**
- * One page of one partition in its clustering order. The cursor is the store's page token: it resumes after the
- * last key read, so rows that arrive meanwhile on either side of it neither repeat nor shift the page.
+ * One page of one partition in its clustering order, for partitions bounded by design; a list that grows with
+ * use is bucketed and pages through BucketedList (bucketed-list.ts) instead. The cursor is the store's page
+ * token: it resumes after the last key read, so rows that arrive meanwhile on either side of it neither repeat
+ * nor shift the page.
  */
 export async function slicePage<T extends AnyTable>(
   store: WideRowStore,
@@ -48,11 +57,7 @@ export async function slicePage<T extends AnyTable>(
       ...(page.cursor !== undefined && { pageToken: page.cursor }),
     });
   } catch (error) {
-    if (error instanceof InvalidPageTokenError) {
-      throw new BadRequestError("INVALID_CURSOR", "the cursor is not one this list handed out", {
-        field: "cursor",
-      });
-    }
+    if (error instanceof InvalidPageTokenError) throw invalidCursor();
     throw error;
   }
 }

@@ -85,12 +85,15 @@ function operation(method: string, route: ApiRoute, params: z.ZodType | undefine
   return {
     operationId: route.action,
     ...(route.auth === "required" && { security: [{ bearer: [] }] }),
-    parameters: pathParams.map((name) => ({
-      name,
-      in: "path",
-      required: true,
-      schema: properties[name] ?? {},
-    })),
+    parameters: [
+      ...pathParams.map((name) => ({
+        name,
+        in: "path",
+        required: true,
+        schema: properties[name] ?? {},
+      })),
+      ...(route.idempotent === true ? [idempotencyKeyParameter] : []),
+    ],
     ...(route.body === "multipart" && {
       requestBody: {
         required: true,
@@ -131,12 +134,38 @@ function operation(method: string, route: ApiRoute, params: z.ZodType | undefine
       [status]:
         status === "204"
           ? { description: "Done" }
-          : { description: "Success", content: jsonOf(responseOf(route)) },
+          : {
+              description: "Success",
+              ...(route.idempotent === true && { headers: idempotentReplayedHeaders }),
+              content: jsonOf(responseOf(route)),
+            },
+      ...(route.idempotent === true && idempotencyResponses),
+      ...(method !== "GET" && bodyResponses(route)),
       default: {
         description: "An error (see api.md for the statuses)",
         content: jsonOf({ $ref: "#/components/schemas/Error" }),
       },
     },
+  };
+}
+
+/** What the edge answers to a body that stalls, or that is too large before any action reads it. */
+function bodyResponses(route: ApiRoute) {
+  const error = jsonOf({ $ref: "#/components/schemas/Error" });
+  const tooLarge =
+    route.body === "multipart"
+      ? "PAYLOAD_TOO_LARGE: the file is over its kind's limit (images 20 MB, videos 200 MB)"
+      : "PAYLOAD_TOO_LARGE: a JSON body over 1 MB; up to 16 MB of it is read before the answer, then the " +
+        "connection is closed";
+  return {
+    "408": {
+      description:
+        "REQUEST_TIMEOUT: the body stopped arriving for BODY_IDLE_TIMEOUT_MS; nothing of it is kept, and the " +
+        "connection is closed",
+      content: error,
+    },
+    // A part's size is checked against its session instead (400 PART_SIZE).
+    ...(route.body !== "stream" && { "413": { description: tooLarge, content: error } }),
   };
 }
 
@@ -255,7 +284,16 @@ const variantSchema = {
   type: "object",
   required: ["url", "width", "height", "contentType"],
   properties: {
-    url: { type: "string" },
+    url: {
+      type: "string",
+      description:
+        "Where to fetch the file. A public account's post, story or avatar: a plain URL, cacheable for a year. " +
+        "Anything else (a private account's media, a direct message's photo, an upload not used yet): a signed URL " +
+        "minted for this answer (`?exp=&sig=` on the gateway, a presigned GET on S3) that works for " +
+        "MEDIA_URL_TTL_SECONDS or a little more and is cached privately; fetch the object again for a new one. " +
+        "An expired or altered URL, the plain URL of a private file, and the files of a deleted post or story " +
+        "answer 404.",
+    },
     width: { type: "integer" },
     height: { type: "integer" },
     contentType: { type: "string" },
@@ -331,6 +369,40 @@ const errorSchema = {
         details: {},
       },
     },
+  },
+};
+
+// Idempotency-Key (services/gateway/idempotency.ts), on the routes that create something.
+const idempotencyKeyParameter = {
+  name: "Idempotency-Key",
+  in: "header",
+  required: false,
+  description:
+    "1–255 printable ASCII characters, bare or as a quoted sf-string (draft-ietf-httpapi-idempotency-key-header). " +
+    "A retry with the same key and the same request (method, path and JSON body; for an upload its media type " +
+    "and Content-Length) within 24 h gets the first answer again, with `Idempotent-Replayed: true`, and runs " +
+    "nothing. Answers with a 5xx, a 429 or a 408 are not kept: the key is free for a retry. Keys are per user.",
+  schema: { type: "string", minLength: 1, maxLength: 255 },
+};
+
+const idempotentReplayedHeaders = {
+  "Idempotent-Replayed": {
+    description:
+      "`true` when this is the recorded answer of an earlier request with the same Idempotency-Key",
+    schema: { const: "true" },
+  },
+};
+
+const idempotencyResponses = {
+  "409": {
+    description:
+      "IDEMPOTENCY_KEY_IN_FLIGHT: a request with this Idempotency-Key is still running; retry later " +
+      "(also the route's own conflicts)",
+    content: jsonOf({ $ref: "#/components/schemas/Error" }),
+  },
+  "422": {
+    description: "IDEMPOTENCY_KEY_REUSED: this Idempotency-Key was used for a different request",
+    content: jsonOf({ $ref: "#/components/schemas/Error" }),
   },
 };
 

@@ -16,6 +16,8 @@ export interface ApiRoute {
   body?: "json" | "multipart" | "stream";
   /** The per-user hourly quota each call of this route spends (in the spirit of Pixelfed's). */
   quota?: QuotaName;
+  /** Creates something: a retry with the same `Idempotency-Key` replays the first answer (idempotency.ts). */
+  idempotent?: true;
 }
 
 export const apiRoutes = {
@@ -35,7 +37,7 @@ export const apiRoutes = {
   "POST /follow-requests/:username/reject": { action: "graph.reject", auth: "required" },
   "POST /users/:username/block": { action: "graph.block", auth: "required" },
   "DELETE /users/:username/block": { action: "graph.unblock", auth: "required" },
-  "POST /posts": { action: "posts.create", auth: "required", status: 201, quota: "posts" },
+  "POST /posts": { action: "posts.create", auth: "required", status: 201, quota: "posts", idempotent: true },
   "GET /posts/:id": { action: "posts.get", auth: "required" },
   "DELETE /posts/:id": { action: "posts.delete", auth: "required", status: 204 },
   "GET /feed": { action: "timeline.feed", auth: "required" },
@@ -47,14 +49,27 @@ export const apiRoutes = {
     auth: "required",
     status: 201,
     quota: "comments",
+    idempotent: true,
   },
   "GET /posts/:id/comments": { action: "interactions.comments", auth: "required" },
   "DELETE /comments/:id": { action: "interactions.deleteComment", auth: "required", status: 204 },
   "POST /posts/:id/save": { action: "interactions.save", auth: "required" },
   "DELETE /posts/:id/save": { action: "interactions.unsave", auth: "required" },
   "GET /me/saved": { action: "interactions.saved", auth: "required" },
-  "POST /posts/:id/share": { action: "interactions.share", auth: "required", status: 201, quota: "messages" },
-  "POST /stories": { action: "stories.create", auth: "required", status: 201, quota: "stories" },
+  "POST /posts/:id/share": {
+    action: "interactions.share",
+    auth: "required",
+    status: 201,
+    quota: "messages",
+    idempotent: true,
+  },
+  "POST /stories": {
+    action: "stories.create",
+    auth: "required",
+    status: 201,
+    quota: "stories",
+    idempotent: true,
+  },
   "GET /stories/feed": { action: "stories.feed", auth: "required" },
   "GET /users/:username/stories": { action: "stories.byUser", auth: "required" },
   "POST /stories/:id/view": { action: "stories.view", auth: "required", status: 204 },
@@ -63,7 +78,12 @@ export const apiRoutes = {
   "GET /notifications": { action: "inbox.notifications", auth: "required" },
   "GET /notifications/unread-count": { action: "inbox.unreadCount", auth: "required" },
   "POST /notifications/read": { action: "inbox.markRead", auth: "required", status: 204 },
-  "POST /conversations": { action: "inbox.openConversation", auth: "required", status: 201 },
+  "POST /conversations": {
+    action: "inbox.openConversation",
+    auth: "required",
+    status: 201,
+    idempotent: true,
+  },
   "GET /conversations": { action: "inbox.conversations", auth: "required" },
   "GET /conversations/:id/messages": { action: "inbox.messages", auth: "required" },
   "POST /conversations/:id/messages": {
@@ -71,16 +91,28 @@ export const apiRoutes = {
     auth: "required",
     status: 201,
     quota: "messages",
+    idempotent: true,
   },
   "POST /conversations/:id/read": { action: "inbox.markConversationRead", auth: "required", status: 204 },
-  "POST /media": { action: "media.upload", auth: "required", status: 201, body: "multipart" },
+  "POST /media": {
+    action: "media.upload",
+    auth: "required",
+    status: 201,
+    body: "multipart",
+    idempotent: true,
+  },
   "GET /media/:id": { action: "media.get", auth: "required" },
-  "POST /media/:id/finalize": { action: "media.finalize", auth: "required", status: 201 },
-  "POST /uploads": { action: "media.startUpload", auth: "required", status: 201 },
-  "POST /uploads/presign": { action: "media.presign", auth: "required", status: 201 },
+  "POST /media/:id/finalize": { action: "media.finalize", auth: "required", status: 201, idempotent: true },
+  "POST /uploads": { action: "media.startUpload", auth: "required", status: 201, idempotent: true },
+  "POST /uploads/presign": { action: "media.presign", auth: "required", status: 201, idempotent: true },
   "GET /uploads/:id": { action: "media.uploadStatus", auth: "required" },
   "PUT /uploads/:id/parts/:n": { action: "media.putPart", auth: "required", body: "stream" },
-  "POST /uploads/:id/complete": { action: "media.completeUpload", auth: "required", status: 201 },
+  "POST /uploads/:id/complete": {
+    action: "media.completeUpload",
+    auth: "required",
+    status: 201,
+    idempotent: true,
+  },
 } as const satisfies Record<string, ApiRoute>;
 
 export type ApiAction = (typeof apiRoutes)[keyof typeof apiRoutes]["action"];
@@ -89,12 +121,26 @@ const byAction = new Map<string, ApiRoute>(
   Object.values(apiRoutes).map((route: ApiRoute) => [route.action, route]),
 );
 
-/** moleculer-web aliases for the routes whose bodies arrive one way (`multipart:`/`stream:` prefixes). */
-export function aliasesFor(body: NonNullable<ApiRoute["body"]>): Record<string, string> {
+/** moleculer-web aliases for the routes whose bodies arrive as JSON, or as a raw stream (`stream:` prefix). */
+export function aliasesFor(body: "json" | "stream"): Record<string, string> {
   return Object.fromEntries(
-    (Object.entries(apiRoutes) as [string, ApiRoute][])
-      .filter(([, route]) => (route.body ?? "json") === body)
-      .map(([path, route]) => [path, body === "json" ? route.action : `${body}:${route.action}`]),
+    routesWithBody(body).map(([path, route]) => [
+      path,
+      body === "json" ? route.action : `stream:${route.action}`,
+    ]),
+  );
+}
+
+/** moleculer-web aliases for the multipart routes: `handler` reads the form and calls the route's action. */
+export function multipartAliasesFor<H>(handler: H): Record<string, [H, string]> {
+  return Object.fromEntries(
+    routesWithBody("multipart").map(([path, route]) => [path, [handler, route.action]]),
+  );
+}
+
+function routesWithBody(body: NonNullable<ApiRoute["body"]>): [string, ApiRoute][] {
+  return (Object.entries(apiRoutes) as [string, ApiRoute][]).filter(
+    ([, route]) => (route.body ?? "json") === body,
   );
 }
 

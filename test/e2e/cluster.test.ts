@@ -34,7 +34,8 @@ describe("a cluster over NATS: gateway node + users node", function () {
     users = await createNode(
       loadConfig({
         ...common,
-        SERVICES: "users",
+        // Everything the gateway's routes call, so that its readiness can go from 200 to 503 and back.
+        SERVICES: "users,graph,posts,timeline,interactions,stories,inbox,media",
         NODE_ID: `${namespace}-users`,
         WORKER_ID: "1",
         DATA_DIR: dataDir,

@@ -6,6 +6,7 @@ import { expect } from "chai";
 import { ServiceBroker, type Context } from "moleculer";
 import { NodeProcesses } from "../support/node-processes";
 import { api, signup } from "../support/test-node";
+import { upApartFromActions } from "../support/readiness";
 import { openStream, type OpenStream } from "../support/sse";
 
 const NATS_URL = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
@@ -48,7 +49,7 @@ describe("direct messages reach a stream on another gateway node over NATS", fun
   const waitFor = (check: () => Promise<boolean> | boolean, ms: number, what: string) =>
     cluster.waitFor(check, ms, what);
 
-  /** The node the Shard strategy gives a user's inbox to, as every node of the ring computes it. */
+  /** The node the Owner strategy gives a user's inbox to, as every node of the ring computes it. */
   function inboxOwnerOf(userId: string): string | undefined {
     const ctx = { params: {}, meta: { user: { userId } } } as unknown as Context;
     const endpoint = probe.findNextActionEndpoint("inbox.notifications", {}, ctx);
@@ -63,11 +64,8 @@ describe("direct messages reach a stream on another gateway node over NATS", fun
       WORKER_ID: "1",
       PORT: ports[0]!,
     });
-    const ready = (url: string) =>
-      fetch(`${url}/health/ready`).then(
-        (r) => r.status === 200,
-        () => false,
-      );
+    // Nobody hosts interactions or stories here, so no gateway is fully ready: wait for what each node hosts.
+    const ready = (url: string) => upApartFromActions(url);
     await waitFor(() => ready(urls[0]!), 120_000, "the first gateway node");
     start("gw2", { SERVICES: "gateway,users", WORKER_ID: "2", PORT: ports[1]! });
     start("inbox1", { SERVICES: "inbox", WORKER_ID: "3", PORT: "0" });

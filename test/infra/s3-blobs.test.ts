@@ -186,6 +186,19 @@ describe("S3BlobStore", function () {
     );
   });
 
+  it("presigns GETs of private files even with a public base URL, the same URL within a bucket", async function () {
+    const store = open({ publicBaseUrl: "https://cdn.example.test/media/" });
+    await store.put("private/x.txt", Readable.from([Buffer.from("secret")]), { contentType: "text/plain" });
+    const options = { expiresInSeconds: 60, bucketSeconds: 3600 };
+    const url = await store.presignGet("private/x.txt", options);
+    expect(url).to.not.contain("cdn.example.test");
+    expect(await store.presignGet("private/x.txt", options)).to.equal(url);
+    const response = await fetch(url);
+    expect(response.status).to.equal(200);
+    expect(await response.text()).to.equal("secret");
+    await store.delete("private/x.txt");
+  });
+
   it("a presigned PUT expires", async function () {
     const store = open();
     const presigned = await store.presignPut("expiring/x", {

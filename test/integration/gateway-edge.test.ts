@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import { randomInt } from "node:crypto";
+import { uploadPhoto } from "../support/media";
 import { api, signup, startTestNode, type ErrorBody, type TestNode } from "../support/test-node";
 
 describe("the gateway's edge", () => {
@@ -78,18 +80,68 @@ describe("the gateway's edge", () => {
     expect(Object.keys(res.body)).to.deep.equal(["error"]);
   });
 
-  it("answers CORS preflights and marks answers for the allowed origin", async () => {
-    const res = await fetch(`${t.url}/api/me`, {
+  it("sends no CORS headers by default, whatever the origin", async () => {
+    const preflight = await fetch(`${t.url}/api/me`, {
       method: "OPTIONS",
       headers: {
-        origin: "https://app.example",
+        origin: "https://foreign.example",
         "access-control-request-method": "PATCH",
         "access-control-request-headers": "authorization,content-type",
       },
     });
-    expect(res.status).to.be.oneOf([200, 204]);
-    expect(res.headers.get("access-control-allow-origin")).to.equal("*");
-    expect(res.headers.get("access-control-allow-methods")).to.contain("PATCH");
+    expect(preflight.headers.get("access-control-allow-origin")).to.equal(null);
+    expect(preflight.headers.get("access-control-allow-methods")).to.equal(null);
+    expect(preflight.status).to.equal(403);
+    expect(((await preflight.json()) as ErrorBody).error.code).to.equal("CORS_ORIGIN_NOT_ALLOWED");
+    for (const route of ["/health/live", "/api/me", "/api/nothing-here"]) {
+      const res = await api(t.url, "GET", route, { headers: { origin: "https://foreign.example" } });
+      expect(res.headers.get("access-control-allow-origin"), route).to.equal(null);
+    }
+  });
+
+  it("puts nosniff, no-referrer and a strict CSP on every answer, media files and the stream too", async () => {
+    const owner = await signup(t.url);
+    const photo = await uploadPhoto(t.url, owner, { ready: true });
+    const variant = photo.variants.small!;
+    const stream = new AbortController();
+    const answers: [string, Response][] = [
+      ["API JSON", await fetch(`${t.url}/api/me`, { headers: { authorization: `Bearer ${owner.token}` } })],
+      ["an error", await fetch(`${t.url}/api/me`)],
+      ["a 404", await fetch(`${t.url}/nothing/here`)],
+      ["health", await fetch(`${t.url}/health/ready`)],
+      ["metrics", await fetch(`${t.url}/metrics`)],
+      ["a media file", await fetch(variant.url)],
+      ["a missing media file", await fetch(`${variant.url.replace(/\/[^/]+$/, "")}/nothing.jpg`)],
+      [
+        "the event stream",
+        await fetch(`${t.url}/api/stream`, {
+          headers: { authorization: `Bearer ${owner.token}` },
+          signal: stream.signal,
+        }),
+      ],
+    ];
+    try {
+      for (const [what, res] of answers) {
+        expect(res.headers.get("x-content-type-options"), what).to.equal("nosniff");
+        expect(res.headers.get("referrer-policy"), what).to.equal("no-referrer");
+        const csp = res.headers.get("content-security-policy") ?? "";
+        for (const directive of [
+          "default-src 'self'",
+          "object-src 'none'",
+          "frame-ancestors 'none'",
+          "base-uri 'self'",
+        ]) {
+          expect(csp, what).to.contain(directive);
+        }
+      }
+      const file = answers.find(([what]) => what === "a media file")![1];
+      expect(file.status).to.equal(200);
+      expect(file.headers.get("content-type")).to.equal(variant.contentType);
+      expect(file.headers.get("content-disposition")).to.equal("inline");
+    } finally {
+      stream.abort();
+      for (const [, res] of answers) await res.body?.cancel().catch(() => undefined);
+    }
   });
 
   it("reports liveness, readiness and Prometheus metrics", async () => {
@@ -102,9 +154,9 @@ describe("the gateway's edge", () => {
     expect(ready.status).to.equal(200);
     expect(ready.body.checks).to.deep.equal({
       broker: true,
-      users: true,
       store: true,
       blobs: true,
+      actions: true,
     });
     await signup(t.url);
     const metrics = await fetch(`${t.url}/metrics`);
@@ -177,5 +229,107 @@ describe("rate limits", () => {
     expect((await api(t.url, "PATCH", "/api/me", { token: b.token, body: { bio: "y" } })).status).to.equal(
       200,
     );
+  });
+});
+
+describe("CORS with an allow-list", () => {
+  let t: TestNode;
+  before(async () => {
+    t = await startTestNode({ CORS_ORIGINS: "https://app.example, https://admin.example:8443" });
+  });
+  after(async () => {
+    await t.stop();
+  });
+
+  const preflight = (origin: string) =>
+    fetch(`${t.url}/api/me`, {
+      method: "OPTIONS",
+      headers: {
+        origin,
+        "access-control-request-method": "PATCH",
+        "access-control-request-headers": "authorization,content-type,idempotency-key",
+      },
+    });
+
+  it("answers the preflight of an allowed origin, reflecting that origin", async () => {
+    const res = await preflight("https://app.example");
+    expect(res.status).to.equal(204);
+    expect(res.headers.get("access-control-allow-origin")).to.equal("https://app.example");
+    expect(res.headers.get("vary")).to.contain("Origin");
+    expect(res.headers.get("access-control-allow-methods")).to.contain("PATCH");
+    expect(res.headers.get("access-control-allow-headers")).to.contain("Authorization");
+    expect(res.headers.get("x-content-type-options")).to.equal("nosniff");
+  });
+
+  it("marks answers, errors included, for an allowed origin and for no other", async () => {
+    const allowed = await api(t.url, "GET", "/api/me", { headers: { origin: "https://admin.example:8443" } });
+    expect(allowed.status).to.equal(401);
+    expect(allowed.headers.get("access-control-allow-origin")).to.equal("https://admin.example:8443");
+    expect(allowed.headers.get("access-control-expose-headers")).to.contain("X-Request-Id");
+    for (const origin of [
+      "https://evil.example",
+      "https://app.example.evil.example",
+      "http://app.example",
+      "null",
+    ]) {
+      const other = await api(t.url, "GET", "/api/me", { headers: { origin } });
+      expect(other.headers.get("access-control-allow-origin"), origin).to.equal(null);
+      expect(other.headers.get("vary"), origin).to.contain("Origin");
+      const refused = await preflight(origin);
+      expect(refused.headers.get("access-control-allow-origin"), origin).to.equal(null);
+      expect(refused.status, origin).to.equal(403);
+    }
+  });
+});
+
+describe("the client address behind proxies", () => {
+  const randomAddress = () => `${randomInt(1, 224)}.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
+  const login = (url: string, forwardedFor?: string) =>
+    api<ErrorBody>(url, "POST", "/api/auth/login", {
+      body: { login: "nobody", password: "wrong password" },
+      ...(forwardedFor !== undefined && { headers: { "x-forwarded-for": forwardedFor } }),
+    });
+
+  for (const [name, trust] of [
+    ["trusting the proxy's network", "10.0.0.0/8,127.0.0.1/32,::1/128"],
+    ["trusting one hop", "1"],
+  ] as const) {
+    describe(name, () => {
+      let t: TestNode;
+      before(async () => {
+        t = await startTestNode({ RATE_LIMITS: "on", RATE_LIMIT_LOGIN_PER_MINUTE: "3", TRUST_PROXY: trust });
+      });
+      after(async () => {
+        await t.stop();
+      });
+
+      it("limits the address the proxy saw, however the client spoofs X-Forwarded-For", async () => {
+        // The test plays the proxy (127.0.0.1): it appends the address it saw to what the client sent.
+        const statuses: number[] = [];
+        for (let i = 0; i < 5; i++) {
+          statuses.push((await login(t.url, `${randomAddress()}, ${randomAddress()}, 198.51.100.7`)).status);
+        }
+        expect(statuses).to.deep.equal([401, 401, 401, 429, 429]);
+        expect((await login(t.url, "198.51.100.8")).status, "another client").to.equal(401);
+      });
+    });
+  }
+
+  it("takes the socket's address when no proxy is trusted", async () => {
+    const t = await startTestNode({ RATE_LIMITS: "on", RATE_LIMIT_SIGNUP_PER_HOUR: "2" });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const username = `spoof_${i}_${randomInt(1_000_000)}`;
+        const res = await api(t.url, "POST", "/api/auth/signup", {
+          body: { username, email: `${username}@example.com`, password: "correct horse" },
+          headers: { "x-forwarded-for": randomAddress() },
+        });
+        statuses.push(res.status);
+      }
+      expect(statuses).to.deep.equal([201, 201, 429]);
+    } finally {
+      await t.stop();
+    }
   });
 });

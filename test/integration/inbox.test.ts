@@ -115,6 +115,28 @@ describe("notifications and direct messages through the gateway", function () {
       expect(await unread(ada)).to.equal(0);
     });
 
+    it("answers 404 to marking read up to a notification that is not the caller's, and marks nothing", async () => {
+      const [ada, bob, fan] = [await signup(t.url), await signup(t.url), await signup(t.url)];
+      const code = (res: { status: number; body: ErrorBody }) => [res.status, res.body.error?.code];
+      const markUpTo = (who: Account, upToId: string) =>
+        call<ErrorBody>(who, "POST", "/api/notifications/read", { upToId });
+      // With no notification at all, an id is still not one of hers.
+      expect(code(await markUpTo(ada, "123456789012345678"))).to.deep.equal([404, "NOTIFICATION_NOT_FOUND"]);
+
+      await call(fan, "POST", `/api/users/${ada.username}/follow`);
+      await call(fan, "POST", `/api/users/${bob.username}/follow`);
+      const [bobs] = (await call<Page<Notification>>(bob, "GET", "/api/notifications")).body.items;
+      // A made-up id far in the future, and someone else's real notification.
+      for (const upToId of ["9000000000000000000", bobs!.id]) {
+        expect(code(await markUpTo(ada, upToId)), upToId).to.deep.equal([404, "NOTIFICATION_NOT_FOUND"]);
+      }
+      expect(await unread(ada)).to.equal(1);
+      const [adas] = (await call<Page<Notification>>(ada, "GET", "/api/notifications")).body.items;
+      expect(adas!.read).to.equal(false);
+      expect((await markUpTo(ada, adas!.id)).status).to.equal(204);
+      expect(await unread(ada)).to.equal(0);
+    });
+
     it("pages newest first and refuses bad paging and bad ids", async () => {
       const ada = await signup(t.url);
       const fans = [await signup(t.url), await signup(t.url), await signup(t.url)];

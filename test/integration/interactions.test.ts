@@ -113,7 +113,7 @@ describe("likes, comments, saves and shares through the gateway", function () {
     const reply = await comment(author, p.id, { text: "thanks", replyToId: first.body.id });
     expect([reply.status, reply.body.replyToId]).to.deep.equal([201, first.body.id]);
     const foreign = await comment(fan, elsewhere.id, { text: "other post" });
-    expect((await comment(fan, p.id, { text: "x", replyToId: foreign.body.id })).status).to.equal(400);
+    expect((await comment(fan, p.id, { text: "x", replyToId: foreign.body.id })).status).to.equal(404);
     for (const body of [{ text: "" }, { text: "x".repeat(2201) }, { text: "x", extra: true }, {}]) {
       expect((await comment(fan, p.id, body)).status, JSON.stringify(body).slice(0, 40)).to.equal(400);
     }
@@ -139,6 +139,27 @@ describe("likes, comments, saves and shares through the gateway", function () {
     expect((await del(author, third.body.id)).status).to.equal(204);
     expect((await del(author, third.body.id)).status).to.equal(404);
     expect((await getPost(other, p.id)).commentCount).to.equal(1);
+  });
+
+  it("answers 404 to a reply to a comment that is not there, was deleted, or is hidden by a block", async () => {
+    const [author, fan, blocker] = [await signup(t.url), await signup(t.url), await signup(t.url)];
+    const p = await post(author);
+    const comment = (who: Account, body: unknown) =>
+      api<CommentView & ErrorBody>(t.url, "POST", `/api/posts/${p.id}/comments`, { token: who.token, body });
+    const gone = await comment(fan, { text: "soon gone" });
+    expect(
+      (await api(t.url, "DELETE", `/api/comments/${gone.body.id}`, { token: fan.token })).status,
+    ).to.equal(204);
+    const blockers = await comment(blocker, { text: "not for you" });
+    await api(t.url, "POST", `/api/users/${fan.username}/block`, { token: blocker.token });
+
+    for (const replyToId of ["123456789012345678", gone.body.id, p.id, blockers.body.id]) {
+      const res = await comment(fan, { text: "reply", replyToId });
+      expect([res.status, res.body.error?.code], replyToId).to.deep.equal([404, "COMMENT_NOT_FOUND"]);
+    }
+    expect((await getPost(author, p.id)).commentCount).to.equal(1);
+    const fine = await comment(author, { text: "reply", replyToId: blockers.body.id });
+    expect(fine.status, fine.text).to.equal(201);
   });
 
   it("saves: idempotent, listed most recently saved first, gone from the list when unsaved or deleted", async () => {

@@ -4,6 +4,7 @@ import path from "node:path";
 import { expect } from "chai";
 import sharp from "sharp";
 import type { MediaView } from "../../lib/media-library/media-view";
+import { createTranscoderService } from "../../services/transcoder.service";
 import { api, signup, startTestNode, type ErrorBody, type TestNode } from "../support/test-node";
 
 const FIXTURES = path.resolve(__dirname, "../fixtures");
@@ -99,7 +100,8 @@ describe("media through the gateway (embedded blobs, in-process transcoder)", fu
       expect(Math.max(variant!.width, variant!.height)).to.be.at.most(bound);
       const res = await fetch(variant!.url);
       expect(res.status).to.equal(200);
-      expect(res.headers.get("cache-control")).to.contain("immutable");
+      // Not in a post yet: its owner's alone, so only at a signed URL, cached privately until it expires.
+      expect(res.headers.get("cache-control")).to.match(/^private, max-age=\d+$/);
       const bytes = Buffer.from(await res.arrayBuffer());
       const meta = await sharp(bytes).metadata();
       expect([meta.width, meta.height]).to.deep.equal([variant!.width, variant!.height]);
@@ -269,7 +271,11 @@ describe("media through the gateway (embedded blobs, in-process transcoder)", fu
     expect(second.status).to.equal(201);
     expect(second.body.id).to.not.equal(first.body.id);
     expect(second.body.status).to.equal("ready");
-    expect(second.body.variants.small?.url).to.equal(ready.variants.small?.url);
+    // Files of its own (copied, not transcoded again), so deleting one media never takes the other's.
+    const [copy, source] = [second.body.variants.small?.url ?? "", ready.variants.small?.url ?? ""];
+    expect(new URL(copy).pathname).to.contain(`/${second.body.id}/`);
+    const bytesOf = async (url: string) => Buffer.from(await (await fetch(url)).arrayBuffer());
+    expect((await bytesOf(copy)).equals(await bytesOf(source))).to.equal(true);
   });
 
   it("takes an image of the caller as avatar, and nothing else", async () => {
@@ -281,11 +287,13 @@ describe("media through the gateway (embedded blobs, in-process transcoder)", fu
       body: { avatarMediaId: media.id },
     });
     expect(patched.status).to.equal(200);
-    expect(patched.body.avatarUrl).to.equal(media.variants.small?.url);
+    // An avatar of a public account is public: the plain URL of the same file.
+    const small = (media.variants.small?.url ?? "").split("?")[0];
+    expect(patched.body.avatarUrl).to.equal(small);
     const seen = await api<{ avatarUrl: string | null }>(t.url, "GET", `/api/users/${me.username}`, {
       token,
     });
-    expect(seen.body.avatarUrl).to.equal(media.variants.small?.url);
+    expect(seen.body.avatarUrl).to.equal(small);
 
     const video = await uploadForm(t.url, me.token, await fixture("clip.mp4"), { type: "video/mp4" });
     const notImage = await api<ErrorBody>(t.url, "PATCH", "/api/me", {
@@ -299,5 +307,167 @@ describe("media through the gateway (embedded blobs, in-process transcoder)", fu
     });
     expect(foreign.status).to.equal(400);
     expect(foreign.body.error.code).to.equal("MEDIA_NOT_FOUND");
+  });
+});
+
+describe("fresh media in stories and direct messages", function () {
+  this.timeout(120_000);
+  let t: TestNode;
+
+  interface Story {
+    id: string;
+    media: MediaView;
+  }
+  interface Message {
+    id: string;
+    media?: MediaView;
+  }
+  type Account = Awaited<ReturnType<typeof signup>>;
+
+  before(async () => {
+    // A node without the transcoder: uploads stay processing until a test starts one, so what the first reads
+    // show is certain rather than a race with a quick transcode.
+    t = await startTestNode({
+      SERVICES: "gateway,users,graph,posts,timeline,media,interactions,stories,inbox",
+    });
+  });
+  after(async () => {
+    await t.stop();
+  });
+
+  /** Starts a transcoder, sends it the jobs waiting, lets it settle `mediaIds`, and stops it again. */
+  async function transcodeNow(owner: Account, mediaIds: readonly string[]): Promise<MediaView[]> {
+    const { app, broker } = t.node;
+    if (app.blobs === undefined || app.media === undefined) throw new Error("the node has no media");
+    const transcoder = broker.createService(
+      createTranscoderService({
+        blobs: app.blobs,
+        concurrency: 2,
+        options: {
+          ffmpegPath: app.config.media.ffmpegPath,
+          ffprobePath: app.config.media.ffprobePath,
+          timeoutMs: app.config.media.transcodeTimeoutMs,
+        },
+      }),
+    );
+    try {
+      await broker.waitForServices("transcoder");
+      const { library } = app.media;
+      for (const job of await library.staleJobs(0)) await library.resend(job);
+      return await Promise.all(mediaIds.map((id) => waitUntilSettled(t.url, owner.token, id)));
+    } finally {
+      await broker.destroyService(transcoder);
+    }
+  }
+
+  /** A story and a message (in `conversationId`) made of `mediaId` the moment it was uploaded. */
+  async function useAtOnce(owner: Account, conversationId: string, mediaId: string) {
+    const story = await api<Story & ErrorBody>(t.url, "POST", "/api/stories", {
+      token: owner.token,
+      body: { mediaId },
+    });
+    expect(story.status, story.text).to.equal(201);
+    const message = await api<Message & ErrorBody>(
+      t.url,
+      "POST",
+      `/api/conversations/${conversationId}/messages`,
+      { token: owner.token, body: { mediaId } },
+    );
+    expect(message.status, message.text).to.equal(201);
+    return { story: story.body, message: message.body };
+  }
+
+  /** The media of the story and of the message as `viewer` reads them back now. */
+  async function readBack(viewer: Account, owner: Account, conversationId: string) {
+    const stories = await api<{ items: Story[] }>(t.url, "GET", `/api/users/${owner.username}/stories`, {
+      token: viewer.token,
+    });
+    expect(stories.status, stories.text).to.equal(200);
+    const messages = await api<{ items: Message[] }>(
+      t.url,
+      "GET",
+      `/api/conversations/${conversationId}/messages`,
+      { token: viewer.token },
+    );
+    expect(messages.status, messages.text).to.equal(200);
+    return { story: stories.body.items[0]?.media, message: messages.body.items[0]?.media };
+  }
+
+  async function pair(): Promise<{ ada: Account; bob: Account; conversationId: string }> {
+    const [ada, bob] = [await signup(t.url), await signup(t.url)];
+    const opened = await api<{ id: string }>(t.url, "POST", "/api/conversations", {
+      token: ada.token,
+      body: { usernames: [bob.username] },
+    });
+    expect(opened.status, opened.text).to.equal(201);
+    return { ada, bob, conversationId: opened.body.id };
+  }
+
+  it("takes a photo uploaded a moment ago in a story and a message: processing first, then its variants", async () => {
+    const { ada, bob, conversationId } = await pair();
+    const photo = Buffer.concat([await fixture("image.png"), Buffer.from(Math.random().toString())]);
+    const uploaded = await uploadForm(t.url, ada.token, photo, { type: "image/png" });
+    expect([uploaded.status, uploaded.body.status]).to.deep.equal([201, "processing"]);
+
+    const made = await useAtOnce(ada, conversationId, uploaded.body.id);
+    for (const media of [made.story.media, made.message.media]) {
+      expect(media).to.deep.include({ id: uploaded.body.id, status: "processing", variants: {} });
+    }
+    for (const viewer of [bob, ada]) {
+      const before = await readBack(viewer, ada, conversationId);
+      expect(before.story).to.deep.include({ id: uploaded.body.id, status: "processing", variants: {} });
+      expect(before.message).to.deep.include({ id: uploaded.body.id, status: "processing", variants: {} });
+    }
+
+    const [settled] = await transcodeNow(ada, [uploaded.body.id]);
+    expect(settled!.status).to.equal("ready");
+    for (const viewer of [bob, ada]) {
+      const after = await readBack(viewer, ada, conversationId);
+      for (const media of [after.story, after.message]) {
+        expect(media?.status).to.equal("ready");
+        expect(media?.variants).to.have.all.keys("thumb", "small", "large");
+        expect(media?.variants).to.deep.equal(settled!.variants);
+      }
+    }
+    const small = await fetch(settled!.variants.small!.url);
+    expect(small.status).to.equal(200);
+    expect(small.headers.get("content-type")).to.match(/^image\//);
+  });
+
+  it("shows a fresh upload that fails decoding as failed in the story and the message, and refuses it then", async () => {
+    const { ada, bob, conversationId } = await pair();
+    const uploaded = await uploadForm(t.url, ada.token, await fixture("truncated.jpg"), {
+      type: "image/jpeg",
+    });
+    expect([uploaded.status, uploaded.body.status]).to.deep.equal([201, "processing"]);
+    await useAtOnce(ada, conversationId, uploaded.body.id);
+    // A second fresh upload, kept back to try once the first has failed.
+    const spare = await uploadForm(
+      t.url,
+      ada.token,
+      Buffer.concat([await fixture("truncated.jpg"), Buffer.from(Math.random().toString())]),
+      { type: "image/jpeg" },
+    );
+
+    const settled = await transcodeNow(ada, [uploaded.body.id, spare.body.id]);
+    expect(settled.map((m) => m.status)).to.deep.equal(["failed", "failed"]);
+    for (const viewer of [bob, ada]) {
+      const after = await readBack(viewer, ada, conversationId);
+      expect(after.story).to.deep.include({ id: uploaded.body.id, status: "failed", variants: {} });
+      expect(after.message).to.deep.include({ id: uploaded.body.id, status: "failed", variants: {} });
+    }
+    const refused = await Promise.all([
+      api<ErrorBody>(t.url, "POST", "/api/stories", { token: ada.token, body: { mediaId: spare.body.id } }),
+      api<ErrorBody>(t.url, "POST", `/api/conversations/${conversationId}/messages`, {
+        token: ada.token,
+        body: { mediaId: spare.body.id },
+      }),
+      api<ErrorBody>(t.url, "POST", "/api/posts", { token: ada.token, body: { mediaIds: [spare.body.id] } }),
+    ]);
+    expect(refused.map((r) => [r.status, r.body.error.code])).to.deep.equal([
+      [400, "MEDIA_NOT_USABLE"],
+      [400, "MEDIA_NOT_USABLE"],
+      [400, "MEDIA_NOT_USABLE"],
+    ]);
   });
 });

@@ -127,6 +127,73 @@ describe("follows, blocks and posts through the gateway", function () {
     });
   });
 
+  describe("what is not there (404)", () => {
+    const requestAction = (owner: Account, name: string, verb: "approve" | "reject") =>
+      api<ErrorBody>(t.url, "POST", `/api/follow-requests/${name}/${verb}`, { token: owner.token });
+    const code = (res: { status: number; body: ErrorBody }) => [res.status, res.body.error?.code];
+
+    it("answers 404 to rejecting a request that is not pending, and to a name that is nobody's", async () => {
+      const [owner, asker, stranger] = [await signup(t.url), await signup(t.url), await signup(t.url)];
+      await api(t.url, "PATCH", "/api/me", { token: owner.token, body: { isPrivate: true } });
+      expect((await follow(asker, owner)).body).to.deep.equal({ state: "requested" });
+
+      expect(code(await requestAction(owner, stranger.username, "reject"))).to.deep.equal([
+        404,
+        "REQUEST_NOT_FOUND",
+      ]);
+      expect(code(await requestAction(owner, owner.username, "reject"))).to.deep.equal([
+        404,
+        "REQUEST_NOT_FOUND",
+      ]);
+      expect(code(await requestAction(owner, `nobody_${Date.now()}`, "reject"))).to.deep.equal([
+        404,
+        "USER_NOT_FOUND",
+      ]);
+      // The real one is rejected once; a second time there is nothing to reject, nor to approve.
+      const rejected = await requestAction(owner, asker.username, "reject");
+      expect([rejected.status, rejected.body]).to.deep.equal([200, { state: "rejected" }]);
+      expect(code(await requestAction(owner, asker.username, "reject"))).to.deep.equal([
+        404,
+        "REQUEST_NOT_FOUND",
+      ]);
+      expect(code(await requestAction(owner, asker.username, "approve"))).to.deep.equal([
+        404,
+        "REQUEST_NOT_FOUND",
+      ]);
+      expect((await profile(asker, owner)).body.relationship).to.deep.include({
+        following: false,
+        requested: false,
+      });
+    });
+
+    it("answers unfollow and unblock of a real account 200 every time, and of a name that is nobody's 404", async () => {
+      const [a, b] = [await signup(t.url), await signup(t.url)];
+      const nobody = `nobody_${Date.now()}`;
+      for (let i = 0; i < 2; i++) {
+        const unfollowed = await api(t.url, "DELETE", `/api/users/${b.username}/follow`, { token: a.token });
+        expect([unfollowed.status, unfollowed.body]).to.deep.equal([200, { state: "none" }]);
+        const unblocked = await api(t.url, "DELETE", `/api/users/${b.username}/block`, { token: a.token });
+        expect([unblocked.status, unblocked.body]).to.deep.equal([200, { blocking: false }]);
+      }
+      const unfollowNobody = await api<ErrorBody>(t.url, "DELETE", `/api/users/${nobody}/follow`, {
+        token: a.token,
+      });
+      expect(code(unfollowNobody)).to.deep.equal([404, "USER_NOT_FOUND"]);
+      const unblockNobody = await api<ErrorBody>(t.url, "DELETE", `/api/users/${nobody}/block`, {
+        token: a.token,
+      });
+      expect(code(unblockNobody)).to.deep.equal([404, "USER_NOT_FOUND"]);
+
+      // Hidden by a block is not nobody: the blocker lifts it, and the blocked one may still unfollow.
+      await api(t.url, "POST", `/api/users/${b.username}/block`, { token: a.token });
+      const hidden = await api(t.url, "DELETE", `/api/users/${a.username}/follow`, { token: b.token });
+      expect([hidden.status, hidden.body]).to.deep.equal([200, { state: "none" }]);
+      const lifted = await api(t.url, "DELETE", `/api/users/${b.username}/block`, { token: a.token });
+      expect([lifted.status, lifted.body]).to.deep.equal([200, { blocking: false }]);
+      expect((await profile(a, b)).status).to.equal(200);
+    });
+  });
+
   describe("blocks", () => {
     it("removes follows both ways and hides each from the other (404)", async () => {
       const [a, b] = [await signup(t.url), await signup(t.url)];

@@ -146,7 +146,7 @@ describe("stories through the gateway", function () {
       const [ada, bob] = [await signup(t.url), await signup(t.url)];
       const failed = await upload(ada, broken, "image/jpeg");
       expect((await settled(ada, failed)).status).to.equal("failed");
-      expect(code(await create(ada, { mediaId: failed }))).to.deep.equal([400, "MEDIA_NOT_READY"]);
+      expect(code(await create(ada, { mediaId: failed }))).to.deep.equal([400, "MEDIA_NOT_USABLE"]);
       expect(code(await create(bob, { mediaId: await readyMedia(ada) }))).to.deep.equal([
         400,
         "MEDIA_NOT_USABLE",

@@ -5,7 +5,14 @@ import { ConfigError, hostsService, loadConfig } from "../../../config";
 describe("config", () => {
   it("gives a working embedded default with nothing set", () => {
     const config = loadConfig({});
-    expect(config.http).to.deep.equal({ port: 3000, host: "127.0.0.1", trustProxy: false });
+    expect(config.http).to.deep.equal({
+      port: 3000,
+      host: "127.0.0.1",
+      trustProxy: { kind: "none" },
+      bodyIdleTimeoutMs: 15_000,
+      maxInFlight: 128,
+    });
+    expect(config.cors.origins, "no CORS unless asked for").to.deep.equal([]);
     expect(config.dataDir).to.equal(path.resolve("./data"));
     expect(config.services).to.equal("*");
     expect(config.broker.transporter).to.equal(undefined);
@@ -50,6 +57,36 @@ describe("config", () => {
     const config = loadConfig({ QUOTA_FOLLOWS_PER_HOUR: "2", QUOTA_MESSAGES_PER_HOUR: "1000" });
     expect(config.rateLimits.quotasPerHour).to.include({ follows: 2, messages: 1000, likes: 500 });
     expect(() => loadConfig({ QUOTA_LIKES_PER_HOUR: "0" })).to.throw(ConfigError, /QUOTA_LIKES_PER_HOUR/);
+  });
+
+  it("reads the proxies to trust as a hop count or networks, and refuses anything else at start-up", () => {
+    expect(loadConfig({ TRUST_PROXY: "1" }).http.trustProxy).to.deep.equal({ kind: "hops", hops: 1 });
+    expect(loadConfig({ TRUST_PROXY: "10.0.0.0/8,::1/128" }).http.trustProxy).to.deep.equal({
+      kind: "networks",
+      networks: [
+        { family: "ipv4", address: "10.0.0.0", prefix: 8 },
+        { family: "ipv6", address: "::1", prefix: 128 },
+      ],
+    });
+    expect(() => loadConfig({ TRUST_PROXY: "on" })).to.throw(ConfigError, /TRUST_PROXY="on": .*hop count/);
+    expect(() => loadConfig({ TRUST_PROXY: "10.0.0.0/40" })).to.throw(ConfigError, /TRUST_PROXY=/);
+  });
+
+  it("takes CORS origins as an exact allow-list, or `*` when asked", () => {
+    expect(loadConfig({ CORS_ORIGINS: "*" }).cors.origins).to.equal("*");
+    expect(() => loadConfig({ CORS_ORIGINS: "app.example" })).to.throw(
+      ConfigError,
+      /CORS_ORIGINS="app.example"/,
+    );
+    expect(() => loadConfig({ CORS_ORIGINS: "https://a.example/app" })).to.throw(
+      ConfigError,
+      /CORS_ORIGINS=/,
+    );
+  });
+
+  it("bounds the idle timeout of request bodies", () => {
+    expect(loadConfig({ BODY_IDLE_TIMEOUT_MS: "250" }).http.bodyIdleTimeoutMs).to.equal(250);
+    expect(() => loadConfig({ BODY_IDLE_TIMEOUT_MS: "0" })).to.throw(ConfigError, /BODY_IDLE_TIMEOUT_MS/);
   });
 
   it("treats an empty variable as unset", () => {

@@ -22,6 +22,20 @@ describe("docs/openapi.json", () => {
     }
   });
 
+  it("lists the edge's answers to bodies that stall (408) or are too large (413)", () => {
+    const responses = (p: string, method: string) =>
+      Object.keys((built.paths[p]?.[method] as { responses: Record<string, unknown> }).responses);
+    for (const [p, method] of [
+      ["/api/auth/signup", "post"],
+      ["/api/posts", "post"],
+      ["/api/media", "post"],
+    ] as const) {
+      expect(responses(p, method), `${method} ${p}`).to.include.members(["408", "413"]);
+    }
+    expect(responses("/api/uploads/{id}/parts/{n}", "put")).to.include("408");
+    expect(responses("/api/me", "get")).to.not.include("408");
+  });
+
   it("takes request bodies from the actions' schemas", () => {
     const signup = built.paths["/api/auth/signup"]?.post?.requestBody as {
       content: { "application/json": { schema: { required: string[]; additionalProperties: boolean } } };

@@ -7,16 +7,20 @@ import { userCounts } from "../../../lib/accounts/tables";
 import { KeyedLock } from "../../../lib/concurrency/keyed-lock";
 import { Graph, graphTables } from "../../../lib/graph";
 import {
-  followRequestsByTime,
+  followRequests,
+  followRequestsList,
   followers as followersTable,
   following as followingTable,
-  followersByTime,
-  followingByTime,
+  followersList,
+  followingList,
   requestsSent,
+  blocks,
   blockedBy,
 } from "../../../lib/graph/tables";
-import { SnowflakeGenerator, compareIds } from "../../../lib/ids";
+import { SnowflakeGenerator } from "../../../lib/ids";
 import { LevelStore } from "../../../lib/store/level";
+import { listBuckets } from "../../../lib/validation/bucketed-list";
+import { every } from "../../../lib/validation/time-buckets";
 
 const PUBLIC = false;
 const PRIVATE = true;
@@ -93,7 +97,8 @@ describe("Graph", () => {
       expect(await allFollowing(a!)).to.deep.equal([]);
       expect(await allFollowers(b!)).to.deep.equal([]);
       expect(await graph.isFollowing(a!, b!)).to.equal(false);
-      expect((await store.slice(followersTable, { user_id: b! })).rows).to.deep.equal([]);
+      expect(await store.get(followersTable, { user_id: b!, follower_id: a! })).to.equal(undefined);
+      expect(await store.get(followingTable, { user_id: a!, followee_id: b! })).to.equal(undefined);
     });
 
     it("unfollowing a stranger, or twice, changes nothing and never counts below zero", async () => {
@@ -125,7 +130,7 @@ describe("Graph", () => {
       expect(await counts(b!)).to.deep.equal({ followers: 1, following: 0 });
       expect(await counts(a!)).to.deep.equal({ followers: 0, following: 1 });
       expect(await allFollowers(b!)).to.deep.equal([a]);
-      expect((await store.slice(followingByTime, { user_id: a! })).rows).to.have.length(1);
+      expect((await followingList.walk(store, a!, { limit: 1000 })).rows).to.have.length(1);
     });
 
     it("interleaved concurrent follows and unfollows keep the counts equal to the edges", async () => {
@@ -229,13 +234,16 @@ describe("Graph", () => {
       expect(await counts(p!)).to.deep.equal({ followers: 1, following: 0 });
     });
 
-    it("reject drops the request, idempotently, and nothing is counted", async () => {
+    it("reject drops the request, and nothing is counted; a request not there (any more) is 404", async () => {
       const [a, b, p] = await newUsers(3);
       await graph.follow(a!, priv(p!));
       await graph.follow(b!, priv(p!));
       await graph.reject(p!, a!);
-      await graph.reject(p!, a!);
-      await graph.reject(p!, await newUser());
+      expect((await rejectionOf(graph.reject(p!, a!))).code).to.equal("REQUEST_NOT_FOUND");
+      for (const stranger of [await newUser(), p!]) {
+        const error = await rejectionOf(graph.reject(p!, stranger));
+        expect([error.status, error.code]).to.deep.equal([404, "REQUEST_NOT_FOUND"]);
+      }
       expect((await graph.listRequests(p!, { limit: 10 })).ids).to.deep.equal([b]);
       expect(await store.get(requestsSent, { user_id: a!, target_id: p! })).to.equal(undefined);
       expect(await graph.relationship(a!, p!)).to.include({ requested: false, following: false });
@@ -250,7 +258,7 @@ describe("Graph", () => {
       await graph.follow(a!, priv(p!));
       expect(await graph.unfollow(a!, p!)).to.deep.equal({ state: "none" });
       expect((await graph.listRequests(p!, { limit: 10 })).ids).to.deep.equal([]);
-      expect((await store.slice(followRequestsByTime, { user_id: p! })).rows).to.deep.equal([]);
+      expect((await followRequestsList.walk(store, p!, { limit: 1000 })).rows).to.deep.equal([]);
       expect(await store.get(requestsSent, { user_id: a!, target_id: p! })).to.equal(undefined);
       expect((await graph.relationship(a!, p!)).requested).to.equal(false);
       expect(await counts(p!)).to.deep.equal({ followers: 0, following: 0 });
@@ -400,6 +408,18 @@ describe("Graph", () => {
     });
   });
 
+  describe("tables", () => {
+    it("keys every lookup row by its pair of users, so no partition grows with a user's edges", () => {
+      for (const table of [followingTable, followersTable, followRequests, requestsSent, blocks, blockedBy]) {
+        expect(table.name, table.name).to.match(/_by_pair$/);
+        expect(table.partitionKey, table.name).to.have.length(2);
+        expect(table.clustering, table.name).to.deep.equal([]);
+      }
+      // The deciding rows are taken and dropped with lightweight transactions only.
+      expect([followingTable.conditional, followRequests.conditional]).to.deep.equal([true, true]);
+    });
+  });
+
   describe("relationship", () => {
     const none = { following: false, followedBy: false, requested: false, blocking: false, blockedBy: false };
 
@@ -513,29 +533,70 @@ describe("Graph", () => {
       }
     });
 
-    it("followerIdsPage pages through every follower in id order", async () => {
-      const [b, ...fans] = await newUsers(251);
-      // Follow in an order unlike id order, to tell id order from time order.
-      const shuffled = [...fans].sort((x, y) => (x.endsWith("7") ? -1 : 0) - (y.endsWith("7") ? -1 : 0));
-      for (const fan of shuffled.reverse()) await graph.follow(fan, pub(b!));
-      const seen: string[] = [];
-      let token: string | undefined;
-      let pages = 0;
-      do {
-        const page = await graph.followerIdsPage(b!, token, 100);
-        seen.push(...page.ids);
-        token = page.nextPageToken ?? undefined;
-        pages += 1;
-      } while (token !== undefined);
-      expect(pages).to.equal(3);
-      expect(seen).to.deep.equal([...fans].sort(compareIds));
-      const all = await graph.followerIdsPage(b!);
-      expect(all.ids).to.have.length(250);
-      expect(all.nextPageToken).to.equal(null);
+    it("followerIdsPage pages fan-out through every follower newest first, across buckets, keeping its place", async () => {
+      // 20 ms buckets, so the followers spread over many partitions and pages cross from one to the next.
+      const restore = followersList.shape.buckets.use(every(20));
+      try {
+        const [b, ...fans] = await newUsers(251);
+        // Follow in an order unlike id order, to tell the time of the follow from the follower's id.
+        const shuffled = [...fans].sort((x, y) => (x.endsWith("7") ? -1 : 0) - (y.endsWith("7") ? -1 : 0));
+        for (const [i, fan] of shuffled.entries()) {
+          await graph.follow(fan, pub(b!));
+          if (i % 25 === 24) await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+        const buckets = await store.slice(listBuckets, { list: "followers", owner_id: b! }, { limit: 1000 });
+        expect(buckets.rows.length).to.be.greaterThan(9);
+        const seen: string[] = [];
+        let token: string | undefined;
+        let pages = 0;
+        do {
+          const page = await graph.followerIdsPage(b!, token, 100);
+          seen.push(...page.ids);
+          token = page.nextPageToken ?? undefined;
+          pages += 1;
+          // Followers who arrive while a fan-out runs sort before its place: neither reached nor shifting it.
+          for (const late of await newUsers(2)) await graph.follow(late, pub(b!));
+        } while (token !== undefined);
+        expect(pages).to.equal(3);
+        expect(seen).to.deep.equal([...shuffled].reverse());
+        const all = await graph.followerIdsPage(b!);
+        expect(all.ids).to.have.length(256);
+        expect(all.nextPageToken).to.equal(null);
+      } finally {
+        restore();
+      }
     });
   });
 
   describe("crash repair", () => {
+    it("a recount skips list rows a crashed unfollow left, and counts a pair listed twice once", async () => {
+      const [a, b, c] = await newUsers(3);
+      await graph.follow(a!, pub(b!));
+      await graph.follow(c!, pub(b!));
+      // Both unfollows die right after their deciding rows: list rows and counts stay behind.
+      await store.deleteIf(followingTable, { user_id: c!, followee_id: b! });
+      await store.deleteIf(followingTable, { user_id: a!, followee_id: b! });
+      // `a` follows again: a new edge, listed beside the one the crash left.
+      await graph.follow(a!, pub(b!));
+      expect(await allFollowers(b!)).to.deep.equal([a, c, a]);
+      expect(await allFollowing(a!)).to.deep.equal([b, b]);
+      expect(await counts(b!)).to.deep.equal({ followers: 3, following: 0 });
+      expect(await graph.reconcileCounts(b!)).to.deep.equal({ followers: 1, following: 0 });
+      expect(await graph.reconcileCounts(a!)).to.deep.equal({ followers: 0, following: 1 });
+      expect(await graph.reconcileCounts(c!)).to.deep.equal({ followers: 0, following: 0 });
+      expect(await counts(b!)).to.deep.equal({ followers: 1, following: 0 });
+      expect(await counts(a!)).to.deep.equal({ followers: 0, following: 1 });
+      expect(await counts(c!)).to.deep.equal({ followers: 0, following: 0 });
+    });
+
+    it("a recount walks every page of a long list", async () => {
+      const [b, ...fans] = await newUsers(601);
+      for (const fan of fans) await graph.follow(fan, pub(b!));
+      await store.increment(userCounts, { user_id: b! }, { followers: -7 });
+      expect(await graph.reconcileCounts(b!)).to.deep.equal({ followers: 600, following: 0 });
+      expect(await counts(b!)).to.deep.equal({ followers: 600, following: 0 });
+    });
+
     it("following again rewrites the rows a crashed follow left out, without counting", async () => {
       const [a, b] = await newUsers(2);
       // A follow that died right after its deciding row.
@@ -562,12 +623,12 @@ describe("Graph", () => {
       const [a, b] = await newUsers(2);
       await graph.follow(a!, pub(b!));
       // An unfollow that died after its deciding row and before the counters.
-      await store.delete(followingTable, { user_id: a!, followee_id: b! });
+      await store.deleteIf(followingTable, { user_id: a!, followee_id: b! });
       expect(await graph.isFollowing(a!, b!)).to.equal(false);
       await graph.unfollow(a!, b!);
       expect(await store.get(followersTable, { user_id: b!, follower_id: a! })).to.equal(undefined);
-      expect((await store.slice(followersByTime, { user_id: b! })).rows).to.deep.equal([]);
-      expect((await store.slice(followingByTime, { user_id: a! })).rows).to.deep.equal([]);
+      expect((await followersList.walk(store, b!, { limit: 1000 })).rows).to.deep.equal([]);
+      expect((await followingList.walk(store, a!, { limit: 1000 })).rows).to.deep.equal([]);
       expect(await counts(b!)).to.deep.equal({ followers: 1, following: 0 });
       await graph.reconcileCounts(b!);
       await graph.reconcileCounts(a!);

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import type { ConversationView, MessageView } from "../../../lib/inbox";
-import { conversationsByUser } from "../../../lib/inbox/tables";
+import { userConversations } from "../../../lib/inbox/tables";
 import { inboxFixture, rejectionOf, type InboxFixture } from "./fixture";
 
 describe("Inbox conversations and messages", () => {
@@ -163,25 +163,20 @@ describe("Inbox conversations and messages", () => {
       expect(new Set(messageEvents.map((p) => p.event.id)).size).to.equal(3);
     });
 
-    it("checks media (a ready upload of the sender) and posts (one the sender can see)", async () => {
+    it("checks media (an upload of the sender that did not fail) and posts (one the sender can see)", async () => {
       const [ada, bob] = await f.newUsers(2);
       const { conversation } = await f.inbox.openConversation(ada!.id, [bob!.username]);
-      const [mine, processing, theirs, post] = await Promise.all([
+      const [mine, failed, theirs, post] = await Promise.all([
         f.ids.next(),
         f.ids.next(),
         f.ids.next(),
         f.ids.next(),
       ]);
       f.media.set(mine, { owner_id: ada!.id, media_id: mine, status: "ready", kind: "image" });
-      f.media.set(processing, {
-        owner_id: ada!.id,
-        media_id: processing,
-        status: "processing",
-        kind: "image",
-      });
+      f.media.set(failed, { owner_id: ada!.id, media_id: failed, status: "failed", kind: "image" });
       f.media.set(theirs, { owner_id: bob!.id, media_id: theirs, status: "ready", kind: "image" });
 
-      for (const mediaId of [processing, theirs, await f.ids.next()]) {
+      for (const mediaId of [failed, theirs, await f.ids.next()]) {
         const error = await rejectionOf(f.inbox.send(ada!.id, conversation.id, { mediaId }));
         expect(error.status).to.equal(400);
         expect(error.code).to.equal("MEDIA_NOT_USABLE");
@@ -195,6 +190,56 @@ describe("Inbox conversations and messages", () => {
       expect(withMedia.postId).to.equal(post);
       expect(withMedia).to.not.have.property("text");
       expect((await allMessages(bob!.id, conversation.id)).map((m) => m.id)).to.deep.equal([withMedia.id]);
+    });
+
+    it("sends media still processing, and shows it in each read as it is now: processing, then ready or failed", async () => {
+      const [ada, bob] = await f.newUsers(2);
+      const { conversation } = await f.inbox.openConversation(ada!.id, [bob!.username]);
+      const [rendered, broken] = [await f.ids.next(), await f.ids.next()];
+      for (const id of [rendered, broken]) {
+        f.media.set(id, { owner_id: ada!.id, media_id: id, status: "processing", kind: "image" });
+      }
+      const sent = [
+        await f.inbox.send(ada!.id, conversation.id, { mediaId: rendered }),
+        await f.inbox.send(ada!.id, conversation.id, { mediaId: broken }),
+      ];
+      for (const message of sent)
+        expect(message.media).to.deep.include({ status: "processing", variants: {} });
+      const mediaOf = async (viewerId: string) =>
+        (await allMessages(viewerId, conversation.id)).map((m) => m.media);
+      expect((await mediaOf(bob!.id)).map((m) => m?.status)).to.deep.equal(["processing", "processing"]);
+
+      // What a transcoder leaves: variants on one, a failure on the other.
+      const small = {
+        key: `media/${ada!.id}/${rendered}/small.jpg`,
+        width: 8,
+        height: 6,
+        contentType: "image/jpeg",
+      };
+      f.media.set(rendered, {
+        owner_id: ada!.id,
+        media_id: rendered,
+        status: "ready",
+        kind: "image",
+        width: 8,
+        height: 6,
+        variants: JSON.stringify({ small }),
+      });
+      f.media.set(broken, {
+        owner_id: ada!.id,
+        media_id: broken,
+        status: "failed",
+        kind: "image",
+        failure: "x",
+      });
+      for (const viewer of [bob!, ada!]) {
+        const [newest, oldest] = await mediaOf(viewer.id);
+        expect(newest).to.deep.include({ id: broken, status: "failed", variants: {} });
+        expect(oldest).to.deep.include({ id: rendered, status: "ready", width: 8, height: 6 });
+        expect(oldest?.variants.small?.url).to.equal(`http://files.test/${small.key}`);
+        const listed = (await f.inbox.listConversations(viewer.id, { limit: 5 })).items;
+        expect(listed[0]?.lastMessage?.media).to.deep.include({ id: broken, status: "failed" });
+      }
     });
 
     it("counts unread messages of others after each member's read marker", async () => {
@@ -233,7 +278,7 @@ describe("Inbox conversations and messages", () => {
       const expected = [opened[0], opened[2], opened[4], opened[3], opened[1]];
       expect((await allConversations(ada!.id, 2)).map((c) => c.id)).to.deep.equal(expected);
       // A moved conversation leaves no row behind in the list.
-      const rows = (await f.store.slice(conversationsByUser, { user_id: ada!.id })).rows;
+      const rows = (await userConversations.walk(f.store, ada!.id, { limit: 1000 })).rows;
       expect(rows.map((r) => r.conversation_id)).to.deep.equal(expected);
       expect((await allConversations(friends[0]!.id)).map((c) => c.id)).to.deep.equal([opened[0]]);
     });

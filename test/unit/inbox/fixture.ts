@@ -8,7 +8,7 @@ import { NotFoundError } from "../../../lib/errors";
 import { Graph, graphTables } from "../../../lib/graph";
 import { SnowflakeGenerator } from "../../../lib/ids";
 import { Inbox, inboxTables, type InboxDeps } from "../../../lib/inbox";
-import type { MediaRow, MediaView } from "../../../lib/media-library/media-view";
+import { toMediaView, type MediaRow } from "../../../lib/media-library/media-view";
 import type { PostView } from "../../../lib/posts/posts";
 import { LevelStore } from "../../../lib/store/level";
 import type { WideRowStore } from "../../../lib/store/store";
@@ -64,7 +64,7 @@ export async function inboxFixture(): Promise<InboxFixture> {
     graph,
     media: {
       find: (mediaId) => Promise.resolve(media.get(mediaId)),
-      view: (row) => Promise.resolve(fakeMediaView(row)),
+      view: (row) => toMediaView(row, (key) => Promise.resolve(`http://files.test/${key}`)),
     },
     posts: {
       get: (viewerId, postId) => {
@@ -92,7 +92,7 @@ export async function inboxFixture(): Promise<InboxFixture> {
       is_private: false,
       created_at: new Date(),
     });
-    await store.put(usernames, { username, user_id: id });
+    await store.insertIfAbsent(usernames, { username, user_id: id });
     return { id, username };
   }
 
@@ -116,18 +116,5 @@ export async function inboxFixture(): Promise<InboxFixture> {
       await store.close();
       await rm(dir, { recursive: true, force: true });
     },
-  };
-}
-
-function fakeMediaView(row: MediaRow): MediaView {
-  return {
-    id: row.media_id,
-    type: "image",
-    status: row.status === "ready" ? "ready" : "processing",
-    width: 10,
-    height: 10,
-    blurhash: null,
-    variants: {},
-    createdAt: new Date(0).toISOString(),
   };
 }

@@ -1,5 +1,7 @@
 import { expect } from "chai";
-import { notifications as notificationsTable } from "../../../lib/inbox/tables";
+import { userNotifications } from "../../../lib/inbox/tables";
+import { listBuckets } from "../../../lib/validation/bucketed-list";
+import { every } from "../../../lib/validation/time-buckets";
 import type { NotificationView } from "../../../lib/inbox";
 import { inboxFixture, rejectionOf, type InboxFixture } from "./fixture";
 
@@ -142,6 +144,43 @@ describe("Inbox notifications", () => {
     expect(await f.inbox.unreadCount(ada!.id)).to.deep.equal({ count: 60 });
   });
 
+  it("counts and pages past the memory window across many buckets, also from a marker in an old one", async () => {
+    // 3 ms buckets: 70 notifications land in dozens of partitions of the recipient.
+    const restore = userNotifications.shape.buckets.use(every(3));
+    try {
+      const [ada, bob] = await f.newUsers(2);
+      const posts: string[] = [];
+      for (let i = 0; i < 70; i++) {
+        const post = await f.ids.next();
+        posts.push(post);
+        await f.inbox.notify({ recipientId: ada!.id, actorId: bob!.id, type: "like", postId: post });
+        if (i % 10 === 0) await new Promise((r) => setTimeout(r, 4));
+      }
+      const index = await f.store.slice(
+        listBuckets,
+        { list: "user_notifications", owner_id: ada!.id },
+        { limit: 1000 },
+      );
+      expect(index.rows.length).to.be.at.least(8);
+      f.inbox.forgetAll();
+      expect(await f.inbox.unreadCount(ada!.id)).to.deep.equal({ count: 70 });
+      for (const limit of [1, 7, 15]) {
+        f.inbox.forgetAll();
+        const listed = await allNotifications(ada!.id, limit);
+        expect(
+          listed.map((n) => n.postId),
+          `limit ${limit}`,
+        ).to.deep.equal([...posts].reverse());
+      }
+      const listed = await allNotifications(ada!.id, 15);
+      await f.inbox.markRead(ada!.id, listed[60]!.id);
+      f.inbox.forgetAll();
+      expect(await f.inbox.unreadCount(ada!.id)).to.deep.equal({ count: 60 });
+    } finally {
+      restore();
+    }
+  });
+
   it("refuses a cursor it did not hand out", async () => {
     const [ada] = await f.newUsers(1);
     const error = await rejectionOf(f.inbox.listNotifications(ada!.id, { limit: 5, cursor: "bm90LW91cnM" }));
@@ -168,7 +207,7 @@ describe("Inbox notifications", () => {
       postId: post,
       commentId: comment,
     });
-    const rows = (await f.store.slice(notificationsTable, { user_id: ada!.id })).rows;
+    const rows = (await userNotifications.walk(f.store, ada!.id, { limit: 1000 })).rows;
     expect(rows.map((r) => [r.kind, r.actor_id, r.post_id, r.comment_id])).to.deep.equal([
       ["comment", bob!.id, post, comment],
     ]);

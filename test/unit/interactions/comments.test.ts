@@ -61,7 +61,7 @@ describe("Interactions: comments", function () {
     expect((await allComments(fan.id, post.id)).map((c) => c.replyToId)).to.deep.equal([null, parent.id]);
     for (const replyToId of [elsewhere.id, "999999999", post.id]) {
       const error = await rejectionOf(w.interactions.comment(fan.id, post.id, { text: "x", replyToId }));
-      expect([error.status, error.code]).to.deep.equal([400, "INVALID_REPLY"]);
+      expect([error.status, error.code]).to.deep.equal([404, "COMMENT_NOT_FOUND"]);
     }
     expect(await rawComments(post.id)).to.equal(2);
   });

@@ -140,7 +140,7 @@ export async function createWorld(): Promise<World> {
         is_private: options.isPrivate ?? false,
         created_at: new Date(),
       });
-      await store.put(usernames, { username, user_id: id });
+      await store.insertIfAbsent(usernames, { username, user_id: id });
       return { id, username };
     },
     async post(authorId, caption = "") {

@@ -9,7 +9,7 @@ export { rejectionOf };
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { expect } from "chai";
-import { InvalidPageTokenError, StoreClosedError } from "../../../lib/store/errors";
+import { ConditionalTableError, InvalidPageTokenError, StoreClosedError } from "../../../lib/store/errors";
 import { defineTable } from "../../../lib/store/schema";
 import type { ClusteringOrder } from "../../../lib/store/schema";
 import type { SliceOptions, WideRowStore } from "../../../lib/store/store";
@@ -100,6 +100,7 @@ const handles = defineTable({
   name: "contract_handles",
   columns: { handle: "text", owner: "id", claimed: "timestamp" },
   partitionKey: ["handle"],
+  conditional: true,
 });
 
 const TTL_SECONDS = 2;
@@ -637,7 +638,7 @@ export function describeStoreContract(adapterName: string, setup: () => Promise<
       it("applies again once the row is deleted", async function () {
         const handle = `h-${randomId()}`;
         await store.insertIfAbsent(handles, { handle, owner: "1" });
-        await store.delete(handles, { handle });
+        expect(await store.deleteIf(handles, { handle })).to.equal(true);
         expect(await store.insertIfAbsent(handles, { handle, owner: "2" })).to.deep.equal({ applied: true });
         expect(await store.get(handles, { handle })).to.deep.equal({ handle, owner: "2" });
       });
@@ -648,7 +649,7 @@ export function describeStoreContract(adapterName: string, setup: () => Promise<
         const handle = `h-${randomId()}`;
         const claimed = new Date("2030-01-01T00:00:00.000Z");
         expect(await store.deleteIf(handles, { handle })).to.equal(false);
-        await store.put(handles, { handle, owner: "1", claimed });
+        await store.insertIfAbsent(handles, { handle, owner: "1", claimed });
         expect(await store.deleteIf(handles, { handle }, { owner: "2" })).to.equal(false);
         expect(await store.deleteIf(handles, { handle }, { owner: "1", claimed: new Date(0) })).to.equal(
           false,
@@ -656,9 +657,28 @@ export function describeStoreContract(adapterName: string, setup: () => Promise<
         expect(await store.get(handles, { handle })).to.deep.equal({ handle, owner: "1", claimed });
         expect(await store.deleteIf(handles, { handle }, { owner: "1", claimed })).to.equal(true);
         expect(await store.get(handles, { handle })).to.equal(undefined);
-        await store.put(handles, { handle, owner: "3" });
+        await store.insertIfAbsent(handles, { handle, owner: "3" });
         expect(await store.deleteIf(handles, { handle })).to.equal(true);
         expect(await store.get(handles, { handle })).to.equal(undefined);
+      });
+
+      it("orders a row's conditional writes as they were made, even within one millisecond", async function () {
+        // The flake this guards against: a row written plainly survived a deleteIf that answered true,
+        // because Cassandra orders plain writes and lightweight transactions by different clocks.
+        this.timeout(60_000);
+        const handle = `h-${randomId()}`;
+        for (let i = 0; i < 50; i++) {
+          expect(
+            (await store.insertIfAbsent(handles, { handle, owner: "1" })).applied,
+            `round ${i}`,
+          ).to.equal(true);
+          expect(
+            await store.updateIf(handles, { handle, owner: "2" }, { owner: "1" }),
+            `round ${i}`,
+          ).to.equal(true);
+          expect(await store.deleteIf(handles, { handle }, { owner: "2" }), `round ${i}`).to.equal(true);
+          expect(await store.get(handles, { handle }), `round ${i}`).to.equal(undefined);
+        }
       });
 
       it("lets exactly one of 20 concurrent removals of a row taken with insertIfAbsent win", async function () {
@@ -669,6 +689,57 @@ export function describeStoreContract(adapterName: string, setup: () => Promise<
         );
         expect(results.filter(Boolean)).to.have.length(1);
         expect(await store.insertIfAbsent(handles, { handle, owner: "2" })).to.deep.equal({ applied: true });
+      });
+    });
+
+    describe("updateIf", function () {
+      it("writes only to a row that is there and holds the values given", async function () {
+        const handle = `h-${randomId()}`;
+        const claimed = new Date("2030-01-01T00:00:00.000Z");
+        expect(await store.updateIf(handles, { handle, owner: "1" })).to.equal(false);
+        expect(await store.get(handles, { handle })).to.equal(undefined);
+        await store.insertIfAbsent(handles, { handle, owner: "1" });
+        expect(await store.updateIf(handles, { handle, owner: "3" }, { owner: "2" })).to.equal(false);
+        expect(await store.get(handles, { handle })).to.deep.equal({ handle, owner: "1" });
+        expect(await store.updateIf(handles, { handle, claimed }, { owner: "1" })).to.equal(true);
+        expect(await store.get(handles, { handle })).to.deep.equal({ handle, owner: "1", claimed });
+        expect(await store.updateIf(handles, { handle, owner: "4" })).to.equal(true);
+        expect(await store.get(handles, { handle })).to.deep.equal({ handle, owner: "4", claimed });
+      });
+
+      it("lets exactly one of 20 concurrent compare-and-sets win", async function () {
+        const handle = `h-${randomId()}`;
+        await store.insertIfAbsent(handles, { handle, owner: "1" });
+        const owners = Array.from({ length: 20 }, () => randomId());
+        const results = await Promise.all(
+          owners.map((owner) => store.updateIf(handles, { handle, owner }, { owner: "1" })),
+        );
+        const winners = owners.filter((_, i) => results[i] === true);
+        expect(winners).to.have.length(1);
+        expect(await store.get(handles, { handle })).to.deep.equal({ handle, owner: winners[0] });
+      });
+
+      it("needs a value column to write", async function () {
+        const handle = `h-${randomId()}`;
+        await store.insertIfAbsent(handles, { handle, owner: "1" });
+        expect(await rejectionOf(store.updateIf(handles, { handle }))).to.be.instanceOf(TypeError);
+      });
+    });
+
+    describe("conditional tables", function () {
+      it("refuse plain writes, which would race their lightweight transactions", async function () {
+        const handle = `h-${randomId()}`;
+        expect(await rejectionOf(store.put(handles, { handle, owner: "1" }))).to.be.instanceOf(
+          ConditionalTableError,
+        );
+        expect(await rejectionOf(store.delete(handles, { handle }))).to.be.instanceOf(ConditionalTableError);
+        expect(await rejectionOf(store.deletePartition(handles, { handle }))).to.be.instanceOf(
+          ConditionalTableError,
+        );
+        expect(
+          await rejectionOf(store.batch(handles, { handle }, [{ op: "put", row: { handle, owner: "1" } }])),
+        ).to.be.instanceOf(ConditionalTableError);
+        expect(await store.get(handles, { handle })).to.equal(undefined);
       });
     });
 
@@ -755,6 +826,17 @@ export function describeStoreContract(adapterName: string, setup: () => Promise<
         await outlive(TTL_SECONDS);
         expect(await store.insertIfAbsent(handles, { handle, owner: "3" })).to.deep.equal({ applied: true });
         expect(await store.get(handles, { handle })).to.deep.equal({ handle, owner: "3" });
+      });
+
+      it("keeps a claim taken with a TTL for good once updateIf writes it without one", async function () {
+        const handle = `h-${randomId()}`;
+        await store.insertIfAbsent(handles, { handle, owner: "1" }, { ttlSeconds: TTL_SECONDS });
+        expect(
+          await store.updateIf(handles, { handle, owner: "1" }, { owner: "1" }, { ttlSeconds: 0 }),
+        ).to.equal(true);
+        await outlive(TTL_SECONDS);
+        expect(await store.get(handles, { handle })).to.deep.equal({ handle, owner: "1" });
+        expect((await store.insertIfAbsent(handles, { handle, owner: "2" })).applied).to.equal(false);
       });
     });
 

@@ -38,6 +38,8 @@ export class StoriesFixture {
   graph!: Graph;
   accounts!: Accounts;
   stories!: Stories;
+  /** The real library the stories read media through; tests record transcoding results on it. */
+  library!: MediaLibrary;
   private dir = "";
   private blobs!: FsBlobStore;
   private named = 0;
@@ -57,14 +59,14 @@ export class StoriesFixture {
       relationships: this.graph,
       now,
     });
-    const library = new MediaLibrary({
+    const library = (this.library = new MediaLibrary({
       store: this.store,
       blobs: this.blobs,
       ids: this.ids,
       dispatch: () => undefined,
       urlOf: (key) => Promise.resolve(`http://files.test/${key}`),
       now,
-    });
+    }));
     this.stories = new Stories({
       store: this.store,
       ids: this.ids,

@@ -5,7 +5,7 @@ import { expect } from "chai";
 import { SnowflakeGenerator } from "../../../lib/ids";
 import { LevelStore } from "../../../lib/store/level";
 import type { WideRowStore } from "../../../lib/store/store";
-import { timeline } from "../../../lib/timeline/tables";
+import { homeTimeline, timeline, timelineTables } from "../../../lib/timeline/tables";
 import { Timelines } from "../../../lib/timeline/timelines";
 
 /**
@@ -47,6 +47,12 @@ function withHeldSlices(store: WideRowStore): {
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
+/** A timeline row written straight to the store, as another node's push would. */
+async function putRow(store: WideRowStore, userId: string, postId: string, authorId: string): Promise<void> {
+  const partition = await homeTimeline.writePartition(store, userId, postId);
+  await store.put(timeline, { ...partition, post_id: postId, author_id: authorId });
+}
+
 describe("Timelines", () => {
   let dir: string;
   let store: LevelStore;
@@ -55,7 +61,7 @@ describe("Timelines", () => {
   beforeEach(async () => {
     dir = await mkdtemp(path.join(tmpdir(), "mosaic-timelines-"));
     store = new LevelStore({ path: path.join(dir, "db") });
-    await store.open([timeline]);
+    await store.open([...timelineTables]);
   });
   afterEach(async () => {
     await store.close();
@@ -64,7 +70,7 @@ describe("Timelines", () => {
 
   it("keeps an entry pushed while the owner was rebuilding the user's memory from the row", async () => {
     const [user, author, older, newer] = await Promise.all([ids.next(), ids.next(), ids.next(), ids.next()]);
-    await store.put(timeline, { user_id: user, post_id: older, author_id: author });
+    await putRow(store, user, older, author);
     const gate = withHeldSlices(store);
     const timelines = new Timelines(gate.store);
 
@@ -101,6 +107,43 @@ describe("Timelines", () => {
     expect([...first, ...rest].map((e) => e.postId)).to.deep.equal([...posts].reverse());
   });
 
+  it("keeps a month of posts per partition, and pages a timeline whose posts span years, backfills included", async () => {
+    let now = Date.UTC(2025, 0, 5);
+    const old = new SnowflakeGenerator({ workerId: 903, now: () => now });
+    const at = async (ms: number) => {
+      now = ms;
+      return old.next();
+    };
+    const [user, author] = [await at(Date.UTC(2025, 0, 1)), await at(Date.UTC(2025, 0, 1))];
+    const months = [0, 1, 5, 6, 14, 27].map((m) => Date.UTC(2025, m, 3));
+    const posts: string[] = [];
+    for (const ms of months) posts.push(await at(ms), await at(ms + 1));
+    const timelines = new Timelines(store, { window: 4, maxUsers: 10 });
+    // Fan-out pushes one post at a time; a new follow backfills a batch of old posts spread over months.
+    for (const postId of posts.slice(6)) await timelines.push(user, [{ postId, authorId: author }]);
+    await timelines.push(
+      user,
+      posts.slice(0, 6).map((postId) => ({ postId, authorId: author })),
+    );
+    for (const [i, ms] of months.entries()) {
+      const bucket = homeTimeline.bucketOf(posts[2 * i]!);
+      expect(bucket).to.equal(Date.UTC(new Date(ms).getUTCFullYear(), new Date(ms).getUTCMonth(), 1));
+      const rows = await store.slice(timeline, { user_id: user, bucket });
+      expect(rows.rows.map((r) => r.post_id)).to.deep.equal([posts[2 * i + 1], posts[2 * i]]);
+    }
+    for (const limit of [1, 3, 5]) {
+      const seen: string[] = [];
+      let before: string | undefined;
+      for (;;) {
+        const page = await timelines.page(user, { limit, ...(before !== undefined && { before }) });
+        seen.push(...page.map((e) => e.postId));
+        if (page.length < limit) break;
+        before = page[page.length - 1]!.postId;
+      }
+      expect(seen, `limit ${limit}`).to.deep.equal([...posts].reverse());
+    }
+  });
+
   it("removes only the entries its confirmation still wants gone, in the user's mailbox", async () => {
     const [user, author] = [await ids.next(), await ids.next()];
     const [keep, drop] = [await ids.next(), await ids.next()];
@@ -111,7 +154,7 @@ describe("Timelines", () => {
     ]);
     await timelines.remove(user, [keep, drop], (asked) => Promise.resolve(asked.filter((id) => id === drop)));
     expect((await timelines.page(user, { limit: 10 })).map((e) => e.postId)).to.deep.equal([keep]);
-    const stored = await store.slice(timeline, { user_id: user }, { limit: 10 });
+    const stored = await homeTimeline.walk(store, user, { limit: 10 });
     expect(stored.rows.map((r) => r.post_id)).to.deep.equal([keep]);
   });
 
@@ -137,7 +180,7 @@ describe("Timelines", () => {
     timelines.forgetAll();
     await timelines.page(user, { limit: 5 });
     // A node that has not seen the new ring yet writes straight to the row, past this node's memory.
-    await store.put(timeline, { user_id: user, post_id: second, author_id: author });
+    await putRow(store, user, second, author);
     expect((await timelines.page(user, { limit: 5 })).map((e) => e.postId)).to.deep.equal([second, first]);
     now += 30_001;
     expect(await timelines.page(user, { limit: 5 })).to.have.length(2);

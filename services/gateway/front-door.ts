@@ -1,0 +1,182 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import type { Config } from "../../config";
+import { Admission } from "../../lib/http/admission";
+import { BodyIdleError, watchBodyIdle } from "../../lib/http/body-idle";
+import { CorsPolicy, isPreflight } from "../../lib/http/cors";
+import { securityHeaders } from "../../lib/http/security-headers";
+import { ProxyTrust } from "../../lib/http/trust-proxy";
+import type { ErrorEnvelope, HttpError } from "./error-envelope";
+
+/** What a page on another (allowed) origin may send and read. */
+const CORS = {
+  methods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+  allowedHeaders: ["Authorization", "Content-Type", "X-Request-Id", "Last-Event-ID", "Idempotency-Key"],
+  exposedHeaders: ["X-Request-Id", "Retry-After", "Location", "Idempotent-Replayed"],
+  maxAgeSeconds: 600,
+};
+
+/**
+ * What the gateway does for every request before moleculer-web routes it, so that nothing routed, unrouted or
+ * failed escapes it: the security headers and the CORS headers of the caller's origin on every answer,
+ * preflights answered here, the client's address as TRUST_PROXY says, and the idle timeout of request bodies.
+ */
+export class FrontDoor {
+  private readonly headers: [string, string][];
+  private readonly cors: CorsPolicy;
+  private readonly trust: ProxyTrust;
+  private readonly idleMs: number;
+  readonly admission: Admission;
+  private readonly addresses = new WeakMap<IncomingMessage, string>();
+  /** Requests whose body was cut for idling: already answered (408), whatever fails after that. */
+  private readonly cut = new WeakSet<IncomingMessage>();
+
+  constructor(config: Pick<Config, "http" | "cors" | "blobs" | "publicUrl">) {
+    this.headers = Object.entries(securityHeaders({ mediaOrigins: mediaOriginsOf(config) }));
+    this.cors = new CorsPolicy({ origins: config.cors.origins, ...CORS });
+    this.trust = new ProxyTrust(config.http.trustProxy);
+    this.idleMs = config.http.bodyIdleTimeoutMs;
+    this.admission = new Admission(config.http.maxInFlight);
+  }
+
+  /** Wraps the gateway's request listener. */
+  wrap(gateway: RequestListener): RequestListener {
+    return (req, res) => {
+      for (const [name, value] of this.headers) res.setHeader(name, value);
+      const origin = req.headers.origin;
+      if (isPreflight(req)) {
+        this.answerPreflight(origin, res);
+        return;
+      }
+      for (const [name, value] of Object.entries(this.cors.answerHeaders(origin))) res.setHeader(name, value);
+      if (req.method === "OPTIONS") {
+        // Not a preflight, and no route answers OPTIONS: moleculer-web would route it as the method its
+        // Access-Control-Request-Method names (GET without one) and run that action, a DELETE included.
+        req.resume();
+        sendEnvelope(res, 404, { error: { code: "NOT_FOUND", message: "no such route" } });
+        return;
+      }
+      if (countsAgainstAdmission(req.url)) {
+        if (!this.admission.tryEnter()) {
+          res.setHeader("Retry-After", "1");
+          sendEnvelope(res, 503, {
+            error: { code: "OVERLOADED", message: "the server is busy: try again in a moment" },
+          });
+          // The body is not wanted; reading it keeps the connection usable for the client's retry.
+          req.resume();
+          return;
+        }
+        res.once("close", () => this.admission.leave());
+      }
+      watchBodyIdle(req, res, this.idleMs, () => this.cutIdle(req, res));
+      gateway(req, res);
+    };
+  }
+
+  /** The client's address: the socket's, or the one the trusted proxies forwarded for. */
+  clientAddress(req: IncomingMessage): string {
+    let address = this.addresses.get(req);
+    if (address === undefined) {
+      address = this.trust.clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"]);
+      this.addresses.set(req, address);
+    }
+    return address;
+  }
+
+  /**
+   * What a request that has nobody left to answer ended with: the front door cut its body (and answered 408), or
+   * its client closed the connection before sending all of it (408 too: the client may send it again). undefined
+   * for any other request. What fails after that is a consequence of it, not a fault.
+   */
+  abandoned(req: IncomingMessage): HttpError | undefined {
+    if (!this.cut.has(req) && !(req.destroyed && !req.complete)) return undefined;
+    return { status: 408, envelope: this.timeoutEnvelope(), internal: false };
+  }
+
+  private answerPreflight(origin: string | undefined, res: ServerResponse): void {
+    const headers = this.cors.preflightHeaders(origin);
+    if (headers === undefined) {
+      sendEnvelope(res, 403, {
+        error: {
+          code: "CORS_ORIGIN_NOT_ALLOWED",
+          message: "cross-origin requests from this origin are not allowed",
+        },
+      });
+      return;
+    }
+    res.writeHead(204, { ...headers, "Content-Length": "0" });
+    res.end();
+  }
+
+  private cutIdle(req: IncomingMessage, res: ServerResponse): void {
+    this.cut.add(req);
+    // Node forgets a request once its answer is sent and never ends it, even when the connection closes: the
+    // body is destroyed here, so whoever reads it (a JSON parser, an upload) fails and removes what it wrote.
+    const abandon = () => req.destroy(new BodyIdleError(this.idleMs));
+    if (res.headersSent) {
+      res.destroy();
+      abandon();
+      return;
+    }
+    const socket = req.socket;
+    // After the connection closed, so the 408 goes out whole before the request is torn down.
+    if (socket.destroyed) abandon();
+    else socket.once("close", abandon);
+    res.setHeader("Connection", "close");
+    sendEnvelope(res, 408, this.timeoutEnvelope());
+  }
+
+  private timeoutEnvelope(): ErrorEnvelope {
+    return {
+      error: {
+        code: "REQUEST_TIMEOUT",
+        message: `the request body stopped arriving for ${Math.ceil(this.idleMs / 1000)} s`,
+      },
+    };
+  }
+}
+
+/**
+ * API requests, but not the event stream (a long-lived connection with its own per-user bound), nor probes,
+ * metrics and media files, which must answer even when the API is saturated.
+ */
+function countsAgainstAdmission(url: string | undefined): boolean {
+  if (url === undefined || !url.startsWith("/api/")) return false;
+  return !(url === "/api/stream" || url.startsWith("/api/stream?"));
+}
+
+function sendEnvelope(res: ServerResponse, status: number, envelope: ErrorEnvelope): void {
+  const body = Buffer.from(JSON.stringify(envelope));
+  res.writeHead(status, {
+    "Content-Type": "application/json; charset=utf-8",
+    "Content-Length": body.length,
+    "Cache-Control": "no-store",
+  });
+  res.end(body);
+}
+
+/**
+ * Origins media are fetched from, or uploaded to, other than this one: the gateway's public URL (it serves the
+ * embedded store's files), and with S3 the CDN in front of the bucket and the bucket's own endpoint (presigned
+ * GETs and PUTs), virtual-hosted or path-style as the client is configured.
+ */
+export function mediaOriginsOf(config: Pick<Config, "blobs" | "publicUrl">): string[] {
+  const origins = new Set<string>();
+  const add = (url: string | undefined, bucketHost?: string) => {
+    if (url === undefined) return;
+    try {
+      const parsed = new URL(url);
+      if (bucketHost !== undefined) parsed.hostname = `${bucketHost}.${parsed.hostname}`;
+      origins.add(parsed.origin);
+    } catch {
+      // config/ checked these are URLs; one that is not has no origin to allow
+    }
+  };
+  add(config.publicUrl);
+  const blobs = config.blobs;
+  if (blobs.kind === "s3") {
+    add(blobs.publicBaseUrl);
+    const virtualHost = blobs.forcePathStyle ? undefined : blobs.bucket;
+    add(blobs.endpoint ?? `https://s3.${blobs.region}.amazonaws.com`, virtualHost);
+  }
+  return [...origins];
+}
