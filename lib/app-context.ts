@@ -124,7 +124,7 @@ export async function createAppContext(config: Config, options: AppContextOption
   if (redis) closers.push(() => redis.close());
   // Only gateways count limits; shared by all of them through Redis in cluster mode, so that a limit holds
   // whichever gateway is hit.
-  const rateLimiter = hosts("gateway") ? createRateLimiter(redis, now) : undefined;
+  const rateLimiter = hosts("gateway") ? createRateLimiter(redis, now, config.broker.namespace) : undefined;
 
   // Services that read accounts and the graph (every user view carries a relationship) build them locally:
   // they share the store, so nothing crosses the network that one query answers.
