@@ -37,6 +37,8 @@ describe("a node while Redis is down", function () {
     redis = await PrivateServer.redis();
     t = await startTestNode({
       REDIS_URL: redis.url,
+      // Its counters under the plain prefix, which the test reads in its private Redis.
+      NAMESPACE: "",
       RATE_LIMITS: "on",
       RATE_LIMIT_WRITES_PER_MINUTE: String(WRITES_PER_MINUTE),
       RATE_LIMIT_SIGNUP_PER_HOUR: "1000",

@@ -33,6 +33,9 @@ export async function startTestNode(
     RATE_LIMITS: "off",
     LOG_LEVEL: "error",
     NODE_ID: `test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    // Rate limits counted in a shared Redis (the infra run) are per namespace: each test node counts its own,
+    // not what earlier runs within the hour spent.
+    NAMESPACE: `t${Math.random().toString(36).slice(2, 10)}`,
     // `npm run test:infra` runs the integration suites again on the real Cassandra.
     ...(process.env.MOSAIC_TEST_STORE === "cassandra" && cassandraNodeEnv()),
     ...env,
