@@ -60,9 +60,7 @@ export class OwnerStrategy extends Strategies.Base {
   /** Every node hosting the action: `list` has only those whose circuit is closed. */
   private hostsOf(list: Endpoint[]): string[] {
     const actionName = actionNameOf(list[0]);
-    const all = actionName === undefined ? undefined : this.registry.getActionEndpoints(actionName);
-    const endpoints: readonly Endpoint[] = all?.endpoints ?? list;
-    return [...new Set(endpoints.map((ep) => ep.id))].sort();
+    return actionName === undefined ? sortedIds(list) : hostsOfAction(this.registry, actionName);
   }
 
   private rebuild(hosts: readonly string[], members: string): void {
@@ -158,10 +156,18 @@ export class OwnerRing {
 
   /** True when the hosts differ from the last call's (the first call only records them). */
   changed(): boolean {
-    const endpoints = this.broker.registry.getActionEndpoints(this.actionName)?.endpoints ?? [];
-    const members = [...new Set(endpoints.map((ep) => ep.id))].sort().join(",");
+    const members = hostsOfAction(this.broker.registry, this.actionName).join(",");
     const changed = this.members !== undefined && members !== this.members;
     this.members = members;
     return changed;
   }
+}
+
+/** The nodes hosting an action, whatever their circuits say, sorted: what every caller builds its ring from. */
+function hostsOfAction(registry: Registry, actionName: string): string[] {
+  return sortedIds(registry.getActionEndpoints(actionName)?.endpoints ?? []);
+}
+
+function sortedIds(endpoints: readonly Endpoint[]): string[] {
+  return [...new Set(endpoints.map((ep) => ep.id))].sort();
 }

@@ -13,6 +13,7 @@ import type { CallerMeta } from "../broker/define-action";
 import type { Caller } from "../lib/accounts";
 import type { BlobStore } from "../lib/blobs";
 import { UnauthorizedError, UnsupportedMediaTypeError } from "../lib/errors";
+import { sendJson } from "../lib/http/send-json";
 import { serveBlob } from "../lib/http/serve-blob";
 import type { MediaFileAccess } from "../lib/media-library/media-access";
 import type { MediaUrlSigner } from "../lib/media-library/signed-urls";
@@ -300,16 +301,6 @@ type ConnectMiddleware = (req: IncomingRequest, res: ServerResponse, next: (err?
 function withMoleculerErrors(middleware: ConnectMiddleware): ConnectMiddleware {
   return (req, res, next) =>
     middleware(req, res, (err?: unknown) => next(err === undefined ? err : toMoleculerError(err)));
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const bytes = Buffer.from(JSON.stringify(body));
-  res.writeHead(status, {
-    "Content-Type": "application/json; charset=utf-8",
-    "Content-Length": bytes.length,
-    "Cache-Control": "no-store",
-  });
-  res.end(bytes);
 }
 
 function locationOf(data: unknown): string | undefined {

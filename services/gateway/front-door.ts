@@ -4,6 +4,7 @@ import { Admission } from "../../lib/http/admission";
 import { BodyIdleError, watchBodyIdle } from "../../lib/http/body-idle";
 import { CorsPolicy, isPreflight } from "../../lib/http/cors";
 import { securityHeaders } from "../../lib/http/security-headers";
+import { sendJson } from "../../lib/http/send-json";
 import { ProxyTrust } from "../../lib/http/trust-proxy";
 import type { ErrorEnvelope, HttpError } from "./error-envelope";
 
@@ -52,13 +53,13 @@ export class FrontDoor {
         // Not a preflight, and no route answers OPTIONS: moleculer-web would route it as the method its
         // Access-Control-Request-Method names (GET without one) and run that action, a DELETE included.
         req.resume();
-        sendEnvelope(res, 404, { error: { code: "NOT_FOUND", message: "no such route" } });
+        sendJson(res, 404, { error: { code: "NOT_FOUND", message: "no such route" } });
         return;
       }
       if (countsAgainstAdmission(req.url)) {
         if (!this.admission.tryEnter()) {
           res.setHeader("Retry-After", "1");
-          sendEnvelope(res, 503, {
+          sendJson(res, 503, {
             error: { code: "OVERLOADED", message: "the server is busy: try again in a moment" },
           });
           // The body is not wanted; reading it keeps the connection usable for the client's retry.
@@ -95,7 +96,7 @@ export class FrontDoor {
   private answerPreflight(origin: string | undefined, res: ServerResponse): void {
     const headers = this.cors.preflightHeaders(origin);
     if (headers === undefined) {
-      sendEnvelope(res, 403, {
+      sendJson(res, 403, {
         error: {
           code: "CORS_ORIGIN_NOT_ALLOWED",
           message: "cross-origin requests from this origin are not allowed",
@@ -122,7 +123,7 @@ export class FrontDoor {
     if (socket.destroyed) abandon();
     else socket.once("close", abandon);
     res.setHeader("Connection", "close");
-    sendEnvelope(res, 408, this.timeoutEnvelope());
+    sendJson(res, 408, this.timeoutEnvelope());
   }
 
   private timeoutEnvelope(): ErrorEnvelope {
@@ -142,16 +143,6 @@ export class FrontDoor {
 function countsAgainstAdmission(url: string | undefined): boolean {
   if (url === undefined || !url.startsWith("/api/")) return false;
   return !(url === "/api/stream" || url.startsWith("/api/stream?"));
-}
-
-function sendEnvelope(res: ServerResponse, status: number, envelope: ErrorEnvelope): void {
-  const body = Buffer.from(JSON.stringify(envelope));
-  res.writeHead(status, {
-    "Content-Type": "application/json; charset=utf-8",
-    "Content-Length": body.length,
-    "Cache-Control": "no-store",
-  });
-  res.end(body);
 }
 
 /**
