@@ -71,7 +71,7 @@ export function createBrokerOptions(config: Config, metrics: PrometheusScrapeRep
     replOptions: { customCommands: replCommands },
     // A node that died is dropped from every ring within seconds, so its users' actors and an interrupted fan-out
     // move to the survivors within the issue's 10 s; the cost is a few bytes a second per node.
-    heartbeatInterval: 2,
-    heartbeatTimeout: 6,
+    heartbeatInterval: 1,
+    heartbeatTimeout: 4,
   };
 }

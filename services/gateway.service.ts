@@ -33,6 +33,7 @@ import { answerClientError, answerConnect } from "../lib/http/client-error";
 import { securityHeaders } from "../lib/http/security-headers";
 import { multipartUpload } from "./gateway/multipart-upload";
 import { GatewayIdempotency } from "./gateway/idempotency";
+import { pickEndpointForCaller } from "./gateway/caller-endpoint";
 import type { IdempotencyKeys } from "../lib/idempotency";
 
 const JSON_LIMIT_BYTES = 1024 * 1024;
@@ -252,6 +253,7 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
         }
         const userId = ctx.meta.user?.userId;
         if (userId !== undefined) {
+          if (broker) pickEndpointForCaller(broker, ctx, req);
           await limits.checkWrite(req.method ?? "GET", userId);
           await idempotency.begin(req, userId); // Idempotency-Key: before the quota, which a replay does not spend
           if (route?.quota !== undefined) await limits.checkQuota(route.quota, userId);

@@ -14,6 +14,12 @@ const RESUME_EVERY_MS = 1_000;
 /** A job younger than this is still being run by the node that recorded it (older ones: see the lease). */
 const RESUME_AFTER_MS = 3_000;
 const BACKFILL_POSTS = 20;
+/**
+ * A page of pushes to one owner takes well under a second; one that has not answered in this time went to a node
+ * that died, and failing it now lets the resumer deliver the page again (idempotently) within the issue's 10 s of
+ * the crash, where the general request timeout would spend those 10 s waiting.
+ */
+const PUSH_TIMEOUT_MS = 2_000;
 /** Routing of every per-user action: the owner of a user's timeline is the same node for all of them. */
 const BY_CALLER = { strategy: OWNER_STRATEGY, strategyOptions: { shardKey: "#user.userId" } };
 const BY_USER_PARAM = { strategy: OWNER_STRATEGY, strategyOptions: { shardKey: "userId" } };
@@ -192,7 +198,7 @@ export function deliverByOwner(broker: ServiceBroker) {
         broker.call(
           "timeline.push",
           { userIds: ids, postId: job.postId, authorId: job.authorId },
-          { nodeID },
+          { nodeID, timeout: PUSH_TIMEOUT_MS },
         ),
       ),
     );

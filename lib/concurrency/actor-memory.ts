@@ -20,7 +20,7 @@ export class ActorMemory<S> {
   constructor(
     private readonly maxUsers: number,
     private readonly now: () => number = Date.now,
-    /** Longer than it takes every node to see a node join or leave (Moleculer's heartbeat timeout, 6 s, with margin). */
+    /** Longer than it takes every node to see a node join or leave (Moleculer's heartbeat timeout, 4 s, with margin). */
     private readonly settleMs = 30_000,
   ) {}
 

@@ -8,8 +8,8 @@ import { FANOUT_SHARDS, celebrities, fanoutJobs, fanoutLeases } from "./tables";
  * a runner that is merely slow loses nothing by it, since pushes are idempotent and a runner that finds its
  * lease taken stops.
  */
-const LEASE = { ttlSeconds: 5 };
-const LEASE_RENEW_MS = 1_500;
+const LEASE = { ttlSeconds: 4 };
+const LEASE_RENEW_MS = 1_000;
 
 export interface FanoutJob {
   postId: string;

@@ -29,7 +29,7 @@ export class Timelines {
     private readonly store: WideRowStore,
     private readonly options: { window: number; maxUsers: number } = { window: 200, maxUsers: 20_000 },
     now: () => number = Date.now,
-    /** Longer than it takes every node to see a node join or leave (Moleculer's heartbeat timeout, 6 s, with margin). */
+    /** Longer than it takes every node to see a node join or leave (Moleculer's heartbeat timeout, 4 s, with margin). */
     settleMs = 30_000,
   ) {
     this.memory = new ActorMemory(options.maxUsers, now, settleMs);

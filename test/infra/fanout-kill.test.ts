@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
@@ -14,6 +14,7 @@ import { fanoutJobs, homeTimeline, timeline } from "../../lib/timeline/tables";
 import { testCassandraStore } from "../support/cassandra";
 import { NodeProcesses, type NodeProcess } from "../support/node-processes";
 import { api } from "../support/test-node";
+import { ownerAmong } from "../../broker/owner-strategy";
 
 const NATS_URL = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
 /** Issue #9 asks for 10,000; FANOUT_KILL_FOLLOWERS makes a quicker local run. */
@@ -27,7 +28,7 @@ const TIMELINE_NODES = ["t1", "t2", "t3"] as const;
  * fan-out, a timeline node that only owns followers, the runner and then the node that resumes it, the front
  * node, and the runner again left dead until the post has settled. After each, every follower's feed, read through
  * the gateway, holds every post so far exactly once. Prints lost and duplicated counts and the time from the kill
- * until no fan-out job is left.
+ * until no fan-out job is left. FANOUT_KILL_LOG_DIR=<folder> keeps every node's log there.
  */
 describe("fan-out survives SIGKILL of any node role", function () {
   this.timeout(1_200_000);
@@ -101,6 +102,12 @@ describe("fan-out survives SIGKILL of any node role", function () {
 
   after(async () => {
     await cluster.stopAll(0);
+    // Every node's log, for reading what happened around a failure.
+    const logDir = process.env.FANOUT_KILL_LOG_DIR;
+    if (logDir !== undefined) {
+      for (const [i, p] of cluster.procs.entries())
+        await writeFile(path.join(logDir, `${i}-${p.name}.log`), p.log);
+    }
     await store?.close();
     await rm(dataDir, { recursive: true, force: true });
   });
@@ -167,6 +174,7 @@ describe("fan-out survives SIGKILL of any node role", function () {
       let duplicated = 0;
       /** Of the posts a feed lacks, how many have their timeline row: tells a lost push from a hidden one. */
       let rowsPresent = 0;
+      const lostReaders = new Set<string>();
       for (let i = 0; i < followers.length; i += 50) {
         await Promise.all(
           followers.slice(i, i + 50).map(async ({ id: followerId, token }) => {
@@ -177,6 +185,7 @@ describe("fan-out survives SIGKILL of any node role", function () {
               const seen = got.filter((g) => g === id).length;
               if (seen === 0) {
                 lost++;
+                lostReaders.add(followerId);
                 const row = await store.get(timeline, {
                   user_id: followerId,
                   bucket: homeTimeline.bucketOf(id),
@@ -189,8 +198,17 @@ describe("fan-out survives SIGKILL of any node role", function () {
           }),
         );
       }
-      if (lost > 0)
+      if (lost > 0) {
         console.log(`      (of ${lost} missing from feeds, ${rowsPresent} have their timeline row)`);
+        const hosts = TIMELINE_NODES.filter((r) => live.has(r)).map((r) => `${namespace}-${r}`);
+        const byOwner = new Map<string, number>();
+        for (const id of lostReaders) {
+          const owner = ownerAmong(hosts, id) ?? "?";
+          byOwner.set(owner, (byOwner.get(owner) ?? 0) + 1);
+        }
+        // Readers routed elsewhere than their owner cluster on one node; a lost push spreads over all.
+        console.log(`      (lost readers by owner: ${JSON.stringify([...byOwner])})`);
+      }
       return { lost, duplicated };
     };
 
