@@ -26,6 +26,11 @@ import { createGatewayService } from "../services/gateway.service";
 import { createUsersService } from "../services/users.service";
 import { PrometheusScrapeReporter } from "./prometheus-scrape-reporter";
 import { nodeReadiness } from "./readiness";
+import { JournalResumer } from "../lib/journal";
+
+/** How often a node looks for journalled writes left unfinished by a node that died. */
+const JOURNAL_RESUME_EVERY_MS = 5_000;
+const JOURNAL_MIN_AGE_MS = 30_000;
 
 /** Every service a node can host, by the name SERVICES uses. */
 export const SERVICE_NAMES = [
@@ -212,11 +217,23 @@ export async function createNode(config: Config, options: { now?: () => number }
     : new OpsServer({ readiness: nodeReadiness(broker, app), metrics: () => metrics.render() });
   let opsPort: number | undefined;
 
+  const journal = app.journal
+    ? new JournalResumer(app.journal, {
+        everyMs: JOURNAL_RESUME_EVERY_MS,
+        // Past the request timeout, so that nothing still running is completed under its feet.
+        olderThanMs: Math.max(JOURNAL_MIN_AGE_MS, 3 * config.broker.requestTimeoutMs),
+        warn: (message, err) => broker.logger.warn(message, err instanceof Error ? err.message : err),
+      })
+    : undefined;
+
   let stopping: Promise<void> | undefined;
   return {
     broker,
     app,
     async start() {
+      // Before the first request: an embedded node completes what its last run was cut short of.
+      const completed = await journal?.start(!config.broker.transporter);
+      if (completed) broker.logger.info(`completed ${completed} write(s) cut short by the last stop`);
       await broker.start();
       if (ops) opsPort = await ops.listen(config.http.port, config.http.host);
     },
@@ -226,6 +243,7 @@ export async function createNode(config: Config, options: { now?: () => number }
         streams?.closeAll();
         // The gateway goes first, so no new request starts while the services behind it finish theirs.
         if (gateway) await broker.destroyService(gateway);
+        journal?.stop();
         await broker.stop();
         await ops?.close();
         await app.close();

@@ -38,6 +38,7 @@ import { Engagement, Interactions, interactionTables } from "./interactions";
 import { Stories, storyTables } from "./stories";
 import { IdempotencyKeys, idempotencyTables } from "./idempotency";
 import type { PublishStreamEvent } from "./stream/events";
+import { WriteJournal, journalTables } from "./journal";
 
 /**
  * Every dependency of a node, built in this one place from the config and handed to the services that need it.
@@ -60,6 +61,8 @@ export interface AppContext {
    */
   readonly mediaFiles: { access: MediaFileAccess; signer: MediaUrlSigner } | undefined;
   readonly graph: Graph | undefined;
+  /** Writes that span partitions, recorded so that one a crash cut short is completed (lib/journal). */
+  readonly journal: WriteJournal | undefined;
   readonly posts: Posts | undefined;
   readonly timeline: { timelines: Timelines; fanout: Fanout; feed: Feed } | undefined;
   readonly interactions: Interactions | undefined;
@@ -146,7 +149,7 @@ export async function createAppContext(config: Config, options: AppContextOption
     store = createStore({ store: config.store, dataDir: config.dataDir, nodeId: config.broker.nodeId }, now);
     // A set: several services need some tables (stories and posts both claim media).
     const tables = new Set<AnyTable>([
-      ...(needsAccounts ? [...accountTables, ...graphTables] : []),
+      ...(needsAccounts ? [...accountTables, ...graphTables, ...journalTables] : []),
       ...(needsMedia || servesFiles ? mediaTables : []),
       ...(needsPosts ? [...postTables, ...timelineTables, ...interactionTables] : []),
       ...(hosts("stories") ? [...postTables, ...storyTables] : []),
@@ -176,9 +179,17 @@ export async function createAppContext(config: Config, options: AppContextOption
       ? new MediaUrlSigner(deriveMediaUrlKey(secret), config.media.urlTtlSeconds, now)
       : undefined;
   const fileAccess = servesFiles && store ? new MediaFileAccess(store, { now }) : undefined;
+  let journal: WriteJournal | undefined;
   if (needsAccounts && store) {
     const tokens = new AccessTokens(secret, config.auth.accessTokenTtlSeconds, now);
-    graph = new Graph({ store, ids, now });
+    journal = new WriteJournal({
+      store,
+      ids,
+      holder: config.broker.nodeId,
+      now,
+      ...(options.log && { warn: (message: string) => options.log?.("warn", message) }),
+    });
+    graph = new Graph({ store, ids, now, journal });
     accounts = new Accounts({
       store,
       ids,
@@ -218,7 +229,7 @@ export async function createAppContext(config: Config, options: AppContextOption
 
   let posts: Posts | undefined;
   let timeline: AppContext["timeline"];
-  if (needsPosts && store && accounts && graph && media) {
+  if (needsPosts && store && accounts && graph && media && journal) {
     const [users, follows] = [accounts, graph];
     const fanout = new Fanout({
       store,
@@ -236,6 +247,7 @@ export async function createAppContext(config: Config, options: AppContextOption
       cache,
       engagement: new Engagement({ store }),
       notifier: options.notifier,
+      journal,
       published: async (job) => {
         await fanout.record(job);
         options.startFanout(job);
@@ -259,11 +271,12 @@ export async function createAppContext(config: Config, options: AppContextOption
   }
 
   const interactions =
-    hosts("interactions") && store && posts && accounts && graph
+    hosts("interactions") && store && posts && accounts && graph && journal
       ? new Interactions({
           store,
           ids,
           now,
+          journal,
           posts,
           accounts,
           graph,
@@ -290,6 +303,7 @@ export async function createAppContext(config: Config, options: AppContextOption
     accounts,
     media,
     graph,
+    journal,
     posts,
     timeline,
     interactions,

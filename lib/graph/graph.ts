@@ -4,6 +4,7 @@ import { BadRequestError, NotFoundError } from "../errors";
 import type { AnyTable, Row } from "../store/schema";
 import type { WideRowStore } from "../store/store";
 import { KeyedLock } from "../concurrency/keyed-lock";
+import type { WriteJournal } from "../journal/write-journal";
 import type { BucketedList, Position } from "../validation/bucketed-list";
 import {
   blockedBy,
@@ -28,6 +29,11 @@ export interface GraphDeps {
   store: WideRowStore;
   ids: IdSource;
   now?: () => number;
+  /**
+   * Records each edge's writes, so that one cut short by a crash is completed (see completeEdge). Nodes always
+   * have one; a tool that seeds edges without it leaves a crash to `reconcileCounts`.
+   */
+  journal?: WriteJournal;
 }
 
 export type FollowState = "following" | "requested" | "none";
@@ -81,11 +87,40 @@ export class Graph {
   private readonly ids: IdSource;
   private readonly now: () => number;
   private readonly locks = new KeyedLock();
+  private readonly journal: WriteJournal | undefined;
 
   constructor(deps: GraphDeps) {
     this.store = deps.store;
     this.ids = deps.ids;
     this.now = deps.now ?? Date.now;
+    this.journal = deps.journal;
+    deps.journal?.register("follow", (op) => this.completeEdge(op.followerId, op.followeeId, op.edgeIds));
+  }
+
+  /**
+   * Completes a follow or unfollow cut short: the mirror and list rows as the deciding row now says (an edge
+   * rewritten whole, or every trace of it gone), then both users' counts from their lists.
+   */
+  async completeEdge(followerId: string, followeeId: string, edgeIds: readonly string[]): Promise<void> {
+    await this.locked(followerId, followeeId, async () => {
+      const edge = await this.store.get(following, { user_id: followerId, followee_id: followeeId });
+      if (edge !== undefined) return this.writeFollow(followerId, followeeId);
+      await this.store.delete(followers, { user_id: followeeId, follower_id: followerId });
+      await this.deleteListRows(followerId, followeeId, edgeIds);
+    });
+    await Promise.all([this.reconcileCounts(followerId), this.reconcileCounts(followeeId)]);
+  }
+
+  /** Runs an edge's writes recorded in the journal when there is one. */
+  private edgeWrites<T>(
+    followerId: string,
+    followeeId: string,
+    edgeIds: readonly string[],
+    task: () => Promise<T>,
+  ): Promise<T> {
+    return this.journal
+      ? this.journal.run("follow", { followerId, followeeId, edgeIds: [...edgeIds] }, task)
+      : task();
   }
 
   /** Follows a public account at once, or asks a private one; following again answers the same state. */
@@ -301,7 +336,11 @@ export class Graph {
   // ---- edges; every caller holds the pair's lock ----
 
   /** Writes the follow's rows (repairing any a crash left out) and counts it if it is new. */
-  private async addFollow(followerId: string, targetId: string): Promise<void> {
+  private addFollow(followerId: string, targetId: string): Promise<void> {
+    return this.edgeWrites(followerId, targetId, [], () => this.writeFollow(followerId, targetId));
+  }
+
+  private async writeFollow(followerId: string, targetId: string): Promise<void> {
     const edge = { since: new Date(this.now()), edge_id: await this.ids.next() };
     const inserted = await this.store.insertIfAbsent(following, {
       user_id: followerId,
@@ -337,16 +376,34 @@ export class Graph {
       this.store.get(followers, { user_id: targetId, follower_id: followerId }),
     ]);
     if (out === undefined && mirror === undefined) return;
-    // Conditional, like the insert that made it: only the removal that took the row uncounts it.
-    const uncount =
-      out !== undefined &&
-      (await this.store.deleteIf(following, { user_id: followerId, followee_id: targetId }));
-    if (mirror !== undefined)
-      await this.store.delete(followers, { user_id: targetId, follower_id: followerId });
     // Each half may name its own edge id if it was written by a follow that crashed and was retried.
-    const edgeIds = new Set([out?.edge_id, mirror?.edge_id].filter((id): id is string => id !== undefined));
+    const edgeIds = [
+      ...new Set([out?.edge_id, mirror?.edge_id].filter((id): id is string => id !== undefined)),
+    ];
+    await this.edgeWrites(followerId, targetId, edgeIds, async () => {
+      // Conditional, like the insert that made it: only the removal that took the row uncounts it.
+      const uncount =
+        out !== undefined &&
+        (await this.store.deleteIf(following, { user_id: followerId, followee_id: targetId }));
+      if (mirror !== undefined)
+        await this.store.delete(followers, { user_id: targetId, follower_id: followerId });
+      await this.deleteListRows(followerId, targetId, edgeIds);
+      // Only the deciding row tells that the edge was counted: a mirror alone is a follow or unfollow cut short.
+      if (!uncount) return;
+      await Promise.all([
+        this.store.increment(userCounts, { user_id: followerId }, { following: -1 }),
+        this.store.increment(userCounts, { user_id: targetId }, { followers: -1 }),
+      ]);
+    });
+  }
+
+  private async deleteListRows(
+    followerId: string,
+    targetId: string,
+    edgeIds: readonly string[],
+  ): Promise<void> {
     await Promise.all(
-      [...edgeIds].flatMap((edgeId) => [
+      edgeIds.flatMap((edgeId) => [
         this.store.delete(followingByTime, {
           ...followingList.partitionOf(followerId, edgeId),
           edge_id: edgeId,
@@ -359,12 +416,6 @@ export class Graph {
         }),
       ]),
     );
-    // Only the deciding row tells that the edge was counted: a mirror alone is a follow or unfollow cut short.
-    if (!uncount) return;
-    await Promise.all([
-      this.store.increment(userCounts, { user_id: followerId }, { following: -1 }),
-      this.store.increment(userCounts, { user_id: targetId }, { followers: -1 }),
-    ]);
   }
 
   private async addRequest(requesterId: string, targetId: string): Promise<void> {

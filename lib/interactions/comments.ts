@@ -19,7 +19,8 @@ export interface CommentView {
 
 /**
  * Comments, oldest first in their post's monthly partitions, counted exactly. A comment is written lookup row
- * first (a crash then leaves a lookup to nothing, which answers 404) and counted last. A deletion is uncounted only by
+ * first (a lookup to nothing answers 404) and counted last, recorded in the write journal, so that one cut short
+ * by a crash is completed (see `complete`). A deletion is uncounted only by
  * the request whose conditional delete of the comment applies; a racing one just makes sure the rows are gone.
  */
 export class Comments {
@@ -40,18 +41,20 @@ export class Comments {
     if (author === undefined) throw new NotFoundError("USER_NOT_FOUND", "no such user");
     const createdAt = new Date(this.deps.now());
     const mentionedIds = [...new Set(mentioned.values())];
-    await this.deps.store.put(commentPosts, { comment_id: commentId, post_id: postId });
-    // Taken conditionally, as its delete is: the comment id is new, so this always applies.
-    await this.deps.store.insertIfAbsent(comments, {
-      ...(await postComments.writePartition(this.deps.store, postId, commentId)),
-      comment_id: commentId,
-      author_id: authorId,
-      text: input.text,
-      ...(input.replyToId !== undefined && { reply_to_id: input.replyToId }),
-      mentions: JSON.stringify(mentionedIds),
-      created_at: createdAt,
+    await this.deps.journal.run("comment", { postId, commentId }, async () => {
+      await this.deps.store.put(commentPosts, { comment_id: commentId, post_id: postId });
+      // Taken conditionally, as its delete is: the comment id is new, so this always applies.
+      await this.deps.store.insertIfAbsent(comments, {
+        ...(await postComments.writePartition(this.deps.store, postId, commentId)),
+        comment_id: commentId,
+        author_id: authorId,
+        text: input.text,
+        ...(input.replyToId !== undefined && { reply_to_id: input.replyToId }),
+        mentions: JSON.stringify(mentionedIds),
+        created_at: createdAt,
+      });
+      await this.deps.store.increment(postCounts, { post_id: postId }, { comments: 1 });
     });
-    await this.deps.store.increment(postCounts, { post_id: postId }, { comments: 1 });
     await this.notify(authorId, post.author.id, postId, commentId, mentionedIds);
     return {
       id: commentId,
@@ -108,9 +111,28 @@ export class Comments {
     }
     // Of racing deletions only the one whose conditional delete applies uncounts the comment; a comment id is
     // never reused, so the others may safely finish the other deletes.
-    const mine = await this.deps.store.deleteIf(comments, key);
-    await this.deps.store.delete(commentPosts, { comment_id: commentId });
-    if (mine) await this.deps.store.increment(postCounts, { post_id: postId }, { comments: -1 });
+    await this.deps.journal.run("comment", { postId, commentId }, async () => {
+      const mine = await this.deps.store.deleteIf(comments, key);
+      await this.deps.store.delete(commentPosts, { comment_id: commentId });
+      if (mine) await this.deps.store.increment(postCounts, { post_id: postId }, { comments: -1 });
+    });
+  }
+
+  /**
+   * Completes an add or delete of a comment cut short: a lookup row without its comment goes, and the post's
+   * count is recounted from its comments.
+   */
+  async complete(postId: string, commentId: string): Promise<void> {
+    const key = { ...postComments.partitionOf(postId, commentId), comment_id: commentId };
+    if ((await this.deps.store.get(comments, key)) === undefined) {
+      await this.deps.store.delete(commentPosts, { comment_id: commentId });
+    }
+    const [listed, counts] = await Promise.all([
+      postComments.count(this.deps.store, postId),
+      this.deps.store.get(postCounts, { post_id: postId }),
+    ]);
+    const delta = listed - (counts?.comments ?? 0);
+    if (delta !== 0) await this.deps.store.increment(postCounts, { post_id: postId }, { comments: delta });
   }
 
   /**

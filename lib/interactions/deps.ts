@@ -3,6 +3,7 @@ import type { Graph } from "../graph";
 import type { Messenger, Notifier } from "../inbox/ports";
 import type { Posts } from "../posts/posts";
 import type { WideRowStore } from "../store/store";
+import type { WriteJournal } from "../journal/write-journal";
 
 export interface InteractionsDeps {
   store: WideRowStore;
@@ -14,4 +15,6 @@ export interface InteractionsDeps {
   graph: Graph;
   notifier: Notifier;
   messenger: Messenger;
+  /** Records writes that span partitions, so that one cut short is completed. */
+  journal: WriteJournal;
 }

@@ -24,6 +24,9 @@ export class Interactions {
     this.comments = new Comments(deps);
     this.saves = new Saves(deps);
     this.shares = new Shares(deps);
+    deps.journal.register("like", (op) => this.likes.complete(op.userId, op.postId));
+    deps.journal.register("unlike", (op) => this.likes.complete(op.userId, op.postId, op.likeId));
+    deps.journal.register("comment", (op) => this.comments.complete(op.postId, op.commentId));
   }
 
   like(userId: string, postId: string): Promise<LikeState> {

@@ -18,8 +18,9 @@ export interface LikeState {
  * between an unlike's read and its delete.
  *
  * Writes go deciding row first on a like (then the list row, then the count) and deciding row first on an
- * unlike too, so a crash leaves at worst a count one off; a failed increment after the insert is not
- * retried (a counter write is not idempotent), which a recount would repair.
+ * unlike too. Each runs recorded in the write journal: one that a crash cut short is completed by `complete`,
+ * which makes the list row agree with the deciding row and recounts the post's likes from the list (a counter
+ * increment is not idempotent, so it is never simply tried again).
  */
 export class Likes {
   private readonly locks = new KeyedLock();
@@ -28,20 +29,22 @@ export class Likes {
 
   async like(userId: string, postId: string): Promise<LikeState> {
     const post = await this.deps.posts.get(userId, postId);
-    const isNew = await this.locked(userId, postId, async () => {
-      const fresh = { like_id: await this.deps.ids.next(), liked_at: new Date(this.deps.now()) };
-      const inserted = await this.deps.store.insertIfAbsent(likes, {
-        user_id: userId,
-        post_id: postId,
-        ...fresh,
-      });
-      const likeId = inserted.applied ? fresh.like_id : (inserted.existing.like_id ?? fresh.like_id);
-      // Also on a repeat: rewrites a list row that a crash left out.
-      const listed = await postLikers.writePartition(this.deps.store, postId, likeId);
-      await this.deps.store.put(likesByTime, { ...listed, like_id: likeId, user_id: userId });
-      if (inserted.applied) await this.deps.store.increment(postCounts, { post_id: postId }, { likes: 1 });
-      return inserted.applied;
-    });
+    const isNew = await this.locked(userId, postId, () =>
+      this.deps.journal.run("like", { userId, postId }, async () => {
+        const fresh = { like_id: await this.deps.ids.next(), liked_at: new Date(this.deps.now()) };
+        const inserted = await this.deps.store.insertIfAbsent(likes, {
+          user_id: userId,
+          post_id: postId,
+          ...fresh,
+        });
+        const likeId = inserted.applied ? fresh.like_id : (inserted.existing.like_id ?? fresh.like_id);
+        // Also on a repeat: rewrites a list row that a crash left out.
+        const listed = await postLikers.writePartition(this.deps.store, postId, likeId);
+        await this.deps.store.put(likesByTime, { ...listed, like_id: likeId, user_id: userId });
+        if (inserted.applied) await this.deps.store.increment(postCounts, { post_id: postId }, { likes: 1 });
+        return inserted.applied;
+      }),
+    );
     if (isNew && post.author.id !== userId) {
       await quietly(() =>
         this.deps.notifier.notify({ recipientId: post.author.id, type: "like", actorId: userId, postId }),
@@ -54,20 +57,23 @@ export class Likes {
     await this.deps.posts.get(userId, postId);
     await this.locked(userId, postId, async () => {
       const row = await this.deps.store.get(likes, { user_id: userId, post_id: postId });
-      if (row?.like_id === undefined) return;
-      const removed = await this.deps.store.deleteIf(
-        likes,
-        { user_id: userId, post_id: postId },
-        { like_id: row.like_id },
-      );
-      // Another unlike, on another node, removed this very like and uncounts it.
-      if (!removed) return;
-      await this.deps.store.delete(likesByTime, {
-        ...postLikers.partitionOf(postId, row.like_id),
-        like_id: row.like_id,
-        user_id: userId,
+      const likeId = row?.like_id;
+      if (likeId === undefined) return;
+      await this.deps.journal.run("unlike", { userId, postId, likeId }, async () => {
+        const removed = await this.deps.store.deleteIf(
+          likes,
+          { user_id: userId, post_id: postId },
+          { like_id: likeId },
+        );
+        // Another unlike, on another node, removed this very like and uncounts it.
+        if (!removed) return;
+        await this.deps.store.delete(likesByTime, {
+          ...postLikers.partitionOf(postId, likeId),
+          like_id: likeId,
+          user_id: userId,
+        });
+        await this.deps.store.increment(postCounts, { post_id: postId }, { likes: -1 });
       });
-      await this.deps.store.increment(postCounts, { post_id: postId }, { likes: -1 });
     });
     return { liked: false, likeCount: await this.count(postId) };
   }
@@ -92,6 +98,33 @@ export class Likes {
       items: users.filter((u): u is UserView => u !== undefined),
       nextCursor: slice.nextCursor,
     };
+  }
+
+  /**
+   * Completes a like or an unlike (of `likeId`) cut short: the list row as the deciding row now says, then the
+   * post's count as the list says.
+   */
+  async complete(userId: string, postId: string, likeId?: string): Promise<void> {
+    await this.locked(userId, postId, async () => {
+      const row = await this.deps.store.get(likes, { user_id: userId, post_id: postId });
+      if (likeId !== undefined && row?.like_id !== likeId) {
+        await this.deps.store.delete(likesByTime, {
+          ...postLikers.partitionOf(postId, likeId),
+          like_id: likeId,
+          user_id: userId,
+        });
+      }
+      if (row?.like_id !== undefined) {
+        const listed = await postLikers.writePartition(this.deps.store, postId, row.like_id);
+        await this.deps.store.put(likesByTime, { ...listed, like_id: row.like_id, user_id: userId });
+      }
+    });
+    const [listed, counts] = await Promise.all([
+      postLikers.count(this.deps.store, postId),
+      this.deps.store.get(postCounts, { post_id: postId }),
+    ]);
+    const delta = listed - (counts?.likes ?? 0);
+    if (delta !== 0) await this.deps.store.increment(postCounts, { post_id: postId }, { likes: delta });
   }
 
   private async count(postId: string): Promise<number> {

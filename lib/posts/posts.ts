@@ -7,6 +7,7 @@ import { parseHashtags, parseMentions } from "./caption";
 import { authorPosts, mediaClaims, postAuthors, postKey, posts } from "./tables";
 import { userCounts } from "../accounts/tables";
 import { cacheKeys, type Cache } from "../cache/cache";
+import type { WriteJournal } from "../journal/write-journal";
 import type { Notifier } from "../inbox/ports";
 import { NO_ENGAGEMENT, type EngagementSource, type PostEngagement } from "./engagement";
 
@@ -84,6 +85,8 @@ export interface PostsDeps {
   engagement: EngagementSource;
   /** Tells users mentioned in a caption; a failure there never fails the post. */
   notifier: Notifier;
+  /** Records a post's writes (claims, rows, count, fan-out job), so that a post cut short is completed. */
+  journal: WriteJournal;
   now?: () => number;
 }
 
@@ -95,6 +98,7 @@ export class Posts {
 
   constructor(private readonly deps: PostsDeps) {
     this.now = deps.now ?? Date.now;
+    deps.journal.register("post", (op) => this.complete(op.authorId, op.postId, op.mediaIds));
   }
 
   async create(
@@ -122,41 +126,41 @@ export class Posts {
     });
 
     const postId = await this.deps.ids.next();
-    // Claim each media for this post; a media already in another post or story (or claimed by a concurrent
-    // post) makes the whole post fail, and the claims taken so far are released.
-    const claimed: string[] = [];
-    for (const mediaId of mediaIds) {
-      const claim = await this.deps.store.insertIfAbsent(mediaClaims, {
-        media_id: mediaId,
-        owner_kind: "post",
-        owner_id: postId,
-      });
-      if (!claim.applied) {
-        await Promise.all(
-          claimed.map((id) => this.deps.store.deleteIf(mediaClaims, { media_id: id }, { owner_id: postId })),
-        );
-        throw new BadRequestError("MEDIA_IN_USE", "a media belongs to one post or story only", { mediaId });
+    const mentioned = await this.deps.journal.run("post", { authorId, postId, mediaIds }, async () => {
+      // Claim each media for this post; a media already in another post or story (or claimed by a concurrent
+      // post) makes the whole post fail, and the claims taken so far are released.
+      const claimed: string[] = [];
+      for (const mediaId of mediaIds) {
+        const claim = await this.deps.store.insertIfAbsent(mediaClaims, {
+          media_id: mediaId,
+          owner_kind: "post",
+          owner_id: postId,
+        });
+        if (!claim.applied) {
+          await this.releaseClaims(postId, claimed);
+          throw new BadRequestError("MEDIA_IN_USE", "a media belongs to one post or story only", { mediaId });
+        }
+        claimed.push(mediaId);
       }
-      claimed.push(mediaId);
-    }
 
-    const self = await this.deps.users.view(authorId, authorId);
-    await this.deps.media.attach?.(authorId, mediaIds, "followers", self?.isPrivate ?? true);
-    const caption = input.caption ?? "";
-    const mentioned = await this.deps.users.idsOf(parseMentions(caption));
-    const createdAt = new Date(this.now());
-    await this.deps.store.put(postAuthors, { post_id: postId, author_id: authorId });
-    await this.deps.store.put(posts, {
-      ...(await authorPosts.writePartition(this.deps.store, authorId, postId)),
-      post_id: postId,
-      caption,
-      hashtags: JSON.stringify(parseHashtags(caption)),
-      mentions: JSON.stringify([...mentioned.keys()]),
-      media_ids: JSON.stringify(mediaIds),
-      created_at: createdAt,
+      const self = await this.deps.users.view(authorId, authorId);
+      await this.deps.media.attach?.(authorId, mediaIds, "followers", self?.isPrivate ?? true);
+      const caption = input.caption ?? "";
+      const mentioned = await this.deps.users.idsOf(parseMentions(caption));
+      await this.deps.store.put(postAuthors, { post_id: postId, author_id: authorId });
+      await this.deps.store.put(posts, {
+        ...(await authorPosts.writePartition(this.deps.store, authorId, postId)),
+        post_id: postId,
+        caption,
+        hashtags: JSON.stringify(parseHashtags(caption)),
+        mentions: JSON.stringify([...mentioned.keys()]),
+        media_ids: JSON.stringify(mediaIds),
+        created_at: new Date(this.now()),
+      });
+      await this.deps.store.increment(userCounts, { user_id: authorId }, { posts: 1 });
+      await this.deps.published({ postId, authorId });
+      return mentioned;
     });
-    await this.deps.store.increment(userCounts, { user_id: authorId }, { posts: 1 });
-    await this.deps.published({ postId, authorId });
     const view = await this.get(authorId, postId);
     await this.notifyMentioned(view, [...mentioned.values()]);
     return view;
@@ -257,11 +261,43 @@ export class Posts {
       await this.get(callerId, postId);
       throw new ForbiddenError("NOT_AUTHOR", "only the author may delete a post");
     }
-    // Its files stop first: a delete cut short leaves a post with broken pictures, never pictures left public.
-    await this.deps.media.markDeleted?.(row.author_id, parseList(row.media_ids));
-    await this.deps.store.delete(posts, postKey(row.author_id, postId));
-    await this.deps.store.delete(postAuthors, { post_id: postId });
-    await this.deps.store.increment(userCounts, { user_id: row.author_id }, { posts: -1 });
+    const mediaIds = parseList(row.media_ids);
+    await this.deps.journal.run("post", { authorId: row.author_id, postId, mediaIds }, async () => {
+      // Its files stop first: a delete cut short leaves a post with broken pictures, never pictures left public.
+      await this.deps.media.markDeleted?.(row.author_id, mediaIds);
+      await this.deps.store.delete(posts, postKey(row.author_id, postId));
+      await this.deps.store.delete(postAuthors, { post_id: postId });
+      await this.deps.store.increment(userCounts, { user_id: row.author_id }, { posts: -1 });
+    });
+  }
+
+  /**
+   * Completes a post's creation or deletion cut short, from whether its row is there: a post that exists gets
+   * its lookup row and its fan-out job (again: pushes are idempotent); one that does not loses its lookup row
+   * and gives back its media. Then the author's post count is recounted from their posts.
+   */
+  private async complete(authorId: string, postId: string, mediaIds: readonly string[]): Promise<void> {
+    const row = await this.deps.store.get(posts, postKey(authorId, postId));
+    if (row === undefined) {
+      await this.deps.store.delete(postAuthors, { post_id: postId });
+      await this.releaseClaims(postId, mediaIds);
+    } else {
+      await this.deps.store.put(postAuthors, { post_id: postId, author_id: authorId });
+      await this.deps.published({ postId, authorId });
+    }
+    const [listed, counts] = await Promise.all([
+      authorPosts.count(this.deps.store, authorId),
+      this.deps.store.get(userCounts, { user_id: authorId }),
+    ]);
+    const delta = listed - (counts?.posts ?? 0);
+    if (delta !== 0) await this.deps.store.increment(userCounts, { user_id: authorId }, { posts: delta });
+  }
+
+  /** Gives back media this post claimed (only its own claims: another post's stay). */
+  private async releaseClaims(postId: string, mediaIds: readonly string[]): Promise<void> {
+    await Promise.all(
+      mediaIds.map((id) => this.deps.store.deleteIf(mediaClaims, { media_id: id }, { owner_id: postId })),
+    );
   }
 
   private async hydrateWith(

@@ -45,6 +45,8 @@ export interface BucketedListShape<T extends AnyTable> {
 /** Buckets known to be in the index, per store and list, so a write checks it once per node, not every time. */
 const INDEXED_PER_LIST = 10_000;
 const INDEX_PAGE = 64;
+/** Rows read per page when counting a list. */
+const COUNT_PAGE = 1_000;
 const MAX_SLICE = 1000;
 /** Index rows of expiring lists live this much past their last possible row, for clocks that disagree. */
 const INDEX_TTL_MARGIN_SECONDS = 24 * 3600;
@@ -149,6 +151,26 @@ export class BucketedList<T extends AnyTable> {
     options: { after?: Position | undefined; until?: Position | undefined; limit: number },
   ): Promise<Row<T>[]> {
     return this.collect(store, owner, options, options.limit);
+  }
+
+  /**
+   * How many rows the owner's list holds, read bucket by bucket: a repair's recount (a post's likes after a like
+   * cut short by a crash), not something to run per request.
+   */
+  async count(store: WideRowStore, owner: string): Promise<number> {
+    let total = 0;
+    for await (const bucket of this.bucketsBetween(store, owner, undefined, undefined)) {
+      let pageToken: string | undefined;
+      do {
+        const slice = await store.slice(this.shape.table, this.shape.partition(owner, bucket), {
+          limit: COUNT_PAGE,
+          ...(pageToken !== undefined && { pageToken }),
+        });
+        total += slice.rows.length;
+        pageToken = slice.nextPageToken;
+      } while (pageToken);
+    }
+    return total;
   }
 
   /** Removes every row of the owner's list, bucket by bucket (the index rows stay: see listBuckets). */

@@ -8,6 +8,7 @@ import { MemoryCache } from "../../../lib/cache/memory";
 import { Graph, graphTables } from "../../../lib/graph";
 import { SnowflakeGenerator } from "../../../lib/ids";
 import type { Messenger, NotificationInput, Notifier } from "../../../lib/inbox/ports";
+import { WriteJournal, journalTables } from "../../../lib/journal";
 import { Engagement, Interactions, interactionTables } from "../../../lib/interactions";
 import type { MediaRow } from "../../../lib/media-library/media-view";
 import type { EngagementSource } from "../../../lib/posts/engagement";
@@ -49,6 +50,11 @@ export class CountingEngagement implements EngagementSource {
 
 export interface World {
   store: LevelStore;
+  journal: WriteJournal;
+  /** Posts whose fan-out was recorded, in order. */
+  published: { postId: string; authorId: string }[];
+  /** A ready upload of `authorId`'s, not yet in any post. */
+  mediaFor(authorId: string): string;
   graph: Graph;
   accounts: Accounts;
   posts: Posts;
@@ -65,13 +71,15 @@ export interface World {
 }
 
 let userCounter = 0;
+let mediaCounter = 0;
 
 export async function createWorld(): Promise<World> {
   const dir = await mkdtemp(path.join(tmpdir(), "mosaic-interactions-"));
   const store = new LevelStore({ path: path.join(dir, "db") });
-  await store.open([...accountTables, ...graphTables, ...postTables, ...interactionTables]);
+  await store.open([...accountTables, ...graphTables, ...postTables, ...interactionTables, ...journalTables]);
   const ids = new SnowflakeGenerator({ workerId: 7 });
-  const graph = new Graph({ store, ids });
+  const journal = new WriteJournal({ store, ids, holder: "fixture" });
+  const graph = new Graph({ store, ids, journal });
   const accounts = new Accounts({
     store,
     ids,
@@ -80,6 +88,7 @@ export async function createWorld(): Promise<World> {
     relationships: graph,
   });
   const mediaOwners = new Map<string, string>();
+  const published: { postId: string; authorId: string }[] = [];
   const engagement = new CountingEngagement(new Engagement({ store }));
   const notifier = new RecordingNotifier();
   const messenger = new RecordingMessenger();
@@ -87,7 +96,11 @@ export async function createWorld(): Promise<World> {
     store,
     ids,
     cache: new MemoryCache(),
-    published: () => Promise.resolve(),
+    published: (job) => {
+      published.push(job);
+      return Promise.resolve();
+    },
+    journal,
     engagement,
     notifier,
     media: {
@@ -119,10 +132,17 @@ export async function createWorld(): Promise<World> {
     },
   });
   const build = () =>
-    new Interactions({ store, ids, now: Date.now, posts, accounts, graph, notifier, messenger });
+    new Interactions({ store, ids, now: Date.now, posts, accounts, graph, notifier, messenger, journal });
 
   return {
     store,
+    journal,
+    published,
+    mediaFor(authorId) {
+      const mediaId = String(BigInt(Date.now()) * 1000n + BigInt(++mediaCounter));
+      mediaOwners.set(mediaId, authorId);
+      return mediaId;
+    },
     graph,
     accounts,
     posts,

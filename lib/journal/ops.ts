@@ -1,0 +1,27 @@
+import { z } from "zod";
+import { id } from "../validation/id";
+
+/**
+ * Every kind of operation the journal knows, with its arguments: what a completer needs to finish (or undo) the
+ * operation from the rows alone. One schema per kind is both the stored shape and its type.
+ */
+export const journalOps = {
+  /** A like: the deciding row, the likers list row, the post's like count. */
+  like: z.strictObject({ userId: id, postId: id }),
+  /** An unlike of one like (by id): the deciding row, its list row, the count. */
+  unlike: z.strictObject({ userId: id, postId: id, likeId: id }),
+  /** A comment added or deleted: the comment's rows and the post's comment count. */
+  comment: z.strictObject({ postId: id, commentId: id }),
+  /**
+   * A follow edge made or removed: the edge, both lists, both counts; a removal names the edge ids its list rows
+   * are keyed by, which nothing else would tell once the edge is gone.
+   */
+  follow: z.strictObject({ followerId: id, followeeId: id, edgeIds: z.array(id).max(2) }),
+  /** A post created: its claims, lookup row, row, the author's post count and its fan-out job. */
+  post: z.strictObject({ authorId: id, postId: id, mediaIds: z.array(id).max(20) }),
+} as const;
+
+export type JournalOp = keyof typeof journalOps;
+export type JournalArgs<K extends JournalOp> = z.infer<(typeof journalOps)[K]>;
+/** Finishes (or undoes) an operation from what the store holds; safe to run twice, or after the operation did. */
+export type Completer<K extends JournalOp> = (args: JournalArgs<K>) => Promise<void>;
