@@ -19,6 +19,8 @@ export const journalOps = {
   follow: z.strictObject({ followerId: id, followeeId: id, edgeIds: z.array(id).max(2) }),
   /** A post created: its claims, lookup row, row, the author's post count and its fan-out job. */
   post: z.strictObject({ authorId: id, postId: id, mediaIds: z.array(id).max(20) }),
+  /** A post deleted: its media stopped, its row and lookup row gone, the author's post count. */
+  postDeletion: z.strictObject({ authorId: id, postId: id, mediaIds: z.array(id).max(20) }),
 } as const;
 
 export type JournalOp = keyof typeof journalOps;

@@ -99,6 +99,7 @@ export class Posts {
   constructor(private readonly deps: PostsDeps) {
     this.now = deps.now ?? Date.now;
     deps.journal.register("post", (op) => this.complete(op.authorId, op.postId, op.mediaIds));
+    deps.journal.register("postDeletion", (op) => this.completeDeletion(op.authorId, op.postId, op.mediaIds));
   }
 
   async create(
@@ -262,19 +263,35 @@ export class Posts {
       throw new ForbiddenError("NOT_AUTHOR", "only the author may delete a post");
     }
     const mediaIds = parseList(row.media_ids);
-    await this.deps.journal.run("post", { authorId: row.author_id, postId, mediaIds }, async () => {
-      // Its files stop first: a delete cut short leaves a post with broken pictures, never pictures left public.
-      await this.deps.media.markDeleted?.(row.author_id, mediaIds);
-      await this.deps.store.delete(posts, postKey(row.author_id, postId));
-      await this.deps.store.delete(postAuthors, { post_id: postId });
-      await this.deps.store.increment(userCounts, { user_id: row.author_id }, { posts: -1 });
-    });
+    await this.deps.journal.run("postDeletion", { authorId: row.author_id, postId, mediaIds }, () =>
+      this.deleteRows(row.author_id, postId, mediaIds),
+    );
+  }
+
+  private async deleteRows(authorId: string, postId: string, mediaIds: readonly string[]): Promise<void> {
+    // Its files stop first: a delete cut short leaves a post with broken pictures, never pictures left public.
+    await this.deps.media.markDeleted?.(authorId, mediaIds);
+    await this.deps.store.delete(posts, postKey(authorId, postId));
+    await this.deps.store.delete(postAuthors, { post_id: postId });
+    await this.deps.store.increment(userCounts, { user_id: authorId }, { posts: -1 });
+  }
+
+  /** Completes a deletion cut short: the author asked for it, so it goes through, and the count is recounted. */
+  private async completeDeletion(
+    authorId: string,
+    postId: string,
+    mediaIds: readonly string[],
+  ): Promise<void> {
+    await this.deps.media.markDeleted?.(authorId, mediaIds);
+    await this.deps.store.delete(posts, postKey(authorId, postId));
+    await this.deps.store.delete(postAuthors, { post_id: postId });
+    await this.recountPosts(authorId);
   }
 
   /**
-   * Completes a post's creation or deletion cut short, from whether its row is there: a post that exists gets
-   * its lookup row and its fan-out job (again: pushes are idempotent); one that does not loses its lookup row
-   * and gives back its media. Then the author's post count is recounted from their posts.
+   * Completes a post's creation cut short, from whether its row is there: a post that exists gets its lookup row
+   * and its fan-out job (again: pushes are idempotent); one that does not loses its lookup row and gives back its
+   * media. Then the author's post count is recounted from their posts.
    */
   private async complete(authorId: string, postId: string, mediaIds: readonly string[]): Promise<void> {
     const row = await this.deps.store.get(posts, postKey(authorId, postId));
@@ -285,6 +302,10 @@ export class Posts {
       await this.deps.store.put(postAuthors, { post_id: postId, author_id: authorId });
       await this.deps.published({ postId, authorId });
     }
+    await this.recountPosts(authorId);
+  }
+
+  private async recountPosts(authorId: string): Promise<void> {
     const [listed, counts] = await Promise.all([
       authorPosts.count(this.deps.store, authorId),
       this.deps.store.get(userCounts, { user_id: authorId }),

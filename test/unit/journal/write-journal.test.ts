@@ -162,6 +162,19 @@ describe("WriteJournal: operations cut short are completed", function () {
     expect(await w.store.get(postAuthors, { post_id: post.id })).to.not.equal(undefined);
   });
 
+  it("a post deletion killed before its row went: deleted after resume, never published again", async () => {
+    const author = await w.user();
+    const post = await w.post(author.id, "to go");
+    const crash = crashAt(w.store, "delete", posts);
+    expect(String(await rejectionOf(w.posts.delete(author.id, post.id)))).to.contain("killed");
+    crash.revive();
+    const published = w.published.length;
+    await w.journal.resume(0);
+    expect(String(await rejectionOf(w.posts.get(author.id, post.id)))).to.contain("no such post");
+    expect((await counts(author.id))?.posts ?? 0).to.equal(0);
+    expect(w.published.length).to.equal(published);
+  });
+
   it("forgets an operation refused with a client error, and keeps one that failed otherwise", async () => {
     expect(
       String(
