@@ -13,7 +13,7 @@
 # Writes only to:
 #   ${MOSAIC_INFRA_CACHE:-~/.cache/mosaic-infra}/cassandra-<version>/   the jars (Maven itself uses ~/.m2)
 #   ${MOSAIC_INFRA_STATE:-<repo>/.tools/infra}/cassandra/               config, data, logs, pid file
-# Other knobs: MOSAIC_CASSANDRA_HEAP (default 1g), MOSAIC_CASSANDRA_START_TIMEOUT (seconds, default 120),
+# Other knobs: MOSAIC_CASSANDRA_HEAP (default 2g), MOSAIC_CASSANDRA_START_TIMEOUT (seconds, default 120),
 # MOSAIC_CASSANDRA_JVM_OPTS (extra JVM options, split on spaces).
 set -euo pipefail
 
@@ -23,7 +23,7 @@ pom="$here/pom.xml"
 version=$(sed -n 's:.*<cassandra.version>\([^<]*\)</cassandra.version>.*:\1:p' "$pom")
 cache="${MOSAIC_INFRA_CACHE:-$HOME/.cache/mosaic-infra}/cassandra-$version"
 state="${MOSAIC_INFRA_STATE:-$root/.tools/infra}/cassandra"
-heap="${MOSAIC_CASSANDRA_HEAP:-1g}"
+heap="${MOSAIC_CASSANDRA_HEAP:-2g}"
 start_timeout="${MOSAIC_CASSANDRA_START_TIMEOUT:-120}"
 host=127.0.0.1
 port=9042

@@ -6,6 +6,7 @@ import { expect } from "chai";
 import { ServiceBroker, type Context } from "moleculer";
 import { NodeProcesses } from "../support/node-processes";
 import { api, signup } from "../support/test-node";
+import { dropTestKeyspace } from "../support/cassandra";
 import { upApartFromActions } from "../support/readiness";
 import { openStream, type OpenStream } from "../support/sse";
 
@@ -93,6 +94,7 @@ describe("direct messages reach a stream on another gateway node over NATS", fun
     stream?.close();
     await probe?.stop();
     await cluster.stopAll(10_000);
+    await dropTestKeyspace(keyspace);
     await rm(dataDir, { recursive: true, force: true });
   });
 

@@ -11,7 +11,7 @@ import type { MediaView } from "../../lib/media-library/media-view";
 import type { PostView } from "../../lib/posts/posts";
 import type { WideRowStore } from "../../lib/store/store";
 import { fanoutJobs, homeTimeline, timeline } from "../../lib/timeline/tables";
-import { testCassandraStore } from "../support/cassandra";
+import { dropTestKeyspace, testCassandraStore } from "../support/cassandra";
 import { NodeProcesses, type NodeProcess } from "../support/node-processes";
 import { api } from "../support/test-node";
 import { ownerAmong } from "../../broker/owner-strategy";
@@ -109,6 +109,7 @@ describe("fan-out survives SIGKILL of any node role", function () {
         await writeFile(path.join(logDir, `${i}-${p.name}.log`), p.log);
     }
     await store?.close();
+    await dropTestKeyspace(keyspace);
     await rm(dataDir, { recursive: true, force: true });
   });
 
