@@ -31,6 +31,8 @@ import { JournalResumer } from "../lib/journal";
 /** How often a node looks for journalled writes left unfinished by a node that died. */
 const JOURNAL_RESUME_EVERY_MS = 5_000;
 const JOURNAL_MIN_AGE_MS = 30_000;
+/** How far back each round looks: an operation stays there minutes after it is old enough to complete. */
+const JOURNAL_LOOKBACK_MS = 10 * 60_000;
 
 /** Every service a node can host, by the name SERVICES uses. */
 export const SERVICE_NAMES = [
@@ -222,6 +224,7 @@ export async function createNode(config: Config, options: { now?: () => number }
         everyMs: JOURNAL_RESUME_EVERY_MS,
         // Past the request timeout, so that nothing still running is completed under its feet.
         olderThanMs: Math.max(JOURNAL_MIN_AGE_MS, 3 * config.broker.requestTimeoutMs),
+        lookbackMs: JOURNAL_LOOKBACK_MS,
         warn: (message, err) => broker.logger.warn(message, err instanceof Error ? err.message : err),
       })
     : undefined;

@@ -1,8 +1,17 @@
 import { AppError } from "../errors";
 import type { WideRowStore } from "../store/store";
 import { journalOps, type Completer, type JournalArgs, type JournalOp } from "./ops";
-import { JOURNAL_SHARDS, pendingWriteLeases, pendingWrites } from "./tables";
+import type { PrimaryKey, Row } from "../store/schema";
+import {
+  JOURNAL_KEEP_MS,
+  JOURNAL_SHARDS,
+  pendingWriteLeases,
+  pendingWriteMinutes,
+  pendingWrites,
+} from "./tables";
 
+/** Minutes this node remembers having indexed. */
+const NOTED_MINUTES = 8;
 /** A completion that outlives this is taken over by another node; completers are idempotent. */
 const LEASE = { ttlSeconds: 60 };
 
@@ -28,6 +37,8 @@ export interface WriteJournalDeps {
 export class WriteJournal {
   private readonly completers = new Map<JournalOp, (args: unknown) => Promise<void>>();
   private readonly now: () => number;
+  /** Minutes whose index row this node wrote (the latest few). */
+  private readonly notedMinutes = new Set<number>();
 
   constructor(private readonly deps: WriteJournalDeps) {
     this.now = deps.now ?? Date.now;
@@ -46,7 +57,9 @@ export class WriteJournal {
    */
   async run<K extends JournalOp, T>(kind: K, args: JournalArgs<K>, task: () => Promise<T>): Promise<T> {
     const opId = await this.deps.ids.next();
-    const key = { shard: shardOf(opId), op_id: opId };
+    const minute = minuteOf(this.now());
+    await this.noteMinute(minute);
+    const key = { minute, shard: shardOf(opId), op_id: opId };
     await this.deps.store.put(pendingWrites, {
       ...key,
       kind,
@@ -65,54 +78,89 @@ export class WriteJournal {
   }
 
   /**
-   * Completes the recorded operations older than `olderThanMs` whose kind this node knows (0 at start-up of a
-   * single node, when nothing can still be running them); answers how many it completed.
+   * Completes the recorded operations older than `olderThanMs` and younger than `lookbackMs` whose kind this node
+   * knows (older than 0 at start-up of a single node, when nothing can still be running them); answers how many
+   * it completed.
    */
-  async resume(olderThanMs: number): Promise<number> {
+  async resume(olderThanMs: number, lookbackMs: number): Promise<number> {
     const cutoff = this.now() - olderThanMs;
     let completed = 0;
-    for (let shard = 0; shard < JOURNAL_SHARDS; shard++) {
-      let pageToken: string | undefined;
-      do {
-        const page = await this.deps.store.slice(pendingWrites, { shard }, { limit: 200, pageToken });
-        for (const row of page.rows) {
-          if ((row.created_at?.getTime() ?? 0) > cutoff) continue;
-          const complete = this.completers.get(row.kind as JournalOp);
-          if (complete === undefined || row.args === undefined) continue;
-          const args = row.args;
-          try {
-            if (await this.complete(row.op_id, { shard, op_id: row.op_id }, () => complete(JSON.parse(args))))
-              completed++;
-          } catch (err) {
-            // Left recorded for the next round; one that cannot complete must not hold up the others.
-            this.deps.warn?.(`completing ${row.kind} ${row.op_id} failed`, err);
-          }
-        }
-        pageToken = page.nextPageToken;
-      } while (pageToken);
+    for await (const { key, row } of this.recorded(lookbackMs, olderThanMs)) {
+      if ((row.created_at?.getTime() ?? 0) > cutoff) continue;
+      const complete = this.completers.get(row.kind as JournalOp);
+      const args = row.args;
+      if (complete === undefined || args === undefined) continue;
+      try {
+        if (await this.complete(key, () => complete(JSON.parse(args)))) completed++;
+      } catch (err) {
+        // Left recorded for the next round; one that cannot complete must not hold up the others.
+        this.deps.warn?.(`completing ${row.kind} ${row.op_id} failed`, err);
+      }
     }
     return completed;
   }
 
-  /** How many operations are recorded now, for operators and tests. */
-  async pending(): Promise<number> {
+  /** How many operations begun within `lookbackMs` are recorded now, for operators and tests. */
+  async pending(lookbackMs = JOURNAL_KEEP_MS): Promise<number> {
     let count = 0;
-    for (let shard = 0; shard < JOURNAL_SHARDS; shard++) {
-      let pageToken: string | undefined;
-      do {
-        const page = await this.deps.store.slice(pendingWrites, { shard }, { limit: 500, pageToken });
-        count += page.rows.length;
-        pageToken = page.nextPageToken;
-      } while (pageToken);
-    }
+    for await (const _ of this.recorded(lookbackMs, 0)) count++;
     return count;
   }
 
-  private async complete(
-    opId: string,
-    key: { shard: number; op_id: string },
-    task: () => Promise<void>,
-  ): Promise<boolean> {
+  /** The index row of `minute` goes before its first operation, so no resumer misses one. */
+  private async noteMinute(minute: number): Promise<void> {
+    if (this.notedMinutes.has(minute)) return;
+    await this.deps.store.put(pendingWriteMinutes, { day: dayOf(minute), minute });
+    this.notedMinutes.add(minute);
+    if (this.notedMinutes.size > NOTED_MINUTES) {
+      const oldest = this.notedMinutes.values().next();
+      if (oldest.done !== true) this.notedMinutes.delete(oldest.value);
+    }
+  }
+
+  /** The recorded operations begun between `fromMs` and `toMs` ago, minute by minute. */
+  private async *recorded(
+    fromMs: number,
+    toMs: number,
+  ): AsyncGenerator<{ key: PendingKey; row: Row<typeof pendingWrites> }> {
+    const now = this.now();
+    const [first, last] = [minuteOf(now - fromMs), minuteOf(now - toMs)];
+    for (const minute of await this.minutesBetween(first, last)) {
+      for (let shard = 0; shard < JOURNAL_SHARDS; shard++) {
+        let pageToken: string | undefined;
+        do {
+          const page = await this.deps.store.slice(
+            pendingWrites,
+            { minute, shard },
+            { limit: 200, pageToken },
+          );
+          for (const row of page.rows) yield { key: { minute, shard, op_id: row.op_id }, row };
+          pageToken = page.nextPageToken;
+        } while (pageToken);
+      }
+    }
+  }
+
+  /** The minutes from `first` to `last` that the index names. */
+  private async minutesBetween(first: number, last: number): Promise<number[]> {
+    const minutes: number[] = [];
+    for (let day = dayOf(first); day <= dayOf(last); day++) {
+      let pageToken: string | undefined;
+      do {
+        const page = await this.deps.store.slice(
+          pendingWriteMinutes,
+          { day },
+          { limit: 1_000, gte: { minute: first }, lte: { minute: last }, pageToken },
+        );
+        minutes.push(...page.rows.map((row) => row.minute));
+        pageToken = page.nextPageToken;
+      } while (pageToken);
+    }
+    return minutes;
+  }
+
+  private async complete(key: PendingKey, task: () => Promise<void>): Promise<boolean> {
+    const opId = key.op_id;
     const lease = await this.deps.store.insertIfAbsent(
       pendingWriteLeases,
       { op_id: opId, holder: this.deps.holder },
@@ -129,6 +177,16 @@ export class WriteJournal {
         .catch(() => undefined);
     }
   }
+}
+
+type PendingKey = PrimaryKey<typeof pendingWrites>;
+
+function dayOf(minute: number): number {
+  return Math.floor(minute / 1_440);
+}
+
+function minuteOf(ms: number): number {
+  return Math.floor(ms / 60_000);
 }
 
 function shardOf(opId: string): number {

@@ -68,7 +68,7 @@ describe("WriteJournal: operations cut short are completed", function () {
     crash.revive();
     expect(await rawLikes(post.id)).to.equal(0);
     expect(await w.journal.pending()).to.equal(1);
-    expect(await w.journal.resume(0)).to.equal(1);
+    expect(await w.journal.resume(0, 60_000)).to.equal(1);
     expect(await rawLikes(post.id)).to.equal(1);
     expect(await likerIds(author.id, post.id)).to.deep.equal([fan.id]);
     expect(await w.journal.pending()).to.equal(0);
@@ -83,7 +83,7 @@ describe("WriteJournal: operations cut short are completed", function () {
     expect(String(await rejectionOf(w.interactions.unlike(fan.id, post.id)))).to.contain("killed");
     crash.revive();
     expect(await rawLikes(post.id)).to.equal(2);
-    await w.journal.resume(0);
+    await w.journal.resume(0, 60_000);
     expect(await rawLikes(post.id)).to.equal(1);
     expect(await likerIds(author.id, post.id)).to.deep.equal([other.id]);
   });
@@ -97,8 +97,8 @@ describe("WriteJournal: operations cut short are completed", function () {
     );
     crash.revive();
     expect(await rawComments(post.id)).to.equal(0);
-    await w.journal.resume(0);
-    await w.journal.resume(0);
+    await w.journal.resume(0, 60_000);
+    await w.journal.resume(0, 60_000);
     expect(await rawComments(post.id)).to.equal(1);
     const listed = await everything((cursor) =>
       w.interactions.listComments(author.id, post.id, { limit: 100, cursor }),
@@ -113,7 +113,7 @@ describe("WriteJournal: operations cut short are completed", function () {
       "killed",
     );
     crash.revive();
-    await w.journal.resume(0);
+    await w.journal.resume(0, 60_000);
     expect((await w.graph.following(a.id, { limit: 10 })).ids).to.deep.equal([b.id]);
     expect((await w.graph.followers(b.id, { limit: 10 })).ids).to.deep.equal([a.id]);
     expect((await counts(a.id))?.following).to.equal(1);
@@ -126,7 +126,7 @@ describe("WriteJournal: operations cut short are completed", function () {
     const crash = crashAt(w.store, "delete", followers);
     expect(String(await rejectionOf(w.graph.unfollow(a.id, b.id)))).to.contain("killed");
     crash.revive();
-    await w.journal.resume(0);
+    await w.journal.resume(0, 60_000);
     expect((await w.graph.following(a.id, { limit: 10 })).ids).to.deep.equal([]);
     expect((await w.graph.followers(b.id, { limit: 10 })).ids).to.deep.equal([]);
     expect((await counts(a.id))?.following ?? 0).to.equal(0);
@@ -139,7 +139,7 @@ describe("WriteJournal: operations cut short are completed", function () {
     expect(String(await rejectionOf(w.post(author.id, "cut short")))).to.contain("killed");
     crash.revive();
     const published = w.published.length;
-    await w.journal.resume(0);
+    await w.journal.resume(0, 60_000);
     expect((await counts(author.id))?.posts).to.equal(1);
     // The fan-out job was never recorded before the crash: the resume records it.
     expect(w.published.slice(published).map((p) => p.authorId)).to.deep.equal([author.id]);
@@ -154,7 +154,7 @@ describe("WriteJournal: operations cut short are completed", function () {
     );
     crash.revive();
     expect(await w.store.get(mediaClaims, { media_id: mediaId })).to.not.equal(undefined);
-    await w.journal.resume(0);
+    await w.journal.resume(0, 60_000);
     expect(await w.store.get(mediaClaims, { media_id: mediaId })).to.equal(undefined);
     expect((await counts(author.id))?.posts ?? 0).to.equal(0);
     // The media can go into a post again.
@@ -169,7 +169,7 @@ describe("WriteJournal: operations cut short are completed", function () {
     expect(String(await rejectionOf(w.posts.delete(author.id, post.id)))).to.contain("killed");
     crash.revive();
     const published = w.published.length;
-    await w.journal.resume(0);
+    await w.journal.resume(0, 60_000);
     expect(String(await rejectionOf(w.posts.get(author.id, post.id)))).to.contain("no such post");
     expect((await counts(author.id))?.posts ?? 0).to.equal(0);
     expect(w.published.length).to.equal(published);
