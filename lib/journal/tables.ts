@@ -20,6 +20,7 @@ export const pendingWrites = defineTable({
   partitionKey: ["minute", "shard"],
   clustering: [{ column: "op_id", order: "asc" }],
   ttlSeconds: 86_400,
+  transient: true,
 });
 
 /**

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Client } from "cassandra-driver";
-import { CQL_TYPES, createTableCql } from "./cql";
+import { CQL_TYPES, TRANSIENT_OPTIONS, createTableCql } from "./cql";
 import type { AnyTable } from "./schema";
 
 const LOCK_TTL_SECONDS = 60;
@@ -72,6 +72,11 @@ export class CassandraMigrations {
       for (const [column, type] of Object.entries(table.columns)) {
         if (existing.has(column)) continue;
         const cql = `ALTER TABLE ${this.keyspace}.${table.name} ADD ${column} ${CQL_TYPES[type]}`;
+        statements.push({ id: idOf(table.name, cql), cql });
+      }
+      if (table.transient === true) {
+        // Tables made before they were declared transient.
+        const cql = `ALTER TABLE ${this.keyspace}.${table.name} WITH ${TRANSIENT_OPTIONS}`;
         statements.push({ id: idOf(table.name, cql), cql });
       }
     }

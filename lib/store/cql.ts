@@ -34,6 +34,9 @@ export function shapeOf(table: AnyTable): TableShape {
   return { table, partition, clustering, keyColumns, valueColumns };
 }
 
+/** What a `transient` table is created (or altered) with: see TableDef.transient. */
+export const TRANSIENT_OPTIONS = "gc_grace_seconds = 3600";
+
 /** `CREATE TABLE IF NOT EXISTS`, with the clustering order and the default TTL of the declaration. */
 export function createTableCql(keyspace: string, table: AnyTable): string {
   const shape = shapeOf(table);
@@ -48,6 +51,7 @@ export function createTableCql(keyspace: string, table: AnyTable): string {
   if (table.ttlSeconds !== undefined && table.ttlSeconds > 0) {
     options.push(`default_time_to_live = ${table.ttlSeconds}`);
   }
+  if (table.transient === true) options.push(TRANSIENT_OPTIONS);
   const withClause = options.length > 0 ? ` WITH ${options.join(" AND ")}` : "";
   return `CREATE TABLE IF NOT EXISTS ${keyspace}.${table.name} (${[...columns, key].join(", ")})${withClause}`;
 }

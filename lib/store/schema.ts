@@ -53,6 +53,13 @@ export interface TableDef<
    * (insertIfAbsent, updateIf, deleteIf), and the adapters refuse the others.
    */
   readonly conditional?: boolean;
+  /**
+   * Rows written to be deleted soon (work in flight: fan-out jobs, journalled writes). Cassandra keeps a deleted
+   * row's tombstone for `gc_grace_seconds` (10 days by default) and reads every tombstone of a partition it slices,
+   * so such a table purges them after an hour. A delete that a replica missed may then bring a row back, which
+   * these tables' readers take as work to do again, and their work is idempotent.
+   */
+  readonly transient?: boolean;
 }
 
 export interface ClusteringColumn<N extends string = string> {
@@ -73,6 +80,7 @@ export function defineTable<
   ttlSeconds?: number;
   counter?: boolean;
   conditional?: boolean;
+  transient?: boolean;
 }): TableDef<C, P, K> {
   const clustering = (def.clustering ?? []) as unknown as K;
   if (!/^[a-z][a-z0-9_]{0,47}$/.test(def.name)) throw new Error(`table name ${def.name} is not snake_case`);

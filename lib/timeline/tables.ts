@@ -42,6 +42,7 @@ export const fanoutJobs = defineTable({
   },
   partitionKey: ["shard"],
   clustering: [{ column: "post_id", order: "asc" }],
+  transient: true,
 });
 
 /** Who works on a fan-out job now: taken with insert-if-absent, kept alive by a short TTL. */
