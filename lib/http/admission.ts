@@ -6,14 +6,14 @@ const BASELINE_WINDOWS = 240;
 /** Samples kept per window at most: enough for a median. */
 const MAX_SAMPLES = 1_024;
 /** Above this share of a window spent running JavaScript, slower answers mean this node is the bottleneck. */
-const BUSY = 0.8;
+const BUSY = 0.9;
 
 export interface AdmissionOptions {
   /** The most requests in flight, whatever their latency says (`MAX_INFLIGHT`). */
   max: number;
-  /** The fewest the limit falls to (default 2). */
+  /** The fewest the limit falls to (default 16: a handful of clients at once is normal load, never refused). */
   min?: number;
-  /** How slow admitted answers may get, as a multiple of the latency at rest (default 1.5). */
+  /** How slow admitted answers may get, as a multiple of the latency at rest (default 2). */
   tolerance?: number;
   now?: () => number;
   /** The share of the time since the last call the event loop was busy (default: Node's event loop utilization). */
@@ -47,8 +47,8 @@ export class Admission {
   private readonly medians: number[] = [];
 
   constructor(private readonly options: AdmissionOptions) {
-    this.min = Math.min(options.min ?? 2, options.max);
-    this.tolerance = options.tolerance ?? 1.5;
+    this.min = Math.min(options.min ?? 16, options.max);
+    this.tolerance = options.tolerance ?? 2;
     this.now = options.now ?? (() => performance.now());
     this.busy = options.busy ?? eventLoopBusy();
     this.limitValue = options.max;
