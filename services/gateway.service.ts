@@ -34,6 +34,7 @@ import { securityHeaders } from "../lib/http/security-headers";
 import { multipartUpload } from "./gateway/multipart-upload";
 import { GatewayIdempotency } from "./gateway/idempotency";
 import { pickEndpointForCaller } from "./gateway/caller-endpoint";
+import { locationOf } from "./gateway/location";
 import type { IdempotencyKeys } from "../lib/idempotency";
 
 const JSON_LIMIT_BYTES = 1024 * 1024;
@@ -100,7 +101,7 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
       res.setHeader("Cache-Control", "no-store");
       // An action may answer another success itself (200 for a conversation that already existed).
       if (route?.status !== undefined) ctx.meta.$statusCode ??= route.status;
-      if (ctx.meta.$statusCode === 201) ctx.meta.$location = locationOf(data);
+      if (ctx.meta.$statusCode === 201) ctx.meta.$location = locationOf(route?.action, data);
       const answer = route?.status === 204 ? null : data;
       await idempotency.answered(req, ctx.meta.$statusCode ?? 200, ctx.meta.$location, answer); // Idempotency-Key
       return answer;
@@ -303,25 +304,6 @@ type ConnectMiddleware = (req: IncomingRequest, res: ServerResponse, next: (err?
 function withMoleculerErrors(middleware: ConnectMiddleware): ConnectMiddleware {
   return (req, res, next) =>
     middleware(req, res, (err?: unknown) => next(err === undefined ? err : toMoleculerError(err)));
-}
-
-function locationOf(data: unknown): string | undefined {
-  if (typeof data !== "object" || data === null) return undefined;
-  if ("user" in data) {
-    const user = data.user;
-    if (
-      typeof user === "object" &&
-      user !== null &&
-      "username" in user &&
-      typeof user.username === "string"
-    ) {
-      return `/api/users/${user.username}`;
-    }
-  }
-  if ("mediaId" in data && typeof data.mediaId === "string") return `/api/media/${data.mediaId}`;
-  if ("type" in data && "id" in data && typeof data.id === "string") return `/api/media/${data.id}`;
-  if ("partSize" in data && "id" in data && typeof data.id === "string") return `/api/uploads/${data.id}`;
-  return undefined;
 }
 
 export interface MediaFiles {
