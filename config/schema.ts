@@ -232,7 +232,7 @@ export const envSchema = z.object({
     .max(100_000)
     .default(128)
     .describe(
-      "Most API requests a gateway works on at once (the bound adapts below it to latency); past the bound, 503 with Retry-After at once (health, metrics, media files and streams are not counted)",
+      "API requests a gateway works on at once; past it, 503 with Retry-After at once (health, metrics, media files and streams are not counted)",
     ),
   BODY_IDLE_TIMEOUT_MS: positiveInt
     .max(600_000)

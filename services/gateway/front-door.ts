@@ -36,7 +36,7 @@ export class FrontDoor {
     this.cors = new CorsPolicy({ origins: config.cors.origins, ...CORS });
     this.trust = new ProxyTrust(config.http.trustProxy);
     this.idleMs = config.http.bodyIdleTimeoutMs;
-    this.admission = new Admission({ max: config.http.maxInFlight });
+    this.admission = new Admission(config.http.maxInFlight);
   }
 
   /** Wraps the gateway's request listener. */
@@ -57,8 +57,7 @@ export class FrontDoor {
         return;
       }
       if (countsAgainstAdmission(req.url)) {
-        const enteredAt = this.admission.enter();
-        if (enteredAt === undefined) {
+        if (!this.admission.tryEnter()) {
           res.setHeader("Retry-After", "1");
           sendJson(res, 503, {
             error: { code: "OVERLOADED", message: "the server is busy: try again in a moment" },
@@ -67,9 +66,7 @@ export class FrontDoor {
           req.resume();
           return;
         }
-        // An upload's time is its client's network, and an answer the client gave up on was not timed.
-        const timed = !isUpload(req);
-        res.once("close", () => this.admission.leave(enteredAt, timed && res.writableFinished));
+        res.once("close", () => this.admission.leave());
       }
       watchBodyIdle(req, res, this.idleMs, () => this.cutIdle(req, res));
       gateway(req, res);
@@ -173,9 +170,4 @@ export function mediaOriginsOf(config: Pick<Config, "blobs" | "publicUrl">): str
     add(blobs.endpoint ?? `https://s3.${blobs.region}.amazonaws.com`, virtualHost);
   }
   return [...origins];
-}
-
-/** A request carrying a file (a multipart form, a resumable upload's part): its time is mostly the upload's. */
-function isUpload(req: IncomingMessage): boolean {
-  return req.method === "PUT" || /^multipart\//i.test(req.headers["content-type"] ?? "");
 }
