@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
+import { randomListenPort } from "../support/free-port";
 import { ServiceBroker, type Context } from "moleculer";
 import { NodeProcesses } from "../support/node-processes";
 import { api, signup } from "../support/test-node";
@@ -31,7 +32,7 @@ describe("direct messages reach a stream on another gateway node over NATS", fun
   let dataDir: string;
   let probe: ServiceBroker;
   let stream: OpenStream | undefined;
-  const ports = [0, 1].map(() => String(20_000 + Math.floor(Math.random() * 20_000)));
+  const ports = [0, 1].map(() => String(randomListenPort()));
   const urls = ports.map((p) => `http://127.0.0.1:${p}`);
 
   const cluster = new NodeProcesses(() => ({

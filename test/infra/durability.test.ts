@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
+import { freePort } from "../support/free-port";
 import type { UserView } from "../../lib/accounts/user-view";
 import { accountTables, userCounts } from "../../lib/accounts/tables";
 import { FsBlobStore } from "../../lib/blobs/fs";
@@ -919,7 +920,7 @@ describe("acknowledged means durable: SIGKILL under a mixed write load (issue #9
   });
 
   async function startNode(name: string): Promise<{ proc: NodeProcess; url: string }> {
-    const port = String(20_000 + Math.floor(Math.random() * 20_000));
+    const port = String(await freePort());
     const proc = nodes.start(name, { PORT: port });
     const url = `http://127.0.0.1:${port}`;
     await nodes.waitFor(

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
+import { randomListenPort } from "../support/free-port";
 import { AccessTokens } from "../../lib/accounts/access-tokens";
 import { accountTables, sessions, usernames, users } from "../../lib/accounts/tables";
 import { Graph, graphTables } from "../../lib/graph";
@@ -38,7 +39,7 @@ describe("fan-out survives SIGKILL of any node role", function () {
   let dataDir: string;
   let url: string;
   let store: WideRowStore;
-  const port = String(20_000 + Math.floor(Math.random() * 20_000));
+  const port = String(randomListenPort());
 
   const cluster = new NodeProcesses(() => ({
     TRANSPORTER: NATS_URL,

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
+import { freePort } from "../support/free-port";
 import { api } from "../support/test-node";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -16,7 +17,7 @@ describe("bin/mosaic.ts as a process", function () {
   let output = "";
 
   async function start(env: Record<string, string>): Promise<string> {
-    const port = String(20_000 + Math.floor(Math.random() * 20_000));
+    const port = String(await freePort());
     output = "";
     child = spawn(process.execPath, ["--import", "tsx", "bin/mosaic.ts"], {
       cwd: ROOT,

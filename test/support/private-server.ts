@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import net from "node:net";
+import { freePort } from "./free-port";
 
 /**
  * A Redis or NATS server of the test's own, on a free port, that the test may kill, pause (SIGSTOP: connections
@@ -71,15 +72,6 @@ export class PrivateServer {
   resume(): void {
     this.child?.kill("SIGCONT");
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address !== "object") throw new Error("no port");
-  return address.port;
 }
 
 function accepts(port: number): Promise<boolean> {
