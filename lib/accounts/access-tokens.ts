@@ -1,6 +1,7 @@
 import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
 import { UnauthorizedError } from "../errors";
 import { isId } from "../ids";
+import { LruMap } from "../concurrency/lru-map";
 
 const ISSUER = "mosaic";
 const AUDIENCE = "mosaic-api";
@@ -22,7 +23,7 @@ const VERIFIED_CACHE_SIZE = 10_000;
 
 export class AccessTokens {
   private readonly key: Uint8Array;
-  private readonly verified = new Map<string, AccessTokenClaims>();
+  private readonly verified = new LruMap<string, AccessTokenClaims>(VERIFIED_CACHE_SIZE);
 
   constructor(
     secret: string,
@@ -59,11 +60,6 @@ export class AccessTokens {
       throw new UnauthorizedError();
     }
     const claims = await this.verifySignature(token);
-    if (this.verified.size >= VERIFIED_CACHE_SIZE) {
-      // Map iterates in insertion order: drop the oldest.
-      const oldest = this.verified.keys().next();
-      if (oldest.done !== true) this.verified.delete(oldest.value);
-    }
     this.verified.set(token, claims);
     return claims;
   }

@@ -1,13 +1,16 @@
 import type { Cache, CacheKey } from "./cache";
+import { LruMap } from "../concurrency/lru-map";
 
 /** One process's cache: an LRU bounded in entries, each with its own expiry. */
 export class MemoryCache implements Cache {
-  private readonly entries = new Map<CacheKey, { value: unknown; expiresAt: number }>();
+  private readonly entries: LruMap<CacheKey, { value: unknown; expiresAt: number }>;
 
   constructor(
-    private readonly maxEntries = 50_000,
+    maxEntries = 50_000,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.entries = new LruMap(maxEntries);
+  }
 
   getMany<T>(keys: readonly CacheKey[]): Promise<(T | undefined)[]> {
     const now = this.now();
@@ -19,9 +22,6 @@ export class MemoryCache implements Cache {
           this.entries.delete(key);
           return undefined;
         }
-        // Re-insert to mark it most recently used.
-        this.entries.delete(key);
-        this.entries.set(key, entry);
         return entry.value as T;
       }),
     );
@@ -29,18 +29,12 @@ export class MemoryCache implements Cache {
 
   set(key: CacheKey, value: unknown, ttlMs: number): Promise<void> {
     const now = this.now();
-    this.entries.delete(key);
     this.entries.set(key, { value, expiresAt: now + ttlMs });
     // Expired entries nobody reads again would stay until maxEntries (hours of media views, tens of MiB):
     // drop them from the least recently used end, up to the first live one.
     for (const [oldKey, entry] of this.entries) {
       if (entry.expiresAt > now) break;
       this.entries.delete(oldKey);
-    }
-    while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next();
-      if (oldest.done === true) break;
-      this.entries.delete(oldest.value);
     }
     return Promise.resolve();
   }

@@ -1,4 +1,5 @@
 import { KeyedLock } from "./keyed-lock";
+import { LruMap } from "./lru-map";
 
 /**
  * The memory of per-user actors on one node (timelines, inboxes): for each user this node owns, what it keeps
@@ -10,7 +11,7 @@ import { KeyedLock } from "./keyed-lock";
  * back a memory without that write, for good.
  */
 export class ActorMemory<S> {
-  private readonly hot = new Map<string, S>();
+  private readonly hot: LruMap<string, S>;
   private readonly mailbox = new KeyedLock();
   /** Bumped by forgetAll, so that a rebuild that started before it cannot bring stale state back. */
   private generation = 0;
@@ -18,11 +19,13 @@ export class ActorMemory<S> {
   private distrustUntil = 0;
 
   constructor(
-    private readonly maxUsers: number,
+    maxUsers: number,
     private readonly now: () => number = Date.now,
     /** Longer than it takes every node to see a node join or leave (Moleculer's heartbeat timeout, 4 s, with margin). */
     private readonly settleMs = 30_000,
-  ) {}
+  ) {
+    this.hot = new LruMap(maxUsers);
+  }
 
   /** Runs `task` in the user's mailbox, after everything queued before it. Never call `load` from `task`. */
   run<T>(userId: string, task: () => Promise<T>): Promise<T> {
@@ -31,31 +34,21 @@ export class ActorMemory<S> {
 
   /** The user's memory if this node holds it; for writes already running in the mailbox. */
   peek(userId: string): S | undefined {
-    return this.hot.get(userId);
+    return this.hot.peek(userId);
   }
 
   /** Replaces the user's memory; for writes already running in the mailbox. */
   remember(userId: string, state: S): void {
-    this.hot.delete(userId);
     this.hot.set(userId, state);
-    // Map order is insertion order: re-inserting marks most recently used; the oldest go first.
-    while (this.hot.size > this.maxUsers) {
-      const oldest = this.hot.keys().next();
-      if (oldest.done === true) break;
-      this.hot.delete(oldest.value);
-    }
   }
 
   /** The user's memory, rebuilt with `build` in the mailbox when this node does not hold it. */
   async load(userId: string, build: () => Promise<S>): Promise<S> {
     const cached = this.hot.get(userId);
-    if (cached !== undefined) {
-      this.remember(userId, cached);
-      return cached;
-    }
+    if (cached !== undefined) return cached;
     return this.mailbox.run(userId, async () => {
       // Another reader may have rebuilt it while this one waited in the mailbox.
-      const ready = this.hot.get(userId);
+      const ready = this.hot.peek(userId);
       if (ready !== undefined) return ready;
       const generation = this.generation;
       const state = await build();

@@ -9,6 +9,7 @@ import {
   pendingWriteMinutes,
   pendingWrites,
 } from "./tables";
+import { LruMap } from "../concurrency/lru-map";
 
 /** Minutes this node remembers having indexed. */
 const NOTED_MINUTES = 8;
@@ -38,7 +39,7 @@ export class WriteJournal {
   private readonly completers = new Map<JournalOp, (args: unknown) => Promise<void>>();
   private readonly now: () => number;
   /** Minutes whose index row this node wrote (the latest few). */
-  private readonly notedMinutes = new Set<number>();
+  private readonly notedMinutes = new LruMap<number, true>(NOTED_MINUTES);
 
   constructor(private readonly deps: WriteJournalDeps) {
     this.now = deps.now ?? Date.now;
@@ -111,11 +112,7 @@ export class WriteJournal {
   private async noteMinute(minute: number): Promise<void> {
     if (this.notedMinutes.has(minute)) return;
     await this.deps.store.put(pendingWriteMinutes, { day: dayOf(minute), minute });
-    this.notedMinutes.add(minute);
-    if (this.notedMinutes.size > NOTED_MINUTES) {
-      const oldest = this.notedMinutes.values().next();
-      if (oldest.done !== true) this.notedMinutes.delete(oldest.value);
-    }
+    this.notedMinutes.set(minute, true);
   }
 
   /** The recorded operations begun between `fromMs` and `toMs` ago, minute by minute. */

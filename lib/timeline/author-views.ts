@@ -1,5 +1,6 @@
 import type { UserView } from "../accounts/user-view";
 import type { Graph } from "../graph";
+import { LruMap } from "../concurrency/lru-map";
 
 /** Loads an author's public profile: their view without any relationship to a viewer. */
 export type ProfileLoader = () => Promise<UserView | undefined>;
@@ -16,7 +17,7 @@ interface Cached {
  * page shows the same popular authors to everyone.
  */
 export class AuthorViews {
-  private readonly profiles = new Map<string, Cached>();
+  private readonly profiles: LruMap<string, Cached>;
   private readonly now: () => number;
 
   constructor(
@@ -29,6 +30,7 @@ export class AuthorViews {
     },
   ) {
     this.now = deps.now ?? Date.now;
+    this.profiles = new LruMap(deps.maxAuthors ?? 10_000);
   }
 
   /** `authorId` as `viewerId` sees them, given that the viewer follows them (or is them) and no block exists. */
@@ -43,21 +45,14 @@ export class AuthorViews {
 
   private profile(authorId: string, load: ProfileLoader): Promise<UserView | undefined> {
     const now = this.now();
-    const cached = this.profiles.get(authorId);
+    const cached = this.profiles.peek(authorId);
     if (cached && now - cached.at <= (this.deps.ttlMs ?? 3_000)) return cached.profile;
     // One load per author at a time: the readers arriving meanwhile share it.
     const profile = load();
-    this.profiles.delete(authorId);
     this.profiles.set(authorId, { profile, at: now });
     profile.catch(() => {
-      if (this.profiles.get(authorId)?.profile === profile) this.profiles.delete(authorId);
+      if (this.profiles.peek(authorId)?.profile === profile) this.profiles.delete(authorId);
     });
-    // Map order is insertion order: the oldest loads go first.
-    while (this.profiles.size > (this.deps.maxAuthors ?? 10_000)) {
-      const oldest = this.profiles.keys().next();
-      if (oldest.done === true) break;
-      this.profiles.delete(oldest.value);
-    }
     return profile;
   }
 }

@@ -2,6 +2,7 @@ import { compareIds } from "../ids";
 import { authorPosts } from "../posts/tables";
 import type { WideRowStore } from "../store/store";
 import type { TimelineEntry } from "./timelines";
+import { LruMap } from "../concurrency/lru-map";
 
 interface Recent {
   /** The newest post ids, newest first. */
@@ -18,11 +19,10 @@ interface Recent {
  * Pages past the window read the partition itself.
  */
 export class CelebrityPosts {
-  private readonly recent = new Map<string, Promise<Recent>>();
+  private readonly recent: LruMap<string, Promise<Recent>>;
   private readonly now: () => number;
   private readonly window: number;
   private readonly ttlMs: number;
-  private readonly maxAuthors: number;
 
   constructor(
     private readonly store: WideRowStore,
@@ -31,7 +31,7 @@ export class CelebrityPosts {
     this.now = options.now ?? Date.now;
     this.window = options.window ?? 64;
     this.ttlMs = options.ttlMs ?? 1_000;
-    this.maxAuthors = options.maxAuthors ?? 2_000;
+    this.recent = new LruMap(options.maxAuthors ?? 2_000);
   }
 
   /** Up to `limit` of the author's posts older than `before` (or the newest), newest first. */
@@ -54,25 +54,19 @@ export class CelebrityPosts {
   }
 
   private async load(authorId: string): Promise<Recent> {
-    const cached = this.recent.get(authorId);
+    const cached = this.recent.peek(authorId);
     if (cached) {
       const recent = await cached;
       if (this.now() - recent.at <= this.ttlMs) return recent;
       // Another reader may have started the refresh while this one waited.
-      const latest = this.recent.get(authorId);
+      const latest = this.recent.peek(authorId);
       if (latest !== cached && latest !== undefined) return latest;
     }
     const loading = this.read(authorId);
-    this.recent.delete(authorId);
     this.recent.set(authorId, loading);
     loading.catch(() => {
-      if (this.recent.get(authorId) === loading) this.recent.delete(authorId);
+      if (this.recent.peek(authorId) === loading) this.recent.delete(authorId);
     });
-    while (this.recent.size > this.maxAuthors) {
-      const oldest = this.recent.keys().next();
-      if (oldest.done === true) break;
-      this.recent.delete(oldest.value);
-    }
     return loading;
   }
 

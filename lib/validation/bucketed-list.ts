@@ -5,6 +5,7 @@ import type { AnyTable, ClusteringPrefix, PartitionKey, Row } from "../store/sch
 import type { SliceOptions, WideRowStore } from "../store/store";
 import { invalidCursor, type PageRequest } from "./page";
 import type { TimeBuckets } from "./time-buckets";
+import { LruMap } from "../concurrency/lru-map";
 
 /**
  * The buckets each bucketed list has used, newest first, one row per bucket in the list owner's partition (at most
@@ -64,7 +65,7 @@ const INDEX_TTL_MARGIN_SECONDS = 24 * 3600;
  * may read anyway.
  */
 export class BucketedList<T extends AnyTable> {
-  private readonly indexed = new WeakMap<WideRowStore, Map<string, true>>();
+  private readonly indexed = new WeakMap<WideRowStore, LruMap<string, true>>();
 
   constructor(readonly shape: BucketedListShape<T>) {
     const declared = shape.table.clustering[0]?.order;
@@ -94,10 +95,7 @@ export class BucketedList<T extends AnyTable> {
     const bucket = this.bucketOf(id);
     const known = this.knownBuckets(store);
     const key = `${owner}:${bucket}`;
-    if (known.has(key)) {
-      known.delete(key);
-      known.set(key, true);
-    } else {
+    if (known.get(key) === undefined) {
       const ttl = this.shape.rowTtlSeconds;
       await store.put(
         listBuckets,
@@ -110,11 +108,6 @@ export class BucketedList<T extends AnyTable> {
             },
       );
       known.set(key, true);
-      while (known.size > INDEXED_PER_LIST) {
-        const oldest = known.keys().next();
-        if (oldest.done === true) break;
-        known.delete(oldest.value);
-      }
     }
     return this.shape.partition(owner, bucket);
   }
@@ -293,10 +286,10 @@ export class BucketedList<T extends AnyTable> {
     } while (pageToken !== undefined && into.length < want);
   }
 
-  private knownBuckets(store: WideRowStore): Map<string, true> {
+  private knownBuckets(store: WideRowStore): LruMap<string, true> {
     let known = this.indexed.get(store);
     if (known === undefined) {
-      known = new Map();
+      known = new LruMap(INDEXED_PER_LIST);
       this.indexed.set(store, known);
     }
     return known;
