@@ -2,6 +2,7 @@ import type { Readable } from "node:stream";
 import type { ServiceBroker, ServiceSchema } from "moleculer";
 import { callerIdOf, defineAction, type ActionContext } from "../broker/define-action";
 import { BadRequestError } from "../lib/errors";
+import { periodicWork } from "../mixins/periodic-work.mixin";
 import type { MediaLibrary, TranscodeJob } from "../lib/media-library/media-library";
 import {
   avatarChosenParams,
@@ -35,10 +36,21 @@ const MAX_ATTEMPTS = 5;
  */
 export function createMediaService(deps: MediaServiceDeps): ServiceSchema {
   const { library, uploads } = deps;
-  let timers: NodeJS.Timeout[] = [];
 
   return {
     name: "media",
+    mixins: [
+      periodicWork([
+        {
+          name: "resuming transcode jobs",
+          everyMs: RESUME_EVERY_MS,
+          run: (broker) => resumeStaleJobs(broker, library, deps.transcodeTimeoutMs),
+        },
+        { name: "upload janitor", everyMs: JANITOR_EVERY_MS, run: () => uploads.sweepAbandoned() },
+        // Every media node sweeps: removing a file twice is harmless (deletes are idempotent).
+        { name: "deleted media janitor", everyMs: JANITOR_EVERY_MS, run: () => library.sweepDeleted() },
+      ]),
+    ],
     actions: {
       upload: defineAction({
         params: uploadParams,
@@ -95,32 +107,6 @@ export function createMediaService(deps: MediaServiceDeps): ServiceSchema {
         options: { timeout: 0 },
         handler: (ctx) => uploads.finalize(callerIdOf(ctx), ctx.params.id),
       }),
-    },
-    started(this: { broker: ServiceBroker }) {
-      const broker = this.broker;
-      const resume = () =>
-        void resumeStaleJobs(broker, library, deps.transcodeTimeoutMs).catch((err: unknown) =>
-          broker.logger.warn("resuming transcode jobs failed", err),
-        );
-      const sweep = () =>
-        void uploads
-          .sweepAbandoned()
-          .catch((err: unknown) => broker.logger.warn("upload janitor failed", err));
-      // Every media node sweeps: removing a file twice is harmless (deletes are idempotent).
-      const sweepDeleted = () =>
-        void library
-          .sweepDeleted()
-          .catch((err: unknown) => broker.logger.warn("deleted media janitor failed", err));
-      timers = [
-        setInterval(resume, RESUME_EVERY_MS),
-        setInterval(sweep, JANITOR_EVERY_MS),
-        setInterval(sweepDeleted, JANITOR_EVERY_MS),
-      ];
-      for (const timer of timers) timer.unref();
-    },
-    stopped() {
-      for (const timer of timers) clearInterval(timer);
-      timers = [];
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Context, ServiceBroker, ServiceSchema } from "moleculer";
 import { z } from "zod";
 import { OWNER_STRATEGY, OwnerRing } from "../broker/owner-strategy";
+import { periodicWork } from "../mixins/periodic-work.mixin";
 import { callerIdOf, defineAction } from "../broker/define-action";
 import type { Fanout, FanoutJob } from "../lib/timeline/fanout";
 import type { Feed } from "../lib/timeline/feed";
@@ -42,7 +43,6 @@ export interface TimelineServiceDeps {
  */
 export function createTimelineService(deps: TimelineServiceDeps): ServiceSchema {
   const { timelines, fanout, feed } = deps;
-  let timer: NodeJS.Timeout | undefined;
   let ring: OwnerRing | undefined;
   const ringMayHaveChanged = () => {
     if (ring?.changed() === true) timelines.forgetAll();
@@ -50,6 +50,15 @@ export function createTimelineService(deps: TimelineServiceDeps): ServiceSchema 
 
   return {
     name: "timeline",
+    mixins: [
+      periodicWork([
+        {
+          name: "resuming fan-out jobs",
+          everyMs: RESUME_EVERY_MS,
+          run: (broker) => resumeFanouts(broker, fanout),
+        },
+      ]),
+    ],
     actions: {
       feed: {
         ...defineAction({
@@ -147,18 +156,6 @@ export function createTimelineService(deps: TimelineServiceDeps): ServiceSchema 
       // Joining (or rejoining after a crash): callers that have not seen this node yet still route its users to
       // others, so nothing it would remember now is sure to stay complete.
       if (broker.transit !== undefined) timelines.forgetAll();
-      let running = false;
-      timer = setInterval(() => {
-        if (running) return;
-        running = true;
-        resumeFanouts(broker, fanout)
-          .catch((err: unknown) => broker.logger.warn("resuming fan-out jobs failed", err))
-          .finally(() => (running = false));
-      }, RESUME_EVERY_MS);
-      timer.unref();
-    },
-    stopped() {
-      if (timer) clearInterval(timer);
     },
   };
 }
