@@ -6,6 +6,7 @@ import type { InteractionsDeps } from "./deps";
 import type { Page, PageRequest } from "../validation/page";
 import { quietly } from "./quietly";
 import { commentPosts, comments, postComments, postCounts } from "./tables";
+import { setCounter } from "../store/counters";
 
 /** The `comment` object of api.md. */
 export interface CommentView {
@@ -127,12 +128,8 @@ export class Comments {
     if ((await this.deps.store.get(comments, key)) === undefined) {
       await this.deps.store.delete(commentPosts, { comment_id: commentId });
     }
-    const [listed, counts] = await Promise.all([
-      postComments.count(this.deps.store, postId),
-      this.deps.store.get(postCounts, { post_id: postId }),
-    ]);
-    const delta = listed - (counts?.comments ?? 0);
-    if (delta !== 0) await this.deps.store.increment(postCounts, { post_id: postId }, { comments: delta });
+    const listed = await postComments.count(this.deps.store, postId);
+    await setCounter(this.deps.store, postCounts, { post_id: postId }, "comments", listed);
   }
 
   /**

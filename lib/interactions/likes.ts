@@ -4,6 +4,7 @@ import type { InteractionsDeps } from "./deps";
 import type { Page, PageRequest } from "../validation/page";
 import { quietly } from "./quietly";
 import { likes, likesByTime, postCounts, postLikers } from "./tables";
+import { setCounter } from "../store/counters";
 
 export interface LikeState {
   liked: boolean;
@@ -119,12 +120,8 @@ export class Likes {
         await this.deps.store.put(likesByTime, { ...listed, like_id: row.like_id, user_id: userId });
       }
     });
-    const [listed, counts] = await Promise.all([
-      postLikers.count(this.deps.store, postId),
-      this.deps.store.get(postCounts, { post_id: postId }),
-    ]);
-    const delta = listed - (counts?.likes ?? 0);
-    if (delta !== 0) await this.deps.store.increment(postCounts, { post_id: postId }, { likes: delta });
+    const listed = await postLikers.count(this.deps.store, postId);
+    await setCounter(this.deps.store, postCounts, { post_id: postId }, "likes", listed);
   }
 
   private async count(postId: string): Promise<number> {

@@ -10,6 +10,7 @@ import { cacheKeys, type Cache } from "../cache/cache";
 import type { WriteJournal } from "../journal/write-journal";
 import type { Notifier } from "../inbox/ports";
 import { NO_ENGAGEMENT, type EngagementSource, type PostEngagement } from "./engagement";
+import { setCounter } from "../store/counters";
 
 /** Shorter than the life of a presigned media URL (an hour), so a cached view never hands out a dead link. */
 const MEDIA_VIEW_TTL_MS = 10 * 60_000;
@@ -306,12 +307,8 @@ export class Posts {
   }
 
   private async recountPosts(authorId: string): Promise<void> {
-    const [listed, counts] = await Promise.all([
-      authorPosts.count(this.deps.store, authorId),
-      this.deps.store.get(userCounts, { user_id: authorId }),
-    ]);
-    const delta = listed - (counts?.posts ?? 0);
-    if (delta !== 0) await this.deps.store.increment(userCounts, { user_id: authorId }, { posts: delta });
+    const listed = await authorPosts.count(this.deps.store, authorId);
+    await setCounter(this.deps.store, userCounts, { user_id: authorId }, "posts", listed);
   }
 
   /** Gives back media this post claimed (only its own claims: another post's stay). */
