@@ -20,7 +20,7 @@ export function hasBody(req: IncomingMessage): boolean {
  * It rides on the socket's own inactivity timer, which every read and write resets (Node's HTTP parser resets it
  * even when it reads the socket directly). A pause on our side does not count: when the request's buffer is
  * full, we are the ones not reading (authentication still running, a disk or an S3 part being slow) and the
- * timer starts again. Once the body is complete, or the answer is done, the socket is left as it was.
+ * timer starts again; nor does a stalled event loop, whose timers fire before it reads what arrived meanwhile. Once the body is complete, or the answer is done, the socket is left as it was.
  */
 export function watchBodyIdle(
   req: IncomingMessage,
@@ -41,14 +41,23 @@ export function watchBodyIdle(
     // After the answer the socket is no longer ours: Node sets its keep-alive timeout on it.
     if (res.socket === socket && !res.writableFinished && !socket.destroyed) socket.setTimeout(previous);
   };
+  const stillWaiting = () => !req.complete && req.readableLength < req.readableHighWaterMark;
   const onTimeout = () => {
-    if (req.complete) return stop();
-    if (req.readableLength >= req.readableHighWaterMark) {
-      socket.setTimeout(idleMs);
-      return;
-    }
-    stop();
-    onIdle();
+    if (!watching) return;
+    if (!stillWaiting()) return req.complete ? stop() : socket.setTimeout(idleMs);
+    // After the event loop itself stalled (a long GC, a loaded machine), timers run before the poll that reads
+    // what the client sent meanwhile: one more turn of the loop tells a stalled client from a stalled node.
+    const received = socket.bytesRead;
+    setImmediate(() => {
+      if (!watching) return;
+      if (socket.bytesRead !== received || !stillWaiting()) {
+        if (req.complete) return stop();
+        socket.setTimeout(idleMs);
+        return;
+      }
+      stop();
+      onIdle();
+    });
   };
 
   // A listener on the answer's `timeout` also keeps Node from destroying the socket itself when it fires.

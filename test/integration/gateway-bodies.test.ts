@@ -1,5 +1,6 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
+import { Transform } from "node:stream";
 import { expect } from "chai";
 import { RawConnection, requestHead, type RawResponse } from "../support/raw-http";
 import {
@@ -229,6 +230,57 @@ describe("request bodies at the edge", function () {
       expect(res.body).to.deep.equal({ n: 0, size: part.length });
     } finally {
       accounts.authenticate = authenticate;
+    }
+  });
+
+  it("does not count a stalled event loop: a part whose bytes wait in the kernel while the node is busy goes through", async () => {
+    const started = await api<{ id: string; partSize: number }>(t.url, "POST", "/api/uploads", {
+      token: a.token,
+      body: { filename: "busy.png", size: 9 * 1024 * 1024, contentType: "image/png" },
+    });
+    const blobStore = t.node.app.blobs!;
+    const putPart = blobStore.putPart.bind(blobStore);
+    // The node blocks (a long GC, a loaded machine) right after it began reading, for longer than the idle
+    // timeout: when the loop comes back, the socket's timer fires before the bytes that wait are read.
+    blobStore.putPart = (key, uploadId, partNumber, body, maxBytes) => {
+      let stalled = false;
+      const stalling = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          if (!stalled) {
+            stalled = true;
+            // Outside the socket's own read, which would go on reading what waits once the block ends.
+            setImmediate(() => {
+              const until = Date.now() + IDLE_MS * 3;
+              while (Date.now() < until) {
+                // busy: nothing else runs
+              }
+            });
+          }
+          callback(null, chunk);
+        },
+      });
+      body.on("error", (err) => stalling.destroy(err));
+      return putPart(key, uploadId, partNumber, body.pipe(stalling), maxBytes);
+    };
+    try {
+      const part = Buffer.concat([
+        PNG_SIGNATURE,
+        Buffer.alloc(started.body.partSize - PNG_SIGNATURE.length, 5),
+      ]);
+      const res = await api<{ n: number; size: number }>(
+        t.url,
+        "PUT",
+        `/api/uploads/${started.body.id}/parts/0`,
+        {
+          token: a.token,
+          rawBody: part,
+          headers: { "content-type": "application/octet-stream" },
+        },
+      );
+      expect(res.status, res.text).to.equal(200);
+      expect(res.body).to.deep.equal({ n: 0, size: part.length });
+    } finally {
+      blobStore.putPart = putPart;
     }
   });
 
