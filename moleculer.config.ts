@@ -2,6 +2,7 @@ import { Errors, type BrokerOptions, type MetricRegistry } from "moleculer";
 import type { Config } from "./config";
 import { AppErrorsMiddleware } from "./broker/middlewares/app-errors";
 import { ParamsValidatorMiddleware } from "./broker/middlewares/params-validator";
+import { ResultContractMiddleware } from "./broker/middlewares/result-contract";
 import { createTransportGuard } from "./broker/middlewares/transport-guard";
 import type { PrometheusScrapeReporter } from "./broker/prometheus-scrape-reporter";
 import { registerOwnerStrategy } from "./broker/owner-strategy";
@@ -66,6 +67,7 @@ export function createBrokerOptions(config: Config, metrics: PrometheusScrapeRep
     middlewares: [
       ParamsValidatorMiddleware,
       AppErrorsMiddleware,
+      ...(config.broker.checkResults ? [ResultContractMiddleware] : []),
       ...(config.broker.transporter ? [createTransportGuard().middleware] : []),
     ],
     replOptions: { customCommands: replCommands },

@@ -3,11 +3,12 @@ import { createNode } from "../broker/create-node";
 
 /**
  * Starts one Mosaic node. With no configuration that is the whole service in one process, data under ./data.
- * `--repl` opens Moleculer's REPL on the node (with TRANSPORTER set and SERVICES empty of work, an operator's
- * console into the cluster).
+ * `--repl` opens Moleculer's REPL on the node. `--console` starts a node that hosts nothing (SERVICES=none)
+ * and opens the REPL on it: with TRANSPORTER set, an operator's console into a running cluster.
  */
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const consoleOnly = process.argv.includes("--console");
+  const config = loadConfig(undefined, consoleOnly ? { SERVICES: "none" } : {});
   const node = await createNode(config);
   await node.start();
   const port = node.httpPort();
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
   process.on("SIGTERM", shutdown);
   process.on("SIGINT", shutdown);
 
-  if (process.argv.includes("--repl")) node.broker.repl();
+  if (consoleOnly || process.argv.includes("--repl")) node.broker.repl();
 }
 
 main().catch((err: unknown) => {

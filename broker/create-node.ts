@@ -1,19 +1,14 @@
 import type { Server } from "node:http";
 import { ServiceBroker } from "moleculer";
-import { ConfigError, hostsService, type Config } from "../config";
-import { createAppContext, type AppContext, type ServiceName } from "../lib/app-context";
+import { broadcast, call } from "./calls";
+import { hostsService, type Config, type ServiceName } from "../config";
+import { createAppContext, type AppContext } from "../lib/app-context";
 import type { MediaLibrary } from "../lib/media-library/media-library";
 import { createGraphService } from "../services/graph.service";
 import { createInboxService } from "../services/inbox.service";
 import { createInteractionsService } from "../services/interactions.service";
 import { createStoriesService } from "../services/stories.service";
-import type { NotificationInput } from "../lib/inbox/ports";
-import {
-  streamBroadcasts,
-  type PublishStreamEvent,
-  type StreamDelivery,
-  type StreamEvent,
-} from "../lib/stream/events";
+import type { PublishStreamEvent, StreamDelivery } from "../lib/stream/events";
 import { EventStreams } from "../services/gateway/event-streams";
 import { REPLAY_MAX_EVENTS } from "../lib/inbox/params";
 import { createMediaService, dispatchTranscode } from "../services/media.service";
@@ -27,26 +22,13 @@ import { createUsersService } from "../services/users.service";
 import { PrometheusScrapeReporter } from "./prometheus-scrape-reporter";
 import { nodeReadiness } from "./readiness";
 import { JournalResumer } from "../lib/journal";
+import { createWithPorts, withPorts } from "../mixins/ports.mixin";
 
 /** How often a node looks for journalled writes left unfinished by a node that died. */
 const JOURNAL_RESUME_EVERY_MS = 5_000;
 const JOURNAL_MIN_AGE_MS = 30_000;
 /** How far back each round looks: an operation stays there minutes after it is old enough to complete. */
 const JOURNAL_LOOKBACK_MS = 10 * 60_000;
-
-/** Every service a node can host, by the name SERVICES uses. */
-export const SERVICE_NAMES = [
-  "gateway",
-  "users",
-  "graph",
-  "posts",
-  "timeline",
-  "media",
-  "transcoder",
-  "interactions",
-  "stories",
-  "inbox",
-] as const satisfies readonly ServiceName[];
 
 export interface MosaicNode {
   readonly broker: ServiceBroker;
@@ -59,19 +41,13 @@ export interface MosaicNode {
 }
 
 export async function createNode(config: Config, options: { now?: () => number } = {}): Promise<MosaicNode> {
-  if (config.services !== "*") {
-    const unknown = config.services.filter((s) => !(SERVICE_NAMES as readonly string[]).includes(s));
-    if (unknown.length > 0) {
-      throw new ConfigError([`SERVICES: unknown ${unknown.join(", ")} (known: ${SERVICE_NAMES.join(", ")})`]);
-    }
-  }
   const hosts = (name: ServiceName) => hostsService(config, name);
   const metrics = new PrometheusScrapeReporter();
   const broker = new ServiceBroker(createBrokerOptions(config, metrics));
   // Every gateway gets every delivery and keeps what concerns its own connections.
   const publish: PublishStreamEvent = (userIds, event) => {
     const delivery: StreamDelivery = { userIds: [...userIds], event };
-    void broker.broadcast(streamBroadcasts.deliver, delivery, { groups: ["gateway"] });
+    void broadcast(broker, "stream.deliver", delivery, ["gateway"]);
   };
   // The library needs a way to send jobs, and sending needs the library to record results: bind late.
   const late: { library?: MediaLibrary } = {};
@@ -87,32 +63,26 @@ export async function createNode(config: Config, options: { now?: () => number }
     ),
     avatars: {
       avatarOf: async (ownerId, mediaId) =>
-        (await broker.call<{ url: string | null } | null, { ownerId: string; mediaId: string }>(
-          "media.avatar",
-          {
-            ownerId,
-            mediaId,
-          },
-        )) ?? undefined,
+        (await call(broker, "media.avatar", { ownerId, mediaId })) ?? undefined,
     },
     ownerMedia: {
       avatarChosen: async (ownerId, mediaId, isPrivate) => {
-        await broker.call("media.avatarChosen", { ownerId, mediaId, isPrivate });
+        await call(broker, "media.avatarChosen", { ownerId, mediaId, isPrivate });
       },
       privacyChanged: async (ownerId, isPrivate) => {
-        await broker.call("media.ownerPrivacy", { ownerId, isPrivate });
+        await call(broker, "media.ownerPrivacy", { ownerId, isPrivate });
       },
     },
     deliver: deliverByOwner(broker),
     // The inbox routes each call to the recipient's owner node (Owner strategy on the recipient id).
     notifier: {
       notify: async (input) => {
-        await broker.call<unknown, NotificationInput>("inbox.notify", input);
+        await call(broker, "inbox.notify", input);
       },
     },
     messenger: {
       sharePost: async (senderId, recipientIds, postId) => {
-        await broker.call("inbox.sharePost", { senderId, recipientIds: [...recipientIds], postId });
+        await call(broker, "inbox.sharePost", { senderId, recipientIds: [...recipientIds], postId });
       },
     },
     publish,
@@ -124,84 +94,23 @@ export async function createNode(config: Config, options: { now?: () => number }
   });
   late.library = app.media?.library;
 
-  if (hosts("users")) {
-    if (!app.accounts) throw new Error("the users service needs the store");
-    broker.createService(createUsersService({ accounts: app.accounts }));
-  }
-  if (hosts("graph")) {
-    if (!app.graph || !app.accounts) throw new Error("the graph service needs the store");
-    broker.createService(
-      createGraphService({ graph: app.graph, accounts: app.accounts, notifier: app.notifier }),
-    );
-  }
-  if (hosts("posts")) {
-    if (!app.posts || !app.accounts) throw new Error("the posts service needs the store and the blob store");
-    broker.createService(createPostsService({ posts: app.posts, accounts: app.accounts }));
-  }
-  if (hosts("timeline")) {
-    if (!app.timeline || !app.store) throw new Error("the timeline service needs the store");
-    broker.createService(createTimelineService({ store: app.store, ...app.timeline, publish }));
-  }
-  if (hosts("interactions")) {
-    if (!app.interactions) throw new Error("the interactions service needs the store and the posts");
-    broker.createService(createInteractionsService({ interactions: app.interactions }));
-  }
-  if (hosts("stories")) {
-    if (!app.stories) throw new Error("the stories service needs the store and the media library");
-    broker.createService(createStoriesService({ stories: app.stories }));
-  }
-  if (hosts("inbox")) {
-    if (!app.inbox) throw new Error("the inbox service needs the store, media and posts");
-    broker.createService(createInboxService({ inbox: app.inbox }));
-  }
-  if (hosts("media")) {
-    if (!app.media) throw new Error("the media service needs the store and the blob store");
-    broker.createService(
-      createMediaService({ ...app.media, transcodeTimeoutMs: config.media.transcodeTimeoutMs }),
-    );
-  }
-  if (hosts("transcoder")) {
-    if (!app.blobs) throw new Error("the transcoder service needs the blob store");
-    broker.createService(
-      createTranscoderService({
-        blobs: app.blobs,
-        concurrency: config.media.transcoderConcurrency,
-        options: {
-          ffmpegPath: config.media.ffmpegPath,
-          ffprobePath: config.media.ffprobePath,
-          timeoutMs: config.media.transcodeTimeoutMs,
-        },
-      }),
-    );
-  }
   // Built here, not in the gateway, so that stop() can end them before the gateway waits for its requests:
   // a stream is a request that never finishes by itself.
-  const streams = hosts("gateway")
-    ? new EventStreams({
-        maxPerUser: config.stream.maxPerUser,
-        heartbeatMs: config.stream.heartbeatMs,
-        replay: async (userId, afterId) =>
-          (
-            await broker.call<{ events: StreamEvent[] }, { userId: string; afterId: string }>(
-              "inbox.replay",
-              {
-                userId,
-                afterId,
-              },
-            )
-          ).events,
-        replayBatch: REPLAY_MAX_EVENTS,
-        mintId: () => app.ids.next(),
-        onError: (message, err) => broker.logger.warn(message, err instanceof Error ? err.message : err),
-      })
-    : undefined;
-  if (streams) {
-    if (!app.rateLimiter) throw new Error("the gateway needs its rate limiter");
-    broker.createService(
+  const streams = new EventStreams({
+    maxPerUser: config.stream.maxPerUser,
+    heartbeatMs: config.stream.heartbeatMs,
+    replay: async (userId, afterId) => (await call(broker, "inbox.replay", { userId, afterId })).events,
+    replayBatch: REPLAY_MAX_EVENTS,
+    mintId: () => app.ids.next(),
+    onError: (message, err) => broker.logger.warn(message, err instanceof Error ? err.message : err),
+  });
+  // Each hosted service gets the ports it declares, or the node refuses to start naming what is missing.
+  const services = [
+    withPorts("gateway", ["rateLimiter"], ({ rateLimiter }) =>
       createGatewayService({
         config,
         streams,
-        rateLimiter: app.rateLimiter,
+        rateLimiter,
         metrics,
         files:
           config.blobs.kind === "fs" && app.blobs && app.mediaFiles
@@ -210,13 +119,42 @@ export async function createNode(config: Config, options: { now?: () => number }
         readiness: nodeReadiness(broker, app),
         idempotency: app.idempotency,
       }),
-    );
+    ),
+    withPorts("users", ["accounts"], createUsersService),
+    withPorts("graph", ["graph", "accounts", "notifier"], createGraphService),
+    withPorts("posts", ["posts", "accounts"], createPostsService),
+    withPorts("timeline", ["store", "timeline"], ({ store, timeline }) =>
+      createTimelineService({ store, ...timeline, publish }),
+    ),
+    withPorts("interactions", ["interactions"], createInteractionsService),
+    withPorts("stories", ["stories"], createStoriesService),
+    withPorts("inbox", ["inbox"], createInboxService),
+    withPorts("media", ["media"], ({ media }) =>
+      createMediaService({ ...media, transcodeTimeoutMs: config.media.transcodeTimeoutMs }),
+    ),
+    withPorts("transcoder", ["blobs"], ({ blobs }) =>
+      createTranscoderService({
+        blobs,
+        concurrency: config.media.transcoderConcurrency,
+        options: {
+          ffmpegPath: config.media.ffmpegPath,
+          ffprobePath: config.media.ffprobePath,
+          timeoutMs: config.media.transcodeTimeoutMs,
+        },
+      }),
+    ),
+  ];
+  for (const service of services) {
+    if (hosts(service.name)) broker.createService(createWithPorts(service, app));
   }
 
-  // A node without the gateway still answers probes and scrapes on its port.
-  const ops = hosts("gateway")
-    ? undefined
-    : new OpsServer({ readiness: nodeReadiness(broker, app), metrics: () => metrics.render() });
+  // A node without the gateway still answers probes and scrapes on its port; an operator's console (no
+  // services) is no part of the deployment to probe, and must not take the port of a node beside it.
+  const consoleOnly = config.services !== "*" && config.services.length === 0;
+  const ops =
+    hosts("gateway") || consoleOnly
+      ? undefined
+      : new OpsServer({ readiness: nodeReadiness(broker, app), metrics: () => metrics.render() });
   let opsPort: number | undefined;
 
   const journal = app.journal
@@ -243,7 +181,7 @@ export async function createNode(config: Config, options: { now?: () => number }
     stop() {
       stopping ??= (async () => {
         const gateway = broker.getLocalService("gateway");
-        streams?.closeAll();
+        streams.closeAll();
         // The gateway goes first, so no new request starts while the services behind it finish theirs.
         if (gateway) await broker.destroyService(gateway);
         journal?.stop();

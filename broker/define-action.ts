@@ -1,46 +1,73 @@
 import type { ActionSchema, Context } from "moleculer";
+import {
+  actionContracts,
+  type ActionName,
+  type ActionsOf,
+  type ParamsOut,
+  type ResultOf,
+  type ServiceName,
+} from "../lib/contracts";
 import { UnauthorizedError } from "../lib/errors";
-import type { z } from "zod";
-import { params, type ParamsSchema } from "./middlewares/params-validator";
+import { params } from "./middlewares/params-validator";
 
 /** What the gateway puts into ctx.meta for an authenticated call. */
 export interface CallerMeta {
   user?: { userId: string; sessionId: string } | null;
 }
 
-export type ActionContext<S extends z.ZodType> = Context<z.output<S>, CallerMeta>;
+export type ActionContext<N extends ActionName> = Context<ParamsOut<N>, CallerMeta>;
+
+/** Moleculer's per-action settings: timeout, bulkhead, retry policy, and how calls pick a node. */
+export interface ActionOptions {
+  timeout?: number;
+  bulkhead?: ActionSchema["bulkhead"];
+  retryPolicy?: ActionSchema["retryPolicy"];
+  strategy?: string;
+  strategyOptions?: Record<string, unknown>;
+}
+
+/** How a service implements one action of lib/contracts: params and result are the contract's. */
+export interface ActionDefinition<N extends ActionName> {
+  options?: ActionOptions;
+  handler: (ctx: ActionContext<N>) => Promise<ResultOf<N>>;
+}
+
+export type ServiceActions<S extends ServiceName> = {
+  [A in keyof ActionsOf<S>]: ActionsOf<S>[A] extends ActionName ? ActionDefinition<ActionsOf<S>[A]> : never;
+};
 
 /**
- * An action whose params are a zod schema: the handler's ctx.params is typed from the same schema that
- * validates it, so no parameter is declared twice.
+ * The actions of service `service`, every one of its contracts and nothing else (the compiler checks both ways):
+ * each handler's params are typed and validated from the contract's schema, its result is typed by it, and an
+ * internal contract is callable by other services but never routed by the gateway.
  */
-export function defineAction<S extends z.ZodType, R>(def: {
-  params: S;
-  visibility?: ActionSchema["visibility"];
-  /** Moleculer's per-action settings: timeout, bulkhead, retry policy. */
-  options?: {
-    timeout?: number;
-    bulkhead?: ActionSchema["bulkhead"];
-    retryPolicy?: ActionSchema["retryPolicy"];
-  };
-  handler: (ctx: ActionContext<S>) => Promise<R>;
-}): ActionSchema & { params: ParamsSchema<S> } {
-  return {
-    ...def.options,
-    visibility: def.visibility ?? "published",
-    params: params(def.params),
-    handler: def.handler as ActionSchema["handler"],
-  } as ActionSchema & { params: ParamsSchema<S> };
+export function defineActions<S extends ServiceName>(
+  service: S,
+  definitions: ServiceActions<S>,
+): Record<string, ActionSchema> {
+  const schemas: Record<string, ActionSchema> = {};
+  const entries: [string, ActionDefinition<ActionName>][] = Object.entries(definitions);
+  for (const [short, definition] of entries) {
+    const contract = actionContracts[`${service}.${short}` as ActionName];
+    schemas[short] = {
+      ...definition.options,
+      visibility: "internal" in contract ? "public" : "published",
+      // Moleculer types params as fastest-validator's; ours is read by the zod middleware (params-validator.ts).
+      params: params(contract.params) as unknown as ActionSchema["params"],
+      handler: definition.handler as ActionSchema["handler"],
+    };
+  }
+  return schemas;
 }
 
 /** The signed-in caller the gateway authenticated; an action reached without one answers 401. */
-export function callerOf(ctx: ActionContext<z.ZodType>): { userId: string; sessionId: string } {
+export function callerOf(ctx: Context<unknown, CallerMeta>): { userId: string; sessionId: string } {
   const caller = ctx.meta.user;
   if (!caller) throw new UnauthorizedError();
   return caller;
 }
 
 /** The id of the signed-in caller. */
-export function callerIdOf(ctx: ActionContext<z.ZodType>): string {
+export function callerIdOf(ctx: Context<unknown, CallerMeta>): string {
   return callerOf(ctx).userId;
 }

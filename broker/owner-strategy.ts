@@ -154,6 +154,16 @@ export class OwnerRing {
     private readonly actionName: string,
   ) {}
 
+  /**
+   * Records the hosts as they are once this node's own services are registered: a service's `started` runs
+   * just before that, and its own registration must not count as a change.
+   */
+  recordIncluding(nodeID: string): void {
+    this.members = [...new Set([...hostsOfAction(this.broker.registry, this.actionName), nodeID])]
+      .sort()
+      .join(",");
+  }
+
   /** True when the hosts differ from the last call's (the first call only records them). */
   changed(): boolean {
     const members = hostsOfAction(this.broker.registry, this.actionName).join(",");

@@ -1,4 +1,5 @@
 import type { BrokerOptions, Context, ServiceBroker } from "moleculer";
+import { call } from "./calls";
 
 type ReplCommand = NonNullable<NonNullable<BrokerOptions["replOptions"]>["customCommands"]>[number];
 
@@ -15,9 +16,7 @@ function ownerCommand(actor: "timeline" | "inbox", action: string): ReplCommand 
     async action(broker: ServiceBroker, args: unknown) {
       const user = argsOf(args).user;
       const given = typeof user === "string" ? user : "";
-      const userId = /^\d+$/.test(given)
-        ? given
-        : (await broker.call<{ id: string }, { username: string }>("users.get", { username: given })).id;
+      const userId = /^\d+$/.test(given) ? given : (await call(broker, "users.get", { username: given })).id;
       const probe = { params: {}, meta: { user: { userId } } } as unknown as Context;
       const endpoint = broker.findNextActionEndpoint(action, {}, probe);
       console.log(
@@ -38,7 +37,7 @@ export const replCommands: ReplCommand[] = [
     command: "fanout-backlog",
     description: "Fan-out jobs not finished yet, and the age of the oldest",
     async action(broker: ServiceBroker) {
-      const backlog = await broker.call<{ jobs: number; oldestAgeMs: number | null }>("timeline.backlog");
+      const backlog = await call(broker, "timeline.backlog", {});
       console.log(
         backlog.jobs === 0
           ? "no fan-out job is waiting"

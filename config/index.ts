@@ -3,6 +3,9 @@ import path from "node:path";
 import type { TrustProxy } from "../lib/http/trust-proxy";
 import type { QuotaName } from "../lib/rate-limit/rate-limiter";
 import { envSchema, type ParsedEnv } from "./schema";
+import type { ServiceName, ServiceSelection } from "./services";
+
+export { SERVICE_NAMES, type ServiceName, type ServiceSelection } from "./services";
 
 /**
  * The one reader of process.env. Everything else receives the frozen Config built here, so a bad variable
@@ -21,7 +24,7 @@ export interface Config {
     readonly maxInFlight: number;
   };
   readonly dataDir: string;
-  readonly services: "*" | readonly string[];
+  readonly services: ServiceSelection;
   readonly broker: {
     readonly nodeId: string;
     readonly namespace: string;
@@ -29,6 +32,8 @@ export interface Config {
     readonly transporter: string | undefined;
     readonly requestTimeoutMs: number;
     readonly logLevel: ParsedEnv["LOG_LEVEL"];
+    /** Every action's answer is checked against its contract (tests). */
+    readonly checkResults: boolean;
   };
   readonly workerId: number;
   readonly store:
@@ -85,7 +90,7 @@ export interface Config {
 }
 
 /** Services that mint Snowflake ids and sign tokens. */
-const SERVICES_THAT_MINT: readonly string[] = [
+const SERVICES_THAT_MINT: readonly ServiceName[] = [
   "users",
   "graph",
   "posts",
@@ -103,11 +108,15 @@ export class ConfigError extends Error {
   }
 }
 
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+/** `overrides` win over the environment: what the command line decided (`--console`: SERVICES=none). */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  overrides: Record<string, string> = {},
+): Config {
   // An empty variable means "not set", as in most twelve-factor apps; zod would otherwise read "" as a value.
   const present = Object.fromEntries(
     Object.keys(envSchema.shape).flatMap((key) => {
-      const value = env[key];
+      const value = overrides[key] ?? env[key];
       return value === undefined || value.trim() === "" ? [] : [[key, value]];
     }),
   );
@@ -160,6 +169,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       transporter: e.TRANSPORTER,
       requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
       logLevel: e.LOG_LEVEL,
+      checkResults: e.CHECK_RESULTS === "on",
     },
     workerId: (e.WORKER_ID ?? 0) + e.WORKER_ID_OFFSET,
     store: storeConfig(e),
@@ -232,7 +242,7 @@ function storeConfig(e: ParsedEnv): Config["store"] {
 }
 
 /** Whether a node configured with `services` hosts the named service. */
-export function hostsService(config: Pick<Config, "services">, name: string): boolean {
+export function hostsService(config: Pick<Config, "services">, name: ServiceName): boolean {
   return config.services === "*" || config.services.includes(name);
 }
 

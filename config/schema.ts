@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isServiceName, SERVICE_NAMES, type ServiceSelection } from "./services";
 import { parseCorsOrigins } from "../lib/http/cors";
 import { parseTrustProxy } from "../lib/http/trust-proxy";
 
@@ -11,12 +12,24 @@ const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const onOff = z.enum(["on", "off"]);
 
-/** A comma-separated list of service names, or `*` for all of them. */
+/** `*` for every service, `none` for a console-only node, or a comma-separated list of service names. */
 const serviceList = z
   .string()
   .trim()
-  .regex(/^(\*|[a-z][a-z0-9-]*(\s*,\s*[a-z][a-z0-9-]*)*)$/, "a comma-separated list of service names, or *")
-  .transform((s) => (s === "*" ? ("*" as const) : s.split(",").map((name) => name.trim())));
+  .transform((text, ctx): ServiceSelection => {
+    if (text === "*") return "*";
+    if (text === "none") return [];
+    const names = text.split(",").map((name) => name.trim());
+    const unknown = names.filter((name) => !isServiceName(name));
+    if (unknown.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        message: `unknown ${unknown.join(", ")} (known: ${SERVICE_NAMES.join(", ")}; or * or none)`,
+      });
+      return z.NEVER;
+    }
+    return names.filter(isServiceName);
+  });
 
 export const envSchema = z.object({
   PORT: port.default(3000).describe("HTTP port of the gateway (and of the ops endpoints on other nodes)"),
@@ -26,7 +39,9 @@ export const envSchema = z.object({
     .default("127.0.0.1")
     .describe("Address the HTTP server binds to (0.0.0.0 in a pod)"),
   DATA_DIR: z.string().min(1).default("./data").describe("Folder of the embedded store and keys"),
-  SERVICES: serviceList.default("*").describe("Services this node hosts: `*` or e.g. `gateway,users`"),
+  SERVICES: serviceList
+    .default("*")
+    .describe("Services this node hosts: `*`, e.g. `gateway,users`, or `none` (a console into the cluster)"),
   NODE_ID: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,64}$/, "letters, digits, . _ - (at most 64)")
@@ -176,6 +191,11 @@ export const envSchema = z.object({
     .enum(["fatal", "error", "warn", "info", "debug", "trace"])
     .default("info")
     .describe("Log level"),
+  CHECK_RESULTS: onOff
+    .default("off")
+    .describe(
+      "`on` checks every action's answer against its contract (lib/contracts) and fails the call when they differ (the tests turn it on)",
+    ),
   REQUEST_TIMEOUT_MS: positiveInt.max(120_000).default(10_000).describe("Timeout of one service call"),
   JWT_SECRET: z
     .string()

@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { Config } from "../config";
+import type { Config, ServiceName } from "../config";
 import {
   Accounts,
   AccessTokens,
@@ -33,7 +33,7 @@ import type { RateLimiter } from "./rate-limit/rate-limiter";
 import { createStore, type WideRowStore } from "./store";
 import type { AnyTable } from "./store/schema";
 import { Inbox, inboxTables } from "./inbox";
-import type { Messenger, Notifier } from "./inbox/ports";
+import type { Messenger, Notifier } from "./contracts/ports";
 import { Engagement, Interactions, interactionTables } from "./interactions";
 import { Stories, storyTables } from "./stories";
 import { IdempotencyKeys, idempotencyTables } from "./idempotency";
@@ -74,18 +74,6 @@ export interface AppContext {
   readonly notifier: Notifier;
   close(): Promise<void>;
 }
-
-export type ServiceName =
-  | "gateway"
-  | "users"
-  | "graph"
-  | "posts"
-  | "timeline"
-  | "media"
-  | "transcoder"
-  | "interactions"
-  | "stories"
-  | "inbox";
 
 export interface AppContextOptions {
   hosts: (service: ServiceName) => boolean;

@@ -10,6 +10,7 @@ import ApiGateway, {
 import type { Config } from "../config";
 import type { PrometheusScrapeReporter } from "../broker/prometheus-scrape-reporter";
 import type { CallerMeta } from "../broker/define-action";
+import { call } from "../broker/calls";
 import type { Caller } from "../lib/accounts";
 import type { BlobStore } from "../lib/blobs";
 import { UnauthorizedError, UnsupportedMediaTypeError } from "../lib/errors";
@@ -26,7 +27,7 @@ import { toHttpError, type ErrorEnvelope } from "./gateway/error-envelope";
 import type { EventStreams } from "./gateway/event-streams";
 import { GatewayRateLimits } from "./gateway/rate-limits";
 import { streamAlias } from "./gateway/stream-route";
-import { streamBroadcasts, type SessionEnded, type StreamDelivery } from "../lib/stream/events";
+import type { PayloadOf } from "../lib/contracts";
 import { aliasesFor, multipartAliasesFor, routeOf } from "./gateway/routes";
 import { FrontDoor, mediaOriginsOf } from "./gateway/front-door";
 import { answerClientError, answerConnect } from "../lib/http/client-error";
@@ -35,6 +36,7 @@ import { multipartUpload } from "./gateway/multipart-upload";
 import { GatewayIdempotency } from "./gateway/idempotency";
 import { pickEndpointForCaller } from "./gateway/caller-endpoint";
 import { locationOf } from "./gateway/location";
+import { apiDocsAliases } from "./gateway/api-docs";
 import type { IdempotencyKeys } from "../lib/idempotency";
 
 const JSON_LIMIT_BYTES = 1024 * 1024;
@@ -75,7 +77,7 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
   let broker: ServiceBroker | undefined;
   const authenticateToken = (token: string): Promise<Caller> => {
     if (!broker) return Promise.reject(new UnauthorizedError());
-    return broker.call<Caller, { token: string }>("users.authenticate", { token });
+    return call(broker, "users.authenticate", { token });
   };
   const idempotency = new GatewayIdempotency(deps.idempotency, (message, err) =>
     broker?.logger.warn(message, err),
@@ -186,6 +188,7 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
               res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
               res.end(deps.metrics.render());
             },
+            ...apiDocsAliases(),
             ...(deps.files && mediaFileAliases(deps.files)),
           },
         },
@@ -216,13 +219,13 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
       },
     },
     events: {
-      [streamBroadcasts.deliver]: {
-        handler(ctx: Context<StreamDelivery>) {
+      "stream.deliver": {
+        handler(ctx: Context<PayloadOf<"stream.deliver">>) {
           streams.deliver(ctx.params);
         },
       },
-      [streamBroadcasts.sessionEnded]: {
-        handler(ctx: Context<SessionEnded>) {
+      "stream.session-ended": {
+        handler(ctx: Context<PayloadOf<"stream.session-ended">>) {
           streams.endSession(ctx.params);
         },
       },
@@ -238,7 +241,7 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
         if (route === undefined || route.auth === "none") return null;
         const token = bearerToken(req);
         if (!token) throw new UnauthorizedError();
-        return ctx.call<Caller, { token: string }>("users.authenticate", { token });
+        return call(ctx, "users.authenticate", { token });
       },
       async authorize(ctx: GatewayContext, _route: Route, req: IncomingRequest): Promise<void> {
         // After authentication, so that an anonymous caller learns nothing but 401.

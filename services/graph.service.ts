@@ -1,11 +1,11 @@
 import type { Context, ServiceSchema } from "moleculer";
-import { callerIdOf, defineAction } from "../broker/define-action";
+import { call } from "../broker/calls";
+import { callerIdOf, defineActions } from "../broker/define-action";
 import type { Accounts } from "../lib/accounts";
 import type { UserView } from "../lib/accounts/user-view";
 import { ForbiddenError, NotFoundError } from "../lib/errors";
 import type { Graph } from "../lib/graph/graph";
-import type { NotificationInput, Notifier } from "../lib/inbox/ports";
-import { pageOnlyParams, targetParams, userPageParams } from "../lib/graph/params";
+import type { NotificationInput, Notifier } from "../lib/contracts/ports";
 
 /** Follows, requests and blocks; usernames are resolved here, the rules live in lib/graph. */
 export function createGraphService(deps: {
@@ -23,12 +23,8 @@ export function createGraphService(deps: {
   }
 
   /** The user behind a username as the caller sees them: a block either way hides them (404). */
-  async function target(viewerId: string, name: string): Promise<UserView> {
-    const id = await accounts.idOf(name);
-    const view = id === undefined ? undefined : await accounts.view(viewerId, id);
-    if (view === undefined) throw new NotFoundError("USER_NOT_FOUND", "no such user");
-    return view;
-  }
+  const target = (viewerId: string, name: string): Promise<UserView> =>
+    accounts.getByUsername(viewerId, name);
 
   /**
    * The id of any account, hidden by a block or not: for blocking, unblocking and unfollowing, which the caller
@@ -58,11 +54,11 @@ export function createGraphService(deps: {
 
   /** A new follow brings the followee's recent posts into the follower's feed; the follow stands if this fails. */
   async function backfill(ctx: Context, followerId: string, followeeId: string): Promise<void> {
-    await ctx
-      .call("timeline.backfill", { userId: followerId, authorId: followeeId })
-      .catch((err: unknown) => {
+    await call(ctx, "timeline.backfill", { userId: followerId, authorId: followeeId }).catch(
+      (err: unknown) => {
         ctx.broker.logger.warn("feed backfill failed", err instanceof Error ? err.message : err);
-      });
+      },
+    );
   }
 
   const page = (p: { limit: number; cursor?: string | undefined }) => ({
@@ -72,9 +68,8 @@ export function createGraphService(deps: {
 
   return {
     name: "graph",
-    actions: {
-      follow: defineAction({
-        params: targetParams,
+    actions: defineActions("graph", {
+      follow: {
         handler: async (ctx) => {
           const caller = callerIdOf(ctx);
           const user = await target(caller, ctx.params.username);
@@ -86,21 +81,18 @@ export function createGraphService(deps: {
           }
           return result;
         },
-      }),
-      unfollow: defineAction({
-        params: targetParams,
+      },
+      unfollow: {
         // Idempotent for any account, even one hidden by a block (which left no follow to end).
         handler: async (ctx) => graph.unfollow(callerIdOf(ctx), await existing(ctx.params.username)),
-      }),
-      requests: defineAction({
-        params: pageOnlyParams,
+      },
+      requests: {
         handler: async (ctx) => {
           const caller = callerIdOf(ctx);
           return usersPage(caller, await graph.listRequests(caller, page(ctx.params)));
         },
-      }),
-      approve: defineAction({
-        params: targetParams,
+      },
+      approve: {
         handler: async (ctx) => {
           const caller = callerIdOf(ctx);
           const requester = await target(caller, ctx.params.username);
@@ -109,46 +101,41 @@ export function createGraphService(deps: {
           await notify(ctx, { recipientId: requester.id, type: "follow_accepted", actorId: caller });
           return { state: "approved" as const };
         },
-      }),
-      reject: defineAction({
-        params: targetParams,
+      },
+      reject: {
         handler: async (ctx) => {
           const caller = callerIdOf(ctx);
           const requester = await target(caller, ctx.params.username);
           await graph.reject(caller, requester.id);
           return { state: "rejected" as const };
         },
-      }),
-      block: defineAction({
-        params: targetParams,
+      },
+      block: {
         handler: async (ctx) => {
           await graph.block(callerIdOf(ctx), await existing(ctx.params.username));
           return { blocking: true };
         },
-      }),
-      unblock: defineAction({
-        params: targetParams,
+      },
+      unblock: {
         handler: async (ctx) => {
           await graph.unblock(callerIdOf(ctx), await existing(ctx.params.username));
           return { blocking: false };
         },
-      }),
-      followers: defineAction({
-        params: userPageParams,
+      },
+      followers: {
         handler: async (ctx) => {
           const caller = callerIdOf(ctx);
           const owner = await listable(caller, ctx.params.username);
           return usersPage(caller, await graph.followers(owner.id, page(ctx.params)));
         },
-      }),
-      following: defineAction({
-        params: userPageParams,
+      },
+      following: {
         handler: async (ctx) => {
           const caller = callerIdOf(ctx);
           const owner = await listable(caller, ctx.params.username);
           return usersPage(caller, await graph.following(owner.id, page(ctx.params)));
         },
-      }),
-    },
+      },
+    }),
   };
 }

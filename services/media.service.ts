@@ -1,23 +1,11 @@
 import type { Readable } from "node:stream";
-import type { ServiceBroker, ServiceSchema } from "moleculer";
-import { callerIdOf, defineAction, type ActionContext } from "../broker/define-action";
+import type { Context, ServiceBroker, ServiceSchema } from "moleculer";
+import { call } from "../broker/calls";
+import { callerIdOf, defineActions } from "../broker/define-action";
 import { BadRequestError } from "../lib/errors";
 import { periodicWork } from "../mixins/periodic-work.mixin";
 import type { MediaLibrary, TranscodeJob } from "../lib/media-library/media-library";
-import {
-  avatarChosenParams,
-  avatarParams,
-  ownerPrivacyParams,
-  mediaIdParams,
-  presignParams,
-  putPartParams,
-  startUploadParams,
-  uploadIdParams,
-  uploadParams,
-} from "../lib/media-library/params";
 import type { Uploads } from "../lib/media-library/uploads";
-import type { TranscodeOutcome } from "../lib/transcoding/transcode";
-import type { z } from "zod";
 
 export interface MediaServiceDeps {
   library: MediaLibrary;
@@ -51,63 +39,49 @@ export function createMediaService(deps: MediaServiceDeps): ServiceSchema {
         { name: "deleted media janitor", everyMs: JANITOR_EVERY_MS, run: () => library.sweepDeleted() },
       ]),
     ],
-    actions: {
-      upload: defineAction({
-        params: uploadParams,
+    actions: defineActions("media", {
+      upload: {
         options: { timeout: 0 },
         handler: (ctx) => library.ingest(callerIdOf(ctx), streamOf(ctx), ctx.params.$mimetype),
-      }),
-      get: defineAction({
-        params: mediaIdParams,
+      },
+      get: {
         handler: (ctx) => library.get(callerIdOf(ctx), ctx.params.id),
-      }),
+      },
       /** For the users service: the URL of an image of the owner at avatar size, or null when it is none. */
-      avatar: defineAction({
-        visibility: "public",
-        params: avatarParams,
+      avatar: {
         handler: (ctx) => library.avatarOf(ctx.params.ownerId, ctx.params.mediaId),
-      }),
+      },
       /** For the users service: the avatar is as visible as the profile. */
-      avatarChosen: defineAction({
-        visibility: "public",
-        params: avatarChosenParams,
+      avatarChosen: {
         handler: (ctx) =>
           library.attach(ctx.params.ownerId, [ctx.params.mediaId], "followers", ctx.params.isPrivate),
-      }),
+      },
       /** For the users service: an owner went private (or public), and so do their posts', stories' and avatar's files. */
-      ownerPrivacy: defineAction({
-        visibility: "public",
-        params: ownerPrivacyParams,
+      ownerPrivacy: {
         handler: (ctx) => library.setOwnerPrivacy(ctx.params.ownerId, ctx.params.isPrivate),
-      }),
-      startUpload: defineAction({
-        params: startUploadParams,
+      },
+      startUpload: {
         handler: (ctx) => uploads.start(callerIdOf(ctx), ctx.params),
-      }),
-      putPart: defineAction({
-        params: putPartParams,
+      },
+      putPart: {
         options: { timeout: 0 },
         handler: (ctx) => uploads.putPart(callerIdOf(ctx), ctx.params.id, ctx.params.n, streamOf(ctx)),
-      }),
-      uploadStatus: defineAction({
-        params: uploadIdParams,
+      },
+      uploadStatus: {
         handler: (ctx) => uploads.status(callerIdOf(ctx), ctx.params.id),
-      }),
-      completeUpload: defineAction({
-        params: uploadIdParams,
+      },
+      completeUpload: {
         options: { timeout: 0 },
         handler: (ctx) => uploads.complete(callerIdOf(ctx), ctx.params.id),
-      }),
-      presign: defineAction({
-        params: presignParams,
+      },
+      presign: {
         handler: (ctx) => uploads.presign(callerIdOf(ctx), ctx.params),
-      }),
-      finalize: defineAction({
-        params: mediaIdParams,
+      },
+      finalize: {
         options: { timeout: 0 },
         handler: (ctx) => uploads.finalize(callerIdOf(ctx), ctx.params.id),
-      }),
-    },
+      },
+    }),
   };
 }
 
@@ -118,8 +92,7 @@ export function dispatchTranscode(
   timeoutMs: number,
 ): (job: TranscodeJob) => void {
   return (job) => {
-    broker
-      .call<TranscodeOutcome, TranscodeJob>("transcoder.process", job, { timeout: timeoutMs, retries: 3 })
+    call(broker, "transcoder.process", job, { timeout: timeoutMs, retries: 3 })
       .then((outcome) =>
         outcome.ok
           ? library().recordResult(job, outcome.result)
@@ -150,7 +123,7 @@ async function resumeStaleJobs(
   }
 }
 
-function streamOf(ctx: ActionContext<z.ZodType>): Readable {
+function streamOf(ctx: Context): Readable {
   const stream = (ctx as unknown as { stream?: Readable | null }).stream;
   if (!stream) throw new BadRequestError("BODY_MISSING", "send the file's bytes in the request body");
   return stream;

@@ -1,11 +1,11 @@
 import type { Context, ServiceBroker, ServiceSchema } from "moleculer";
-import { z } from "zod";
-import { OWNER_STRATEGY, OwnerRing } from "../broker/owner-strategy";
+import type { PayloadOf } from "../lib/contracts";
+import { call, broadcast } from "../broker/calls";
+import { actor, byCaller, byParam } from "../mixins/actor.mixin";
 import { periodicWork } from "../mixins/periodic-work.mixin";
-import { callerIdOf, defineAction } from "../broker/define-action";
+import { callerIdOf, defineActions } from "../broker/define-action";
 import type { Fanout, FanoutJob } from "../lib/timeline/fanout";
 import type { Feed } from "../lib/timeline/feed";
-import { backfillParams, fanoutParams, feedParams, pushParams } from "../lib/timeline/params";
 import type { Timelines } from "../lib/timeline/timelines";
 import { authorPosts } from "../lib/posts/tables";
 import type { WideRowStore } from "../lib/store/store";
@@ -21,12 +21,6 @@ const BACKFILL_POSTS = 20;
  * the crash, where the general request timeout would spend those 10 s waiting.
  */
 const PUSH_TIMEOUT_MS = 2_000;
-/** Routing of every per-user action: the owner of a user's timeline is the same node for all of them. */
-const BY_CALLER = { strategy: OWNER_STRATEGY, strategyOptions: { shardKey: "#user.userId" } };
-const BY_USER_PARAM = { strategy: OWNER_STRATEGY, strategyOptions: { shardKey: "userId" } };
-/** `{authorId}`, to every timeline node: a post was published, so lists of recent posts kept in memory are stale. */
-const POSTED = "timeline.posted";
-
 export interface TimelineServiceDeps {
   store: WideRowStore;
   timelines: Timelines;
@@ -37,20 +31,15 @@ export interface TimelineServiceDeps {
 }
 
 /**
- * Per-user timeline actors. The Owner strategy (broker/owner-strategy.ts) routes every action of one user to one node (the owner),
- * which keeps that user's newest entries in memory and writes through to the store; when nodes join or leave the
- * ring moves, so memory is dropped and rebuilt from the store on the next read.
+ * Per-user timeline actors (mixins/actor.mixin.ts): the owner of a user keeps their newest entries in memory and
+ * writes through to the store. Fan-out jobs run on any timeline node and push each page to the owners.
  */
 export function createTimelineService(deps: TimelineServiceDeps): ServiceSchema {
   const { timelines, fanout, feed } = deps;
-  let ring: OwnerRing | undefined;
-  const ringMayHaveChanged = () => {
-    if (ring?.changed() === true) timelines.forgetAll();
-  };
-
   return {
     name: "timeline",
     mixins: [
+      actor({ ringAction: "timeline.feed", forgetAll: () => timelines.forgetAll() }),
       periodicWork([
         {
           name: "resuming fan-out jobs",
@@ -59,22 +48,17 @@ export function createTimelineService(deps: TimelineServiceDeps): ServiceSchema 
         },
       ]),
     ],
-    actions: {
+    actions: defineActions("timeline", {
       feed: {
-        ...defineAction({
-          params: feedParams,
-          handler: (ctx) =>
-            feed.read(callerIdOf(ctx), {
-              limit: ctx.params.limit,
-              ...(ctx.params.cursor !== undefined && { cursor: ctx.params.cursor }),
-            }),
-        }),
-        ...BY_CALLER,
+        options: byCaller,
+        handler: (ctx) =>
+          feed.read(callerIdOf(ctx), {
+            limit: ctx.params.limit,
+            ...(ctx.params.cursor !== undefined && { cursor: ctx.params.cursor }),
+          }),
       },
       /** Sent to one owner node with the users of one fan-out page it owns. */
-      push: defineAction({
-        visibility: "public",
-        params: pushParams,
+      push: {
         handler: async (ctx) => {
           const entry = { postId: ctx.params.postId, authorId: ctx.params.authorId };
           await Promise.all(ctx.params.userIds.map((userId) => timelines.push(userId, [entry])));
@@ -85,29 +69,23 @@ export function createTimelineService(deps: TimelineServiceDeps): ServiceSchema 
           }
           return { pushed: ctx.params.userIds.length };
         },
-      }),
+      },
       /** A new follow: the followee's recent posts join the follower's timeline. */
       backfill: {
-        ...defineAction({
-          visibility: "public",
-          params: backfillParams,
-          handler: async (ctx) => {
-            const recent = await authorPosts.first(deps.store, ctx.params.authorId, {
-              limit: BACKFILL_POSTS,
-            });
-            await timelines.push(
-              ctx.params.userId,
-              recent.map((r) => ({ postId: r.post_id, authorId: ctx.params.authorId })),
-            );
-            return { added: recent.length };
-          },
-        }),
-        ...BY_USER_PARAM,
+        options: byParam("userId"),
+        handler: async (ctx) => {
+          const recent = await authorPosts.first(deps.store, ctx.params.authorId, {
+            limit: BACKFILL_POSTS,
+          });
+          await timelines.push(
+            ctx.params.userId,
+            recent.map((r) => ({ postId: r.post_id, authorId: ctx.params.authorId })),
+          );
+          return { added: recent.length };
+        },
       },
       /** For operators (the REPL's fanout-backlog): unfinished fan-out jobs. */
-      backlog: defineAction({
-        visibility: "public",
-        params: z.strictObject({}),
+      backlog: {
         handler: async () => {
           const jobs = await fanout.pending(0);
           const oldest = jobs.reduce<number | null>(
@@ -116,18 +94,16 @@ export function createTimelineService(deps: TimelineServiceDeps): ServiceSchema 
           );
           return { jobs: jobs.length, oldestAgeMs: oldest === null ? null : Date.now() - oldest };
         },
-      }),
+      },
       /** Runs a recorded fan-out job (any timeline node may). */
-      fanout: defineAction({
-        visibility: "public",
-        params: fanoutParams,
+      fanout: {
         options: { timeout: 0 },
         handler: async (ctx) => {
           // Every post comes this way once it is stored; readers of a celebrity pull it instead of a push. Missing
           // the news only delays the post by a second, so it never holds up the fan-out.
-          await Promise.resolve(
-            ctx.broadcast(POSTED, { authorId: ctx.params.authorId }, { groups: ["timeline"] }),
-          ).catch((err: unknown) => ctx.broker.logger.warn("telling timeline nodes of a post failed", err));
+          await broadcast(ctx, "timeline.posted", { authorId: ctx.params.authorId }, ["timeline"]).catch(
+            (err: unknown) => ctx.broker.logger.warn("telling timeline nodes of a post failed", err),
+          );
           ctx.broker.logger.info(`fan-out of post ${ctx.params.postId} started`);
           const ran = await fanout.run(ctx.params);
           ctx.broker.logger.info(
@@ -135,27 +111,14 @@ export function createTimelineService(deps: TimelineServiceDeps): ServiceSchema 
           );
           return { ran };
         },
-      }),
-    },
+      },
+    }),
     events: {
-      [POSTED]: {
-        handler(ctx: Context<{ authorId: string }>) {
+      "timeline.posted": {
+        handler(ctx: Context<PayloadOf<"timeline.posted">>) {
           feed.posted(ctx.params.authorId);
         },
       },
-      // The ring of owners changed: what this node remembers of users it may no longer own, or owned before
-      // someone else wrote to them, is stale.
-      "$node.connected": ringMayHaveChanged,
-      "$node.disconnected": ringMayHaveChanged,
-      "$services.changed": ringMayHaveChanged,
-    },
-    started(this: { broker: ServiceBroker }) {
-      const broker = this.broker;
-      ring = new OwnerRing(broker, "timeline.feed");
-      ring.changed();
-      // Joining (or rejoining after a crash): callers that have not seen this node yet still route its users to
-      // others, so nothing it would remember now is sure to stay complete.
-      if (broker.transit !== undefined) timelines.forgetAll();
     },
   };
 }
@@ -170,7 +133,7 @@ async function resumeFanouts(broker: ServiceBroker, fanout: Fanout): Promise<voi
 /** Starts a recorded job on some timeline node; if that fails, the resumer picks it up. */
 export function startFanout(broker: ServiceBroker): (job: FanoutJob) => void {
   return (job) => {
-    broker.call("timeline.fanout", job).catch((err: unknown) => {
+    call(broker, "timeline.fanout", job).catch((err: unknown) => {
       broker.logger.warn(
         `fan-out of ${job.postId} will be resumed`,
         err instanceof Error ? err.message : err,
@@ -192,7 +155,8 @@ export function deliverByOwner(broker: ServiceBroker) {
     }
     await Promise.all(
       [...groups].map(([nodeID, ids]) =>
-        broker.call(
+        call(
+          broker,
           "timeline.push",
           { userIds: ids, postId: job.postId, authorId: job.authorId },
           { nodeID, timeout: PUSH_TIMEOUT_MS },

@@ -1,17 +1,7 @@
 import type { ServiceSchema } from "moleculer";
-import { z } from "zod";
-import { defineAction } from "../broker/define-action";
+import { defineActions } from "../broker/define-action";
 import type { BlobStore } from "../lib/blobs";
-import { isId } from "../lib/ids";
 import { transcode, type TranscodeOptions } from "../lib/transcoding/transcode";
-
-const id = z.string().refine(isId, "must be an id");
-const jobParams = z.strictObject({
-  mediaId: id,
-  ownerId: id,
-  kind: z.enum(["image", "video"]),
-  originalKey: z.string().min(1).max(512),
-});
 
 /**
  * Renders variants. Only nodes configured with SERVICES=transcoder (or *) host it, so transcoding scales on its
@@ -24,10 +14,8 @@ export function createTranscoderService(deps: {
 }): ServiceSchema {
   return {
     name: "transcoder",
-    actions: {
-      process: defineAction({
-        visibility: "public",
-        params: jobParams,
+    actions: defineActions("transcoder", {
+      process: {
         options: {
           timeout: deps.options.timeoutMs,
           bulkhead: { enabled: true, concurrency: deps.concurrency, maxQueueSize: 200 },
@@ -42,7 +30,7 @@ export function createTranscoderService(deps: {
           );
           return outcome;
         },
-      }),
-    },
+      },
+    }),
   };
 }

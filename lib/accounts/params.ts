@@ -56,3 +56,8 @@ export const byUsernameParams = z.strictObject({ username });
 export type SignupInput = z.output<typeof signupParams>;
 export type LoginInput = z.output<typeof loginParams>;
 export type UpdateMeInput = z.output<typeof updateMeParams>;
+
+/** A gateway's check of a bearer token. */
+export const authenticateParams = z.strictObject({ token: z.string().min(1).max(4096) });
+
+export const noParams = z.strictObject({});

@@ -1,26 +1,8 @@
+import type { Relationship, UserView } from "../contracts/objects";
 import type { Row } from "../store/schema";
 import type { userCounts, users } from "./tables";
 
-/** The `user` object of api.md. */
-export interface UserView {
-  id: string;
-  username: string;
-  displayName: string;
-  bio: string;
-  avatarUrl: string | null;
-  isPrivate: boolean;
-  createdAt: string;
-  counts: { followers: number; following: number; posts: number };
-  relationship?: Relationship;
-  email?: string;
-}
-
-export interface Relationship {
-  following: boolean;
-  followedBy: boolean;
-  requested: boolean;
-  blocking: boolean;
-}
+export type { Relationship, UserView } from "../contracts/objects";
 
 export function toUserView(
   row: Row<typeof users>,

@@ -6,7 +6,7 @@ import { ActorMemory } from "../concurrency/actor-memory";
 import { Messages } from "./messages";
 import { Notifications, type NotificationState } from "./notifications";
 import { REPLAY_MAX_EVENTS, type MessageContent, type MessageRecord } from "./params";
-import type { NotificationInput } from "./ports";
+import type { NotificationInput } from "../contracts/ports";
 import { StreamLog } from "./stream-log";
 import type { ConversationView, MessageView, NotificationView } from "./views";
 

@@ -4,10 +4,3 @@ export type { Page, PageRequest } from "./deps";
 export type { ConversationView, MessageView, NotificationView } from "./views";
 export type { MessageRecord } from "./params";
 export { inboxTables } from "./tables";
-export {
-  NOTIFICATION_TYPES,
-  type NotificationInput,
-  type NotificationType,
-  type Messenger,
-  type Notifier,
-} from "./ports";

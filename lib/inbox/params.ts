@@ -3,7 +3,7 @@ import { z } from "zod";
 import { username } from "../accounts/params";
 import { pageParams } from "../validation/page";
 import { boundedText } from "../validation/text";
-import { NOTIFICATION_TYPES } from "./ports";
+import { NOTIFICATION_TYPES } from "../contracts/objects";
 
 /** A conversation has 2 to 32 members, the caller included. */
 export const MAX_OTHER_MEMBERS = 31;

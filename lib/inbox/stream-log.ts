@@ -1,8 +1,6 @@
 import type { WideRowStore } from "../store/store";
-import type { StreamEvent, StreamEventName } from "../stream/events";
+import { streamEventObject, type StreamEvent } from "../contracts/events";
 import { streamEvents } from "./tables";
-
-const EVENT_NAMES: readonly StreamEventName[] = ["notification", "message", "feed"];
 
 /** Each user's stream events for a week, so a client that reconnects with `Last-Event-ID` misses none. */
 export class StreamLog {
@@ -24,10 +22,23 @@ export class StreamLog {
       { user_id: userId },
       { gt: { event_id: afterId }, reverse: true, limit },
     );
+    // A row written by an older version, or damaged, is left out rather than sent as something it is not.
     return slice.rows.flatMap((row) => {
-      const name = EVENT_NAMES.find((n) => n === row.event);
-      if (name === undefined || row.data === undefined) return [];
-      return [{ id: row.event_id, event: name, data: JSON.parse(row.data) as unknown }];
+      if (row.data === undefined) return [];
+      const parsed = streamEventObject.safeParse({
+        id: row.event_id,
+        event: row.event,
+        data: parseJson(row.data),
+      });
+      return parsed.success ? [parsed.data] : [];
     });
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }

@@ -1,8 +1,9 @@
-import type { UserView } from "../accounts/user-view";
-import type { MediaView } from "../media-library/media-view";
+import type { MediaView, MessageView, NotificationView, UserView } from "../contracts/objects";
 import type { InboxDeps } from "./deps";
 import type { MessageRecord } from "./params";
-import type { NotificationType } from "./ports";
+import type { NotificationType } from "../contracts/objects";
+
+export type { ConversationView, MessageView, NotificationView } from "../contracts/objects";
 
 export interface NotificationRecord {
   id: string;
@@ -11,36 +12,6 @@ export interface NotificationRecord {
   postId?: string;
   commentId?: string;
   createdAt: Date;
-}
-
-/** The `notification` object of api.md. */
-export interface NotificationView {
-  id: string;
-  type: NotificationType;
-  actor: UserView;
-  postId?: string;
-  commentId?: string;
-  createdAt: string;
-  read: boolean;
-}
-
-/** The `message` object of api.md. */
-export interface MessageView {
-  id: string;
-  conversationId: string;
-  sender: UserView;
-  text?: string;
-  media?: MediaView;
-  postId?: string;
-  createdAt: string;
-}
-
-/** The `conversation` object of api.md. */
-export interface ConversationView {
-  id: string;
-  members: UserView[];
-  lastMessage: MessageView | null;
-  unreadCount: number;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { CommentView } from "../contracts/objects";
 import type { UserView } from "../accounts/user-view";
 import { ForbiddenError, NotFoundError } from "../errors";
 import { parseMentions } from "../posts/caption";
@@ -8,15 +9,7 @@ import { quietly } from "./quietly";
 import { commentPosts, comments, postComments, postCounts } from "./tables";
 import { setCounter } from "../store/counters";
 
-/** The `comment` object of api.md. */
-export interface CommentView {
-  id: string;
-  postId: string;
-  author: UserView;
-  text: string;
-  createdAt: string;
-  replyToId: string | null;
-}
+export type { CommentView } from "../contracts/objects";
 
 /**
  * Comments, oldest first in their post's monthly partitions, counted exactly. A comment is written lookup row

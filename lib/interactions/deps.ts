@@ -1,6 +1,6 @@
 import type { Accounts } from "../accounts";
 import type { Graph } from "../graph";
-import type { Messenger, Notifier } from "../inbox/ports";
+import type { Messenger, Notifier } from "../contracts/ports";
 import type { Posts } from "../posts/posts";
 import type { WideRowStore } from "../store/store";
 import type { WriteJournal } from "../journal/write-journal";

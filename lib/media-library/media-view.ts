@@ -1,3 +1,4 @@
+import type { MediaView } from "../contracts/objects";
 import type { Row } from "../store/schema";
 import type { media } from "./tables";
 
@@ -8,19 +9,7 @@ export interface StoredVariant {
   contentType: string;
 }
 
-/** The `media` object of api.md. */
-export interface MediaView {
-  id: string;
-  type: "image" | "video";
-  status: "processing" | "ready" | "failed";
-  width: number | null;
-  height: number | null;
-  durationMs?: number | null;
-  blurhash?: string | null;
-  variants: Record<string, { url: string; width: number; height: number; contentType: string }>;
-  failure?: string;
-  createdAt: string;
-}
+export type { MediaView } from "../contracts/objects";
 
 export type MediaRow = Row<typeof media>;
 

@@ -1,3 +1,4 @@
+import type { PostView } from "../contracts/objects";
 import type { Page } from "../validation/page";
 import type { UserView } from "../accounts/user-view";
 import { BadRequestError, ForbiddenError, NotFoundError } from "../errors";
@@ -8,27 +9,14 @@ import { authorPosts, mediaClaims, postAuthors, postKey, posts } from "./tables"
 import { userCounts } from "../accounts/tables";
 import { cacheKeys, type Cache } from "../cache/cache";
 import type { WriteJournal } from "../journal/write-journal";
-import type { Notifier } from "../inbox/ports";
+import type { Notifier } from "../contracts/ports";
 import { NO_ENGAGEMENT, type EngagementSource, type PostEngagement } from "./engagement";
 import { setCounter } from "../store/counters";
 
 /** Shorter than the life of a presigned media URL (an hour), so a cached view never hands out a dead link. */
 const MEDIA_VIEW_TTL_MS = 10 * 60_000;
 
-/** The `post` object of api.md. */
-export interface PostView {
-  id: string;
-  author: UserView;
-  caption: string;
-  hashtags: string[];
-  mentions: string[];
-  media: MediaView[];
-  createdAt: string;
-  likeCount: number;
-  commentCount: number;
-  likedByMe: boolean;
-  savedByMe: boolean;
-}
+export type { PostView } from "../contracts/objects";
 
 export type { Page } from "../validation/page";
 

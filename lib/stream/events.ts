@@ -1,35 +1,15 @@
 /**
- * Events of `GET /api/stream` (server-sent events), in one place: their names, and the Moleculer events that
- * carry them from the node that produced them to whichever gateway holds the user's connection.
+ * Events of `GET /api/stream` (server-sent events); their schemas and the Moleculer events that carry them to
+ * whichever gateway holds the user's connection are in lib/contracts/events.ts.
  */
 
-export type StreamEventName = "notification" | "message" | "feed";
+import type { PayloadOf, StreamEvent } from "../contracts/events";
 
-export interface StreamEvent {
-  /** A Snowflake id, so that `Last-Event-ID` orders against the inbox's ids. */
-  id: string;
-  event: StreamEventName;
-  /** The notification object, the message object, or `{postId}` for a new post in the feed. */
-  data: unknown;
-}
+export type { StreamEvent } from "../contracts/events";
+export type StreamEventName = StreamEvent["event"];
 
-/** Moleculer event names broadcast to every gateway node. */
-export const streamBroadcasts = {
-  /** `{userIds, event}`: deliver `event` to the open streams of each user. */
-  deliver: "stream.deliver",
-  /** `{userId, sessionId}`: a session ended (logout); close its streams. */
-  sessionEnded: "stream.session-ended",
-} as const;
-
-export interface StreamDelivery {
-  userIds: string[];
-  event: StreamEvent;
-}
-
-export interface SessionEnded {
-  userId: string;
-  sessionId: string;
-}
+export type StreamDelivery = PayloadOf<"stream.deliver">;
+export type SessionEnded = PayloadOf<"stream.session-ended">;
 
 /** Hands events to the gateways (bound to the broker by the node). */
 export type PublishStreamEvent = (userIds: readonly string[], event: StreamEvent) => void;

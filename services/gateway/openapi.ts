@@ -1,439 +1,289 @@
-import type { ServiceSchema } from "moleculer";
 import { z } from "zod";
-import { ParamsSchema } from "../../broker/middlewares/params-validator";
-import type { Accounts } from "../../lib/accounts";
-import { createGraphService } from "../graph.service";
-import { createInboxService } from "../inbox.service";
-import { createInteractionsService } from "../interactions.service";
-import { createStoriesService } from "../stories.service";
-import { createMediaService, type MediaServiceDeps } from "../media.service";
-import { createPostsService } from "../posts.service";
-import { createUsersService } from "../users.service";
+import { actionContracts, type ActionContract } from "../../lib/contracts";
+import {
+  errorRef,
+  errorSchema,
+  idempotencyKeyParameter,
+  idempotencyResponses,
+  idempotentReplayedHeaders,
+  jsonOf,
+  readyResponses,
+  streamOperation,
+} from "./openapi-parts";
 import { apiRoutes, type ApiRoute } from "./routes";
 
-/**
- * The OpenAPI document of the REST surface, derived from the gateway's route table and from the param schemas
- * of the actions behind it, so it cannot drift from what the gateway enforces. `npm run openapi` writes it to
- * docs/openapi.json; a test fails when the committed file is stale.
- */
-export function buildOpenApi(): Record<string, unknown> {
-  // Only the schemas are read: the services are never started, so they need no dependencies.
-  const services: ServiceSchema[] = [
-    createUsersService({ accounts: undefined as unknown as Accounts }),
-    createMediaService({} as MediaServiceDeps),
-    createGraphService({} as Parameters<typeof createGraphService>[0]),
-    createPostsService({} as Parameters<typeof createPostsService>[0]),
-    createInteractionsService({} as Parameters<typeof createInteractionsService>[0]),
-    createStoriesService({} as Parameters<typeof createStoriesService>[0]),
-    createInboxService({} as Parameters<typeof createInboxService>[0]),
-  ];
-  const paramsOf = new Map<string, z.ZodType>();
-  for (const service of services) {
-    for (const [name, action] of Object.entries(service.actions ?? {})) {
-      const declared: unknown = typeof action === "object" ? action.params : undefined;
-      if (declared instanceof ParamsSchema)
-        paramsOf.set(`${service.name}.${name}`, (declared as ParamsSchema).schema());
-    }
-  }
+export type JsonObject = Record<string, unknown>;
 
+/**
+ * The OpenAPI document of the REST surface, generated from the gateway's route table and from the contracts of
+ * the actions behind it (lib/contracts): parameters from their params schemas, answers from their result
+ * schemas, the objects of api.md as named components. The gateway serves it at /api/openapi.json; `npm run
+ * openapi` writes it to docs/openapi.json, and a test fails when that file is stale.
+ */
+export function buildOpenApi(): JsonObject {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const [key, route] of Object.entries(apiRoutes) as [string, ApiRoute][]) {
     const [method = "GET", routePath = "/"] = key.split(" ");
     const openApiPath = `/api${routePath.replace(/:([A-Za-z]+)/g, "{$1}")}`;
-    const pathParams = [...routePath.matchAll(/:([A-Za-z]+)/g)].map((m) => m[1] ?? "");
     paths[openApiPath] ??= {};
-    paths[openApiPath][method.toLowerCase()] = operation(
-      method,
-      route,
-      paramsOf.get(route.action),
-      pathParams,
-    );
+    paths[openApiPath][method.toLowerCase()] = operation(method, routePath, route);
   }
-  paths["/api/stream"] = { get: streamOperation };
-  paths["/health/live"] = { get: opsOperation("Liveness", "application/json") };
+  paths["/api/stream"] = { get: { ...streamOperation, operationId: "stream", tags: ["stream"] } };
+  paths["/media/{owner}/{media}/{file}"] = { get: mediaFileOperation };
+  paths["/api/openapi.json"] = { get: docOperation("openapi", "This document", "application/json") };
+  paths["/api/docs"] = { get: docOperation("docs", "This document as a browsable reference", "text/html") };
+  paths["/health/live"] = { get: opsOperation("live", "Liveness", "application/json") };
   paths["/health/ready"] = {
-    get: { ...opsOperation("Readiness", "application/json"), responses: readyResponses },
+    get: { ...opsOperation("ready", "Readiness", "application/json"), responses: readyResponses },
   };
-  paths["/metrics"] = { get: opsOperation("Prometheus metrics", "text/plain") };
+  paths["/metrics"] = { get: opsOperation("metrics", "Prometheus metrics", "text/plain") };
 
   return {
     openapi: "3.1.0",
     info: {
       title: "Mosaic",
       version: "1",
-      description: "Photo and video sharing backend. Errors use the Error envelope.",
+      description:
+        "Photo and video sharing backend. Ids are decimal strings, times ISO-8601 UTC. Lists take `limit` " +
+        "(1–100, default 20) and `cursor`, and answer `{items, nextCursor}`. Every error uses the Error envelope.",
+      license: { name: "MIT", identifier: "MIT" },
     },
-    servers: [{ url: "http://127.0.0.1:3000" }],
+    servers: [{ url: "http://127.0.0.1:3000", description: "`npm start` on this machine" }],
+    security: [{ bearer: [] }],
+    tags: TAGS,
     components: {
-      securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
-      schemas: { User: userSchema, Media: mediaSchema, Post: postSchema, Error: errorSchema },
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer", description: "The token from signup or login" },
+      },
+      schemas: { ...objectSchemas(), Error: errorSchema },
     },
     paths,
   };
 }
 
-function operation(method: string, route: ApiRoute, params: z.ZodType | undefined, pathParams: string[]) {
-  const schema = params
-    ? (z.toJSONSchema(params, { io: "input", unrepresentable: "any" }) as JsonObject)
-    : undefined;
-  const properties = (schema?.properties ?? {}) as JsonObject;
-  const bodyProperties = Object.fromEntries(
-    Object.entries(properties).filter(([name]) => !pathParams.includes(name)),
-  );
-  const hasBody = method !== "GET" && route.body === undefined && Object.keys(bodyProperties).length > 0;
+function operation(method: string, routePath: string, route: ApiRoute): JsonObject {
+  const contract: ActionContract = actionContracts[route.action];
+  const { $schema: _schema, ...params } = z.toJSONSchema(contract.params, {
+    io: "input",
+    unrepresentable: "any",
+  }) as JsonObject;
+  const properties = (params.properties ?? {}) as Record<string, JsonObject>;
+  const required = Array.isArray(params.required) ? (params.required as string[]) : [];
+  const pathParams = [...routePath.matchAll(/:([A-Za-z]+)/g)].map((m) => m[1] ?? "");
+  const rest = Object.keys(properties).filter((name) => !pathParams.includes(name) && !name.startsWith("$"));
+  const inQuery = method === "GET" || method === "DELETE";
+  const jsonBody = !inQuery && route.body === undefined && rest.length > 0;
   const status = String(route.status ?? 200);
+  const success =
+    status === "204"
+      ? { description: "Done; no content" }
+      : {
+          description: contract.summary,
+          ...(route.idempotent === true && { headers: idempotentReplayedHeaders }),
+          content: jsonOf(resultSchema(contract.result)),
+        };
+
   return {
     operationId: route.action,
-    ...(route.auth === "required" && { security: [{ bearer: [] }] }),
+    summary: contract.summary,
+    tags: [route.action.split(".")[0]],
+    security: route.auth === "required" ? [{ bearer: [] }] : [],
     parameters: [
       ...pathParams.map((name) => ({
         name,
         in: "path",
         required: true,
-        schema: properties[name] ?? {},
+        schema: withoutDefault(properties[name]),
       })),
+      ...(inQuery
+        ? rest.map((name) => ({
+            name,
+            in: "query",
+            required: required.includes(name) && properties[name]?.default === undefined,
+            schema: properties[name] ?? {},
+          }))
+        : []),
       ...(route.idempotent === true ? [idempotencyKeyParameter] : []),
     ],
-    ...(route.body === "multipart" && {
+    ...(jsonBody && {
       requestBody: {
         required: true,
-        content: {
-          "multipart/form-data": {
-            schema: {
-              type: "object",
-              required: ["file"],
-              properties: {
-                file: {
-                  type: "string",
-                  format: "binary",
-                  description: "JPEG, PNG, WebP, HEIC, GIF, MP4, MOV or WebM",
-                },
-              },
-            },
-          },
-        },
+        content: jsonOf({
+          ...params,
+          properties: Object.fromEntries(rest.map((name) => [name, properties[name]])),
+          required: required.filter((name) => rest.includes(name)),
+        }),
       },
     }),
+    ...(route.body === "multipart" && { requestBody: multipartBody }),
     ...(route.body === "stream" && {
       requestBody: {
         required: true,
         content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } },
       },
     }),
+    responses: {
+      [status]: success,
+      ...errorResponses(method, route, pathParams.length > 0, jsonBody),
+      ...(route.idempotent === true && idempotencyResponses),
+    },
+  };
+}
+
+/** The failures a route can answer with, each with the envelope (api.md's conventions). */
+function errorResponses(method: string, route: ApiRoute, byPath: boolean, jsonBody: boolean): JsonObject {
+  const error = (description: string) => ({ description, content: jsonOf(errorRef) });
+  const hasBody = route.body !== undefined || jsonBody;
+  return {
+    "400": error(
+      "VALIDATION_FAILED (with `details`: each field and what is wrong), or the route's own codes",
+    ),
+    ...(route.auth === "required" && {
+      "401": error("UNAUTHORIZED: no token, or a malformed, expired, forged or revoked one"),
+    }),
+    ...(route.refuses?.includes(403) === true && {
+      "403": error("The caller sees this but may not do this (not the author, a private account)"),
+    }),
+    ...(byPath && { "404": error("No such thing, or one the caller may not see") }),
     ...(hasBody && {
-      requestBody: {
-        required: true,
-        content: {
-          "application/json": {
-            schema: { ...schema, properties: bodyProperties, required: requiredOf(schema, pathParams) },
+      "408": error(
+        "REQUEST_TIMEOUT: the body stopped arriving for BODY_IDLE_TIMEOUT_MS; nothing of it is kept, and the " +
+          "connection is closed",
+      ),
+    }),
+    ...(route.refuses?.includes(409) === true && { "409": error("Taken, or already done") }),
+    ...(hasBody &&
+      route.body !== "stream" && {
+        "413": error(
+          route.body === "multipart"
+            ? "PAYLOAD_TOO_LARGE: the file is over its kind's limit (images 20 MB, videos 200 MB)"
+            : "PAYLOAD_TOO_LARGE: a JSON body over 1 MB; up to 16 MB of it is read before the answer, then " +
+                "the connection is closed",
+        ),
+      }),
+    ...(hasBody &&
+      method !== "GET" && {
+        "415": error(
+          route.body === "multipart"
+            ? "UNSUPPORTED_MEDIA_TYPE: the file's bytes are not a supported image or video"
+            : "UNSUPPORTED_MEDIA_TYPE: the body is not `application/json`",
+        ),
+      }),
+    "429": {
+      ...error("RATE_LIMITED: a rate limit or quota was hit"),
+      headers: {
+        "Retry-After": { description: "Seconds until a retry may succeed", schema: { type: "integer" } },
+      },
+    },
+    "503": error("SERVICE_UNAVAILABLE: a dependency is down; try again shortly"),
+  };
+}
+
+/** Every object of lib/contracts with a `meta({ id })`, as the document's named schemas. */
+function objectSchemas(): Record<string, JsonObject> {
+  const { schemas } = z.toJSONSchema(z.globalRegistry, {
+    io: "output",
+    uri: (id) => `#/components/schemas/${id}`,
+  });
+  return Object.fromEntries(
+    Object.entries(schemas).map(([id, schema]) => {
+      const { $id: _id, $schema: _schema, ...rest } = schema as JsonObject;
+      return [id, rest];
+    }),
+  );
+}
+
+/** A result as the document shows it: named objects become references to their component. */
+function resultSchema(result: z.ZodType): JsonObject {
+  const {
+    $schema: _schema,
+    $defs: defs,
+    ...schema
+  } = z.toJSONSchema(result, {
+    io: "output",
+    unrepresentable: "any",
+  }) as JsonObject;
+  const named = Object.keys(defs ?? {});
+  const text = JSON.stringify(schema).replace(/"#\/\$defs\/([^"]+)"/g, (_m, id: string) => {
+    if (!named.includes(id)) throw new Error(`the result schema refers to an unnamed definition ${id}`);
+    return `"#/components/schemas/${id}"`;
+  });
+  return JSON.parse(text) as JsonObject;
+}
+
+function withoutDefault(schema: JsonObject | undefined): JsonObject {
+  const { default: _default, ...rest } = schema ?? {};
+  return rest;
+}
+
+const multipartBody = {
+  required: true,
+  content: {
+    "multipart/form-data": {
+      schema: {
+        type: "object",
+        required: ["file"],
+        properties: {
+          file: {
+            type: "string",
+            format: "binary",
+            description: "JPEG, PNG, WebP, HEIC, GIF, MP4, MOV or WebM",
           },
         },
       },
-    }),
-    responses: {
-      [status]:
-        status === "204"
-          ? { description: "Done" }
-          : {
-              description: "Success",
-              ...(route.idempotent === true && { headers: idempotentReplayedHeaders }),
-              content: jsonOf(responseOf(route)),
-            },
-      ...(route.idempotent === true && idempotencyResponses),
-      ...(method !== "GET" && bodyResponses(route)),
-      default: {
-        description: "An error (see api.md for the statuses)",
-        content: jsonOf({ $ref: "#/components/schemas/Error" }),
-      },
-    },
-  };
-}
-
-/** What the edge answers to a body that stalls, or that is too large before any action reads it. */
-function bodyResponses(route: ApiRoute) {
-  const error = jsonOf({ $ref: "#/components/schemas/Error" });
-  const tooLarge =
-    route.body === "multipart"
-      ? "PAYLOAD_TOO_LARGE: the file is over its kind's limit (images 20 MB, videos 200 MB)"
-      : "PAYLOAD_TOO_LARGE: a JSON body over 1 MB; up to 16 MB of it is read before the answer, then the " +
-        "connection is closed";
-  return {
-    "408": {
-      description:
-        "REQUEST_TIMEOUT: the body stopped arriving for BODY_IDLE_TIMEOUT_MS; nothing of it is kept, and the " +
-        "connection is closed",
-      content: error,
-    },
-    // A part's size is checked against its session instead (400 PART_SIZE).
-    ...(route.body !== "stream" && { "413": { description: tooLarge, content: error } }),
-  };
-}
-
-function responseOf(route: ApiRoute): JsonObject {
-  const user = { $ref: "#/components/schemas/User" };
-  switch (route.action) {
-    case "users.signup":
-    case "users.login":
-      return { type: "object", properties: { user, token: { type: "string" } }, required: ["user", "token"] };
-    case "media.startUpload":
-      return objectOf({
-        id: { type: "string" },
-        partSize: { type: "integer" },
-        partCount: { type: "integer" },
-      });
-    case "media.uploadStatus":
-      return objectOf({
-        id: { type: "string" },
-        receivedParts: { type: "array", items: { type: "integer" } },
-        complete: { type: "boolean" },
-      });
-    case "media.putPart":
-      return objectOf({ n: { type: "integer" }, size: { type: "integer" } });
-    case "media.presign":
-      return objectOf({
-        mediaId: { type: "string" },
-        url: { type: "string" },
-        method: { const: "PUT" },
-        headers: { type: "object", additionalProperties: { type: "string" } },
-      });
-    case "graph.follow":
-    case "graph.unfollow":
-      return objectOf({ state: { enum: ["following", "requested", "none"] } });
-    case "graph.approve":
-    case "graph.reject":
-      return objectOf({ state: { enum: ["approved", "rejected"] } });
-    case "graph.block":
-    case "graph.unblock":
-      return objectOf({ blocking: { type: "boolean" } });
-    case "graph.followers":
-    case "graph.following":
-    case "graph.requests":
-      return pageOf(user);
-    case "posts.byUser":
-      return pageOf({ $ref: "#/components/schemas/Post" });
-    case "posts.create":
-    case "posts.get":
-      return { $ref: "#/components/schemas/Post" };
-    default:
-      return route.action.startsWith("media.") ? { $ref: "#/components/schemas/Media" } : user;
-  }
-}
-
-function pageOf(item: JsonObject): JsonObject {
-  return objectOf({ items: { type: "array", items: item }, nextCursor: { type: ["string", "null"] } });
-}
-
-function objectOf(properties: JsonObject): JsonObject {
-  return { type: "object", properties, required: Object.keys(properties) };
-}
-
-function requiredOf(schema: JsonObject | undefined, pathParams: string[]): string[] {
-  const required = Array.isArray(schema?.required) ? (schema.required as string[]) : [];
-  return required.filter((name) => !pathParams.includes(name));
-}
-
-function opsOperation(summary: string, type: string) {
-  return { summary, responses: { "200": { description: "OK", content: { [type]: {} } } } };
-}
-
-const readyResponses = {
-  "200": { description: "Ready" },
-  "503": { description: "A dependency is down (the store is closed, or no node hosts users)" },
-};
-
-function jsonOf(schema: JsonObject) {
-  return { "application/json": { schema } };
-}
-
-type JsonObject = Record<string, unknown>;
-
-const userSchema = {
-  type: "object",
-  required: ["id", "username", "displayName", "bio", "avatarUrl", "isPrivate", "createdAt", "counts"],
-  properties: {
-    id: { type: "string", pattern: "^[1-9][0-9]{0,18}$" },
-    username: { type: "string" },
-    displayName: { type: "string" },
-    bio: { type: "string" },
-    avatarUrl: { type: ["string", "null"] },
-    isPrivate: { type: "boolean" },
-    createdAt: { type: "string", format: "date-time" },
-    counts: {
-      type: "object",
-      properties: {
-        followers: { type: "integer" },
-        following: { type: "integer" },
-        posts: { type: "integer" },
-      },
-    },
-    relationship: {
-      type: "object",
-      description: "Only when another signed-in user looks",
-      properties: {
-        following: { type: "boolean" },
-        followedBy: { type: "boolean" },
-        requested: { type: "boolean" },
-        blocking: { type: "boolean" },
-      },
-    },
-    email: { type: "string", description: "Only on /api/me" },
-  },
-};
-
-const variantSchema = {
-  type: "object",
-  required: ["url", "width", "height", "contentType"],
-  properties: {
-    url: {
-      type: "string",
-      description:
-        "Where to fetch the file. A public account's post, story or avatar: a plain URL, cacheable for a year. " +
-        "Anything else (a private account's media, a direct message's photo, an upload not used yet): a signed URL " +
-        "minted for this answer (`?exp=&sig=` on the gateway, a presigned GET on S3) that works for " +
-        "MEDIA_URL_TTL_SECONDS or a little more and is cached privately; fetch the object again for a new one. " +
-        "An expired or altered URL, the plain URL of a private file, and the files of a deleted post or story " +
-        "answer 404.",
-    },
-    width: { type: "integer" },
-    height: { type: "integer" },
-    contentType: { type: "string" },
-  },
-};
-
-const mediaSchema = {
-  type: "object",
-  required: ["id", "type", "status", "width", "height", "variants", "createdAt"],
-  properties: {
-    id: { type: "string" },
-    type: { enum: ["image", "video"] },
-    status: { enum: ["processing", "ready", "failed"] },
-    width: { type: ["integer", "null"] },
-    height: { type: ["integer", "null"] },
-    durationMs: { type: ["integer", "null"], description: "Videos only" },
-    blurhash: { type: ["string", "null"], description: "Images only" },
-    variants: {
-      type: "object",
-      description:
-        "Images: thumb (≤ 320 px), small (≤ 640), large (≤ 1080). Videos: mp4 (≤ 720, H.264/AAC), poster.",
-      additionalProperties: variantSchema,
-    },
-    failure: { type: "string", description: "Why processing failed" },
-    createdAt: { type: "string", format: "date-time" },
-  },
-};
-
-const postSchema = {
-  type: "object",
-  required: [
-    "id",
-    "author",
-    "caption",
-    "hashtags",
-    "mentions",
-    "media",
-    "createdAt",
-    "likeCount",
-    "commentCount",
-    "likedByMe",
-    "savedByMe",
-  ],
-  properties: {
-    id: { type: "string" },
-    author: { $ref: "#/components/schemas/User" },
-    caption: { type: "string" },
-    hashtags: { type: "array", items: { type: "string" }, description: "Lower-case, without #" },
-    mentions: {
-      type: "array",
-      items: { type: "string" },
-      description: "Usernames of existing users, without @",
-    },
-    media: { type: "array", items: { $ref: "#/components/schemas/Media" } },
-    createdAt: { type: "string", format: "date-time" },
-    likeCount: { type: "integer" },
-    commentCount: { type: "integer" },
-    likedByMe: { type: "boolean" },
-    savedByMe: { type: "boolean" },
-  },
-};
-
-const errorSchema = {
-  type: "object",
-  required: ["error"],
-  properties: {
-    error: {
-      type: "object",
-      required: ["code", "message"],
-      properties: {
-        code: { type: "string", pattern: "^[A-Z][A-Z0-9_]*$" },
-        message: { type: "string" },
-        details: {},
-      },
     },
   },
 };
 
-// Idempotency-Key (services/gateway/idempotency.ts), on the routes that create something.
-const idempotencyKeyParameter = {
-  name: "Idempotency-Key",
-  in: "header",
-  required: false,
+const TAGS = [
+  { name: "users", description: "Accounts and profiles" },
+  { name: "graph", description: "Follows, follow requests and blocks" },
+  { name: "posts", description: "Posts" },
+  { name: "timeline", description: "The home feed" },
+  { name: "interactions", description: "Likes, comments, saves and shares" },
+  { name: "stories", description: "Stories that last 24 hours" },
+  { name: "inbox", description: "Notifications and direct messages" },
+  { name: "media", description: "Uploads, and media with their variants" },
+  { name: "stream", description: "Server-sent events" },
+  { name: "files", description: "Media files (embedded mode: the gateway serves them)" },
+  { name: "operations", description: "Health, metrics and this document" },
+];
+
+const mediaFileOperation = {
+  operationId: "files.get",
+  summary: "A media file at a variant's `url`",
   description:
-    "1–255 printable ASCII characters, bare or as a quoted sf-string (draft-ietf-httpapi-idempotency-key-header). " +
-    "A retry with the same key and the same request (method, path and JSON body; for an upload its media type " +
-    "and Content-Length) within 24 h gets the first answer again, with `Idempotent-Replayed: true`, and runs " +
-    "nothing. Answers with a 5xx, a 429 or a 408 are not kept: the key is free for a retry. Keys are per user.",
-  schema: { type: "string", minLength: 1, maxLength: 255 },
-};
-
-const idempotentReplayedHeaders = {
-  "Idempotent-Replayed": {
-    description:
-      "`true` when this is the recorded answer of an earlier request with the same Idempotency-Key",
-    schema: { const: "true" },
-  },
-};
-
-const idempotencyResponses = {
-  "409": {
-    description:
-      "IDEMPOTENCY_KEY_IN_FLIGHT: a request with this Idempotency-Key is still running; retry later " +
-      "(also the route's own conflicts)",
-    content: jsonOf({ $ref: "#/components/schemas/Error" }),
-  },
-  "422": {
-    description: "IDEMPOTENCY_KEY_REUSED: this Idempotency-Key was used for a different request",
-    content: jsonOf({ $ref: "#/components/schemas/Error" }),
-  },
-};
-
-const streamOperation = {
-  summary: "Server-sent events of the signed-in user",
-  description:
-    "`text/event-stream`. Each event has an `id:` line (resumable with `Last-Event-ID`), an `event:` line " +
-    "(`notification`, `message` or `feed`) and one `data:` line of JSON: the notification object, the message " +
-    "object, or `{postId}` for a new post in the feed. Feed events are not kept for replay: their id is that of " +
-    "the last notification or message sent before them (or where the stream started), so resuming from one " +
-    "replays exactly what followed. A `: heartbeat` comment comes on idle streams. A reconnect " +
-    "with `Last-Event-ID` (header, or `?lastEventId=`) first replays what the inbox kept since that id. " +
-    "Browsers' EventSource cannot send headers: the token may come as `?access_token=`. A logout closes the " +
-    "session's streams; past the per-user bound (STREAM_MAX_PER_USER) the oldest stream is closed.",
-  security: [{ bearer: [] }],
+    "A public account's post, story or avatar: a plain URL, cacheable for a year. Anything else: a signed URL " +
+    "(`?exp=&sig=`) minted for one answer, which works for MEDIA_URL_TTL_SECONDS. `Range` is supported. An " +
+    "expired or altered URL, the plain URL of a private file, and the files of a deleted post or story answer 404.",
+  tags: ["files"],
+  security: [],
   parameters: [
-    { name: "access_token", in: "query", required: false, schema: { type: "string" } },
-    {
-      name: "lastEventId",
-      in: "query",
-      required: false,
-      schema: { type: "string", pattern: "^[0-9]{1,20}$" },
-    },
-    { name: "Last-Event-ID", in: "header", required: false, schema: { type: "string" } },
+    { name: "owner", in: "path", required: true, schema: { type: "string" } },
+    { name: "media", in: "path", required: true, schema: { type: "string" } },
+    { name: "file", in: "path", required: true, schema: { type: "string" } },
+    { name: "exp", in: "query", required: false, schema: { type: "string" } },
+    { name: "sig", in: "query", required: false, schema: { type: "string" } },
+    { name: "Range", in: "header", required: false, schema: { type: "string" } },
   ],
   responses: {
-    "200": {
-      description: "The event stream",
-      content: { "text/event-stream": { schema: { type: "string" } } },
-    },
-    "400": { description: "A Last-Event-ID that is not an event id" },
-    "401": { description: "No valid token" },
+    "200": { description: "The file", content: { "*/*": { schema: { type: "string", format: "binary" } } } },
+    "206": { description: "The part asked for with Range" },
+    "404": { description: "No such file, or not for this URL" },
+    "416": { description: "A Range outside the file" },
   },
 };
+
+function opsOperation(operationId: string, summary: string, type: string): JsonObject {
+  return {
+    operationId,
+    summary,
+    tags: ["operations"],
+    security: [],
+    responses: { "200": { description: "OK", content: { [type]: {} } } },
+  };
+}
+
+function docOperation(operationId: string, summary: string, type: string): JsonObject {
+  return opsOperation(operationId, summary, type);
+}

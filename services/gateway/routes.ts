@@ -1,3 +1,4 @@
+import type { ActionName } from "../../lib/contracts";
 import type { QuotaName } from "../../lib/rate-limit/rate-limiter";
 
 /**
@@ -5,7 +6,7 @@ import type { QuotaName } from "../../lib/rate-limit/rate-limiter";
  * success, and which rate limit guards it. The gateway builds its aliases from this table only.
  */
 export interface ApiRoute {
-  action: string;
+  action: ActionName;
   /** `none`: anyone; `required`: a valid, unrevoked bearer token. */
   auth: "none" | "required";
   /** HTTP status of a success (200 unless said). */
@@ -18,18 +19,26 @@ export interface ApiRoute {
   quota?: QuotaName;
   /** Creates something: a retry with the same `Idempotency-Key` replays the first answer (idempotency.ts). */
   idempotent?: true;
+  /** Failures of its own beyond every route's: 403 (seen but not allowed), 409 (taken). */
+  refuses?: readonly (403 | 409)[];
 }
 
 export const apiRoutes = {
-  "POST /auth/signup": { action: "users.signup", auth: "none", status: 201, ipLimit: "signup" },
+  "POST /auth/signup": {
+    action: "users.signup",
+    auth: "none",
+    status: 201,
+    ipLimit: "signup",
+    refuses: [409],
+  },
   "POST /auth/login": { action: "users.login", auth: "none", ipLimit: "login" },
   "POST /auth/logout": { action: "users.logout", auth: "required", status: 204 },
   "GET /me": { action: "users.me", auth: "required" },
   "PATCH /me": { action: "users.updateMe", auth: "required" },
   "GET /users/:username": { action: "users.get", auth: "required" },
-  "GET /users/:username/posts": { action: "posts.byUser", auth: "required" },
-  "GET /users/:username/followers": { action: "graph.followers", auth: "required" },
-  "GET /users/:username/following": { action: "graph.following", auth: "required" },
+  "GET /users/:username/posts": { action: "posts.byUser", auth: "required", refuses: [403] },
+  "GET /users/:username/followers": { action: "graph.followers", auth: "required", refuses: [403] },
+  "GET /users/:username/following": { action: "graph.following", auth: "required", refuses: [403] },
   "POST /users/:username/follow": { action: "graph.follow", auth: "required", quota: "follows" },
   "DELETE /users/:username/follow": { action: "graph.unfollow", auth: "required" },
   "GET /follow-requests": { action: "graph.requests", auth: "required" },
@@ -39,7 +48,7 @@ export const apiRoutes = {
   "DELETE /users/:username/block": { action: "graph.unblock", auth: "required" },
   "POST /posts": { action: "posts.create", auth: "required", status: 201, quota: "posts", idempotent: true },
   "GET /posts/:id": { action: "posts.get", auth: "required" },
-  "DELETE /posts/:id": { action: "posts.delete", auth: "required", status: 204 },
+  "DELETE /posts/:id": { action: "posts.delete", auth: "required", status: 204, refuses: [403] },
   "GET /feed": { action: "timeline.feed", auth: "required" },
   "POST /posts/:id/like": { action: "interactions.like", auth: "required", quota: "likes" },
   "DELETE /posts/:id/like": { action: "interactions.unlike", auth: "required" },
@@ -52,7 +61,12 @@ export const apiRoutes = {
     idempotent: true,
   },
   "GET /posts/:id/comments": { action: "interactions.comments", auth: "required" },
-  "DELETE /comments/:id": { action: "interactions.deleteComment", auth: "required", status: 204 },
+  "DELETE /comments/:id": {
+    action: "interactions.deleteComment",
+    auth: "required",
+    status: 204,
+    refuses: [403],
+  },
   "POST /posts/:id/save": { action: "interactions.save", auth: "required" },
   "DELETE /posts/:id/save": { action: "interactions.unsave", auth: "required" },
   "GET /me/saved": { action: "interactions.saved", auth: "required" },
@@ -73,8 +87,8 @@ export const apiRoutes = {
   "GET /stories/feed": { action: "stories.feed", auth: "required" },
   "GET /users/:username/stories": { action: "stories.byUser", auth: "required" },
   "POST /stories/:id/view": { action: "stories.view", auth: "required", status: 204 },
-  "GET /stories/:id/viewers": { action: "stories.viewers", auth: "required" },
-  "DELETE /stories/:id": { action: "stories.delete", auth: "required", status: 204 },
+  "GET /stories/:id/viewers": { action: "stories.viewers", auth: "required", refuses: [403] },
+  "DELETE /stories/:id": { action: "stories.delete", auth: "required", status: 204, refuses: [403] },
   "GET /notifications": { action: "inbox.notifications", auth: "required" },
   "GET /notifications/unread-count": { action: "inbox.unreadCount", auth: "required" },
   "POST /notifications/read": { action: "inbox.markRead", auth: "required", status: 204 },

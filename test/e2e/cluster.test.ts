@@ -30,6 +30,7 @@ describe("a cluster over NATS: gateway node + users node", function () {
       JWT_SECRET: secret,
       RATE_LIMITS: "off",
       LOG_LEVEL: "warn",
+      CHECK_RESULTS: "on",
     };
     users = await createNode(
       loadConfig({

@@ -36,6 +36,7 @@ describe("the gateway routes a caller's actor calls to the owner", function () {
       JWT_SECRET: secret,
       RATE_LIMITS: "off",
       LOG_LEVEL: "warn",
+      CHECK_RESULTS: "on",
     };
     users = await createNode(
       loadConfig({

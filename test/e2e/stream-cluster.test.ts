@@ -44,6 +44,7 @@ describe("direct messages reach a stream on another gateway node over NATS", fun
     DATA_DIR: dataDir,
     RATE_LIMITS: "off",
     LOG_LEVEL: "warn",
+    CHECK_RESULTS: "on",
   }));
   const procs = cluster.procs;
   const start = (name: string, env: Record<string, string>) => cluster.start(name, env);

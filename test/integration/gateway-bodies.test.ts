@@ -27,6 +27,24 @@ function envelopeOf(res: RawResponse): ErrorBody {
   return JSON.parse(res.body) as ErrorBody;
 }
 
+/** Starts a resumable upload of a 9 MB PNG and sends its whole first part at once; answers the part's reply. */
+async function sendFirstPart(url: string, token: string, fill: number) {
+  const started = await api<{ id: string; partSize: number }>(url, "POST", "/api/uploads", {
+    token,
+    body: { filename: "big.png", size: 9 * 1024 * 1024, contentType: "image/png" },
+  });
+  const part = Buffer.concat([
+    PNG_SIGNATURE,
+    Buffer.alloc(started.body.partSize - PNG_SIGNATURE.length, fill),
+  ]);
+  const res = await api<{ n: number; size: number }>(url, "PUT", `/api/uploads/${started.body.id}/parts/0`, {
+    token,
+    rawBody: part,
+    headers: { "content-type": "application/octet-stream" },
+  });
+  return { res, size: part.length };
+}
+
 describe("request bodies at the edge", function () {
   this.timeout(30_000);
   let t: TestNode;
@@ -201,10 +219,6 @@ describe("request bodies at the edge", function () {
   });
 
   it("does not count our own pauses: a part sent at once while authentication is slow goes through", async () => {
-    const started = await api<{ id: string; partSize: number }>(t.url, "POST", "/api/uploads", {
-      token: a.token,
-      body: { filename: "big.png", size: 9 * 1024 * 1024, contentType: "image/png" },
-    });
     const accounts = t.node.app.accounts!;
     const authenticate = accounts.authenticate.bind(accounts);
     accounts.authenticate = async (token) => {
@@ -212,32 +226,15 @@ describe("request bodies at the edge", function () {
       return authenticate(token);
     };
     try {
-      const part = Buffer.concat([
-        PNG_SIGNATURE,
-        Buffer.alloc(started.body.partSize - PNG_SIGNATURE.length, 3),
-      ]);
-      const res = await api<{ n: number; size: number }>(
-        t.url,
-        "PUT",
-        `/api/uploads/${started.body.id}/parts/0`,
-        {
-          token: a.token,
-          rawBody: part,
-          headers: { "content-type": "application/octet-stream" },
-        },
-      );
+      const { res, size } = await sendFirstPart(t.url, a.token, 3);
       expect(res.status, res.text).to.equal(200);
-      expect(res.body).to.deep.equal({ n: 0, size: part.length });
+      expect(res.body).to.deep.equal({ n: 0, size });
     } finally {
       accounts.authenticate = authenticate;
     }
   });
 
   it("does not count a stalled event loop: a part whose bytes wait in the kernel while the node is busy goes through", async () => {
-    const started = await api<{ id: string; partSize: number }>(t.url, "POST", "/api/uploads", {
-      token: a.token,
-      body: { filename: "busy.png", size: 9 * 1024 * 1024, contentType: "image/png" },
-    });
     const blobStore = t.node.app.blobs!;
     const putPart = blobStore.putPart.bind(blobStore);
     // The node blocks (a long GC, a loaded machine) right after it began reading, for longer than the idle
@@ -263,22 +260,9 @@ describe("request bodies at the edge", function () {
       return putPart(key, uploadId, partNumber, body.pipe(stalling), maxBytes);
     };
     try {
-      const part = Buffer.concat([
-        PNG_SIGNATURE,
-        Buffer.alloc(started.body.partSize - PNG_SIGNATURE.length, 5),
-      ]);
-      const res = await api<{ n: number; size: number }>(
-        t.url,
-        "PUT",
-        `/api/uploads/${started.body.id}/parts/0`,
-        {
-          token: a.token,
-          rawBody: part,
-          headers: { "content-type": "application/octet-stream" },
-        },
-      );
+      const { res, size } = await sendFirstPart(t.url, a.token, 5);
       expect(res.status, res.text).to.equal(200);
-      expect(res.body).to.deep.equal({ n: 0, size: part.length });
+      expect(res.body).to.deep.equal({ n: 0, size });
     } finally {
       blobStore.putPart = putPart;
     }

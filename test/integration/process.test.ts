@@ -100,6 +100,6 @@ describe("bin/mosaic.ts as a process", function () {
     proc.stderr.on("data", (d: Buffer) => (err += d.toString()));
     const [code] = (await once(proc, "exit")) as [number | null];
     expect(code).to.equal(2);
-    expect(err).to.contain("SERVICES: unknown timelines");
+    expect(err).to.contain("unknown timelines").and.contain("SERVICES");
   });
 });

@@ -32,6 +32,7 @@ export async function startTestNode(
     DATA_DIR: dataDir,
     RATE_LIMITS: "off",
     LOG_LEVEL: "error",
+    CHECK_RESULTS: "on",
     NODE_ID: `test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
     // Rate limits counted in a shared Redis (the infra run) are per namespace: each test node counts its own,
     // not what earlier runs within the hour spent.

@@ -21,8 +21,6 @@ export interface JsonSchema {
 export interface FuzzParam {
   name: string;
   schema: JsonSchema;
-  /** False for what api.md's conventions add and the document does not list (`limit`, `cursor`). */
-  documented: boolean;
 }
 
 export type FuzzBody =
@@ -45,35 +43,11 @@ export interface FuzzOperation {
   eventStream: boolean;
   /** Under `/api`: answers are JSON (errors and successes alike). */
   api: boolean;
+  /** The media type of its success as documented (`application/json`, `text/html`, …), when it names one. */
+  successType: string | undefined;
 }
 
 export const OPENAPI_FILE = path.resolve(__dirname, "../../../docs/openapi.json");
-
-/** api.md's paging parameters, which every list takes and the generated document does not list. */
-const PAGE_PARAMS: FuzzParam[] = [
-  { name: "limit", schema: { type: "integer", minimum: 1, maximum: 100 }, documented: false },
-  {
-    name: "cursor",
-    schema: { type: "string", minLength: 1, maxLength: 2048, pattern: "^[A-Za-z0-9_-]+$" },
-    documented: false,
-  },
-];
-
-/** The lists of api.md ("page" in its tables), which the document does not mark as such. */
-const PAGED = new Set([
-  "/api/users/{username}/posts",
-  "/api/users/{username}/followers",
-  "/api/users/{username}/following",
-  "/api/follow-requests",
-  "/api/feed",
-  "/api/posts/{id}/likes",
-  "/api/posts/{id}/comments",
-  "/api/me/saved",
-  "/api/stories/{id}/viewers",
-  "/api/notifications",
-  "/api/conversations",
-  "/api/conversations/{id}/messages",
-]);
 
 /**
  * Bounds api.md states for fields whose document schema lost them (zod refinements do not survive the
@@ -123,23 +97,21 @@ function toOperation(method: string, template: string, op: Record<string, unknow
   const eventStream = template === "/api/stream";
   const query: FuzzParam[] = params
     .filter((p) => p.in === "query")
-    .map((p) => ({ name: p.name, schema: p.schema, documented: true }));
-  if (method === "GET" && PAGED.has(template)) {
-    for (const page of PAGE_PARAMS) if (!query.some((q) => q.name === page.name)) query.push(page);
-  }
+    .map((p) => ({ name: p.name, schema: p.schema }));
+  const success = Object.entries(record(op.responses) ?? {}).find(([status]) => status.startsWith("2"));
+  const successType = Object.keys(record(record(success?.[1])?.content) ?? {})[0];
   return {
     key: `${method} ${template}`,
     method,
     path: template,
-    pathParams: params
-      .filter((p) => p.in === "path")
-      .map((p) => ({ name: p.name, schema: p.schema, documented: true })),
+    pathParams: params.filter((p) => p.in === "path").map((p) => ({ name: p.name, schema: p.schema })),
     queryParams: query,
     headerParams: params.filter((p) => p.in === "header").map((p) => p.name),
     body,
     auth: Array.isArray(op.security) && op.security.length > 0,
     eventStream,
     api,
+    successType,
   };
 }
 

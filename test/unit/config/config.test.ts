@@ -139,6 +139,13 @@ describe("config", () => {
     );
   });
 
+  it("takes SERVICES=none for a console into a cluster, which needs no worker id, and refuses unknown names", () => {
+    const config = loadConfig({ TRANSPORTER: "nats://127.0.0.1:4222", SERVICES: "none" });
+    expect(config.services).to.deep.equal([]);
+    expect(() => loadConfig({ SERVICES: "gateway,timelines" })).to.throw(ConfigError, /unknown timelines/);
+    expect(loadConfig({ SERVICES: "*" }).services).to.equal("*");
+  });
+
   it("refuses a worker id outside 0–1023", () => {
     expect(() => loadConfig({ WORKER_ID: "1024" })).to.throw(ConfigError, /WORKER_ID/);
   });

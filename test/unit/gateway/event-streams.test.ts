@@ -34,7 +34,22 @@ class FakeResponse extends EventEmitter {
 const note = (id: number): StreamEvent => ({
   id: String(id),
   event: "notification",
-  data: { id: String(id) },
+  data: {
+    id: String(id),
+    type: "follow",
+    actor: {
+      id: "1",
+      username: "someone",
+      displayName: "",
+      bio: "",
+      avatarUrl: null,
+      isPrivate: false,
+      createdAt: new Date(0).toISOString(),
+      counts: { followers: 0, following: 0, posts: 0 },
+    },
+    createdAt: new Date(0).toISOString(),
+    read: false,
+  },
 });
 
 function streams(overrides: Partial<EventStreamOptions> = {}): EventStreams {

@@ -7,7 +7,7 @@ import { users, usernames } from "../../../lib/accounts/tables";
 import { MemoryCache } from "../../../lib/cache/memory";
 import { Graph, graphTables } from "../../../lib/graph";
 import { SnowflakeGenerator } from "../../../lib/ids";
-import type { Messenger, NotificationInput, Notifier } from "../../../lib/inbox/ports";
+import type { Messenger, NotificationInput, Notifier } from "../../../lib/contracts/ports";
 import { WriteJournal, journalTables } from "../../../lib/journal";
 import { Engagement, Interactions, interactionTables } from "../../../lib/interactions";
 import type { MediaRow } from "../../../lib/media-library/media-view";

@@ -4,16 +4,7 @@
  * another node. The node binds them to the broker (calls to the recipient's inbox owner).
  */
 
-export const NOTIFICATION_TYPES = [
-  "like",
-  "comment",
-  "follow",
-  "follow_request",
-  "follow_accepted",
-  "mention",
-] as const;
-
-export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
+import type { NotificationType } from "./objects";
 
 export interface NotificationInput {
   /** Who gets it. Producers need not filter themselves out: the inbox never notifies an actor of their own act. */

@@ -1,0 +1,324 @@
+import { z } from "zod";
+import * as accounts from "../accounts/params";
+import * as graph from "../graph/params";
+import * as inbox from "../inbox/params";
+import * as interactions from "../interactions/params";
+import * as media from "../media-library/params";
+import * as posts from "../posts/params";
+import * as stories from "../stories/params";
+import * as timeline from "../timeline/params";
+import { transcodeJobParams, transcodeOutcome } from "../transcoding/params";
+import {
+  commentObject,
+  conversationObject,
+  mediaObject,
+  messageObject,
+  notificationObject,
+  pageOf,
+  postObject,
+  storyGroupObject,
+  storyObject,
+  userObject,
+} from "./objects";
+import { streamEventObject } from "./events";
+
+/**
+ * Every action of every service: its params, its result and what it does, in one map. Services implement it
+ * (`defineActions`), callers call through it (`call`), the gateway's OpenAPI document is generated from it, and
+ * the test broker checks every answer against it. `internal` actions serve other services only; the gateway
+ * never routes to them.
+ */
+export interface ActionContract {
+  params: z.ZodType;
+  result: z.ZodType;
+  summary: string;
+  internal?: true;
+}
+
+const nothing = z.void();
+const signedIn = z.object({ user: userObject, token: z.string() }).meta({ id: "SignedIn" });
+const followState = z.object({ state: z.enum(["following", "requested", "none"]) });
+const likeState = z.object({ liked: z.boolean(), likeCount: z.number().int() });
+const saveState = z.object({ saved: z.boolean() });
+const users = pageOf(userObject);
+const postsPage = pageOf(postObject);
+
+export const actionContracts = {
+  "users.signup": { params: accounts.signupParams, result: signedIn, summary: "Create an account" },
+  "users.login": { params: accounts.loginParams, result: signedIn, summary: "Sign in" },
+  "users.logout": { params: accounts.noParams, result: nothing, summary: "Sign out (revokes the token)" },
+  "users.me": { params: accounts.noParams, result: userObject, summary: "The signed-in user, with email" },
+  "users.updateMe": { params: accounts.updateMeParams, result: userObject, summary: "Edit one's profile" },
+  "users.get": { params: accounts.byUsernameParams, result: userObject, summary: "A user's profile" },
+  "users.authenticate": {
+    params: accounts.authenticateParams,
+    result: z.object({ userId: z.string(), sessionId: z.string() }),
+    summary: "Checks a bearer token (gateways, on every authenticated request)",
+    internal: true,
+  },
+
+  "graph.follow": { params: graph.targetParams, result: followState, summary: "Follow, or ask to follow" },
+  "graph.unfollow": {
+    params: graph.targetParams,
+    result: followState,
+    summary: "Unfollow, or withdraw a follow request",
+  },
+  "graph.requests": {
+    params: graph.pageOnlyParams,
+    result: users,
+    summary: "Who asked to follow the caller",
+  },
+  "graph.approve": {
+    params: graph.targetParams,
+    result: z.object({ state: z.literal("approved") }),
+    summary: "Approve a follow request",
+  },
+  "graph.reject": {
+    params: graph.targetParams,
+    result: z.object({ state: z.literal("rejected") }),
+    summary: "Reject a follow request",
+  },
+  "graph.block": {
+    params: graph.targetParams,
+    result: z.object({ blocking: z.literal(true) }),
+    summary: "Block a user (ends follows both ways)",
+  },
+  "graph.unblock": {
+    params: graph.targetParams,
+    result: z.object({ blocking: z.literal(false) }),
+    summary: "Unblock a user",
+  },
+  "graph.followers": { params: graph.userPageParams, result: users, summary: "A user's followers" },
+  "graph.following": { params: graph.userPageParams, result: users, summary: "Whom a user follows" },
+
+  "posts.create": { params: posts.createPostParams, result: postObject, summary: "Publish a post" },
+  "posts.get": { params: posts.postIdParams, result: postObject, summary: "A post" },
+  "posts.delete": { params: posts.postIdParams, result: nothing, summary: "Delete one's post" },
+  "posts.byUser": {
+    params: posts.userPostsParams,
+    result: postsPage,
+    summary: "A user's posts, newest first",
+  },
+
+  "timeline.feed": {
+    params: timeline.feedParams,
+    result: postsPage,
+    summary: "The home feed: own posts and followed users' posts, newest first",
+  },
+  "timeline.push": {
+    params: timeline.pushParams,
+    result: z.object({ pushed: z.number().int() }),
+    summary: "Adds a post to timelines this node owns (a fan-out page)",
+    internal: true,
+  },
+  "timeline.backfill": {
+    params: timeline.backfillParams,
+    result: z.object({ added: z.number().int() }),
+    summary: "Brings a newly followed author's recent posts into a timeline",
+    internal: true,
+  },
+  "timeline.backlog": {
+    params: timeline.backlogParams,
+    result: z.object({ jobs: z.number().int(), oldestAgeMs: z.number().nullable() }),
+    summary: "Unfinished fan-out jobs (for operators)",
+    internal: true,
+  },
+  "timeline.fanout": {
+    params: timeline.fanoutParams,
+    result: z.object({ ran: z.boolean() }),
+    summary: "Runs a recorded fan-out job",
+    internal: true,
+  },
+
+  "interactions.like": { params: interactions.postIdParams, result: likeState, summary: "Like a post" },
+  "interactions.unlike": { params: interactions.postIdParams, result: likeState, summary: "Unlike a post" },
+  "interactions.likers": { params: interactions.postPageParams, result: users, summary: "Who liked a post" },
+  "interactions.comment": {
+    params: interactions.commentParams,
+    result: commentObject,
+    summary: "Comment on a post, or reply to a comment",
+  },
+  "interactions.comments": {
+    params: interactions.postPageParams,
+    result: pageOf(commentObject),
+    summary: "A post's comments, oldest first",
+  },
+  "interactions.deleteComment": {
+    params: interactions.commentIdParams,
+    result: nothing,
+    summary: "Delete a comment (its author or the post's)",
+  },
+  "interactions.save": { params: interactions.postIdParams, result: saveState, summary: "Save a post" },
+  "interactions.unsave": { params: interactions.postIdParams, result: saveState, summary: "Unsave a post" },
+  "interactions.saved": {
+    params: interactions.savedParams,
+    result: postsPage,
+    summary: "The caller's saved posts",
+  },
+  "interactions.share": {
+    params: interactions.shareParams,
+    result: z.object({ sent: z.number().int() }),
+    summary: "Send a post to users as a direct message",
+  },
+
+  "stories.create": { params: stories.createStoryParams, result: storyObject, summary: "Post a story" },
+  "stories.feed": {
+    params: stories.storyFeedParams,
+    result: z.object({ items: z.array(storyGroupObject) }),
+    summary: "Followed users with live stories, unseen first",
+  },
+  "stories.byUser": {
+    params: stories.userStoriesParams,
+    result: z.object({ items: z.array(storyObject) }),
+    summary: "A user's live stories",
+  },
+  "stories.view": { params: stories.storyIdParams, result: nothing, summary: "Mark a story seen" },
+  "stories.viewers": {
+    params: stories.storyViewersParams,
+    result: users,
+    summary: "Who saw a story (its author only)",
+  },
+  "stories.delete": { params: stories.storyIdParams, result: nothing, summary: "Delete one's story" },
+
+  "inbox.notify": {
+    params: inbox.notifyParams,
+    result: nothing,
+    summary: "Records a notification in its recipient's inbox",
+    internal: true,
+  },
+  "inbox.notifications": {
+    params: inbox.pageOnlyParams,
+    result: pageOf(notificationObject),
+    summary: "Notifications, newest first",
+  },
+  "inbox.unreadCount": {
+    params: inbox.noParams,
+    result: z.object({ count: z.number().int() }),
+    summary: "How many notifications are unread",
+  },
+  "inbox.markRead": {
+    params: inbox.markReadParams,
+    result: nothing,
+    summary: "Mark notifications read, up to one or all",
+  },
+  "inbox.openConversation": {
+    params: inbox.openConversationParams,
+    result: conversationObject,
+    summary: "Start a conversation (201), or find the one with the same members (200)",
+  },
+  "inbox.conversations": {
+    params: inbox.pageOnlyParams,
+    result: pageOf(conversationObject),
+    summary: "Conversations, most recent message first",
+  },
+  "inbox.messages": {
+    params: inbox.conversationPageParams,
+    result: pageOf(messageObject),
+    summary: "A conversation's messages, newest first",
+  },
+  "inbox.send": { params: inbox.sendParams, result: messageObject, summary: "Send a message" },
+  "inbox.markConversationRead": {
+    params: inbox.conversationIdParams,
+    result: nothing,
+    summary: "Mark a conversation read",
+  },
+  "inbox.deliverMessage": {
+    params: inbox.deliverMessageParams,
+    result: nothing,
+    summary: "Delivers a stored message to one member's inbox",
+    internal: true,
+  },
+  "inbox.sharePost": {
+    params: inbox.sharePostParams,
+    result: z.object({ conversationIds: z.array(z.string()) }),
+    summary: "Sends a post to recipients as messages",
+    internal: true,
+  },
+  "inbox.replay": {
+    params: inbox.replayParams,
+    result: z.object({ events: z.array(streamEventObject) }),
+    summary: "Stream events after a Last-Event-ID",
+    internal: true,
+  },
+
+  "media.upload": { params: media.uploadParams, result: mediaObject, summary: "Upload a photo or video" },
+  "media.get": { params: media.mediaIdParams, result: mediaObject, summary: "A media and its variants" },
+  "media.avatar": {
+    params: media.avatarParams,
+    result: z.object({ url: z.string().nullable() }).nullable(),
+    summary: "The URL of an owner's image at avatar size",
+    internal: true,
+  },
+  "media.avatarChosen": {
+    params: media.avatarChosenParams,
+    result: nothing,
+    summary: "An image became its owner's avatar",
+    internal: true,
+  },
+  "media.ownerPrivacy": {
+    params: media.ownerPrivacyParams,
+    result: nothing,
+    summary: "An owner went private or public, and so do their files",
+    internal: true,
+  },
+  "media.startUpload": {
+    params: media.startUploadParams,
+    result: z.object({ id: z.string(), partSize: z.number().int(), partCount: z.number().int() }),
+    summary: "Start a resumable upload",
+  },
+  "media.putPart": {
+    params: media.putPartParams,
+    result: z.object({ n: z.number().int(), size: z.number().int() }),
+    summary: "Send one part of a resumable upload (again, if need be)",
+  },
+  "media.uploadStatus": {
+    params: media.uploadIdParams,
+    result: z.object({ id: z.string(), receivedParts: z.array(z.number().int()), complete: z.boolean() }),
+    summary: "Which parts of an upload arrived",
+  },
+  "media.completeUpload": {
+    params: media.uploadIdParams,
+    result: mediaObject,
+    summary: "Assemble a resumable upload into a media",
+  },
+  "media.presign": {
+    params: media.presignParams,
+    result: z.object({
+      mediaId: z.string(),
+      url: z.string(),
+      method: z.literal("PUT"),
+      headers: z.record(z.string(), z.string()),
+    }),
+    summary: "A URL to upload straight to the store (S3 only)",
+  },
+  "media.finalize": {
+    params: media.mediaIdParams,
+    result: mediaObject,
+    summary: "Turn a presigned upload into a media",
+  },
+
+  "transcoder.process": {
+    params: transcodeJobParams,
+    result: transcodeOutcome,
+    summary: "Renders a media's variants",
+    internal: true,
+  },
+} satisfies Record<string, ActionContract>;
+
+export type Contracts = typeof actionContracts;
+export type ActionName = keyof Contracts;
+/** What a caller passes (defaults may be left out; query strings may be text). */
+export type ParamsIn<N extends ActionName> = z.input<Contracts[N]["params"]>;
+/** What a handler receives, once checked. */
+export type ParamsOut<N extends ActionName> = z.output<Contracts[N]["params"]>;
+export type ResultOf<N extends ActionName> = z.output<Contracts[N]["result"]>;
+
+export type ServiceName = ActionName extends `${infer S}.${string}` ? S : never;
+/** The actions of one service, by their short names. */
+export type ActionsOf<S extends ServiceName> = {
+  [N in ActionName as N extends `${S}.${infer A}` ? A : never]: N;
+};
+
+export function contractOf(name: string): ActionContract | undefined {
+  return Object.hasOwn(actionContracts, name) ? actionContracts[name as ActionName] : undefined;
+}

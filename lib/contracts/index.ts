@@ -1,0 +1,4 @@
+export * from "./actions";
+export * from "./events";
+export * from "./objects";
+export * from "./ports";

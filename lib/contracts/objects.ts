@@ -1,0 +1,152 @@
+import { z } from "zod";
+
+/**
+ * The objects of api.md as schemas: the types the code builds them with are inferred from these, the OpenAPI
+ * document is generated from them, and tests check every answer against them, so the three cannot disagree.
+ * `meta({ id })` names a schema once in the document's components.
+ */
+
+const id = z
+  .string()
+  .regex(/^\d{1,20}$/)
+  .describe("a Snowflake id, as a decimal string");
+const time = z.string().describe("ISO-8601 UTC");
+
+export const relationshipObject = z
+  .object({ following: z.boolean(), followedBy: z.boolean(), requested: z.boolean(), blocking: z.boolean() })
+  .meta({ id: "Relationship" });
+
+export const userObject = z
+  .object({
+    id,
+    username: z.string(),
+    displayName: z.string(),
+    bio: z.string(),
+    avatarUrl: z.string().nullable(),
+    isPrivate: z.boolean(),
+    createdAt: time,
+    counts: z.object({ followers: z.number().int(), following: z.number().int(), posts: z.number().int() }),
+    relationship: relationshipObject
+      .optional()
+      .describe("how the caller and this user are related; not on oneself"),
+    email: z.string().optional().describe("only on /api/me"),
+  })
+  .meta({ id: "User" });
+
+export const variantObject = z
+  .object({ url: z.string(), width: z.number().int(), height: z.number().int(), contentType: z.string() })
+  .meta({ id: "Variant" });
+
+export const mediaObject = z
+  .object({
+    id,
+    type: z.enum(["image", "video"]),
+    status: z.enum(["processing", "ready", "failed"]),
+    width: z.number().int().nullable(),
+    height: z.number().int().nullable(),
+    durationMs: z.number().int().nullable().optional().describe("videos only"),
+    blurhash: z.string().nullable().optional().describe("images only"),
+    variants: z
+      .record(z.string(), variantObject)
+      .describe("images: thumb, small, large; videos: mp4, poster; empty until ready"),
+    failure: z.string().optional().describe("why transcoding failed"),
+    createdAt: time,
+  })
+  .meta({ id: "Media" });
+
+export const postObject = z
+  .object({
+    id,
+    author: userObject,
+    caption: z.string(),
+    hashtags: z.array(z.string()).describe("lower-case, without #"),
+    mentions: z.array(z.string()).describe("usernames, without @"),
+    media: z.array(mediaObject),
+    createdAt: time,
+    likeCount: z.number().int(),
+    commentCount: z.number().int(),
+    likedByMe: z.boolean(),
+    savedByMe: z.boolean(),
+  })
+  .meta({ id: "Post" });
+
+export const commentObject = z
+  .object({ id, postId: id, author: userObject, text: z.string(), createdAt: time, replyToId: id.nullable() })
+  .meta({ id: "Comment" });
+
+export const storyObject = z
+  .object({
+    id,
+    author: userObject,
+    media: mediaObject,
+    createdAt: time,
+    expiresAt: time,
+    seenByMe: z.boolean(),
+  })
+  .meta({ id: "Story" });
+
+export const storyGroupObject = z
+  .object({ user: userObject, stories: z.array(storyObject).describe("oldest first"), allSeen: z.boolean() })
+  .meta({ id: "StoryGroup" });
+
+export const NOTIFICATION_TYPES = [
+  "like",
+  "comment",
+  "follow",
+  "follow_request",
+  "follow_accepted",
+  "mention",
+] as const;
+
+export const notificationObject = z
+  .object({
+    id,
+    type: z.enum(NOTIFICATION_TYPES),
+    actor: userObject,
+    postId: id.optional(),
+    commentId: id.optional(),
+    createdAt: time,
+    read: z.boolean(),
+  })
+  .meta({ id: "Notification" });
+
+export const messageObject = z
+  .object({
+    id,
+    conversationId: id,
+    sender: userObject,
+    text: z.string().optional(),
+    media: mediaObject.optional(),
+    postId: id.optional(),
+    createdAt: time,
+  })
+  .meta({ id: "Message" });
+
+export const conversationObject = z
+  .object({
+    id,
+    members: z.array(userObject),
+    lastMessage: messageObject.nullable(),
+    unreadCount: z.number().int(),
+  })
+  .meta({ id: "Conversation" });
+
+/** api.md's answer for a list. */
+export function pageOf<T extends z.ZodType>(item: T) {
+  return z.object({
+    items: z.array(item),
+    nextCursor: z.string().nullable().describe("null at the end; pass it as `cursor` for the next page"),
+  });
+}
+
+export type Relationship = z.infer<typeof relationshipObject>;
+export type UserView = z.infer<typeof userObject>;
+export type MediaView = z.infer<typeof mediaObject>;
+export type PostView = z.infer<typeof postObject>;
+export type CommentView = z.infer<typeof commentObject>;
+export type StoryView = z.infer<typeof storyObject>;
+export type StoryGroup = z.infer<typeof storyGroupObject>;
+export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
+export type NotificationView = z.infer<typeof notificationObject>;
+export type MessageView = z.infer<typeof messageObject>;
+export type ConversationView = z.infer<typeof conversationObject>;
