@@ -1,11 +1,5 @@
 import { Errors, type ActionHandler, type Context, type Middleware, type Service } from "moleculer";
-import {
-  BlobStoreAccessDeniedError,
-  BlobStoreUnavailableError,
-  MultipartUploadNotFoundError,
-} from "../../lib/blobs";
-import { AppError } from "../../lib/errors";
-import { StoreClosedError, StoreUnavailableError } from "../../lib/store/errors";
+import { AppError, PortError } from "../../lib/errors";
 
 /**
  * Turns domain errors into Moleculer errors where they are thrown, so that status, code and details survive
@@ -30,28 +24,11 @@ export function toMoleculerError(err: unknown): unknown {
       ? new Errors.MoleculerRetryableError(err.message, err.status, err.code, err.details)
       : new Errors.MoleculerClientError(err.message, err.status, err.code, err.details);
   }
-  if (err instanceof BlobStoreUnavailableError || err instanceof BlobStoreAccessDeniedError) {
-    return new Errors.MoleculerRetryableError(
-      "the media store is unavailable; try again shortly",
-      503,
-      "BLOBS_UNAVAILABLE",
-    );
-  }
-  if (err instanceof MultipartUploadNotFoundError) {
-    // The session names a multipart upload the blob store no longer has (a completion that failed its checks
-    // consumed it): the client has to start a new upload. Not a fault of ours to answer with a 500.
-    return new Errors.MoleculerClientError(
-      "this upload can no longer take parts or complete: start a new one",
-      404,
-      "UPLOAD_NOT_FOUND",
-    );
-  }
-  if (err instanceof StoreUnavailableError || err instanceof StoreClosedError) {
-    return new Errors.MoleculerRetryableError(
-      "the store is unavailable; try again shortly",
-      503,
-      "STORE_UNAVAILABLE",
-    );
+  if (err instanceof PortError && err.answer !== undefined) {
+    const { message, status, code } = err.answer;
+    return err.retryable
+      ? new Errors.MoleculerRetryableError(message, status, code)
+      : new Errors.MoleculerClientError(message, status, code);
   }
   return err;
 }

@@ -1,1 +1,2 @@
 export * from "./app-errors";
+export * from "./port-error";
