@@ -30,6 +30,7 @@ import {
   type SeededIds,
 } from "./support/seed-feed";
 import { storeWriteRates } from "./support/store-rate";
+import { seedPostgres, startSeedBaseline } from "./support/seed-baseline";
 import { positiveIntOption } from "./support/options";
 
 /**
@@ -72,6 +73,10 @@ interface Options {
 /** The readers' tokens the measurements use. */
 interface Tokens {
   readers: string[];
+  /** The same readers' ids: the seed baseline takes them as its tokens. */
+  readerIds: string[];
+  /** The reader with the most follows. */
+  heaviest: { follows: number; token: string; id: string };
   groups: Map<number, string[]>;
   /** A sample of the mega author's followers, the first and last in fan-out order among them. */
   audience: Follower[];
@@ -91,6 +96,8 @@ interface Bench {
 }
 
 const FEED_PATH = "/api/feed?limit=20";
+/** Where the seed baseline's tables go, dropped and made again each run. */
+const PG_SCHEMA = "mosaic_seed_bench";
 const CELEBRITY_GROUPS = [0, 5, 20] as const;
 const PUSH_EVERYTHING = 1_000_000_000;
 /** Warm-up reads stop after this long: pull-only reads are slow, and gain little from a warm timeline anyway. */
@@ -151,6 +158,9 @@ async function prepare(options: Options, dataDir: string, built: boolean): Promi
   await timed(seeding, "pull-only: every author a celebrity", () =>
     withStore(storePath, (store) => celebritiesOf(store, seeded, authors(graph), { rows: 0 })),
   );
+  await timed(seeding, "PostgreSQL: the seed's tables, same accounts, follows and posts", () =>
+    seedPostgres(PG_SCHEMA, graph, seeded),
+  );
   const secret = randomBytes(48).toString("base64url");
   const { tokens } = await timed(seeding, "access tokens of the readers", async () => {
     const minted = await mintReaderTokens(options, graph, seeded, secret);
@@ -193,6 +203,7 @@ async function measure(bench: Bench): Promise<Omit<FeedReport, "entry" | "second
     dataset: describeDataset(bench),
     seeding: bench.seeding,
     gateway: hybrid.gateway,
+    baseline: hybrid.baseline,
     celebrityReaders: hybrid.groups,
     modes: [pull, hybrid.mode, push],
     fanout,
@@ -236,6 +247,22 @@ async function hybridFigures(bench: Bench, url: string) {
   } finally {
     await stop(bare.child);
   }
+  const { heaviest } = bench.tokens;
+  await warm(url, [heaviest.token], "the heaviest reader");
+  const heaviestMosaic = await load(bench, url, [heaviest.token]);
+  const seed = await startSeedBaseline(bench.options.port + 2, PG_SCHEMA);
+  let baseline: FeedReport["baseline"];
+  try {
+    progress("the seed design on PostgreSQL");
+    const seedReads = await load(bench, seed.url, bench.tokens.readerIds, SATURATED_REQUEST_TIMEOUT_S);
+    const heaviestSeed = await load(bench, seed.url, [heaviest.id], SATURATED_REQUEST_TIMEOUT_S);
+    baseline = {
+      seed: seedReads,
+      heaviest: { follows: heaviest.follows, mosaic: heaviestMosaic, seed: heaviestSeed },
+    };
+  } finally {
+    await stop(seed.child);
+  }
   const groups = new Map<number, LoadResult>();
   for (const [celebrities, tokens] of bench.tokens.groups) {
     await warm(url, tokens, `readers following ${celebrities} celebrities`);
@@ -244,6 +271,7 @@ async function hybridFigures(bench: Bench, url: string) {
   return {
     mode,
     groups,
+    baseline,
     gateway: { mosaic: mode.reads, bare: bareResult, pageBytes: Buffer.byteLength(page.body) },
   };
 }
@@ -360,8 +388,18 @@ async function mintReaderTokens(
   const groups = new Map<number, string[]>();
   for (const [celebrities, members] of graph.groups)
     groups.set(celebrities, await mintTokens(secret, seeded, members));
+  const readers = graph.ordinaryReaders.slice(0, options.readers);
+  const heaviest = graph.followees
+    .slice(0, graph.users)
+    .reduce((best, list, i) => (list.length > (graph.followees[best]?.length ?? 0) ? i : best), 0);
   return {
-    readers: await mintTokens(secret, seeded, graph.ordinaryReaders.slice(0, options.readers)),
+    readers: await mintTokens(secret, seeded, readers),
+    readerIds: readers.map((i) => idOf(seeded, i)),
+    heaviest: {
+      follows: graph.followees[heaviest]?.length ?? 0,
+      token: (await mintTokens(secret, seeded, [heaviest]))[0] ?? "",
+      id: idOf(seeded, heaviest),
+    },
     groups,
     audience: await followersWithTokens(secret, seeded, audienceSample(graph, options)),
     mega: (await mintTokens(secret, seeded, [graph.mega]))[0] ?? "",

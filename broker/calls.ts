@@ -1,4 +1,4 @@
-import type { CallingOptions } from "moleculer";
+import type { CallingOptions, ServiceBroker } from "moleculer";
 import type { ActionName, EventName, ParamsIn, PayloadOf, ResultOf } from "../lib/contracts";
 
 /** A broker or a context: anything that calls actions and broadcasts events. */
@@ -28,4 +28,21 @@ export async function broadcast<E extends EventName>(
   groups: string[],
 ): Promise<void> {
   await via.broadcast(name, payload, { groups });
+}
+
+/**
+ * Calls an action on every node that hosts it, each acknowledging, for a change every node must know before the
+ * caller answers (a revoked session). Resolves with the nodes that did not acknowledge in time.
+ */
+export async function callEveryNode<N extends ActionName>(
+  broker: ServiceBroker,
+  name: N,
+  params: ParamsIn<N>,
+  timeoutMs: number,
+): Promise<string[]> {
+  const nodeIDs = [...new Set(broker.registry.getActionEndpoints(name)?.endpoints.map((e) => e.id) ?? [])];
+  const results = await Promise.allSettled(
+    nodeIDs.map((nodeID) => call(broker, name, params, { nodeID, timeout: timeoutMs, retries: 0 })),
+  );
+  return nodeIDs.filter((_, i) => results[i]?.status === "rejected");
 }

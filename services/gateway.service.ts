@@ -37,6 +37,7 @@ import { GatewayIdempotency } from "./gateway/idempotency";
 import { pickEndpointForCaller } from "./gateway/caller-endpoint";
 import { locationOf } from "./gateway/location";
 import { apiDocsAliases } from "./gateway/api-docs";
+import { compressJson } from "./gateway/compress";
 import type { IdempotencyKeys } from "../lib/idempotency";
 
 const JSON_LIMIT_BYTES = 1024 * 1024;
@@ -132,6 +133,7 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
           aliases: aliasesFor("json"),
           bodyParsers: false,
           use: [
+            compressJson,
             withMoleculerErrors(
               jsonBody({ limitBytes: JSON_LIMIT_BYTES, drainLimitBytes: JSON_DRAIN_LIMIT_BYTES }),
             ),

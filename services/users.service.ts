@@ -1,7 +1,9 @@
 import type { ServiceSchema } from "moleculer";
-import { broadcast } from "../broker/calls";
+import { broadcast, callEveryNode } from "../broker/calls";
 import { callerOf, defineActions } from "../broker/define-action";
 import type { Accounts } from "../lib/accounts";
+
+const FORGET_TIMEOUT_MS = 2_000;
 
 /** Accounts and profiles. Handlers only pick the caller out of the context and hand over to lib/accounts. */
 export function createUsersService(deps: { accounts: Accounts }): ServiceSchema {
@@ -15,6 +17,10 @@ export function createUsersService(deps: { accounts: Accounts }): ServiceSchema 
         handler: async (ctx) => {
           const caller = callerOf(ctx);
           await accounts.logout(caller);
+          // Every users node stops taking the session as live before the answer; one that cannot be told in
+          // time honours it within its cache's life (lib/accounts).
+          const untold = await callEveryNode(ctx.broker, "users.forgetSession", caller, FORGET_TIMEOUT_MS);
+          if (untold.length > 0) ctx.broker.logger.warn(`a logout could not reach ${untold.join(", ")}`);
           // Streams opened with the revoked token close too, on whichever gateway holds them.
           const ended = { userId: caller.userId, sessionId: caller.sessionId };
           await broadcast(ctx, "stream.session-ended", ended, ["gateway"]);
@@ -24,6 +30,12 @@ export function createUsersService(deps: { accounts: Accounts }): ServiceSchema 
       updateMe: { handler: (ctx) => accounts.updateMe(callerOf(ctx).userId, ctx.params) },
       get: { handler: (ctx) => accounts.getByUsername(ctx.meta.user?.userId, ctx.params.username) },
       authenticate: { handler: (ctx) => accounts.authenticate(ctx.params.token) },
+      forgetSession: {
+        handler: (ctx) => {
+          accounts.forgetSession(ctx.params);
+          return Promise.resolve();
+        },
+      },
     }),
   };
 }

@@ -384,7 +384,7 @@ async function inParallel(count: number, task: (i: number) => Promise<void>): Pr
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, count) }, worker));
 }
 
-function usernameOf(graph: FeedGraph, i: number): string {
+export function usernameOf(graph: FeedGraph, i: number): string {
   if (i < graph.users) return `reader_${i}`;
   return i === graph.mega ? "mega_author" : `fan_${i - graph.mega}`;
 }

@@ -11,6 +11,7 @@ import type { LoginInput, SignupInput, UpdateMeInput } from "./params";
 import { hashPassword, verifyAgainstNothing, verifyPassword } from "./passwords";
 import { emails, sessions, userCounts, usernames, users } from "./tables";
 import { toUserView, type Relationship, type UserView } from "./user-view";
+import { LruMap } from "../concurrency/lru-map";
 
 /** Long enough for one sign-up to finish, short enough that a crashed one frees its name quickly. */
 const CLAIM_TTL_SECONDS = 120;
@@ -58,6 +59,15 @@ export interface AccountsDeps {
   now?: () => number;
 }
 
+/** Sessions a node remembers as live; past it the least recently used are read again. */
+const LIVE_SESSIONS = 100_000;
+/**
+ * How long a session seen live is taken as live without reading it. A logout tells every users node at once
+ * (`forgetSession`); this bounds the rest: a node that missed being told (cut off from the one logging out, but
+ * not from a gateway) honours the revocation at most this late.
+ */
+const LIVE_SESSION_TTL_MS = 30_000;
+
 export interface SignedIn {
   user: UserView;
   token: string;
@@ -72,6 +82,8 @@ export class Accounts {
   private readonly relationships: RelationshipSource;
   private readonly ownerMedia: OwnerMediaAccess | undefined;
   private readonly now: () => number;
+  /** `userId:sessionId` → until when it is taken as live without a read. */
+  private readonly liveSessions = new LruMap<string, number>(LIVE_SESSIONS);
 
   constructor(deps: AccountsDeps) {
     this.ownerMedia = deps.ownerMedia;
@@ -147,16 +159,31 @@ export class Accounts {
     return this.startSession(userId);
   }
 
+  /** Revokes the session; the caller tells every users node to forget it too (`forgetSession`). */
   async logout(caller: Caller): Promise<void> {
+    this.forgetSession(caller);
     await this.store.delete(sessions, { user_id: caller.userId, session_id: caller.sessionId });
   }
 
-  /** Resolves a bearer token to its caller; a token whose session was revoked is refused like a forged one. */
+  /**
+   * Resolves a bearer token to its caller; a token whose session was revoked is refused like a forged one. A
+   * session seen live lately is not read again: the common request costs a signature check and no store read.
+   */
   async authenticate(token: string): Promise<Caller> {
     const claims = await this.tokens.verify(token);
+    const key = sessionKey(claims);
+    const now = this.now();
+    if ((this.liveSessions.get(key) ?? 0) > now)
+      return { userId: claims.userId, sessionId: claims.sessionId };
     const session = await this.store.get(sessions, { user_id: claims.userId, session_id: claims.sessionId });
     if (session === undefined) throw new UnauthorizedError();
+    this.liveSessions.set(key, now + LIVE_SESSION_TTL_MS);
     return { userId: claims.userId, sessionId: claims.sessionId };
+  }
+
+  /** This node stops taking the session as live: the next request with it reads the store. */
+  forgetSession(caller: Caller): void {
+    this.liveSessions.delete(sessionKey(caller));
   }
 
   async me(userId: string): Promise<UserView> {
@@ -260,4 +287,8 @@ export class Accounts {
   private async releaseUsername(username: string, userId: string): Promise<void> {
     await this.store.deleteIf(usernames, { username }, { user_id: userId });
   }
+}
+
+function sessionKey(caller: Caller): string {
+  return `${caller.userId}:${caller.sessionId}`;
 }

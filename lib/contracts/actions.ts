@@ -50,6 +50,12 @@ export const actionContracts = {
   "users.me": { params: accounts.noParams, result: userObject, summary: "The signed-in user, with email" },
   "users.updateMe": { params: accounts.updateMeParams, result: userObject, summary: "Edit one's profile" },
   "users.get": { params: accounts.byUsernameParams, result: userObject, summary: "A user's profile" },
+  "users.forgetSession": {
+    params: accounts.sessionParams,
+    result: nothing,
+    summary: "Stops taking a session as live on this node (every users node, on logout)",
+    internal: true,
+  },
   "users.authenticate": {
     params: accounts.authenticateParams,
     result: z.object({ userId: z.string(), sessionId: z.string() }),

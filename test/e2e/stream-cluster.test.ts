@@ -6,6 +6,7 @@ import { expect } from "chai";
 import { randomListenPort } from "../support/free-port";
 import { ServiceBroker, type Context } from "moleculer";
 import { NodeProcesses } from "../support/node-processes";
+import { registerOwnerStrategy } from "../../broker/owner-strategy";
 import { api, signup } from "../support/test-node";
 import { dropTestKeyspace } from "../support/cassandra";
 import { upApartFromActions } from "../support/readiness";
@@ -25,7 +26,7 @@ interface MessageData {
  * recipient listens on one gateway, the sender writes through the other, and the recipient's inbox owner is
  * a third node; then that owner is SIGKILLed and the survivor must take over the recipient's inbox.
  */
-describe("direct messages reach a stream on another gateway node over NATS", function () {
+describe("two gateway nodes over NATS: streams across them, and a logout seen by both", function () {
   this.timeout(300_000);
   const namespace = `sse-${process.pid}-${Date.now().toString(36)}`;
   const keyspace = `mosaic_sse_${Date.now().toString(36)}`;
@@ -73,6 +74,8 @@ describe("direct messages reach a stream on another gateway node over NATS", fun
     start("gw2", { SERVICES: "gateway,users", WORKER_ID: "2", PORT: ports[1]! });
     start("inbox1", { SERVICES: "inbox", WORKER_ID: "3", PORT: "0" });
     start("inbox2", { SERVICES: "inbox", WORKER_ID: "4", PORT: "0" });
+    // The probe computes owners as the nodes do; run alone, nothing else in this process registered the strategy.
+    registerOwnerStrategy();
     probe = new ServiceBroker({
       namespace,
       nodeID: `${namespace}-probe`,
@@ -159,5 +162,19 @@ describe("direct messages reach a stream on another gateway node over NATS", fun
     expect(after, "ms from the send to the event").to.be.at.most(DELIVERY_BOUND_MS);
     const texts = stream.events.filter((e) => e.event === "message").map((e) => (e.data as MessageData).text);
     expect(texts).to.deep.equal(["before the crash", "after the crash"]);
+  });
+
+  it("refuses a token at once on both gateways after a logout through one, though each users node had it cached", async () => {
+    const user = await signup(urls[0]!);
+    // Both users nodes (one behind each gateway, calls balanced over them) take the session as live now.
+    for (let i = 0; i < 8; i++) {
+      const me = await api(urls[i % 2]!, "GET", "/api/me", { token: user.token });
+      expect(me.status, me.text).to.equal(200);
+    }
+    expect((await api(urls[0]!, "POST", "/api/auth/logout", { token: user.token })).status).to.equal(204);
+    const after = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => api(urls[i % 2]!, "GET", "/api/me", { token: user.token })),
+    );
+    expect(after.map((r) => r.status)).to.deep.equal(Array.from({ length: 8 }, () => 401));
   });
 });

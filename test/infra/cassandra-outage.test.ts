@@ -1,12 +1,24 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import path from "node:path";
+import { promisify } from "node:util";
 import { expect } from "chai";
 import { api, signup, startTestNode, type ErrorBody, type TestNode } from "../support/test-node";
 import { cassandraNodeEnv } from "../support/cassandra";
 
 const ROOT = path.resolve(__dirname, "../..");
-const infra = (command: "up" | "down") =>
-  execFileSync("bash", [path.join(ROOT, "scripts/infra/cassandra.sh"), command], { stdio: "inherit" });
+/**
+ * Not execFileSync: the node under test runs in this process, and a loop frozen for the seconds Cassandra takes
+ * to stop fires every expired timer at once on waking, the server's keep-alive timeouts among them, which then
+ * race the client's next request on the same sockets (a reset that no real deployment sees).
+ */
+const infra = async (command: "up" | "down") => {
+  const { stdout, stderr } = await promisify(execFile)("bash", [
+    path.join(ROOT, "scripts/infra/cassandra.sh"),
+    command,
+  ]);
+  process.stdout.write(stdout);
+  process.stderr.write(stderr);
+};
 
 /**
  * Stops the real Cassandra under a running node: requests answer 503 with the envelope within the request
@@ -29,7 +41,7 @@ describe("Cassandra outage", function () {
     t = await startTestNode({ ...cassandraNodeEnv(), REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS) });
   });
   after(async () => {
-    infra("up");
+    await infra("up");
     await t?.stop();
   });
 
@@ -37,7 +49,7 @@ describe("Cassandra outage", function () {
     const a = await signup(t.url);
     expect((await api(t.url, "GET", "/api/me", { token: a.token })).status).to.equal(200);
 
-    infra("down");
+    await infra("down");
     const started = Date.now();
     const down = await api<ErrorBody>(t.url, "GET", "/api/me", { token: a.token });
     const elapsed = Date.now() - started;
@@ -54,7 +66,7 @@ describe("Cassandra outage", function () {
     expect(signupDown.status).to.equal(503);
     expect((await api(t.url, "GET", "/health/ready")).status).to.equal(503);
 
-    infra("up");
+    await infra("up");
     const deadline = Date.now() + 120_000;
     let status = 0;
     while (Date.now() < deadline) {

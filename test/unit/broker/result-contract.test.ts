@@ -36,6 +36,7 @@ describe("ResultContractMiddleware", () => {
         updateMe: { handler: cheat },
         get: { handler: cheat },
         authenticate: { handler: () => Promise.resolve({ userId: "1", sessionId: "s" }) },
+        forgetSession: { handler: () => Promise.resolve() },
       }),
     });
     await broker.start();
