@@ -23,6 +23,7 @@ import { PrometheusScrapeReporter } from "./prometheus-scrape-reporter";
 import { nodeReadiness } from "./readiness";
 import { JournalResumer } from "../lib/journal";
 import { createWithPorts, withPorts } from "../mixins/ports.mixin";
+import { POST_ROW_KEEPERS } from "../mixins/post-rows.mixin";
 
 /** How often a node looks for journalled writes left unfinished by a node that died. */
 const JOURNAL_RESUME_EVERY_MS = 5_000;
@@ -87,6 +88,7 @@ export async function createNode(config: Config, options: { now?: () => number }
     },
     publish,
     startFanout: startFanout(broker),
+    postDeleted: (postId) => broadcast(broker, "posts.deleted", { postId }, POST_ROW_KEEPERS),
     publicBaseUrl: () =>
       config.publicUrl ?? `http://${displayHost(config.http.host)}:${httpPort() ?? config.http.port}`,
     ...(options.now && { now: options.now }),
@@ -123,12 +125,12 @@ export async function createNode(config: Config, options: { now?: () => number }
     withPorts("users", ["accounts"], createUsersService),
     withPorts("graph", ["graph", "accounts", "notifier"], createGraphService),
     withPorts("posts", ["posts", "accounts"], createPostsService),
-    withPorts("timeline", ["store", "timeline"], ({ store, timeline }) =>
-      createTimelineService({ store, ...timeline, publish }),
+    withPorts("timeline", ["store", "timeline", "posts"], ({ store, timeline, posts }) =>
+      createTimelineService({ store, ...timeline, posts, publish }),
     ),
-    withPorts("interactions", ["interactions"], createInteractionsService),
+    withPorts("interactions", ["interactions", "posts"], createInteractionsService),
     withPorts("stories", ["stories"], createStoriesService),
-    withPorts("inbox", ["inbox"], createInboxService),
+    withPorts("inbox", ["inbox", "posts"], createInboxService),
     withPorts("media", ["media"], ({ media }) =>
       createMediaService({ ...media, transcodeTimeoutMs: config.media.transcodeTimeoutMs }),
     ),

@@ -87,6 +87,8 @@ export interface AppContextOptions {
   deliver: Deliver;
   /** Starts a recorded fan-out job on some timeline node. */
   startFanout: (job: FanoutJob) => void;
+  /** Tells every node keeping post rows that a post was deleted (bound to the broker by the caller). */
+  postDeleted?: (postId: string) => Promise<void>;
   /** Sends notifications to the recipient's inbox owner (bound to the broker by the caller). */
   notifier: Notifier;
   /** Sends shared posts as direct messages through the inbox (bound to the broker by the caller). */
@@ -216,6 +218,7 @@ export async function createAppContext(config: Config, options: AppContextOption
   }
 
   let posts: Posts | undefined;
+  let engagement: Engagement | undefined;
   let timeline: AppContext["timeline"];
   if (needsPosts && store && accounts && graph && media && journal) {
     const [users, follows] = [accounts, graph];
@@ -228,14 +231,16 @@ export async function createAppContext(config: Config, options: AppContextOption
       holder: config.broker.nodeId,
       now,
     });
+    engagement = new Engagement({ store, now });
     posts = new Posts({
       store,
       ids,
       now,
       cache,
-      engagement: new Engagement({ store }),
+      engagement,
       notifier: options.notifier,
       journal,
+      ...(options.postDeleted && { deleted: options.postDeleted }),
       published: async (job) => {
         await fanout.record(job);
         options.startFanout(job);
@@ -270,6 +275,7 @@ export async function createAppContext(config: Config, options: AppContextOption
           graph,
           notifier: options.notifier,
           messenger: options.messenger,
+          countsChanged: (postId) => engagement?.forget(postId),
         })
       : undefined;
   const stories =

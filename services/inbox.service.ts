@@ -1,8 +1,10 @@
 import type { Context, ServiceSchema } from "moleculer";
+import { keepsPostRows } from "../mixins/post-rows.mixin";
 import { call } from "../broker/calls";
 import { actor, byCaller, byParam } from "../mixins/actor.mixin";
 import { callerIdOf, defineActions, type CallerMeta } from "../broker/define-action";
 import type { DeliverMessage, Inbox, MessageRecord } from "../lib/inbox";
+import type { Posts } from "../lib/posts/posts";
 
 const page = (p: { limit: number; cursor?: string | undefined }) => ({
   limit: p.limit,
@@ -20,11 +22,14 @@ function deliverThrough(ctx: Context): DeliverMessage {
  * Per-user inbox actors (mixins/actor.mixin.ts): notifications, direct messages and the stream log. The owner
  * of a user keeps their unread count and newest notifications in memory and writes through to the store.
  */
-export function createInboxService(deps: { inbox: Inbox }): ServiceSchema {
+export function createInboxService(deps: { inbox: Inbox; posts: Posts }): ServiceSchema {
   const { inbox } = deps;
   return {
     name: "inbox",
-    mixins: [actor({ ringAction: "inbox.notifications", forgetAll: () => inbox.forgetAll() })],
+    mixins: [
+      actor({ ringAction: "inbox.notifications", forgetAll: () => inbox.forgetAll() }),
+      keepsPostRows(deps.posts),
+    ],
     actions: defineActions("inbox", {
       notify: {
         options: byParam("recipientId"),

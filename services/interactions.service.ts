@@ -1,15 +1,18 @@
 import type { ServiceSchema } from "moleculer";
+import { keepsPostRows } from "../mixins/post-rows.mixin";
 import { callerIdOf, defineActions } from "../broker/define-action";
 import type { Interactions } from "../lib/interactions";
+import type { Posts } from "../lib/posts/posts";
 
 /** Not idempotent: a retry after a failure part-way would store it twice. The client decides. */
 const NO_RETRY = { retryPolicy: { enabled: false } };
 
 /** Likes, comments, saves and shares: thin actions over lib/interactions. */
-export function createInteractionsService(deps: { interactions: Interactions }): ServiceSchema {
+export function createInteractionsService(deps: { interactions: Interactions; posts: Posts }): ServiceSchema {
   const { interactions } = deps;
   return {
     name: "interactions",
+    mixins: [keepsPostRows(deps.posts)],
     actions: defineActions("interactions", {
       like: { handler: (ctx) => interactions.like(callerIdOf(ctx), ctx.params.id) },
       unlike: { handler: (ctx) => interactions.unlike(callerIdOf(ctx), ctx.params.id) },

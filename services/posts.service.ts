@@ -1,4 +1,5 @@
 import type { ServiceSchema } from "moleculer";
+import { keepsPostRows } from "../mixins/post-rows.mixin";
 import { callerIdOf, defineActions } from "../broker/define-action";
 import type { Accounts } from "../lib/accounts";
 import { NotFoundError } from "../lib/errors";
@@ -12,6 +13,7 @@ export function createPostsService(deps: { posts: Posts; accounts: Accounts }): 
   const { posts, accounts } = deps;
   return {
     name: "posts",
+    mixins: [keepsPostRows(posts)],
     actions: defineActions("posts", {
       create: { options: NO_RETRY, handler: (ctx) => posts.create(callerIdOf(ctx), ctx.params) },
       get: { handler: (ctx) => posts.get(callerIdOf(ctx), ctx.params.id) },

@@ -1,4 +1,5 @@
 import type { Context, ServiceBroker, ServiceSchema } from "moleculer";
+import { keepsPostRows } from "../mixins/post-rows.mixin";
 import type { PayloadOf } from "../lib/contracts";
 import { call, broadcast } from "../broker/calls";
 import { actor, byCaller, byParam } from "../mixins/actor.mixin";
@@ -6,6 +7,7 @@ import { periodicWork } from "../mixins/periodic-work.mixin";
 import { callerIdOf, defineActions } from "../broker/define-action";
 import type { Fanout, FanoutJob } from "../lib/timeline/fanout";
 import type { Feed } from "../lib/timeline/feed";
+import type { Posts } from "../lib/posts/posts";
 import type { Timelines } from "../lib/timeline/timelines";
 import { authorPosts } from "../lib/posts/tables";
 import type { WideRowStore } from "../lib/store/store";
@@ -26,6 +28,8 @@ export interface TimelineServiceDeps {
   timelines: Timelines;
   fanout: Fanout;
   feed: Feed;
+  /** Keeps the rows of the posts it hydrates; told here when one is deleted. */
+  posts: Posts;
   /** Tells the readers' open streams that a post joined their feed. */
   publish: PublishStreamEvent;
 }
@@ -40,6 +44,7 @@ export function createTimelineService(deps: TimelineServiceDeps): ServiceSchema 
     name: "timeline",
     mixins: [
       actor({ ringAction: "timeline.feed", forgetAll: () => timelines.forgetAll() }),
+      keepsPostRows(deps.posts),
       periodicWork([
         {
           name: "resuming fan-out jobs",

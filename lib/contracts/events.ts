@@ -20,6 +20,8 @@ export const eventContracts = {
   "stream.deliver": z.object({ userIds: z.array(z.string()), event: streamEventObject }),
   /** To every gateway: a session ended (logout); close its streams. */
   "stream.session-ended": z.object({ userId: z.string(), sessionId: z.string() }),
+  /** To every service that hydrates posts: a post was deleted, so a row kept of it is gone. */
+  "posts.deleted": z.object({ postId: z.string() }),
   /** To every timeline node: a post was published, so lists of recent posts kept in memory are stale. */
   "timeline.posted": z.object({ authorId: z.string() }),
 } satisfies Record<string, z.ZodType>;

@@ -47,7 +47,10 @@ export class Comments {
         mentions: JSON.stringify(mentionedIds),
         created_at: createdAt,
       });
-      await this.deps.store.increment(postCounts, { post_id: postId }, { comments: 1 });
+      {
+        await this.deps.store.increment(postCounts, { post_id: postId }, { comments: 1 });
+        this.deps.countsChanged?.(postId);
+      }
     });
     await this.notify(authorId, post.author.id, postId, commentId, mentionedIds);
     return {
@@ -108,7 +111,10 @@ export class Comments {
     await this.deps.journal.run("comment", { postId, commentId }, async () => {
       const mine = await this.deps.store.deleteIf(comments, key);
       await this.deps.store.delete(commentPosts, { comment_id: commentId });
-      if (mine) await this.deps.store.increment(postCounts, { post_id: postId }, { comments: -1 });
+      if (mine) {
+        await this.deps.store.increment(postCounts, { post_id: postId }, { comments: -1 });
+        this.deps.countsChanged?.(postId);
+      }
     });
   }
 
@@ -123,6 +129,7 @@ export class Comments {
     }
     const listed = await postComments.count(this.deps.store, postId);
     await setCounter(this.deps.store, postCounts, { post_id: postId }, "comments", listed);
+    this.deps.countsChanged?.(postId);
   }
 
   /**

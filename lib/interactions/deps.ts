@@ -17,4 +17,6 @@ export interface InteractionsDeps {
   messenger: Messenger;
   /** Records writes that span partitions, so that one cut short is completed. */
   journal: WriteJournal;
+  /** A post's like or comment count changed here: counts this node keeps of it are stale. */
+  countsChanged?: (postId: string) => void;
 }

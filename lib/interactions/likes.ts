@@ -42,7 +42,10 @@ export class Likes {
         // Also on a repeat: rewrites a list row that a crash left out.
         const listed = await postLikers.writePartition(this.deps.store, postId, likeId);
         await this.deps.store.put(likesByTime, { ...listed, like_id: likeId, user_id: userId });
-        if (inserted.applied) await this.deps.store.increment(postCounts, { post_id: postId }, { likes: 1 });
+        if (inserted.applied) {
+          await this.deps.store.increment(postCounts, { post_id: postId }, { likes: 1 });
+          this.deps.countsChanged?.(postId);
+        }
         return inserted.applied;
       }),
     );
@@ -73,7 +76,10 @@ export class Likes {
           like_id: likeId,
           user_id: userId,
         });
-        await this.deps.store.increment(postCounts, { post_id: postId }, { likes: -1 });
+        {
+          await this.deps.store.increment(postCounts, { post_id: postId }, { likes: -1 });
+          this.deps.countsChanged?.(postId);
+        }
       });
     });
     return { liked: false, likeCount: await this.count(postId) };
@@ -122,6 +128,7 @@ export class Likes {
     });
     const listed = await postLikers.count(this.deps.store, postId);
     await setCounter(this.deps.store, postCounts, { post_id: postId }, "likes", listed);
+    this.deps.countsChanged?.(postId);
   }
 
   private async count(postId: string): Promise<number> {

@@ -12,6 +12,10 @@ import type { WriteJournal } from "../journal/write-journal";
 import type { Notifier } from "../contracts/ports";
 import { NO_ENGAGEMENT, type EngagementSource, type PostEngagement } from "./engagement";
 import { setCounter } from "../store/counters";
+import { LruMap } from "../concurrency/lru-map";
+import type { Row } from "../store/schema";
+
+type PostRow = Row<typeof posts>;
 
 /** Shorter than the life of a presigned media URL (an hour), so a cached view never hands out a dead link. */
 const MEDIA_VIEW_TTL_MS = 10 * 60_000;
@@ -76,14 +80,24 @@ export interface PostsDeps {
   notifier: Notifier;
   /** Records a post's writes (claims, rows, count, fan-out job), so that a post cut short is completed. */
   journal: WriteJournal;
+  /** Tells the other nodes that a post is gone, so that they forget its row (`forget`). */
+  deleted?: (postId: string) => Promise<void>;
   now?: () => number;
 }
+
+/**
+ * Post rows a node keeps, by post id. A row never changes once written, so a kept one is the stored one until
+ * the post is deleted: the deleting node forgets it before it answers and tells every other node to (`deleted`).
+ * Rows not found are not kept: a post being created is found a moment later.
+ */
+const KEPT_ROWS = 50_000;
 
 const MAX_MEDIA = 10;
 
 /** Posts: create from the caller's media, read with the author's privacy and blocks, delete by the author. */
 export class Posts {
   private readonly now: () => number;
+  private readonly rows = new LruMap<string, PostRow>(KEPT_ROWS);
 
   constructor(private readonly deps: PostsDeps) {
     this.now = deps.now ?? Date.now;
@@ -261,6 +275,7 @@ export class Posts {
     // Its files stop first: a delete cut short leaves a post with broken pictures, never pictures left public.
     await this.deps.media.markDeleted?.(authorId, mediaIds);
     await this.deps.store.delete(posts, postKey(authorId, postId));
+    await this.forgetEverywhere(postId);
     await this.deps.store.delete(postAuthors, { post_id: postId });
     await this.deps.store.increment(userCounts, { user_id: authorId }, { posts: -1 });
   }
@@ -273,6 +288,7 @@ export class Posts {
   ): Promise<void> {
     await this.deps.media.markDeleted?.(authorId, mediaIds);
     await this.deps.store.delete(posts, postKey(authorId, postId));
+    await this.forgetEverywhere(postId);
     await this.deps.store.delete(postAuthors, { post_id: postId });
     await this.recountPosts(authorId);
   }
@@ -320,9 +336,7 @@ export class Posts {
       }
       return author;
     };
-    const rows = await Promise.all(
-      entries.map(({ postId, authorId }) => this.deps.store.get(posts, postKey(authorId, postId))),
-    );
+    const rows = await Promise.all(entries.map(({ postId, authorId }) => this.row(authorId, postId)));
     // One cache round trip for the media of the whole page, one engagement round for its posts.
     const present = rows.filter((row) => row !== undefined);
     const mediaIds = present.flatMap((row) => parseList(row.media_ids));
@@ -399,10 +413,29 @@ export class Posts {
     return views.filter((v): v is MediaView => v !== undefined);
   }
 
+  /** This node stops keeping the post's row (it was deleted, here or on another node). */
+  forget(postId: string): void {
+    this.rows.delete(postId);
+  }
+
+  private async forgetEverywhere(postId: string): Promise<void> {
+    this.forget(postId);
+    await this.deps.deleted?.(postId);
+  }
+
+  /** A post's row, kept once read (rows never change; see KEPT_ROWS). */
+  private async row(authorId: string, postId: string): Promise<PostRow | undefined> {
+    const kept = this.rows.get(postId);
+    if (kept !== undefined && kept.author_id === authorId) return kept;
+    const row = await this.deps.store.get(posts, postKey(authorId, postId));
+    if (row !== undefined) this.rows.set(postId, row);
+    return row;
+  }
+
   private async find(postId: string) {
     const owner = await this.deps.store.get(postAuthors, { post_id: postId });
     if (owner?.author_id === undefined) return undefined;
-    const row = await this.deps.store.get(posts, postKey(owner.author_id, postId));
+    const row = await this.row(owner.author_id, postId);
     return row && { ...row, author_id: owner.author_id };
   }
 

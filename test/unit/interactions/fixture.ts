@@ -53,6 +53,8 @@ export interface World {
   journal: WriteJournal;
   /** Posts whose fan-out was recorded, in order. */
   published: { postId: string; authorId: string }[];
+  /** Posts whose deletion the other nodes were told of, in order. */
+  deleted: string[];
   /** A ready upload of `authorId`'s, not yet in any post. */
   mediaFor(authorId: string): string;
   graph: Graph;
@@ -89,7 +91,9 @@ export async function createWorld(): Promise<World> {
   });
   const mediaOwners = new Map<string, string>();
   const published: { postId: string; authorId: string }[] = [];
-  const engagement = new CountingEngagement(new Engagement({ store }));
+  const deleted: string[] = [];
+  const counts = new Engagement({ store });
+  const engagement = new CountingEngagement(counts);
   const notifier = new RecordingNotifier();
   const messenger = new RecordingMessenger();
   const posts = new Posts({
@@ -103,6 +107,10 @@ export async function createWorld(): Promise<World> {
     journal,
     engagement,
     notifier,
+    deleted: (postId) => {
+      deleted.push(postId);
+      return Promise.resolve();
+    },
     media: {
       find(mediaId) {
         const owner = mediaOwners.get(mediaId);
@@ -132,12 +140,24 @@ export async function createWorld(): Promise<World> {
     },
   });
   const build = () =>
-    new Interactions({ store, ids, now: Date.now, posts, accounts, graph, notifier, messenger, journal });
+    new Interactions({
+      store,
+      ids,
+      now: Date.now,
+      posts,
+      accounts,
+      graph,
+      notifier,
+      messenger,
+      journal,
+      countsChanged: (postId) => counts.forget(postId),
+    });
 
   return {
     store,
     journal,
     published,
+    deleted,
     mediaFor(authorId) {
       const mediaId = String(BigInt(Date.now()) * 1000n + BigInt(++mediaCounter));
       mediaOwners.set(mediaId, authorId);
