@@ -50,6 +50,7 @@ export async function createNode(config: Config, options: { now?: () => number }
     const delivery: StreamDelivery = { userIds: [...userIds], event };
     void broadcast(broker, "stream.deliver", delivery, ["gateway"]);
   };
+  let baseUrl: string | undefined;
   // The library needs a way to send jobs, and sending needs the library to record results: bind late.
   const late: { library?: MediaLibrary } = {};
   const app = await createAppContext(config, {
@@ -90,7 +91,7 @@ export async function createNode(config: Config, options: { now?: () => number }
     startFanout: startFanout(broker),
     postDeleted: (postId) => broadcast(broker, "posts.deleted", { postId }, POST_ROW_KEEPERS),
     publicBaseUrl: () =>
-      config.publicUrl ?? `http://${displayHost(config.http.host)}:${httpPort() ?? config.http.port}`,
+      (baseUrl ??= knownBaseUrl()) ?? `http://${displayHost(config.http.host)}:${config.http.port}`,
     ...(options.now && { now: options.now }),
     log: (level, message) => broker.logger[level](message),
   });
@@ -195,6 +196,16 @@ export async function createNode(config: Config, options: { now?: () => number }
     },
     httpPort,
   };
+
+  /**
+   * Undefined until the port is known (PORT=0 binds one at start): asking the socket every time costs a system
+   * call, and every media URL of every answer asks (a sixth of a feed read's CPU when it did).
+   */
+  function knownBaseUrl(): string | undefined {
+    if (config.publicUrl !== undefined) return config.publicUrl;
+    const port = httpPort();
+    return port === undefined ? undefined : `http://${displayHost(config.http.host)}:${port}`;
+  }
 
   function httpPort(): number | undefined {
     const gateway = broker.getLocalService("gateway") as { server?: Server } | undefined;

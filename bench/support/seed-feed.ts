@@ -300,6 +300,9 @@ async function writeReadyMedia(
     height: 1080,
     blurhash: "LEHV6nWB2yk8pyo0adR*.7kCMdnj",
     variants: JSON.stringify(variants),
+    // As attaching it to a public account's post leaves it: served at its plain URL, its view cacheable.
+    audience: "followers",
+    is_public: true,
     created_at: created,
     updated_at: created,
   });

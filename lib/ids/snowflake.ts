@@ -164,6 +164,9 @@ export class SnowflakeGenerator {
 }
 
 /** The id as a BigInt; throws InvalidIdError unless `s` is a canonical decimal id in 1..2^63-1. */
+const MAX_ID_TEXT = MAX_ID.toString();
+const MAX_ID_DIGITS = MAX_ID_TEXT.length;
+
 export function parseId(s: string): bigint {
   if (typeof s !== "string" || !CANONICAL_ID.test(s)) throw new InvalidIdError(String(s));
   const id = BigInt(s);
@@ -191,9 +194,23 @@ export function idSequence(id: string): number {
 
 /** Numeric order, which is also generation order; plain string comparison would put "10" before "9". */
 export function compareIds(a: string, b: string): -1 | 0 | 1 {
-  const x = parseId(a);
-  const y = parseId(b);
-  return x < y ? -1 : x > y ? 1 : 0;
+  // Canonical ids (no sign, no leading zero) order as numbers do by length first, then digit by digit: no
+  // BigInt, which made sorting a feed page's candidates a tenth of its CPU. Anything else is refused as before.
+  if (!isCanonical(a)) throw new InvalidIdError(String(a));
+  if (!isCanonical(b)) throw new InvalidIdError(String(b));
+  if (a.length !== b.length) return a.length < b.length ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A canonical id's shape, checked without a regular expression (the hot path of sorting). */
+function isCanonical(s: string): boolean {
+  if (typeof s !== "string" || s.length === 0 || s.length > MAX_ID_DIGITS || s.charCodeAt(0) === 48)
+    return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return s.length < MAX_ID_DIGITS || s <= MAX_ID_TEXT;
 }
 
 /**

@@ -329,6 +329,20 @@ describe("ids/snowflake", () => {
       expect(compareIds("9223372036854775806", "9223372036854775807")).to.equal(-1);
       expect(["100", "20", "3", "1000"].sort(compareIds)).to.deep.equal(["3", "20", "100", "1000"]);
     });
+
+    it("agrees with BigInt order on random ids of every length, and refuses what is not an id", () => {
+      for (let i = 0; i < 2_000; i++) {
+        const digits = () =>
+          String(BigInt(Math.floor(Math.random() * 2 ** 52)) * BigInt(1 + (i % 2_000_000)));
+        const [a, b] = [digits(), digits()];
+        const expected = BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0;
+        if (isId(a) && isId(b)) expect(compareIds(a, b), `${a} vs ${b}`).to.equal(expected);
+      }
+      for (const bad of ["0", "01", "-1", "1.5", "9223372036854775808", "99999999999999999999", " 1", "1a"]) {
+        expect(() => compareIds("1", bad), bad).to.throw(InvalidIdError);
+        expect(() => compareIds(bad, "1"), bad).to.throw(InvalidIdError);
+      }
+    });
   });
 
   describe("idAtTime", () => {
