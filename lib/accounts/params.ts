@@ -60,8 +60,6 @@ export type UpdateMeInput = z.output<typeof updateMeParams>;
 /** A gateway's check of a bearer token. */
 export const authenticateParams = z.strictObject({ token: z.string().min(1).max(4096) });
 
-export const noParams = z.strictObject({});
-
 /** A session of a user, as a logout names it to every users node. */
 export const sessionParams = z.strictObject({
   userId: z.string().regex(/^\d{1,20}$/),

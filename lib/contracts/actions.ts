@@ -35,6 +35,8 @@ export interface ActionContract {
   internal?: true;
 }
 
+/** Actions that take nothing but the caller. */
+const noParams = z.strictObject({});
 const nothing = z.void();
 const signedIn = z.object({ user: userObject, token: z.string() }).meta({ id: "SignedIn" });
 const followState = z.object({ state: z.enum(["following", "requested", "none"]) });
@@ -46,8 +48,8 @@ const postsPage = pageOf(postObject);
 export const actionContracts = {
   "users.signup": { params: accounts.signupParams, result: signedIn, summary: "Create an account" },
   "users.login": { params: accounts.loginParams, result: signedIn, summary: "Sign in" },
-  "users.logout": { params: accounts.noParams, result: nothing, summary: "Sign out (revokes the token)" },
-  "users.me": { params: accounts.noParams, result: userObject, summary: "The signed-in user, with email" },
+  "users.logout": { params: noParams, result: nothing, summary: "Sign out (revokes the token)" },
+  "users.me": { params: noParams, result: userObject, summary: "The signed-in user, with email" },
   "users.updateMe": { params: accounts.updateMeParams, result: userObject, summary: "Edit one's profile" },
   "users.get": { params: accounts.byUsernameParams, result: userObject, summary: "A user's profile" },
   "users.forgetSession": {
@@ -124,7 +126,7 @@ export const actionContracts = {
     internal: true,
   },
   "timeline.backlog": {
-    params: timeline.backlogParams,
+    params: noParams,
     result: z.object({ jobs: z.number().int(), oldestAgeMs: z.number().nullable() }),
     summary: "Unfinished fan-out jobs (for operators)",
     internal: true,
@@ -169,7 +171,7 @@ export const actionContracts = {
 
   "stories.create": { params: stories.createStoryParams, result: storyObject, summary: "Post a story" },
   "stories.feed": {
-    params: stories.storyFeedParams,
+    params: noParams,
     result: z.object({ items: z.array(storyGroupObject) }),
     summary: "Followed users with live stories, unseen first",
   },
@@ -198,7 +200,7 @@ export const actionContracts = {
     summary: "Notifications, newest first",
   },
   "inbox.unreadCount": {
-    params: inbox.noParams,
+    params: noParams,
     result: z.object({ count: z.number().int() }),
     summary: "How many notifications are unread",
   },

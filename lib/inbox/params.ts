@@ -22,8 +22,6 @@ export const notifyParams = z.strictObject({
 
 export const pageOnlyParams = z.strictObject(pageParams);
 
-export const noParams = z.strictObject({});
-
 export const markReadParams = z.strictObject({ upToId: id.optional() });
 
 export const openConversationParams = z.strictObject({

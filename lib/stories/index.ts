@@ -9,10 +9,4 @@ export {
   storyViewersByTime,
   storyViews,
 } from "./tables";
-export {
-  createStoryParams,
-  storyFeedParams,
-  storyIdParams,
-  storyViewersParams,
-  userStoriesParams,
-} from "./params";
+export { createStoryParams, storyIdParams, storyViewersParams, userStoriesParams } from "./params";

@@ -7,8 +7,6 @@ export const createStoryParams = z.strictObject({ mediaId: id });
 
 export const storyIdParams = z.strictObject({ id });
 
-export const storyFeedParams = z.strictObject({});
-
 export const userStoriesParams = z.strictObject({ username });
 
 export const storyViewersParams = z.strictObject({ id, ...pageParams });

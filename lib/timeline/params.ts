@@ -15,5 +15,3 @@ export const feedParams = z.strictObject({
     .regex(/^[0-9]+\.[A-Za-z0-9_-]+$/, "is not a cursor of ours")
     .optional(),
 });
-
-export const backlogParams = z.strictObject({});

@@ -39,15 +39,19 @@ const PAGE = `<!doctype html>
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
- * `GET /api/openapi.json` (the document, built once from the contracts), `GET /api/docs` (a browsable reference)
+ * `GET /api/openapi.json` (the document, built from the contracts on its first request), `GET /api/docs` (a browsable reference)
  * and the script that page runs. Each answers 304 to a client that has it already.
  */
 export function apiDocsAliases(): Record<string, Handler> {
-  const document = Buffer.from(JSON.stringify(buildOpenApi()));
+  // Built on the first request, not at start-up: most gateways never serve it.
+  let document: Buffer | undefined;
   const page = Buffer.from(PAGE);
   let bundle: Promise<Buffer> | undefined;
   return {
-    "GET /api/openapi.json": (req, res) => send(req, res, document, "application/json; charset=utf-8"),
+    "GET /api/openapi.json": (req, res) => {
+      document ??= Buffer.from(JSON.stringify(buildOpenApi()));
+      send(req, res, document, "application/json; charset=utf-8");
+    },
     "GET /api/docs": (req, res) => {
       res.setHeader("Content-Security-Policy", DOCS_POLICY);
       send(req, res, page, "text/html; charset=utf-8");

@@ -30,8 +30,8 @@ export function buildOpenApi(): JsonObject {
   }
   paths["/api/stream"] = { get: { ...streamOperation, operationId: "stream", tags: ["stream"] } };
   paths["/media/{owner}/{media}/{file}"] = { get: mediaFileOperation };
-  paths["/api/openapi.json"] = { get: docOperation("openapi", "This document", "application/json") };
-  paths["/api/docs"] = { get: docOperation("docs", "This document as a browsable reference", "text/html") };
+  paths["/api/openapi.json"] = { get: opsOperation("openapi", "This document", "application/json") };
+  paths["/api/docs"] = { get: opsOperation("docs", "This document as a browsable reference", "text/html") };
   paths["/health/live"] = { get: opsOperation("live", "Liveness", "application/json") };
   paths["/health/ready"] = {
     get: { ...opsOperation("ready", "Readiness", "application/json"), responses: readyResponses },
@@ -124,14 +124,14 @@ function operation(method: string, routePath: string, route: ApiRoute): JsonObje
     }),
     responses: {
       [status]: success,
-      ...errorResponses(method, route, pathParams.length > 0, jsonBody),
+      ...errorResponses(route, pathParams.length > 0, jsonBody),
       ...(route.idempotent === true && idempotencyResponses),
     },
   };
 }
 
 /** The failures a route can answer with, each with the envelope (api.md's conventions). */
-function errorResponses(method: string, route: ApiRoute, byPath: boolean, jsonBody: boolean): JsonObject {
+function errorResponses(route: ApiRoute, byPath: boolean, jsonBody: boolean): JsonObject {
   const error = (description: string) => ({ description, content: jsonOf(errorRef) });
   const hasBody = route.body !== undefined || jsonBody;
   return {
@@ -161,14 +161,13 @@ function errorResponses(method: string, route: ApiRoute, byPath: boolean, jsonBo
                 "the connection is closed",
         ),
       }),
-    ...(hasBody &&
-      method !== "GET" && {
-        "415": error(
-          route.body === "multipart"
-            ? "UNSUPPORTED_MEDIA_TYPE: the file's bytes are not a supported image or video"
-            : "UNSUPPORTED_MEDIA_TYPE: the body is not `application/json`",
-        ),
-      }),
+    ...(hasBody && {
+      "415": error(
+        route.body === "multipart"
+          ? "UNSUPPORTED_MEDIA_TYPE: the file's bytes are not a supported image or video"
+          : "UNSUPPORTED_MEDIA_TYPE: the body is not `application/json`",
+      ),
+    }),
     "429": {
       ...error("RATE_LIMITED: a rate limit or quota was hit"),
       headers: {
@@ -282,8 +281,4 @@ function opsOperation(operationId: string, summary: string, type: string): JsonO
     security: [],
     responses: { "200": { description: "OK", content: { [type]: {} } } },
   };
-}
-
-function docOperation(operationId: string, summary: string, type: string): JsonObject {
-  return opsOperation(operationId, summary, type);
 }
