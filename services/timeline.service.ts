@@ -43,7 +43,13 @@ export function createTimelineService(deps: TimelineServiceDeps): ServiceSchema 
   return {
     name: "timeline",
     mixins: [
-      actor({ ringAction: "timeline.feed", forgetAll: () => timelines.forgetAll() }),
+      actor({
+        ringAction: "timeline.feed",
+        forgetAll: () => {
+          timelines.forgetAll();
+          feed.forgetAll();
+        },
+      }),
       keepsPostRows(deps.posts),
       periodicWork([
         {

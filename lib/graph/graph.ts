@@ -9,6 +9,7 @@ import type { BucketedList, Position } from "../validation/bucketed-list";
 import {
   blockedBy,
   blocks,
+  graphChanges,
   followRequests,
   followRequestsByTime,
   followRequestsList,
@@ -461,8 +462,26 @@ export class Graph {
 
   // ---- plumbing ----
 
+  /**
+   * Runs a change of the edges between two users one at a time per pair, then bumps both users' change counts
+   * (graphChanges), whether it went through or not: a change cut short may have written part of its rows.
+   */
   private async locked<T>(a: string, b: string, task: () => Promise<T>): Promise<T> {
-    return this.locks.run(a < b ? `${a}:${b}` : `${b}:${a}`, task);
+    try {
+      return await this.locks.run(a < b ? `${a}:${b}` : `${b}:${a}`, task);
+    } finally {
+      await Promise.all(
+        [a, b].map((user_id) => this.store.increment(graphChanges, { user_id }, { changes: 1 })),
+      );
+    }
+  }
+
+  /**
+   * A number that differs after every change of the user's edges: what a reader learnt of them while it read the
+   * same number still holds (see graphChanges).
+   */
+  async changesOf(userId: string): Promise<number> {
+    return (await this.store.get(graphChanges, { user_id: userId }))?.changes ?? 0;
   }
 
   /**

@@ -130,8 +130,22 @@ export const blockedBy = defineTable({
   partitionKey: ["user_id", "blocker_id"],
 });
 
+/**
+ * How many times a user's edges changed (follows, requests, blocks, either way). A reader that keeps what it
+ * learnt of a user's edges (the feed: lib/timeline/viewer-relations.ts) reads this one row per request and keeps
+ * its knowledge only while the count is the one it learnt it under. Bumped after every change's writes, so a
+ * count read before a change is never paired with knowledge read after it for long.
+ */
+export const graphChanges = defineTable({
+  name: "graph_changes",
+  columns: { user_id: "id", changes: "counter" },
+  partitionKey: ["user_id"],
+  counter: true,
+});
+
 /** The graph's own tables; `user_counts` is opened with the account tables. */
 export const graphTables = [
+  graphChanges,
   following,
   followers,
   followingByTime,

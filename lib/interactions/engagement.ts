@@ -1,16 +1,35 @@
 import { LruMap } from "../concurrency/lru-map";
 import type { EngagementSource, PostEngagement } from "../posts/engagement";
 import type { WideRowStore } from "../store/store";
-import { likes, postCounts, saves } from "./tables";
+import { likes, markChanges, postCounts, saves } from "./tables";
 
-/** Counts and the viewer's own likes and saves of posts: three point reads a post, all at once. */
 /** Posts whose counts a node keeps at once; past it the least recently read are read again. */
 const KEPT_COUNTS = 50_000;
+/** Viewers whose likes and saves a node keeps, and posts kept per viewer (past it they start again). */
+const KEPT_VIEWERS = 20_000;
+const KEPT_MARKS_PER_VIEWER = 1_000;
+/**
+ * How long a viewer's marks are kept without a change: every read checks their mark count, so this only bounds
+ * a change whose count could not be bumped (the store failed between its writes and the bump).
+ */
+const MARKS_MAX_AGE_MS = 60_000;
 /**
  * How long a post's like and comment counts are shown without reading them again: a count may lag by this much
- * (docs/architecture.md says so). Whether the viewer liked or saved it is always read: their own act shows at once.
+ * (docs/architecture.md says so). Whether the viewer liked or saved it shows at once: see `marksOf`.
  */
 export const COUNTS_MAX_AGE_MS = 1_000;
+
+/** Bumps the user's mark count after a like, unlike, save or unsave (see markChanges). */
+export async function marked(store: WideRowStore, userId: string): Promise<void> {
+  await store.increment(markChanges, { user_id: userId }, { changes: 1 });
+}
+
+/** What a node read of one viewer's likes and saves, valid while their mark count is `changes`. */
+interface Marks {
+  changes: number;
+  until: number;
+  byPost: Map<string, { liked: boolean; saved: boolean }>;
+}
 
 export class Engagement implements EngagementSource {
   private readonly store: WideRowStore;
@@ -18,6 +37,7 @@ export class Engagement implements EngagementSource {
   private readonly counts = new LruMap<string, { likes: number; comments: number; until: number }>(
     KEPT_COUNTS,
   );
+  private readonly marks = new LruMap<string, Marks>(KEPT_VIEWERS);
 
   constructor(deps: { store: WideRowStore; now?: () => number }) {
     this.store = deps.store;
@@ -41,23 +61,56 @@ export class Engagement implements EngagementSource {
   }
 
   async of(viewerId: string, postIds: readonly string[]): Promise<Map<string, PostEngagement>> {
+    const marks = await this.marksOf(viewerId);
     const entries = await Promise.all(
       [...new Set(postIds)].map(async (postId) => {
-        const [counts, like, save] = await Promise.all([
+        const [counts, mark] = await Promise.all([
           this.countsOf(postId),
-          this.store.get(likes, { user_id: viewerId, post_id: postId }),
-          this.store.get(saves, { user_id: viewerId, post_id: postId }),
+          this.markOf(viewerId, postId, marks),
         ]);
         const engagement: PostEngagement = {
           // Counter writes are not idempotent under retries; whatever drift that leaves never shows below zero.
           likeCount: Math.max(0, counts.likes),
           commentCount: Math.max(0, counts.comments),
-          likedByMe: like !== undefined,
-          savedByMe: save !== undefined,
+          likedByMe: mark.liked,
+          savedByMe: mark.saved,
         };
         return [postId, engagement] as const;
       }),
     );
     return new Map(entries);
+  }
+
+  /**
+   * What this node read of the viewer's likes and saves, kept while their mark count stays the same: one read
+   * of that count per answer instead of two point reads per post, and their own like still shows at once (it
+   * bumps the count before it answers).
+   */
+  private async marksOf(viewerId: string): Promise<Marks> {
+    const changes = (await this.store.get(markChanges, { user_id: viewerId }))?.changes ?? 0;
+    const now = this.now();
+    let marks = this.marks.get(viewerId);
+    if (marks === undefined || marks.changes !== changes || marks.until <= now) {
+      marks = { changes, until: now + MARKS_MAX_AGE_MS, byPost: new Map() };
+      this.marks.set(viewerId, marks);
+    }
+    return marks;
+  }
+
+  private async markOf(
+    viewerId: string,
+    postId: string,
+    marks: Marks,
+  ): Promise<{ liked: boolean; saved: boolean }> {
+    const kept = marks.byPost.get(postId);
+    if (kept !== undefined) return kept;
+    const [like, save] = await Promise.all([
+      this.store.get(likes, { user_id: viewerId, post_id: postId }),
+      this.store.get(saves, { user_id: viewerId, post_id: postId }),
+    ]);
+    const mark = { liked: like !== undefined, saved: save !== undefined };
+    if (marks.byPost.size >= KEPT_MARKS_PER_VIEWER) marks.byPost.clear();
+    marks.byPost.set(postId, mark);
+    return mark;
   }
 }

@@ -1,6 +1,7 @@
 import type { UserView } from "../accounts/user-view";
 import { KeyedLock } from "../concurrency/keyed-lock";
 import type { InteractionsDeps } from "./deps";
+import { marked } from "./engagement";
 import type { Page, PageRequest } from "../validation/page";
 import { quietly } from "./quietly";
 import { likes, likesByTime, postCounts, postLikers } from "./tables";
@@ -136,7 +137,15 @@ export class Likes {
     return Math.max(0, counts?.likes ?? 0);
   }
 
-  private locked<T>(userId: string, postId: string, task: () => Promise<T>): Promise<T> {
-    return this.locks.run(`${postId}:${userId}`, task);
+  /**
+   * Runs one user's changes of one post one at a time, then bumps the user's mark count (markChanges), whether
+   * the change went through or not: one cut short may have written its deciding row.
+   */
+  private async locked<T>(userId: string, postId: string, task: () => Promise<T>): Promise<T> {
+    try {
+      return await this.locks.run(`${postId}:${userId}`, task);
+    } finally {
+      await marked(this.deps.store, userId);
+    }
   }
 }

@@ -1,6 +1,7 @@
 import { KeyedLock } from "../concurrency/keyed-lock";
 import type { PostView } from "../posts/posts";
 import type { InteractionsDeps } from "./deps";
+import { marked } from "./engagement";
 import type { Page, PageRequest } from "../validation/page";
 import { savedPosts, saves, savesByTime } from "./tables";
 
@@ -76,7 +77,15 @@ export class Saves {
     return { items, nextCursor: slice.nextCursor };
   }
 
-  private locked<T>(userId: string, postId: string, task: () => Promise<T>): Promise<T> {
-    return this.locks.run(`${userId}:${postId}`, task);
+  /**
+   * Runs one user's changes of one post one at a time, then bumps the user's mark count (markChanges), whether
+   * the change went through or not: one cut short may have written its deciding row.
+   */
+  private async locked<T>(userId: string, postId: string, task: () => Promise<T>): Promise<T> {
+    try {
+      return await this.locks.run(`${userId}:${postId}`, task);
+    } finally {
+      await marked(this.deps.store, userId);
+    }
   }
 }

@@ -114,8 +114,19 @@ export const savedPosts = new BucketedList({
   at: ([saveId]) => ({ save_id: saveId }),
 });
 
+/**
+ * How many times a user liked, unliked, saved or unsaved anything. `Engagement` keeps what it read of a viewer's
+ * likes and saves while this count stays the same; every change bumps it before it answers.
+ */
+export const markChanges = defineTable({
+  name: "mark_changes",
+  columns: { user_id: "id", changes: "counter" },
+  partitionKey: ["user_id"],
+  counter: true,
+});
+
 /** What `Engagement` reads; opened wherever posts are served. */
-export const engagementTables = [likes, saves, postCounts] as const;
+export const engagementTables = [likes, saves, postCounts, markChanges] as const;
 
 export const interactionTables = [
   ...engagementTables,

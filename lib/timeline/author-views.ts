@@ -1,5 +1,4 @@
 import type { UserView } from "../accounts/user-view";
-import type { Graph } from "../graph";
 import { LruMap } from "../concurrency/lru-map";
 
 /** Loads an author's public profile: their view without any relationship to a viewer. */
@@ -22,7 +21,6 @@ export class AuthorViews {
 
   constructor(
     private readonly deps: {
-      graph: Pick<Graph, "isFollowing">;
       /** How long a profile is reused: its counts and names may lag by as much. */
       ttlMs?: number;
       maxAuthors?: number;
@@ -33,11 +31,19 @@ export class AuthorViews {
     this.profiles = new LruMap(deps.maxAuthors ?? 10_000);
   }
 
-  /** `authorId` as `viewerId` sees them, given that the viewer follows them (or is them) and no block exists. */
-  async ofFollowed(viewerId: string, authorId: string, load: ProfileLoader): Promise<UserView | undefined> {
+  /**
+   * `authorId` as `viewerId` sees them, given that the viewer follows them (or is them) and no block exists;
+   * `followsViewer` answers whether the author follows the viewer back.
+   */
+  async ofFollowed(
+    viewerId: string,
+    authorId: string,
+    load: ProfileLoader,
+    followsViewer: () => Promise<boolean>,
+  ): Promise<UserView | undefined> {
     const [profile, followedBy] = await Promise.all([
       this.profile(authorId, load),
-      authorId === viewerId ? false : this.deps.graph.isFollowing(authorId, viewerId),
+      authorId === viewerId ? false : followsViewer(),
     ]);
     if (profile === undefined || authorId === viewerId) return profile;
     return { ...profile, relationship: { following: true, followedBy, requested: false, blocking: false } };

@@ -8,6 +8,7 @@ import { postKey, posts } from "../posts/tables";
 import type { WideRowStore } from "../store/store";
 import { AuthorViews } from "./author-views";
 import { CelebrityPosts } from "./celebrity-posts";
+import { ViewerRelations, type FollowedCelebrities, type Relations } from "./viewer-relations";
 import type { Fanout } from "./fanout";
 import type { TimelineEntry, Timelines } from "./timelines";
 
@@ -37,6 +38,7 @@ export class Feed {
   private readonly warn: (message: string) => void;
   private readonly authors: AuthorViews;
   private readonly celebrityPosts: CelebrityPosts;
+  private readonly relations: ViewerRelations;
 
   constructor(
     private readonly deps: {
@@ -53,16 +55,19 @@ export class Feed {
     },
   ) {
     this.celebrityPosts = new CelebrityPosts(deps.store, { ...(deps.now && { now: deps.now }) });
-    this.authors = new AuthorViews({ graph: deps.graph, ...(deps.now && { now: deps.now }) });
+    this.authors = new AuthorViews({ ...(deps.now && { now: deps.now }) });
+    this.relations = new ViewerRelations(deps.graph, deps.now);
     this.warn = deps.warn ?? ((message) => process.emitWarning(message, { code: "MOSAIC_TIMELINE_CLEANUP" }));
   }
 
   async read(viewerId: string, page: { limit: number; cursor?: string }): Promise<Page<PostView>> {
     let before = page.cursor === undefined ? undefined : this.openCursor(page.cursor);
-    const { ids: celebs, checked } = await this.followedCelebrities(viewerId);
-    // Whether the viewer may read each author, asked once per read; celebrities checked just now are followed.
-    const verdicts = new Map<string, Promise<boolean>>();
+    const relations = await this.relations.of(viewerId);
+    const { ids: celebs, checked } = await this.followedCelebrities(viewerId, relations);
+    // Celebrities checked against their deciding rows are followed: only blocks are left to ask of them.
     const followed = new Set(checked ? celebs : []);
+    const verdict = (authorId: string) =>
+      relations.mayRead(authorId, () => this.mayRead(viewerId, authorId, followed.has(authorId)));
     const items: PostView[] = [];
     // Timeline rows the read skipped (author unfollowed or blocked, post deleted): storage catches up later.
     const stale: TimelineEntry[] = [];
@@ -76,13 +81,16 @@ export class Feed {
       for (let at = 0; at < candidates.length && items.length < page.limit;) {
         const next = candidates.slice(at, at + page.limit - items.length);
         at += next.length;
-        const chunk = await this.visibleOf(viewerId, next, verdicts, followed);
+        const chunk = await this.visibleOf(viewerId, next, verdict);
         const kept = new Set(chunk.map((e) => e.postId));
         stale.push(...next.filter((c) => c.stored && !kept.has(c.postId)));
         if (chunk.length === 0) continue;
         // Every author here passed visibleOf just now: followed (or the viewer), no block either way.
         const views = await this.deps.posts.hydrate(viewerId, chunk, {
-          authorView: (authorId, profile) => this.authors.ofFollowed(viewerId, authorId, profile),
+          authorView: (authorId, profile) =>
+            this.authors.ofFollowed(viewerId, authorId, profile, () =>
+              relations.followedBy(authorId, () => this.deps.graph.isFollowing(authorId, viewerId)),
+            ),
         });
         for (const view of views) {
           // A post whose media are still processing shows up once they are ready (its author sees it at once).
@@ -98,6 +106,11 @@ export class Feed {
     this.cleanUp(viewerId, stale);
     const last = items[items.length - 1];
     return { items, nextCursor: items.length === page.limit && last ? this.sealCursor(last.id) : null };
+  }
+
+  /** Ownership of readers moved to other nodes: what this node kept of them is dropped. */
+  forgetAll(): void {
+    this.relations.forgetAll();
   }
 
   /** A post was published: its author's readers on this node see it on their next read, celebrity or not. */
@@ -124,24 +137,24 @@ export class Feed {
   }
 
   /**
-   * Entries whose author the viewer still follows (or is), with no block between them. `verdicts` remembers the
-   * answers for one read; for the authors in `followed` only blocks are left to check.
+   * Entries whose author the viewer still follows (or is), with no block between them, each author asked once
+   * (`verdict`, by default straight from the graph).
    */
   private async visibleOf<T extends TimelineEntry>(
     viewerId: string,
     entries: readonly T[],
-    verdicts = new Map<string, Promise<boolean>>(),
-    followed: ReadonlySet<string> = new Set(),
+    verdict: (authorId: string) => Promise<boolean> = (authorId) => this.mayRead(viewerId, authorId, false),
   ): Promise<T[]> {
+    const asked = new Map<string, Promise<boolean>>();
     const ok = await Promise.all(
       entries.map((e) => {
-        if (e.authorId === viewerId) return Promise.resolve(true);
-        let verdict = verdicts.get(e.authorId);
-        if (verdict === undefined) {
-          verdict = this.mayRead(viewerId, e.authorId, followed.has(e.authorId));
-          verdicts.set(e.authorId, verdict);
+        if (e.authorId === viewerId) return true;
+        let answer = asked.get(e.authorId);
+        if (answer === undefined) {
+          answer = verdict(e.authorId);
+          asked.set(e.authorId, answer);
         }
-        return verdict;
+        return answer;
       }),
     );
     return entries.filter((_, i) => ok[i]);
@@ -191,13 +204,18 @@ export class Feed {
    * The celebrities the viewer follows, walking whichever is shorter: the celebrities or the viewer's follows.
    * `checked` when each was read from the edge's deciding row (a list row can outlive an unfollow for a moment).
    */
-  private async followedCelebrities(viewerId: string): Promise<{ ids: string[]; checked: boolean }> {
+  private async followedCelebrities(viewerId: string, relations: Relations): Promise<FollowedCelebrities> {
     const now = (this.deps.now ?? Date.now)();
     if (!this.celebrityList || now - this.celebrityList.at > CELEBRITY_LIST_TTL_MS) {
       this.celebrityList = { ids: await this.deps.fanout.celebrityIds(), at: now };
     }
     const celebs = this.celebrityList.ids;
     if (celebs.length === 0) return { ids: [], checked: true };
+    // Kept with the reader's relations for as long as the list of celebrities is the same one.
+    return relations.followedCelebrities(celebs, () => this.followedAmong(viewerId, celebs));
+  }
+
+  private async followedAmong(viewerId: string, celebs: readonly string[]): Promise<FollowedCelebrities> {
     const counts = await this.deps.store.get(userCounts, { user_id: viewerId });
     if ((counts?.following ?? 0) < celebs.length) {
       const wanted = new Set(celebs);

@@ -76,6 +76,22 @@ describe("Graph", () => {
   });
 
   describe("follow and unfollow", () => {
+    it("moves both users' change counts with every change of their edges, so readers who keep them know", async () => {
+      const [a, b] = await newUsers(2);
+      const moved = async (change: () => Promise<unknown>) => {
+        const before = [await graph.changesOf(a), await graph.changesOf(b)];
+        await change();
+        const after = [await graph.changesOf(a), await graph.changesOf(b)];
+        return after.map((n, i) => n !== before[i]);
+      };
+      expect(await moved(() => graph.follow(a, pub(b)))).to.deep.equal([true, true]);
+      expect(await moved(() => graph.unfollow(a, b))).to.deep.equal([true, true]);
+      expect(await moved(() => graph.follow(b, priv(a)))).to.deep.equal([true, true]);
+      expect(await moved(() => graph.approve(a, b))).to.deep.equal([true, true]);
+      expect(await moved(() => graph.block(a, b))).to.deep.equal([true, true]);
+      expect(await moved(() => graph.unblock(a, b))).to.deep.equal([true, true]);
+    });
+
     it("follows a public account at once, counting and listing both sides", async () => {
       const [a, b] = await newUsers(2);
       expect(await graph.follow(a!, pub(b!))).to.deep.equal({ state: "following" });

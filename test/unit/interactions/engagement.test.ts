@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { Engagement } from "../../../lib/interactions";
+import { likes } from "../../../lib/interactions/tables";
 import { createWorld, type World } from "./fixture";
 
 describe("Engagement and posts", function () {
@@ -46,6 +47,37 @@ describe("Engagement and posts", function () {
       savedByMe: true,
     });
     expect((await engagement.of(author.id, [p.id])).get(p.id)).to.deep.include({
+      likedByMe: false,
+      savedByMe: false,
+    });
+  });
+
+  it("keeps a viewer's likes and saves between answers, and shows their own like or save at once", async () => {
+    const [author, fan] = [await w.user(), await w.user()];
+    const p = await w.post(author.id);
+    const engagement = new Engagement({ store: w.store });
+    expect((await engagement.of(fan.id, [p.id])).get(p.id)).to.deep.include({ likedByMe: false });
+    // Kept: a like row written behind the graph's back (no mark count bumped) does not show...
+    await w.store.insertIfAbsent(likes, {
+      user_id: fan.id,
+      post_id: p.id,
+      like_id: "1",
+      liked_at: new Date(),
+    });
+    expect((await engagement.of(fan.id, [p.id])).get(p.id)).to.deep.include({ likedByMe: false });
+    await w.store.deleteIf(likes, { user_id: fan.id, post_id: p.id }, { like_id: "1" });
+    // ...while likes and saves made through Interactions, on any node, show on the next answer.
+    const other = w.otherNode();
+    await other.like(fan.id, p.id);
+    expect((await engagement.of(fan.id, [p.id])).get(p.id)).to.deep.include({ likedByMe: true });
+    await other.save(fan.id, p.id);
+    expect((await engagement.of(fan.id, [p.id])).get(p.id)).to.deep.include({
+      likedByMe: true,
+      savedByMe: true,
+    });
+    await other.unlike(fan.id, p.id);
+    await other.unsave(fan.id, p.id);
+    expect((await engagement.of(fan.id, [p.id])).get(p.id)).to.deep.include({
       likedByMe: false,
       savedByMe: false,
     });

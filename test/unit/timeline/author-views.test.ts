@@ -17,7 +17,7 @@ describe("AuthorViews", () => {
   let clock = 0;
   let loads = 0;
   const follows = new Set(["2>1"]);
-  const graph = { isFollowing: (a: string, b: string) => Promise.resolve(follows.has(`${a}>${b}`)) };
+  const back = (viewer: string, author: string) => () => Promise.resolve(follows.has(`${author}>${viewer}`));
   const load =
     (id: string, followers = 0) =>
     () => {
@@ -30,43 +30,46 @@ describe("AuthorViews", () => {
     loads = 0;
   });
 
-  it("shows a followed author with the relationship the feed established and one read of following back", async () => {
-    const views = new AuthorViews({ graph, now: () => clock });
-    expect((await views.ofFollowed("1", "2", load("2")))?.relationship).to.deep.equal({
+  it("shows a followed author with the relationship the feed established and whether they follow back", async () => {
+    const views = new AuthorViews({ now: () => clock });
+    expect((await views.ofFollowed("1", "2", load("2"), back("1", "2")))?.relationship).to.deep.equal({
       following: true,
       followedBy: true,
       requested: false,
       blocking: false,
     });
-    expect((await views.ofFollowed("1", "3", load("3")))?.relationship).to.deep.include({
+    expect((await views.ofFollowed("1", "3", load("3"), back("1", "3")))?.relationship).to.deep.include({
       followedBy: false,
     });
   });
 
   it("shows the viewer's own posts without a relationship", async () => {
-    const views = new AuthorViews({ graph, now: () => clock });
-    const self = await views.ofFollowed("1", "1", load("1"));
+    const views = new AuthorViews({ now: () => clock });
+    const self = await views.ofFollowed("1", "1", load("1"), back("1", "1"));
     expect(self?.id).to.equal("1");
     expect(self).to.not.have.property("relationship");
   });
 
   it("shares one profile load among readers until it is older than its time to live", async () => {
-    const views = new AuthorViews({ graph, ttlMs: 1_000, now: () => clock });
-    await Promise.all([views.ofFollowed("1", "2", load("2")), views.ofFollowed("3", "2", load("2"))]);
+    const views = new AuthorViews({ ttlMs: 1_000, now: () => clock });
+    await Promise.all([
+      views.ofFollowed("1", "2", load("2"), back("1", "2")),
+      views.ofFollowed("3", "2", load("2"), back("3", "2")),
+    ]);
     expect(loads).to.equal(1);
     clock = 1_001;
-    const fresh = await views.ofFollowed("1", "2", load("2", 7));
+    const fresh = await views.ofFollowed("1", "2", load("2", 7), back("1", "2"));
     expect(loads).to.equal(2);
     expect(fresh?.counts.followers).to.equal(7);
   });
 
   it("forgets a failed load, so that the next reader tries again", async () => {
-    const views = new AuthorViews({ graph, now: () => clock });
+    const views = new AuthorViews({ now: () => clock });
     const failing = (): Promise<UserView | undefined> => Promise.reject(new Error("store down"));
-    await views.ofFollowed("1", "2", failing).then(
+    await views.ofFollowed("1", "2", failing, back("1", "2")).then(
       () => expect.fail("should have failed"),
       (err: unknown) => expect((err as Error).message).to.equal("store down"),
     );
-    expect((await views.ofFollowed("1", "2", load("2")))?.id).to.equal("2");
+    expect((await views.ofFollowed("1", "2", load("2"), back("1", "2")))?.id).to.equal("2");
   });
 });

@@ -1,0 +1,105 @@
+import { LruMap } from "../concurrency/lru-map";
+import type { Graph } from "../graph";
+
+/** Readers whose relations a node keeps; the timeline actors it owns, as many as `Timelines` keeps. */
+const MAX_VIEWERS = 20_000;
+/** Authors one reader's relations hold; past it they start again, so a reader who follows thousands stays bounded. */
+const MAX_AUTHORS = 2_000;
+/**
+ * How long relations are kept without a change. Every read checks the reader's change count, so this only bounds
+ * the damage of a change whose count could not be bumped (the store failed between its writes and the bump).
+ */
+const MAX_AGE_MS = 60_000;
+
+/** The celebrities a reader follows, among a given list of celebrities. */
+export interface FollowedCelebrities {
+  ids: string[];
+  /** Each checked against the deciding row of the edge (a list row can outlive an unfollow for a moment). */
+  checked: boolean;
+}
+
+interface Learnt {
+  changes: number;
+  until: number;
+  /** Whether the reader may see an author's posts in their feed: follows them, and no block either way. */
+  mayRead: Map<string, boolean>;
+  /** Whether an author follows the reader. */
+  followedBy: Map<string, boolean>;
+  celebrities?: { of: readonly string[]; followed: FollowedCelebrities };
+}
+
+/**
+ * What the feed reads of a reader's edges, kept by the node that owns the reader's timeline (their feed reads
+ * all come here) for as long as the reader's change count (Graph.changesOf) stays the same. A warm page then
+ * costs one read of that count instead of two or three point reads per author, and an unfollow or a block still
+ * shows on the very next read: the change bumps the count before it answers.
+ */
+export class ViewerRelations {
+  private readonly learnt = new LruMap<string, Learnt>(MAX_VIEWERS);
+  private readonly now: () => number;
+
+  constructor(
+    private readonly graph: Pick<Graph, "changesOf">,
+    now: () => number = Date.now,
+  ) {
+    this.now = now;
+  }
+
+  /** The reader's relations as they stand: what was learnt under their current change count, or nothing. */
+  async of(viewerId: string): Promise<Relations> {
+    const changes = await this.graph.changesOf(viewerId);
+    const now = this.now();
+    let learnt = this.learnt.get(viewerId);
+    if (learnt === undefined || learnt.changes !== changes || learnt.until <= now) {
+      learnt = { changes, until: now + MAX_AGE_MS, mayRead: new Map(), followedBy: new Map() };
+      this.learnt.set(viewerId, learnt);
+    }
+    return new Relations(learnt);
+  }
+
+  /** Ownership of readers moved: drop what this node kept (it would be checked anyway; this frees memory). */
+  forgetAll(): void {
+    this.learnt.clear();
+  }
+
+  get size(): number {
+    return this.learnt.size;
+  }
+}
+
+/** One read's view of a reader's relations: answers kept from earlier reads, or asked and kept. */
+export class Relations {
+  constructor(private readonly learnt: Learnt) {}
+
+  mayRead(authorId: string, ask: () => Promise<boolean>): Promise<boolean> {
+    return remembered(this.learnt.mayRead, authorId, ask);
+  }
+
+  followedBy(authorId: string, ask: () => Promise<boolean>): Promise<boolean> {
+    return remembered(this.learnt.followedBy, authorId, ask);
+  }
+
+  async followedCelebrities(
+    celebrities: readonly string[],
+    ask: () => Promise<FollowedCelebrities>,
+  ): Promise<FollowedCelebrities> {
+    const kept = this.learnt.celebrities;
+    if (kept !== undefined && kept.of === celebrities) return kept.followed;
+    const followed = await ask();
+    this.learnt.celebrities = { of: celebrities, followed };
+    return followed;
+  }
+}
+
+async function remembered(
+  map: Map<string, boolean>,
+  key: string,
+  ask: () => Promise<boolean>,
+): Promise<boolean> {
+  const kept = map.get(key);
+  if (kept !== undefined) return kept;
+  const answer = await ask();
+  if (map.size >= MAX_AUTHORS) map.clear();
+  map.set(key, answer);
+  return answer;
+}
