@@ -5,6 +5,7 @@ export {
   MOSAIC_EPOCH_MS,
   SnowflakeGenerator,
   TimestampOutOfRangeError,
+  compareCanonicalIds,
   compareIds,
   idAtTime,
   idSequence,

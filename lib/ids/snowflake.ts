@@ -202,6 +202,15 @@ export function compareIds(a: string, b: string): -1 | 0 | 1 {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * `compareIds` for ids already known canonical (read back from the store, or checked once on the way in): merging
+ * a feed page's candidates compares each id many times, and the check would be most of the work.
+ */
+export function compareCanonicalIds(a: string, b: string): -1 | 0 | 1 {
+  if (a.length !== b.length) return a.length < b.length ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** A canonical id's shape, checked without a regular expression (the hot path of sorting). */
 function isCanonical(s: string): boolean {
   if (typeof s !== "string" || s.length === 0 || s.length > MAX_ID_DIGITS || s.charCodeAt(0) === 48)

@@ -1,13 +1,14 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { BadRequestError } from "../errors";
 import type { Graph } from "../graph";
-import { compareIds, isId } from "../ids";
+import { isId } from "../ids";
 import type { Page, PostView, Posts } from "../posts/posts";
 import { userCounts } from "../accounts/tables";
 import { postKey, posts } from "../posts/tables";
 import type { WideRowStore } from "../store/store";
 import { AuthorViews } from "./author-views";
 import { CelebrityPosts } from "./celebrity-posts";
+import { mergeNewestFirst } from "./merge";
 import { ViewerRelations, type FollowedCelebrities, type Relations } from "./viewer-relations";
 import type { Fanout } from "./fanout";
 import type { TimelineEntry, Timelines } from "./timelines";
@@ -130,10 +131,10 @@ export class Feed {
         this.celebrityPosts.page(authorId, { ...(before !== undefined && { before }), limit }),
       ),
     ]);
-    const byId = new Map<string, Candidate>();
-    for (const entry of pulled.flat()) byId.set(entry.postId, { ...entry, stored: false });
-    for (const entry of own) byId.set(entry.postId, { ...entry, stored: true });
-    return [...byId.values()].sort((a, b) => compareIds(b.postId, a.postId)).slice(0, limit);
+    // The timeline first: a post both pushed and pulled (its author became a celebrity since) counts as stored.
+    const merged = mergeNewestFirst<TimelineEntry>([own, ...pulled], limit);
+    const stored = new Set(own.map((e) => e.postId));
+    return merged.map((e) => ({ ...e, stored: stored.has(e.postId) }));
   }
 
   /**

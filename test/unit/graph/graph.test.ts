@@ -77,7 +77,7 @@ describe("Graph", () => {
 
   describe("follow and unfollow", () => {
     it("moves both users' change counts with every change of their edges, so readers who keep them know", async () => {
-      const [a, b] = await newUsers(2);
+      const [a = "", b = ""] = await newUsers(2);
       const moved = async (change: () => Promise<unknown>) => {
         const before = [await graph.changesOf(a), await graph.changesOf(b)];
         await change();
