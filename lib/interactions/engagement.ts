@@ -24,6 +24,27 @@ export async function marked(store: WideRowStore, userId: string): Promise<void>
   await store.increment(markChanges, { user_id: userId }, { changes: 1 });
 }
 
+/** Holds a post's place in an answer (the order of the ids asked) until its reads are in. */
+const NO_ENGAGEMENT_YET: PostEngagement = Object.freeze({
+  likeCount: 0,
+  commentCount: 0,
+  likedByMe: false,
+  savedByMe: false,
+});
+
+function engagementOf(
+  counts: { likes: number; comments: number },
+  mark: { liked: boolean; saved: boolean },
+): PostEngagement {
+  return {
+    // Counter writes are not idempotent under retries; whatever drift that leaves never shows below zero.
+    likeCount: Math.max(0, counts.likes),
+    commentCount: Math.max(0, counts.comments),
+    likedByMe: mark.liked,
+    savedByMe: mark.saved,
+  };
+}
+
 /** What a node read of one viewer's likes and saves, valid while their mark count is `changes`. */
 interface Marks {
   changes: number;
@@ -50,10 +71,7 @@ export class Engagement implements EngagementSource {
   }
 
   /** A post's counts, read at most once a COUNTS_MAX_AGE_MS on this node. */
-  private async countsOf(postId: string): Promise<{ likes: number; comments: number }> {
-    const now = this.now();
-    const kept = this.counts.get(postId);
-    if (kept !== undefined && kept.until > now) return kept;
+  private async countsOf(postId: string, now: number): Promise<{ likes: number; comments: number }> {
     const row = await this.store.get(postCounts, { post_id: postId });
     const fresh = { likes: row?.likes ?? 0, comments: row?.comments ?? 0, until: now + COUNTS_MAX_AGE_MS };
     this.counts.set(postId, fresh);
@@ -62,23 +80,31 @@ export class Engagement implements EngagementSource {
 
   async of(viewerId: string, postIds: readonly string[]): Promise<Map<string, PostEngagement>> {
     const marks = await this.marksOf(viewerId);
-    const entries = await Promise.all(
-      [...new Set(postIds)].map(async (postId) => {
-        const [counts, mark] = await Promise.all([
-          this.countsOf(postId),
-          this.markOf(viewerId, postId, marks),
-        ]);
-        const engagement: PostEngagement = {
-          // Counter writes are not idempotent under retries; whatever drift that leaves never shows below zero.
-          likeCount: Math.max(0, counts.likes),
-          commentCount: Math.max(0, counts.comments),
-          likedByMe: mark.liked,
-          savedByMe: mark.saved,
-        };
-        return [postId, engagement] as const;
-      }),
-    );
-    return new Map(entries);
+    const now = this.now();
+    const answer = new Map<string, PostEngagement>();
+    // A warm page has every count and mark kept: it is answered without a promise per post.
+    const missing: Promise<void>[] = [];
+    for (const postId of postIds) {
+      if (answer.has(postId)) continue;
+      const kept = this.counts.get(postId);
+      const counts = kept !== undefined && kept.until > now ? kept : undefined;
+      const mark = marks.byPost.get(postId);
+      if (counts !== undefined && mark !== undefined) {
+        answer.set(postId, engagementOf(counts, mark));
+        continue;
+      }
+      answer.set(postId, NO_ENGAGEMENT_YET);
+      missing.push(
+        Promise.all([
+          counts ?? this.countsOf(postId, now),
+          mark ?? this.markOf(viewerId, postId, marks),
+        ]).then(([c, m]) => {
+          answer.set(postId, engagementOf(c, m));
+        }),
+      );
+    }
+    if (missing.length > 0) await Promise.all(missing);
+    return answer;
   }
 
   /**

@@ -97,7 +97,7 @@ const MAX_MEDIA = 10;
 /** Posts: create from the caller's media, read with the author's privacy and blocks, delete by the author. */
 export class Posts {
   private readonly now: () => number;
-  private readonly rows = new LruMap<string, PostRow>(KEPT_ROWS);
+  private readonly keptRows = new LruMap<string, PostRow>(KEPT_ROWS);
 
   constructor(private readonly deps: PostsDeps) {
     this.now = deps.now ?? Date.now;
@@ -327,34 +327,31 @@ export class Posts {
     entries: readonly { postId: string; authorId: string }[],
     authorView: (authorId: string) => Promise<UserView | undefined>,
   ): Promise<PostView[]> {
-    const authors = new Map<string, Promise<UserView | undefined>>();
-    const viewOf = (authorId: string) => {
-      let author = authors.get(authorId);
-      if (author === undefined) {
-        author = authorView(authorId);
-        authors.set(authorId, author);
-      }
-      return author;
-    };
-    const rows = await Promise.all(entries.map(({ postId, authorId }) => this.row(authorId, postId)));
-    // One cache round trip for the media of the whole page, one engagement round for its posts.
+    const rows = await this.rows(entries);
+    // Each author once, one cache round trip for the media of the whole page, one engagement round for its posts.
     const present = rows.filter((row) => row !== undefined);
+    const authorIds = [...new Set(present.map((row) => row.author_id))];
     const mediaIds = present.flatMap((row) => parseList(row.media_ids));
-    const [mediaViews, engagement] = await Promise.all([
+    const [authors, mediaViews, engagement] = await Promise.all([
+      Promise.all(authorIds.map(authorView)),
       this.mediaViews(mediaIds),
       this.deps.engagement.of(
         viewerId,
         present.map((row) => row.post_id),
       ),
     ]);
+    const authorOf = new Map(authorIds.map((id, i) => [id, authors[i]]));
     const byId = new Map(mediaViews.map((m) => [m.id, m]));
-    const views = await Promise.all(
-      rows.map(async (row, i) => {
-        const author = row && (await viewOf(entries[i]?.authorId ?? ""));
-        return row && author ? this.toView(row, author, engagement.get(row.post_id), byId) : undefined;
-      }),
-    );
-    return views.filter((v): v is PostView => v !== undefined);
+    const views: PostView[] = [];
+    for (const row of present) {
+      const author = authorOf.get(row.author_id);
+      if (author === undefined) continue;
+      const media = parseList(row.media_ids)
+        .map((id) => byId.get(id))
+        .filter((m): m is MediaView => m !== undefined);
+      views.push(this.viewOf(row, author, engagement.get(row.post_id), media));
+    }
+    return views;
   }
 
   private async mayBeSeenBy(
@@ -415,7 +412,7 @@ export class Posts {
 
   /** This node stops keeping the post's row (it was deleted, here or on another node). */
   forget(postId: string): void {
-    this.rows.delete(postId);
+    this.keptRows.delete(postId);
   }
 
   private async forgetEverywhere(postId: string): Promise<void> {
@@ -423,12 +420,34 @@ export class Posts {
     await this.deps.deleted?.(postId);
   }
 
+  /** The rows of the entries, in order (undefined where gone): those kept at once, the others in one round. */
+  private async rows(
+    entries: readonly { postId: string; authorId: string }[],
+  ): Promise<(PostRow | undefined)[]> {
+    const rows: (PostRow | undefined)[] = [];
+    const missing: Promise<void>[] = [];
+    entries.forEach(({ postId, authorId }, i) => {
+      const kept = this.keptRows.get(postId);
+      if (kept !== undefined && kept.author_id === authorId) rows.push(kept);
+      else {
+        rows.push(undefined);
+        missing.push(
+          this.row(authorId, postId).then((row) => {
+            rows[i] = row;
+          }),
+        );
+      }
+    });
+    if (missing.length > 0) await Promise.all(missing);
+    return rows;
+  }
+
   /** A post's row, kept once read (rows never change; see KEPT_ROWS). */
   private async row(authorId: string, postId: string): Promise<PostRow | undefined> {
-    const kept = this.rows.get(postId);
+    const kept = this.keptRows.get(postId);
     if (kept !== undefined && kept.author_id === authorId) return kept;
     const row = await this.deps.store.get(posts, postKey(authorId, postId));
-    if (row !== undefined) this.rows.set(postId, row);
+    if (row !== undefined) this.keptRows.set(postId, row);
     return row;
   }
 
@@ -450,12 +469,22 @@ export class Posts {
     },
     author: UserView,
     engagement: PostEngagement | undefined,
-    known?: ReadonlyMap<string, MediaView>,
   ): Promise<PostView> {
-    const ids = parseList(row.media_ids);
-    const media = known
-      ? ids.map((id) => known.get(id)).filter((m): m is MediaView => m !== undefined)
-      : await this.mediaViews(ids);
+    return this.viewOf(row, author, engagement, await this.mediaViews(parseList(row.media_ids)));
+  }
+
+  private viewOf(
+    row: {
+      post_id: string;
+      caption?: string;
+      hashtags?: string;
+      mentions?: string;
+      created_at?: Date;
+    },
+    author: UserView,
+    engagement: PostEngagement | undefined,
+    media: MediaView[],
+  ): PostView {
     return {
       id: row.post_id,
       author,
