@@ -11,7 +11,7 @@
  *   npm run bench:soak -- [--minutes 10] [--concurrency 8] [--streams 4] [--warmup 30] [--users 30]
  *                         [--snapshots]   (heap snapshots at the start and end, under the OS temp folder)
  *
- * The node's `GET /metrics` reports `process_memory_heap_size_used`, but as sampled, garbage included, so it
+ * The node's `GET /metrics` reports `mosaic_nodejs_heap_size_used_bytes`, but as sampled, garbage included, so it
  * swings with the collector; it is printed for comparison only.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -484,7 +484,7 @@ interface Sample {
   errors: number;
   kernel: KernelView;
   heap: HeapView;
-  /** `process_memory_heap_size_used` from GET /metrics: as sampled, garbage included. */
+  /** `mosaic_nodejs_heap_size_used_bytes` from GET /metrics: as sampled, garbage included. */
   metricsHeapUsed: number | undefined;
 }
 
@@ -539,7 +539,7 @@ async function startNode(
 async function metricsHeapUsed(url: string): Promise<number | undefined> {
   try {
     const text = await (await fetch(`${url}/metrics`)).text();
-    const match = /^process_memory_heap_size_used(?:\{[^}]*\})? (\d+(?:\.\d+)?)/m.exec(text);
+    const match = /^mosaic_nodejs_heap_size_used_bytes(?:\{[^}]*\})? (\d+(?:\.\d+)?)/m.exec(text);
     return match?.[1] === undefined ? undefined : Number(match[1]);
   } catch {
     return undefined;

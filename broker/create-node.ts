@@ -19,7 +19,7 @@ import { OpsServer } from "../lib/http/ops-server";
 import { createBrokerOptions } from "../moleculer.config";
 import { createGatewayService } from "../services/gateway.service";
 import { createUsersService } from "../services/users.service";
-import { PrometheusScrapeReporter } from "./prometheus-scrape-reporter";
+import { NodeMetrics } from "../lib/metrics";
 import { nodeReadiness } from "./readiness";
 import { JournalResumer } from "../lib/journal";
 import { createWithPorts, withPorts } from "../mixins/ports.mixin";
@@ -43,7 +43,8 @@ export interface MosaicNode {
 
 export async function createNode(config: Config, options: { now?: () => number } = {}): Promise<MosaicNode> {
   const hosts = (name: ServiceName) => hostsService(config, name);
-  const metrics = new PrometheusScrapeReporter();
+  // Its own registry per node: a test process runs several nodes, each counting its own calls and requests.
+  const metrics = new NodeMetrics();
   const broker = new ServiceBroker(createBrokerOptions(config, metrics));
   // Every gateway gets every delivery and keeps what concerns its own connections.
   const publish: PublishStreamEvent = (userIds, event) => {
@@ -157,7 +158,7 @@ export async function createNode(config: Config, options: { now?: () => number }
   const ops =
     hosts("gateway") || consoleOnly
       ? undefined
-      : new OpsServer({ readiness: nodeReadiness(broker, app), metrics: () => metrics.render() });
+      : new OpsServer({ readiness: nodeReadiness(broker, app), metrics });
   let opsPort: number | undefined;
 
   const journal = app.journal

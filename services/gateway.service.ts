@@ -8,13 +8,13 @@ import ApiGateway, {
   type Route,
 } from "moleculer-web";
 import type { Config } from "../config";
-import type { PrometheusScrapeReporter } from "../broker/prometheus-scrape-reporter";
 import type { CallerMeta } from "../broker/define-action";
 import { call } from "../broker/calls";
 import type { Caller } from "../lib/accounts";
 import type { BlobStore } from "../lib/blobs";
 import { UnauthorizedError, UnsupportedMediaTypeError } from "../lib/errors";
 import { sendJson } from "../lib/http/send-json";
+import type { HttpMetrics, MetricsEndpoint } from "../lib/metrics";
 import { serveBlob } from "../lib/http/serve-blob";
 import type { MediaFileAccess } from "../lib/media-library/media-access";
 import type { MediaUrlSigner } from "../lib/media-library/signed-urls";
@@ -30,6 +30,7 @@ import { streamAlias } from "./gateway/stream-route";
 import type { PayloadOf } from "../lib/contracts";
 import { aliasesFor, multipartAliasesFor, routeOf } from "./gateway/routes";
 import { FrontDoor, mediaOriginsOf } from "./gateway/front-door";
+import { routeLabeller, type ResolveAlias } from "./gateway/route-label";
 import { answerClientError, answerConnect } from "../lib/http/client-error";
 import { securityHeaders } from "../lib/http/security-headers";
 import { multipartUpload } from "./gateway/multipart-upload";
@@ -55,7 +56,8 @@ export interface ReadinessReport {
 export interface GatewayDeps {
   config: Config;
   rateLimiter: RateLimiter;
-  metrics: PrometheusScrapeReporter;
+  /** The node's metrics: served at `/metrics`, and the HTTP requests counted into them. */
+  metrics: MetricsEndpoint & { http: HttpMetrics };
   readiness: () => Promise<ReadinessReport>;
   /**
    * The local blob folder, when this gateway serves media files itself (embedded mode), with who may fetch each
@@ -84,7 +86,7 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
     broker?.logger.warn(message, err),
   );
   // Security and CORS headers, preflights, client addresses and body idle timeouts, for every request.
-  const frontDoor = new FrontDoor(deps.config);
+  const frontDoor = new FrontDoor(deps.config, deps.metrics.http);
 
   const apiHooks = {
     authentication: true,
@@ -187,8 +189,20 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
                 );
             },
             "GET /metrics"(_req: IncomingRequest, res: ServerResponse) {
-              res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
-              res.end(deps.metrics.render());
+              const { metrics } = deps;
+              metrics.render().then(
+                (body) => {
+                  res.writeHead(200, { "Content-Type": metrics.contentType, "Cache-Control": "no-store" });
+                  res.end(body);
+                },
+                () => {
+                  if (res.headersSent) res.destroy();
+                  else
+                    sendJson(res, 500, {
+                      error: { code: "INTERNAL_ERROR", message: "something went wrong on our side" },
+                    });
+                },
+              );
             },
             ...apiDocsAliases(),
             ...(deps.files && mediaFileAliases(deps.files)),
@@ -269,12 +283,16 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
     created(this: { broker: ServiceBroker }) {
       broker = this.broker;
       // The front door goes before moleculer-web's own listener, added when the mixin created the server.
-      const { server } = this as unknown as GatewayThis;
+      const self = this as unknown as GatewayThis;
+      const { server } = self;
       const gateway = server.listeners("request") as RequestListener[];
       server.removeAllListeners("request");
       server.on(
         "request",
-        frontDoor.wrap((req, res) => gateway.forEach((listener) => listener.call(server, req, res))),
+        frontDoor.wrap(
+          (req, res) => gateway.forEach((listener) => listener.call(server, req, res)),
+          routeLabeller((url, method) => self.resolveAlias(url, method)),
+        ),
       );
       // What Node's parser refuses (a malformed request line or header, headers too large) and CONNECT (this is no
       // proxy) get the envelope too, not a bare status line or a silent close.
@@ -301,6 +319,8 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
 interface GatewayThis {
   logger: { error(...args: unknown[]): void };
   server: Server;
+  /** moleculer-web's alias lookup (its typings omit it). */
+  resolveAlias: ResolveAlias;
 }
 
 type ConnectMiddleware = (req: IncomingRequest, res: ServerResponse, next: (err?: unknown) => void) => void;

@@ -1,11 +1,12 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ReadinessReport } from "../health/readiness";
+import type { MetricsEndpoint } from "../metrics";
 import { securityHeaders } from "./security-headers";
 
 export interface OpsEndpoints {
   readiness(): Promise<ReadinessReport>;
-  metrics(): string;
+  metrics: MetricsEndpoint;
 }
 
 /**
@@ -46,7 +47,13 @@ export class OpsServer {
       return send(res, report.ready ? 200 : 503, "application/json", body);
     }
     if (route === "GET /metrics") {
-      return send(res, 200, "text/plain; version=0.0.4; charset=utf-8", this.endpoints.metrics());
+      const { metrics } = this.endpoints;
+      const body = await metrics.render().catch(() => undefined);
+      if (body === undefined) {
+        const envelope = { error: { code: "INTERNAL_ERROR", message: "something went wrong on our side" } };
+        return send(res, 500, "application/json", JSON.stringify(envelope));
+      }
+      return send(res, 200, metrics.contentType, body);
     }
     send(
       res,

@@ -3,6 +3,7 @@ import type { Config } from "../../config";
 import { Admission } from "../../lib/http/admission";
 import { BodyIdleError, watchBodyIdle } from "../../lib/http/body-idle";
 import { CorsPolicy, isPreflight } from "../../lib/http/cors";
+import type { HttpMetrics } from "../../lib/metrics";
 import { securityHeaders } from "../../lib/http/security-headers";
 import { sendJson } from "../../lib/http/send-json";
 import { ProxyTrust } from "../../lib/http/trust-proxy";
@@ -19,7 +20,8 @@ const CORS = {
 /**
  * What the gateway does for every request before moleculer-web routes it, so that nothing routed, unrouted or
  * failed escapes it: the security headers and the CORS headers of the caller's origin on every answer,
- * preflights answered here, the client's address as TRUST_PROXY says, and the idle timeout of request bodies.
+ * preflights answered here, the client's address as TRUST_PROXY says, the idle timeout of request bodies, and
+ * the HTTP metrics of every answer.
  */
 export class FrontDoor {
   private readonly headers: [string, string][];
@@ -31,7 +33,10 @@ export class FrontDoor {
   /** Requests whose body was cut for idling: already answered (408), whatever fails after that. */
   private readonly cut = new WeakSet<IncomingMessage>();
 
-  constructor(config: Pick<Config, "http" | "cors" | "blobs" | "publicUrl">) {
+  constructor(
+    config: Pick<Config, "http" | "cors" | "blobs" | "publicUrl">,
+    private readonly metrics: HttpMetrics,
+  ) {
     this.headers = Object.entries(securityHeaders({ mediaOrigins: mediaOriginsOf(config) }));
     this.cors = new CorsPolicy({ origins: config.cors.origins, ...CORS });
     this.trust = new ProxyTrust(config.http.trustProxy);
@@ -39,9 +44,18 @@ export class FrontDoor {
     this.admission = new Admission(config.http.maxInFlight);
   }
 
-  /** Wraps the gateway's request listener. */
-  wrap(gateway: RequestListener): RequestListener {
+  /**
+   * Wraps the gateway's request listener. `routeOf` names a request's route for the metrics once it is answered
+   * (moleculer-web has routed it by then): a template or a fixed name, never the URL.
+   */
+  wrap(gateway: RequestListener, routeOf: (req: IncomingMessage) => string): RequestListener {
     return (req, res) => {
+      // Here, before anything else, so that every answer is counted, the front door's own included. A response
+      // whose connection closed before it was sent does not finish, and is not counted.
+      const started = performance.now();
+      res.once("finish", () =>
+        this.metrics.observe(routeOf(req), res.statusCode, (performance.now() - started) / 1000),
+      );
       for (const [name, value] of this.headers) res.setHeader(name, value);
       const origin = req.headers.origin;
       if (isPreflight(req)) {
