@@ -18,6 +18,7 @@ import { RedisCache } from "./cache/redis";
 import { Graph, graphTables } from "./graph";
 import { Fanout, type Deliver, type FanoutJob } from "./timeline/fanout";
 import { Feed } from "./timeline/feed";
+import { PostJson } from "./posts/post-json";
 import { timelineTables } from "./timeline/tables";
 import { Timelines } from "./timeline/timelines";
 import { MediaLibrary, type TranscodeJob } from "./media-library/media-library";
@@ -64,7 +65,7 @@ export interface AppContext {
   /** Writes that span partitions, recorded so that one a crash cut short is completed (lib/journal). */
   readonly journal: WriteJournal | undefined;
   readonly posts: Posts | undefined;
-  readonly timeline: { timelines: Timelines; fanout: Fanout; feed: Feed } | undefined;
+  readonly timeline: { timelines: Timelines; fanout: Fanout; feed: Feed; postJson: PostJson } | undefined;
   readonly interactions: Interactions | undefined;
   readonly stories: Stories | undefined;
   readonly inbox: Inbox | undefined;
@@ -259,7 +260,7 @@ export async function createAppContext(config: Config, options: AppContextOption
       const timelines = new Timelines(store, undefined, now);
       const cursorKey = createHmac("sha256", secret).update("feed-cursor").digest("base64url");
       const feed = new Feed({ store, timelines, graph, posts, fanout, cursorKey, now });
-      timeline = { timelines, fanout, feed };
+      timeline = { timelines, fanout, feed, postJson: new PostJson() };
     }
   }
 

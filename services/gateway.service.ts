@@ -27,7 +27,7 @@ import { toHttpError, type ErrorEnvelope } from "./gateway/error-envelope";
 import type { EventStreams } from "./gateway/event-streams";
 import { GatewayRateLimits } from "./gateway/rate-limits";
 import { streamAlias } from "./gateway/stream-route";
-import type { PayloadOf } from "../lib/contracts";
+import { contractOf, type PayloadOf } from "../lib/contracts";
 import { aliasesFor, multipartAliasesFor, routeOf } from "./gateway/routes";
 import { FrontDoor, mediaOriginsOf } from "./gateway/front-door";
 import { routeLabeller, type ResolveAlias } from "./gateway/route-label";
@@ -42,6 +42,7 @@ import { compressJson } from "./gateway/compress";
 import type { IdempotencyKeys } from "../lib/idempotency";
 
 const JSON_LIMIT_BYTES = 1024 * 1024;
+const JSON_TYPE = "application/json; charset=utf-8";
 /**
  * How much of a refused JSON body is read before the answer: clients that send the whole body before reading
  * get their 413 (not a reset) for bodies up to 16 times the limit.
@@ -70,7 +71,10 @@ export interface GatewayDeps {
   idempotency: IdempotencyKeys | undefined;
 }
 
-type GatewayContext = Context<unknown, CallerMeta & { $statusCode?: number; $location?: string }>;
+type GatewayContext = Context<
+  unknown,
+  CallerMeta & { $statusCode?: number; $location?: string; $responseType?: string }
+>;
 
 /** The HTTP edge: api.md's routes onto actions, auth, limits, and one error envelope for every failure. */
 export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettingsSchema> {
@@ -91,9 +95,12 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
   const apiHooks = {
     authentication: true,
     authorization: true,
-    async onBeforeCall(_ctx: GatewayContext, _route: Route, req: IncomingRequest) {
+    async onBeforeCall(ctx: GatewayContext, _route: Route, req: IncomingRequest) {
       const route = routeOf(req.$alias?.action);
       if (route) await limits.checkIp(route, frontDoor.clientAddress(req));
+      // An action that answers its JSON text (lib/contracts/serialized.ts): moleculer-web sends a text with a
+      // response type as it is.
+      if (route && contractOf(route.action)?.serialized) ctx.meta.$responseType = JSON_TYPE;
     },
     async onAfterCall(
       ctx: GatewayContext,

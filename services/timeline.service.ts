@@ -7,6 +7,7 @@ import { periodicWork } from "../mixins/periodic-work.mixin";
 import { callerIdOf, defineActions } from "../broker/define-action";
 import type { Fanout, FanoutJob } from "../lib/timeline/fanout";
 import type { Feed } from "../lib/timeline/feed";
+import type { PostJson } from "../lib/posts/post-json";
 import type { Posts } from "../lib/posts/posts";
 import type { Timelines } from "../lib/timeline/timelines";
 import { authorPosts } from "../lib/posts/tables";
@@ -28,6 +29,8 @@ export interface TimelineServiceDeps {
   timelines: Timelines;
   fanout: Fanout;
   feed: Feed;
+  /** Serialises the feed's pages, each post from the parts this node serialised before. */
+  postJson: PostJson;
   /** Keeps the rows of the posts it hydrates; told here when one is deleted. */
   posts: Posts;
   /** Tells the readers' open streams that a post joined their feed. */
@@ -62,11 +65,13 @@ export function createTimelineService(deps: TimelineServiceDeps): ServiceSchema 
     actions: defineActions("timeline", {
       feed: {
         options: byCaller,
-        handler: (ctx) =>
-          feed.read(callerIdOf(ctx), {
-            limit: ctx.params.limit,
-            ...(ctx.params.cursor !== undefined && { cursor: ctx.params.cursor }),
-          }),
+        handler: async (ctx) =>
+          deps.postJson.page(
+            await feed.read(callerIdOf(ctx), {
+              limit: ctx.params.limit,
+              ...(ctx.params.cursor !== undefined && { cursor: ctx.params.cursor }),
+            }),
+          ),
       },
       /** Sent to one owner node with the users of one fan-out page it owns. */
       push: {

@@ -23,7 +23,11 @@ export const ResultContractMiddleware: Middleware = {
     const contract = contractOf(name);
     if (contract === undefined) return next;
     return async function checkResult(ctx: Context): Promise<unknown> {
-      const result = await next(ctx);
+      const answer = await next(ctx);
+      if (contract.serialized && typeof answer !== "string") {
+        throw new ResultContractError(name, { serialized: "the contract says JSON text" });
+      }
+      const result: unknown = contract.serialized ? JSON.parse(answer as string) : answer;
       const checked = contract.result.safeParse(result);
       if (!checked.success) throw new ResultContractError(name, describeIssues(checked.error));
       // Zod drops fields its schema does not name; an answer with more than the contract lists is caught here.
@@ -32,7 +36,7 @@ export const ResultContractMiddleware: Middleware = {
           unlisted: { answered: plain(result), contract: plain(checked.data) },
         });
       }
-      return result;
+      return answer;
     };
   },
 };

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Serialized } from "./serialized";
 import * as accounts from "../accounts/params";
 import * as graph from "../graph/params";
 import * as inbox from "../inbox/params";
@@ -33,6 +34,8 @@ export interface ActionContract {
   result: z.ZodType;
   summary: string;
   internal?: true;
+  /** The handler answers the result's JSON text (`Serialized`), which the gateway sends as it is. */
+  serialized?: true;
 }
 
 /** Actions that take nothing but the caller. */
@@ -112,6 +115,7 @@ export const actionContracts = {
     params: timeline.feedParams,
     result: postsPage,
     summary: "The home feed: own posts and followed users' posts, newest first",
+    serialized: true,
   },
   "timeline.push": {
     params: timeline.pushParams,
@@ -319,7 +323,10 @@ export type ActionName = keyof Contracts;
 export type ParamsIn<N extends ActionName> = z.input<Contracts[N]["params"]>;
 /** What a handler receives, once checked. */
 export type ParamsOut<N extends ActionName> = z.output<Contracts[N]["params"]>;
-export type ResultOf<N extends ActionName> = z.output<Contracts[N]["result"]>;
+/** What the action answers: the result, or its JSON text where the contract says `serialized`. */
+export type ResultOf<N extends ActionName> = Contracts[N] extends { serialized: true }
+  ? Serialized<z.output<Contracts[N]["result"]>>
+  : z.output<Contracts[N]["result"]>;
 
 export type ServiceName = ActionName extends `${infer S}.${string}` ? S : never;
 /** The actions of one service, by their short names. */

@@ -331,7 +331,7 @@ export class Posts {
     // Each author once, one cache round trip for the media of the whole page, one engagement round for its posts.
     const present = rows.filter((row) => row !== undefined);
     const authorIds = [...new Set(present.map((row) => row.author_id))];
-    const mediaIds = present.flatMap((row) => parseList(row.media_ids));
+    const mediaIds = present.flatMap((row) => listsOf(row).mediaIds);
     const [authors, mediaViews, engagement] = await Promise.all([
       Promise.all(authorIds.map(authorView)),
       this.mediaViews(mediaIds),
@@ -346,8 +346,8 @@ export class Posts {
     for (const row of present) {
       const author = authorOf.get(row.author_id);
       if (author === undefined) continue;
-      const media = parseList(row.media_ids)
-        .map((id) => byId.get(id))
+      const media = listsOf(row)
+        .mediaIds.map((id) => byId.get(id))
         .filter((m): m is MediaView => m !== undefined);
       views.push(this.viewOf(row, author, engagement.get(row.post_id), media));
     }
@@ -470,7 +470,7 @@ export class Posts {
     author: UserView,
     engagement: PostEngagement | undefined,
   ): Promise<PostView> {
-    return this.viewOf(row, author, engagement, await this.mediaViews(parseList(row.media_ids)));
+    return this.viewOf(row, author, engagement, await this.mediaViews(listsOf(row).mediaIds));
   }
 
   private viewOf(
@@ -489,14 +489,36 @@ export class Posts {
       id: row.post_id,
       author,
       caption: row.caption ?? "",
-      hashtags: parseList(row.hashtags),
-      mentions: parseList(row.mentions),
+      hashtags: [...listsOf(row).hashtags],
+      mentions: [...listsOf(row).mentions],
       media,
       createdAt: (row.created_at ?? new Date(0)).toISOString(),
       ...NO_ENGAGEMENT,
       ...engagement,
     };
   }
+}
+
+interface Lists {
+  readonly mediaIds: readonly string[];
+  readonly hashtags: readonly string[];
+  readonly mentions: readonly string[];
+}
+
+/** The lists a row holds as JSON text, parsed once per row object: kept rows are read by every page. */
+const parsedLists = new WeakMap<object, Lists>();
+
+function listsOf(row: { media_ids?: string; hashtags?: string; mentions?: string }): Lists {
+  let lists = parsedLists.get(row);
+  if (lists === undefined) {
+    lists = {
+      mediaIds: parseList(row.media_ids),
+      hashtags: parseList(row.hashtags),
+      mentions: parseList(row.mentions),
+    };
+    parsedLists.set(row, lists);
+  }
+  return lists;
 }
 
 function parseList(text: string | undefined): string[] {

@@ -208,7 +208,12 @@ export class Feed {
   private async followedCelebrities(viewerId: string, relations: Relations): Promise<FollowedCelebrities> {
     const now = (this.deps.now ?? Date.now)();
     if (!this.celebrityList || now - this.celebrityList.at > CELEBRITY_LIST_TTL_MS) {
-      this.celebrityList = { ids: await this.deps.fanout.celebrityIds(), at: now };
+      const ids = await this.deps.fanout.celebrityIds();
+      // The same list object while its ids are the same: readers keep whom of them they follow per list.
+      const same =
+        this.celebrityList?.ids.length === ids.length &&
+        ids.every((id, i) => this.celebrityList?.ids[i] === id);
+      this.celebrityList = { ids: same && this.celebrityList ? this.celebrityList.ids : ids, at: now };
     }
     const celebs = this.celebrityList.ids;
     if (celebs.length === 0) return { ids: [], checked: true };

@@ -1,0 +1,93 @@
+import { expect } from "chai";
+import type { MediaView, PostView, UserView } from "../../../lib/contracts/objects";
+import { parseSerialized } from "../../../lib/contracts/serialized";
+import { PostJson } from "../../../lib/posts/post-json";
+
+const media = (id: string, status: MediaView["status"] = "ready"): MediaView =>
+  ({
+    id,
+    type: "image",
+    status,
+    width: 1080,
+    height: 1350,
+    blurhash: "LEHV6nWB2yk8pyo0adR*.7kCMdnj",
+    variants: { thumb: `https://m.example/${id}/thumb.jpg` },
+  }) as unknown as MediaView;
+
+const author = (over: Partial<UserView> = {}): UserView => ({
+  id: "11",
+  username: "ana",
+  displayName: 'Ana "quoted" \u2028 née',
+  bio: "",
+  avatarUrl: null,
+  isPrivate: false,
+  createdAt: new Date(0).toISOString(),
+  counts: { followers: 3, following: 2, posts: 1 },
+  relationship: { following: true, followedBy: false, requested: false, blocking: false },
+  ...over,
+});
+
+const post = (over: Partial<PostView> = {}, shown = [media("21")]): PostView => ({
+  id: "31",
+  author: author(),
+  caption: "by the river #walk",
+  hashtags: ["walk"],
+  mentions: [],
+  media: shown,
+  createdAt: new Date(1_000).toISOString(),
+  likeCount: 2,
+  commentCount: 1,
+  likedByMe: true,
+  savedByMe: false,
+  ...over,
+});
+
+describe("PostJson", () => {
+  it("writes what JSON.stringify writes, key for key", () => {
+    const json = new PostJson();
+    const page = {
+      items: [post(), post({ id: "30", author: author({ relationship: undefined }) })],
+      nextCursor: "c.1",
+    };
+    const text = json.page(page);
+    expect(text).to.equal(JSON.stringify(page));
+    expect(json.page({ items: [], nextCursor: null })).to.equal('{"items":[],"nextCursor":null}');
+  });
+
+  it("reuses a post's text for another viewer, with their own marks, counts and relationship", () => {
+    const json = new PostJson();
+    const shown = [media("21")];
+    json.page({ items: [post({}, shown)], nextCursor: null });
+    const other = post(
+      {
+        likeCount: 3,
+        likedByMe: false,
+        savedByMe: true,
+        author: author({
+          relationship: { following: true, followedBy: true, requested: false, blocking: false },
+        }),
+      },
+      shown,
+    );
+    expect(parseSerialized(json.page({ items: [other], nextCursor: null }))).to.deep.equal({
+      items: [other],
+      nextCursor: null,
+    });
+  });
+
+  it("serialises afresh what changed: a media that became ready, a caption, a profile's count or name", () => {
+    const json = new PostJson();
+    const shown = [media("21")];
+    for (const changed of [
+      post({}, [media("21", "failed")]),
+      post({ caption: "edited" }, shown),
+      post({ author: author({ counts: { followers: 4, following: 2, posts: 1 } }) }, shown),
+      post({ author: author({ displayName: "Ana B" }) }, shown),
+    ]) {
+      // Kept first from the same values but the one that changed.
+      json.page({ items: [post({}, shown)], nextCursor: null });
+      const page = { items: [changed], nextCursor: null };
+      expect(json.page(page)).to.equal(JSON.stringify(page));
+    }
+  });
+});
