@@ -1,4 +1,4 @@
-import type { PostView, UserView } from "../contracts/objects";
+import type { MediaView, PostView, UserView } from "../contracts/objects";
 import { asSerialized, type Serialized } from "../contracts/serialized";
 import { LruMap } from "../concurrency/lru-map";
 import type { Page } from "../validation/page";
@@ -7,84 +7,138 @@ import type { Page } from "../validation/page";
 const KEPT_POSTS = 50_000;
 const KEPT_AUTHORS = 10_000;
 
-/** A part's text and the values it was made from: kept only while a view holds the same values. */
-interface Kept {
-  of: Record<string, unknown>;
+/**
+ * Every field a post view has, each written below: the compiler fails here when PostView gains a field this
+ * writer does not know (it would otherwise be left out of every feed page without a sound).
+ */
+type Written =
+  | "id"
+  | "author"
+  | "caption"
+  | "hashtags"
+  | "mentions"
+  | "media"
+  | "createdAt"
+  | "likeCount"
+  | "commentCount"
+  | "likedByMe"
+  | "savedByMe";
+type Assert<T extends true> = T;
+/** Compiles only while every field of PostView is written. */
+export type EveryPostFieldWritten = Assert<[Exclude<keyof PostView, Written>] extends [never] ? true : false>;
+/** Compiles only while every field of UserView is written (the relationship per answer, the rest kept). */
+export type EveryAuthorFieldWritten = Assert<
+  [Exclude<keyof UserView, keyof KeptProfile | "relationship">] extends [never] ? true : false
+>;
+type KeptProfile = Pick<
+  UserView,
+  "id" | "username" | "displayName" | "bio" | "avatarUrl" | "isPrivate" | "createdAt" | "counts" | "email"
+>;
+
+interface KeptBody {
+  caption: string;
+  hashtags: readonly string[];
+  mentions: readonly string[];
+  media: readonly MediaView[];
+  createdAt: string;
+  /** `"caption":…,"createdAt":…`, without braces. */
+  text: string;
+}
+
+interface KeptAuthor {
+  of: UserView;
+  /** `{"id":…,"counts":{…}` (and `"email"` when there), without the closing brace. */
   text: string;
 }
 
 /**
- * The JSON text of pages of posts, each post serialised the way `JSON.stringify` would (same keys, same order),
- * but from parts this node serialised before: what a post says never changes once its media are ready, and an
- * author's profile changes far less often than it is shown. Only what belongs to the viewer (their relationship to
- * the author, whether they liked or saved it) and the counts are written per answer. A feed page is 20 such
- * posts, and serialising them whole was a tenth of its CPU.
+ * The JSON text of pages of posts, each post written as `JSON.stringify` would write it (same keys, same order),
+ * from parts this node wrote before: what a post says does not change once its media are ready, and an author's
+ * profile changes far less often than it is shown. Only what belongs to the viewer (their relationship to the
+ * author, whether they liked or saved it) and the counts are written per answer. Serialising a feed page of 20
+ * posts whole was a tenth of its CPU.
  *
  * A kept part is used only while the view holds the same values it was made from (the same media view objects,
- * which the media cache hands out while they do not change, the same caption and author fields), so an edit, a
- * media that became ready or a profile change is serialised afresh, never shown stale.
+ * which the media cache hands out while a media does not change; the same caption, lists and profile fields), so
+ * an edit, a media that became ready or a profile change is written afresh, never shown stale.
  */
 export class PostJson {
-  private readonly posts = new LruMap<string, Kept>(KEPT_POSTS);
-  private readonly authors = new LruMap<string, Kept>(KEPT_AUTHORS);
+  private readonly bodies = new LruMap<string, KeptBody>(KEPT_POSTS);
+  private readonly authors = new LruMap<string, KeptAuthor>(KEPT_AUTHORS);
 
   page(page: Page<PostView>): Serialized<Page<PostView>> {
     let text = '{"items":[';
-    page.items.forEach((post, i) => {
+    for (let i = 0; i < page.items.length; i++) {
+      const post = page.items[i];
+      if (post === undefined) continue;
       if (i > 0) text += ",";
       text += this.post(post);
-    });
+    }
     return asSerialized(`${text}],"nextCursor":${JSON.stringify(page.nextCursor)}}`);
   }
 
   private post(post: PostView): string {
-    // What differs per viewer or per second is written here; everything else is the kept part.
-    const { id, author, likeCount, commentCount, likedByMe, savedByMe, ...body } = post;
     return (
-      `{"id":${JSON.stringify(id)},"author":${this.author(author)},${part(this.posts, id, body)},` +
-      `"likeCount":${likeCount},"commentCount":${commentCount},"likedByMe":${likedByMe},"savedByMe":${savedByMe}}`
+      `{"id":"${post.id}","author":${this.author(post.author)},${this.body(post)},` +
+      `"likeCount":${post.likeCount},"commentCount":${post.commentCount},` +
+      `"likedByMe":${post.likedByMe},"savedByMe":${post.savedByMe}}`
     );
   }
 
+  private body(post: PostView): string {
+    const kept = this.bodies.get(post.id);
+    if (
+      kept !== undefined &&
+      kept.caption === post.caption &&
+      kept.createdAt === post.createdAt &&
+      sameItems(kept.media, post.media) &&
+      sameItems(kept.hashtags, post.hashtags) &&
+      sameItems(kept.mentions, post.mentions)
+    ) {
+      return kept.text;
+    }
+    const { caption, hashtags, mentions, media, createdAt } = post;
+    const text = JSON.stringify({ caption, hashtags, mentions, media, createdAt }).slice(1, -1);
+    this.bodies.set(post.id, { caption, hashtags, mentions, media, createdAt, text });
+    return text;
+  }
+
   private author(author: UserView): string {
-    const { relationship, ...profile } = author;
-    const text = part(this.authors, author.id, profile);
-    return relationship === undefined
-      ? `{${text}}`
-      : `{${text},"relationship":${JSON.stringify(relationship)}}`;
+    const kept = this.authors.get(author.id);
+    let text: string;
+    if (kept !== undefined && sameProfile(kept.of, author)) text = kept.text;
+    else {
+      const { id, username, displayName, bio, avatarUrl, isPrivate, createdAt, counts, email } = author;
+      const profile = { id, username, displayName, bio, avatarUrl, isPrivate, createdAt, counts };
+      text = JSON.stringify(email === undefined ? profile : { ...profile, email }).slice(0, -1);
+      this.authors.set(author.id, { of: author, text });
+    }
+    const { relationship: r } = author;
+    return r === undefined
+      ? `${text}}`
+      : `${text},"relationship":{"following":${r.following},"followedBy":${r.followedBy},` +
+          `"requested":${r.requested},"blocking":${r.blocking}}}`;
   }
 }
 
-/** The object's members as JSON text without braces, kept by `key` while the object holds the same values. */
-function part(kept: LruMap<string, Kept>, key: string, of: Record<string, unknown>): string {
-  const found = kept.get(key);
-  if (found !== undefined && sameValues(found.of, of)) return found.text;
-  const text = JSON.stringify(of).slice(1, -1);
-  kept.set(key, { of, text });
-  return text;
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
-/**
- * The same members with the same values, one level down: arrays item by item and objects member by member, by
- * identity (the media cache hands out the same view objects while a media does not change), anything deeper only
- * when it is the very same object.
- */
-function sameValues(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  const keys = Object.keys(b);
-  if (Object.keys(a).length !== keys.length) return false;
-  return keys.every((key) => {
-    const [x, y] = [a[key], b[key]];
-    if (x === y) return true;
-    if (Array.isArray(x) && Array.isArray(y))
-      return x.length === y.length && x.every((item, i) => item === y[i]);
-    if (isPlainObject(x) && isPlainObject(y)) {
-      const inner = Object.keys(y);
-      return Object.keys(x).length === inner.length && inner.every((k) => x[k] === y[k]);
-    }
-    return false;
-  });
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+/** The same profile, whatever the relationship (written per answer). */
+function sameProfile(a: UserView, b: UserView): boolean {
+  return (
+    a.username === b.username &&
+    a.displayName === b.displayName &&
+    a.bio === b.bio &&
+    a.avatarUrl === b.avatarUrl &&
+    a.isPrivate === b.isPrivate &&
+    a.createdAt === b.createdAt &&
+    a.email === b.email &&
+    a.counts.followers === b.counts.followers &&
+    a.counts.following === b.counts.following &&
+    a.counts.posts === b.counts.posts
+  );
 }
