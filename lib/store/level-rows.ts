@@ -89,6 +89,8 @@ export class PartitionWrite {
     private readonly partition: Buffer,
     private readonly now: number,
     private readonly mayHoldExpiring: boolean,
+    /** Writes the staged operations, all or none (one LevelDB batch, maybe shared: level-group-commit.ts). */
+    private readonly write: (ops: readonly DbOp[]) => Promise<void> = (ops) => db.batch([...ops]),
   ) {}
 
   /** The live part of a row, or undefined when it is absent or expired. */
@@ -151,7 +153,7 @@ export class PartitionWrite {
     for (const { key, write } of this.blind) {
       ops.push(write === undefined ? { type: "del", key } : { type: "put", key, value: encodeWrite(write) });
     }
-    if (ops.length > 0) await this.db.batch(ops);
+    if (ops.length > 0) await this.write(ops);
   }
 
   private readId(id: string, key: Buffer): StoredRow | undefined {

@@ -38,6 +38,7 @@ import {
   withCells,
 } from "./level-rows";
 import type { Db, DbOp, Fields, ParsedWrite, StoredRow } from "./level-rows";
+import { GroupCommit } from "./level-group-commit";
 import { assertPlainWritable } from "./schema";
 import type { AnyTable, CounterDeltas, PartitionKey, PrimaryKey, Row, RowWrite } from "./schema";
 import type { BatchOp, Slice, SliceOptions, WideRowStore, WriteOptions } from "./store";
@@ -70,6 +71,8 @@ export class LevelStore implements WideRowStore {
   private readonly inFlight = new Set<Promise<unknown>>();
   private expiring = new ExpiringTables();
   private db: Db | undefined;
+  /** Batches of one turn written as one (level-group-commit.ts), per open database. */
+  private groupCommit: { db: Db; commit: GroupCommit } | undefined;
   private opening: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -337,12 +340,19 @@ export class LevelStore implements WideRowStore {
   ): Promise<R> {
     return this.locks.run(partition.toString("latin1"), async () => {
       const mayHoldExpiring = this.expiring.mayHold(layout.table.name);
-      const tx = new PartitionWrite(db, partition, this.now(), mayHoldExpiring);
+      const tx = new PartitionWrite(db, partition, this.now(), mayHoldExpiring, (ops) =>
+        this.commits(db).write(ops),
+      );
       // The work only reads (synchronously) and stages; everything it stages is committed in one batch.
       const result = work(tx);
       await tx.commit();
       return result;
     });
+  }
+
+  private commits(db: Db): GroupCommit {
+    if (this.groupCommit?.db !== db) this.groupCommit = { db, commit: new GroupCommit(db) };
+    return this.groupCommit.commit;
   }
 
   /** Runs a synchronous read; nothing to wait for at close(), as it finishes before close() can start. */
