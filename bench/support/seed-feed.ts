@@ -6,14 +6,14 @@ import { IMAGE_VARIANTS } from "../../lib/media/image";
 import { variantKeyOf } from "../../lib/media-library/media-library";
 import { media, mediaOwners, mediaTables } from "../../lib/media-library/tables";
 import { authorPosts, postAuthors, postTables } from "../../lib/posts/tables";
-import type { LevelStore } from "../../lib/store/level";
+import type { WideRowStore } from "../../lib/store/store";
 import type { AnyTable, PartitionKey, RowWrite } from "../../lib/store/schema";
 import { celebrities, homeTimeline, timelineTables } from "../../lib/timeline/tables";
 import type { BucketedList } from "../../lib/validation/bucketed-list";
 import type { FeedGraph } from "./feed-graph";
 
 /**
- * Writes a generated feed graph into the embedded store as the node would have left it, straight through the
+ * Writes a generated feed graph into a store (embedded or Cassandra) as the node would have left it, straight through the
  * store port: signing up and following over HTTP (or through Graph.follow) would hash passwords and take a lock
  * and ten writes per edge, minutes for a dataset this size. The rows written are exactly those the lib writes.
  */
@@ -29,8 +29,11 @@ export const FEED_TABLES: readonly AnyTable[] = [
 
 /** Writes in flight at once: enough to keep LevelDB's write thread busy, few enough to bound memory. */
 const CONCURRENCY = 32;
-/** Rows per batch: the store takes any number, but a bounded batch keeps each write's memory bounded. */
-const BATCH_ROWS = 1000;
+/**
+ * Rows per batch (one partition each): Cassandra refuses a batch over 50 KiB (`batch_size_fail_threshold`), and
+ * the embedded store writes the batches of a turn together anyway.
+ */
+const BATCH_ROWS = 200;
 /** Unused ready media of the mega author, one per post the bench publishes. */
 const SPARE_MEDIA = 8;
 const ACCESS_TOKEN_TTL_SECONDS = 24 * 3600;
@@ -60,7 +63,7 @@ export interface SeedOptions {
  * delivers those to every author, celebrity or not). No other timeline rows: see `seedTimelines`.
  */
 export async function seedBase(
-  store: LevelStore,
+  store: WideRowStore,
   graph: FeedGraph,
   ids: SnowflakeGenerator,
   options: SeedOptions,
@@ -88,7 +91,7 @@ export async function seedBase(
  * accepts (and with `ownPosts` the reader's own). A reader's rows go in one partition, so in a few batches.
  */
 export async function seedTimelines(
-  store: LevelStore,
+  store: WideRowStore,
   graph: FeedGraph,
   seeded: SeededIds,
   which: { ownPosts: boolean; followees: (author: number) => boolean },
@@ -111,7 +114,7 @@ export async function seedTimelines(
 
 /** Makes exactly these accounts the celebrities readers pull from. */
 export async function setCelebrities(
-  store: LevelStore,
+  store: WideRowStore,
   userIds: readonly string[],
   now: number,
   count: SeedCount,
@@ -163,7 +166,7 @@ async function allocateIds(
 
 /** The account, its unique claims, a session, and its counters. */
 async function writeAccount(
-  store: LevelStore,
+  store: WideRowStore,
   graph: FeedGraph,
   seeded: SeededIds,
   i: number,
@@ -208,7 +211,7 @@ async function writeAccount(
  * carry the same edge id, which is what ties a lookup row to its list row.
  */
 async function writeFollows(
-  store: LevelStore,
+  store: WideRowStore,
   graph: FeedGraph,
   seeded: SeededIds,
   ids: SnowflakeGenerator,
@@ -272,7 +275,7 @@ async function writeFollows(
 
 /** A finished image, as the transcoder records it: ready, with its variants. */
 async function writeReadyMedia(
-  store: LevelStore,
+  store: WideRowStore,
   owner_id: string,
   media_id: string,
   created: Date,
@@ -312,7 +315,7 @@ async function writeReadyMedia(
 
 /** The author's posts, each showing the author's one seeded image (posts share it: nothing reads the claims). */
 async function writePosts(
-  store: LevelStore,
+  store: WideRowStore,
   author_id: string,
   postIds: readonly string[],
   mediaId: string,
@@ -336,7 +339,7 @@ async function writePosts(
 }
 
 async function batchInto<T extends AnyTable>(
-  store: LevelStore,
+  store: WideRowStore,
   table: T,
   partition: PartitionKey<T>,
   rows: readonly RowWrite<T>[],
@@ -355,7 +358,7 @@ type ListRow<L> =
 
 /** Rows of a bucketed list, into the partition of each one's bucket (and that bucket into the list's index). */
 async function batchIntoList<T extends AnyTable>(
-  store: LevelStore,
+  store: WideRowStore,
   list: BucketedList<T>,
   owner: string,
   rows: readonly [string, (partition: PartitionKey<T>) => RowWrite<T>][],

@@ -1,0 +1,243 @@
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { SnowflakeGenerator } from "../lib/ids";
+import { CassandraStore } from "../lib/store/cassandra";
+import { dropTestKeyspace } from "../test/support/cassandra";
+import { summariseProfile } from "./support/cpu-profile";
+import { generateFeedGraph } from "./support/feed-graph";
+import { readFeed, warmFeeds } from "./support/feed-http";
+import { chooseEntry } from "./support/feed-node";
+import { runLoad } from "./support/load-runner";
+import { positiveIntOption } from "./support/options";
+import { startBareServer, stop } from "./support/processes";
+import {
+  FEED_TABLES,
+  mintTokens,
+  seedBase,
+  seedTimelines,
+  setCelebrities,
+} from "./support/seed-feed";
+
+const ROOT = path.resolve(__dirname, "..");
+const run = promisify(execFile);
+
+/**
+ * Issue #11's first cluster measurement: GET /api/feed through a gateway node and two timeline nodes over NATS,
+ * on Cassandra and Redis (the infra scripts start what is not running, and stop it after), against a bare
+ * node:http server sending the same page, in one run. Hybrid fan-out (celebrities pulled at read time), warm
+ * readers. With `--cpu-prof`, each node's profile says where its time went.
+ *
+ *   npm run bench:feed-cluster [-- --users 2000 --seconds 10 --connections 50 --cpu-prof]
+ */
+async function main(): Promise<void> {
+  const argv = process.argv;
+  const users = positiveIntOption(argv, "users", 2_000);
+  const seconds = positiveIntOption(argv, "seconds", 10);
+  const connections = positiveIntOption(argv, "connections", 50);
+  const readersWanted = positiveIntOption(argv, "readers", 500);
+  const profile = argv.includes("--cpu-prof");
+  const entry = await chooseEntry(argv.includes("--built"));
+  const started = await infraUp();
+  const keyspace = `mosaic_feedbench_${Date.now().toString(36)}`;
+  const nodes: { name: string; child: ChildProcess; profileDir: string }[] = [];
+  try {
+    progress(`seeding ${users} users into Cassandra (keyspace ${keyspace})`);
+    const graph = generateFeedGraph({
+      users,
+      meanFollowing: 20,
+      maxFollowing: Math.min(1000, users - 1),
+      zipfExponent: 1,
+      minCelebrities: 24,
+      groupSize: 10,
+      groupCelebrities: [0],
+      groupOrdinaryFollows: 20,
+      audience: 100,
+      seed: 42,
+    });
+    const store = new CassandraStore({
+      contactPoints: ["127.0.0.1:9042"],
+      localDataCenter: "datacenter1",
+      keyspace,
+      replication: { class: "SimpleStrategy", replication_factor: 1 },
+      consistency: "localQuorum",
+      requestTimeoutMs: 30_000,
+      nodeId: "bench-seeder",
+    });
+    await store.open(FEED_TABLES);
+    const seededAt = performance.now();
+    const ids = new SnowflakeGenerator({ workerId: 1000 });
+    const { seeded, count } = await seedBase(store, graph, ids, { postsPerAuthor: 20, now: Date.now() });
+    await setCelebrities(
+      store,
+      [...graph.celebrities].map((i) => seeded.userIds[i] ?? ""),
+      Date.now(),
+      count,
+    );
+    await seedTimelines(
+      store,
+      graph,
+      seeded,
+      { ownPosts: false, followees: (a) => !graph.celebrities.has(a) },
+      count,
+    );
+    await store.close();
+    progress(`seeded ${count.rows.toLocaleString()} rows in ${seconds1(seededAt)} s`);
+
+    const secret = randomBytes(48).toString("base64url");
+    const namespace = `feedbench${Date.now().toString(36)}`;
+    const common = {
+      TRANSPORTER: "nats://127.0.0.1:4222",
+      NAMESPACE: namespace,
+      STORE: "cassandra",
+      CASSANDRA_CONTACT_POINTS: "127.0.0.1:9042",
+      CASSANDRA_KEYSPACE: keyspace,
+      REDIS_URL: "redis://127.0.0.1:6379",
+      JWT_SECRET: secret,
+      CELEBRITY_THRESHOLD: String(graph.threshold),
+      LOG_LEVEL: "warn",
+      RATE_LIMITS: "off",
+    };
+    const roles = [
+      { name: "timeline-a", env: { SERVICES: "timeline", WORKER_ID: "11", PORT: "3971" } },
+      { name: "timeline-b", env: { SERVICES: "timeline", WORKER_ID: "12", PORT: "3972" } },
+      {
+        name: "gateway",
+        env: { SERVICES: "gateway,users,graph,posts,media,interactions", WORKER_ID: "10", PORT: "3970" },
+      },
+    ];
+    for (const role of roles) {
+      const profileDir = await mkdtemp(path.join(os.tmpdir(), `mosaic-${role.name}-`));
+      const child = startNode(
+        {
+          ...common,
+          ...role.env,
+          ...(profile && { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` }),
+        },
+        entry.built,
+      );
+      nodes.push({ name: role.name, child, profileDir });
+    }
+    const url = "http://127.0.0.1:3970";
+    await waitReady(url);
+    const readers = graph.ordinaryReaders.slice(0, readersWanted);
+    const tokens = await mintTokens(secret, seeded, readers);
+    progress(`warming ${tokens.length} readers`);
+    await warmFeeds(url, tokens, { concurrency: 8, limitMs: 120_000 });
+    const page = await readFeed(url, tokens[0] ?? "", 20);
+    const bare = await startBareServer(3973, {
+      status: 200,
+      headers: { "content-type": page.contentType },
+      body: page.body,
+    });
+    try {
+      const plan = (target: string) => ({
+        url: target,
+        path: "/api/feed?limit=20",
+        tokens,
+        connections,
+        seconds,
+        warmupSeconds: 3,
+        timeoutSeconds: 10,
+      });
+      progress("measuring the cluster");
+      const ours = await runLoad(plan(url));
+      progress("measuring the bare server");
+      const ref = await runLoad(plan(bare.url));
+      console.log(
+        `\nGET /api/feed?limit=20, ${connections} connections, ${seconds} s, ${tokens.length} warm readers; ` +
+          `gateway + 2 timeline nodes over NATS on Cassandra and Redis (${entry.why})`,
+      );
+      console.table({
+        "mosaic cluster": row(ours),
+        "bare node:http": row(ref),
+      });
+      console.log(`ratio cluster / bare: ${(ours.rps / ref.rps).toFixed(3)} of the requests per second`);
+    } finally {
+      await stop(bare.child);
+    }
+  } finally {
+    for (const node of [...nodes].reverse()) await stop(node.child);
+    if (profile) {
+      for (const node of nodes) {
+        const summary = await summariseProfile(node.profileDir, 12).catch(() => undefined);
+        if (summary === undefined) continue;
+        console.log(`\nCPU profile of ${node.name} (share of busy samples), self time:`);
+        console.table(summary.self);
+      }
+    }
+    for (const node of nodes) await rm(node.profileDir, { recursive: true, force: true });
+    await dropTestKeyspace(keyspace).catch(() => undefined);
+    await infraDown(started);
+  }
+}
+
+function row(result: { rps: number; p50: number; p99: number; max: number }) {
+  return {
+    "req/s": Math.round(result.rps),
+    "p50 ms": result.p50,
+    "p99 ms": result.p99,
+    "max ms": result.max,
+  };
+}
+
+function startNode(env: Record<string, string>, built: boolean): ChildProcess {
+  const entry = built
+    ? [path.join(ROOT, "dist/bin/mosaic.js")]
+    : ["--import", "tsx", path.join(ROOT, "bin/mosaic.ts")];
+  return spawn(process.execPath, entry, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+}
+
+async function waitReady(url: string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const ready = await fetch(`${url}/health/ready`)
+      .then((res) => res.status === 200)
+      .catch(() => false);
+    if (ready) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not become ready within 120 s`);
+}
+
+/** Starts the servers the cluster needs (NATS, Redis, Cassandra) that are not running; answers which it started. */
+async function infraUp(): Promise<string[]> {
+  const started: string[] = [];
+  for (const name of ["nats", "redis", "cassandra"]) {
+    progress(`${name}: up`);
+    const { stdout } = await run("bash", [path.join(ROOT, `scripts/infra/${name}.sh`), "up"], {
+      cwd: ROOT,
+      timeout: 600_000,
+    });
+    if (stdout.trim().split("\n").at(-1) === "started") started.push(name);
+  }
+  return started;
+}
+
+async function infraDown(started: readonly string[]): Promise<void> {
+  for (const name of [...started].reverse()) {
+    await run("bash", [path.join(ROOT, `scripts/infra/${name}.sh`), "down"], { cwd: ROOT }).catch(
+      () => undefined,
+    );
+  }
+}
+
+function progress(message: string): void {
+  console.error(`[feed-cluster bench] ${message}`);
+}
+
+function seconds1(since: number): string {
+  return ((performance.now() - since) / 1000).toFixed(1);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
