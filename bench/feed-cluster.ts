@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -14,16 +14,12 @@ import { chooseEntry } from "./support/feed-node";
 import { runLoad } from "./support/load-runner";
 import { positiveIntOption } from "./support/options";
 import { startBareServer, stop } from "./support/processes";
-import {
-  FEED_TABLES,
-  mintTokens,
-  seedBase,
-  seedTimelines,
-  setCelebrities,
-} from "./support/seed-feed";
+import { FEED_TABLES, mintTokens, seedBase, seedTimelines, setCelebrities } from "./support/seed-feed";
 
 const ROOT = path.resolve(__dirname, "..");
 const run = promisify(execFile);
+/** Longer than the 30 s after a node joins during which timeline owners keep no memory. */
+const SETTLE_MS = 35_000;
 
 /**
  * Issue #11's first cluster measurement: GET /api/feed through a gateway node and two timeline nodes over NATS,
@@ -106,7 +102,11 @@ async function main(): Promise<void> {
       { name: "timeline-b", env: { SERVICES: "timeline", WORKER_ID: "12", PORT: "3972" } },
       {
         name: "gateway",
-        env: { SERVICES: "gateway,users,graph,posts,media,interactions", WORKER_ID: "10", PORT: "3970" },
+        env: {
+          SERVICES: "gateway,users,graph,posts,media,transcoder,interactions,stories,inbox",
+          WORKER_ID: "10",
+          PORT: "3970",
+        },
       },
     ];
     for (const role of roles) {
@@ -123,6 +123,10 @@ async function main(): Promise<void> {
     }
     const url = "http://127.0.0.1:3970";
     await waitReady(url);
+    // Owners keep no actor memory for 30 s after a node joins (docs/architecture.md, "Ownership changes"):
+    // measured before that, every read would rebuild from Cassandra.
+    progress(`the cluster is ready; waiting ${SETTLE_MS / 1000} s for the owners to keep memory`);
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
     const readers = graph.ordinaryReaders.slice(0, readersWanted);
     const tokens = await mintTokens(secret, seeded, readers);
     progress(`warming ${tokens.length} readers`);
@@ -144,7 +148,10 @@ async function main(): Promise<void> {
         timeoutSeconds: 10,
       });
       progress("measuring the cluster");
+      const processes = await clusterProcesses(nodes);
+      const before = await cpuSeconds(processes);
       const ours = await runLoad(plan(url));
+      const after = await cpuSeconds(processes);
       progress("measuring the bare server");
       const ref = await runLoad(plan(bare.url));
       console.log(
@@ -156,6 +163,18 @@ async function main(): Promise<void> {
         "bare node:http": row(ref),
       });
       console.log(`ratio cluster / bare: ${(ours.rps / ref.rps).toFixed(3)} of the requests per second`);
+      // One machine runs every part: where its two cores went during the cluster's run says what bounds it.
+      const spent = Object.fromEntries(
+        [...processes].map(([name]) => {
+          const cpu = (after.get(name) ?? 0) - (before.get(name) ?? 0);
+          return [
+            name,
+            { "CPU s": cpu.toFixed(1), "ms per request": ((cpu * 1000) / ours.requests).toFixed(2) },
+          ];
+        }),
+      );
+      console.log(`\nCPU time of each process during the cluster's run (${seconds + 3} s with the warm-up):`);
+      console.table(spent);
     } finally {
       await stop(bare.child);
     }
@@ -173,6 +192,36 @@ async function main(): Promise<void> {
     await dropTestKeyspace(keyspace).catch(() => undefined);
     await infraDown(started);
   }
+}
+
+/** The processes of the cluster by name: the nodes, and the servers found by their command line. */
+async function clusterProcesses(
+  nodes: readonly { name: string; child: ChildProcess }[],
+): Promise<Map<string, number>> {
+  const found = new Map<string, number>();
+  for (const node of nodes) if (node.child.pid !== undefined) found.set(node.name, node.child.pid);
+  for (const [name, pattern] of [
+    ["cassandra", "CassandraDaemon"],
+    ["nats", "nats-server"],
+    ["redis", "redis-server"],
+  ] as const) {
+    const { stdout } = await run("pgrep", ["-f", pattern]).catch(() => ({ stdout: "" }));
+    const pid = Number(stdout.trim().split("\n")[0]);
+    if (Number.isInteger(pid) && pid > 0) found.set(name, pid);
+  }
+  return found;
+}
+
+/** User and system CPU seconds each process has used (Linux: /proc/<pid>/stat, in clock ticks of 1/100 s). */
+async function cpuSeconds(processes: ReadonlyMap<string, number>): Promise<Map<string, number>> {
+  const used = new Map<string, number>();
+  for (const [name, pid] of processes) {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined);
+    if (stat === undefined) continue;
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    used.set(name, (Number(fields[11]) + Number(fields[12])) / 100);
+  }
+  return used;
 }
 
 function row(result: { rps: number; p50: number; p99: number; max: number }) {
@@ -204,7 +253,10 @@ async function waitReady(url: string): Promise<void> {
     if (ready) return;
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`${url} did not become ready within 120 s`);
+  const report = await fetch(`${url}/health/ready`)
+    .then((res) => res.text())
+    .catch((err: unknown) => String(err));
+  throw new Error(`${url} did not become ready within 120 s: ${report}`);
 }
 
 /** Starts the servers the cluster needs (NATS, Redis, Cassandra) that are not running; answers which it started. */
