@@ -40,6 +40,7 @@ async function main(): Promise<void> {
   const started = await infraUp();
   const keyspace = `mosaic_feedbench_${Date.now().toString(36)}`;
   const nodes: { name: string; child: ChildProcess; profileDir: string }[] = [];
+  let dataDir: string | undefined;
   try {
     progress(`seeding ${users} users into Cassandra (keyspace ${keyspace})`);
     const graph = generateFeedGraph({
@@ -85,6 +86,8 @@ async function main(): Promise<void> {
 
     const secret = randomBytes(48).toString("base64url");
     const namespace = `feedbench${Date.now().toString(36)}`;
+    // The gateway node's media service keeps its blob folder here (no upload is made; it must not be ./data).
+    dataDir = await mkdtemp(path.join(os.tmpdir(), "mosaic-feed-cluster-"));
     const common = {
       TRANSPORTER: "nats://127.0.0.1:4222",
       NAMESPACE: namespace,
@@ -93,6 +96,7 @@ async function main(): Promise<void> {
       CASSANDRA_KEYSPACE: keyspace,
       REDIS_URL: "redis://127.0.0.1:6379",
       JWT_SECRET: secret,
+      DATA_DIR: dataDir,
       CELEBRITY_THRESHOLD: String(graph.threshold),
       LOG_LEVEL: "warn",
       RATE_LIMITS: "off",
@@ -189,6 +193,7 @@ async function main(): Promise<void> {
       }
     }
     for (const node of nodes) await rm(node.profileDir, { recursive: true, force: true });
+    if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
     await dropTestKeyspace(keyspace).catch(() => undefined);
     await infraDown(started);
   }
