@@ -14,6 +14,7 @@ import { SnowflakeGenerator } from "./ids";
 import { createHmac } from "node:crypto";
 import { cacheKeys, type Cache } from "./cache/cache";
 import { MemoryCache } from "./cache/memory";
+
 import { RedisCache } from "./cache/redis";
 import { Graph, graphTables } from "./graph";
 import { Fanout, type Deliver, type FanoutJob } from "./timeline/fanout";
@@ -40,6 +41,9 @@ import { Stories, storyTables } from "./stories";
 import { IdempotencyKeys, idempotencyTables } from "./idempotency";
 import type { PublishStreamEvent } from "./stream/events";
 import { WriteJournal, journalTables } from "./journal";
+
+/** How long an avatar URL is kept (Accounts.avatarUrlOf): a profile page of 20 authors asks for none. */
+const AVATAR_URL_TTL_MS = 60_000;
 
 /**
  * Every dependency of a node, built in this one place from the config and handed to the services that need it.
@@ -189,6 +193,8 @@ export async function createAppContext(config: Config, options: AppContextOption
       avatars: options.avatars,
       relationships: graph,
       ...(options.ownerMedia && { ownerMedia: options.ownerMedia }),
+      // A minute, or a quarter of a signed URL's life if that is shorter: a kept signed URL has most of its life left.
+      avatarCache: { cache, ttlMs: Math.min(AVATAR_URL_TTL_MS, (config.media.urlTtlSeconds * 1000) / 4) },
     });
   }
 

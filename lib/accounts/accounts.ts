@@ -6,6 +6,7 @@ import {
   UnauthorizedError,
 } from "../errors";
 import type { WideRowStore } from "../store/store";
+import { cacheKeys, type Cache } from "../cache/cache";
 import type { AccessTokens } from "./access-tokens";
 import type { LoginInput, SignupInput, UpdateMeInput } from "./params";
 import { hashPassword, verifyAgainstNothing, verifyPassword } from "./passwords";
@@ -56,6 +57,11 @@ export interface AccountsDeps {
   relationships: RelationshipSource;
   /** Absent (unit tests): media access is not kept in step with privacy. */
   ownerMedia?: OwnerMediaAccess;
+  /**
+   * Keeps avatar URLs for `avatarTtlMs`, so that a page of profiles does not ask the media service for each one;
+   * absent, every view asks.
+   */
+  avatarCache?: { cache: Cache; ttlMs: number };
   now?: () => number;
 }
 
@@ -81,12 +87,14 @@ export class Accounts {
   private readonly avatars: AvatarSource;
   private readonly relationships: RelationshipSource;
   private readonly ownerMedia: OwnerMediaAccess | undefined;
+  private readonly avatarCache: AccountsDeps["avatarCache"];
   private readonly now: () => number;
   /** `userId:sessionId` → until when it is taken as live without a read. */
   private readonly liveSessions = new LruMap<string, number>(LIVE_SESSIONS);
 
   constructor(deps: AccountsDeps) {
     this.ownerMedia = deps.ownerMedia;
+    this.avatarCache = deps.avatarCache;
     this.store = deps.store;
     this.ids = deps.ids;
     this.tokens = deps.tokens;
@@ -260,9 +268,27 @@ export class Accounts {
     });
   }
 
-  private async avatarUrlOf(row: { user_id: string; avatar_media_id?: string }): Promise<string | null> {
-    if (row.avatar_media_id === undefined) return null;
-    return (await this.avatars.avatarOf(row.user_id, row.avatar_media_id))?.url ?? null;
+  /**
+   * The avatar's URL. Kept by owner, image and privacy, so a new avatar or a change of privacy (plain URL or
+   * signed) is asked afresh; an image still processing (no URL yet) is never kept. A signed URL is kept for far
+   * less than it lives (see avatarCache in app-context.ts).
+   */
+  private async avatarUrlOf(row: {
+    user_id: string;
+    avatar_media_id?: string;
+    is_private?: boolean;
+  }): Promise<string | null> {
+    const mediaId = row.avatar_media_id;
+    if (mediaId === undefined) return null;
+    const kept = this.avatarCache;
+    const key = cacheKeys.avatar(row.user_id, mediaId, row.is_private ?? false);
+    if (kept) {
+      const [url] = await kept.cache.getMany<string>([key]).catch((): (string | undefined)[] => []);
+      if (url !== undefined) return url;
+    }
+    const url = (await this.avatars.avatarOf(row.user_id, mediaId))?.url ?? null;
+    if (kept && url !== null) await kept.cache.set(key, url, kept.ttlMs).catch(() => undefined);
+    return url;
   }
 
   private async startSession(userId: string): Promise<SignedIn> {

@@ -11,10 +11,13 @@ export interface Cache {
 }
 
 /** Every cache key, in one place. */
-export type CacheKey = `post:${string}` | `media:${string}` | `user:${string}`;
+export type CacheKey = `post:${string}` | `media:${string}` | `user:${string}` | `avatar:${string}`;
 
 export const cacheKeys = {
   post: (postId: string): CacheKey => `post:${postId}`,
   media: (mediaId: string): CacheKey => `media:${mediaId}`,
   user: (userId: string): CacheKey => `user:${userId}`,
+  /** An avatar's URL as a profile shows it: by owner, image and privacy (plain when public, else signed). */
+  avatar: (userId: string, mediaId: string, isPrivate: boolean): CacheKey =>
+    `avatar:${userId}:${mediaId}:${isPrivate ? "private" : "public"}`,
 } as const;
