@@ -39,6 +39,8 @@ export interface MosaicNode {
   stop(): Promise<void>;
   /** The gateway's bound port when this node hosts it (useful with PORT=0). */
   httpPort(): number | undefined;
+  /** The port /metrics is served on when METRICS_PORT moved it (useful with METRICS_PORT=0). */
+  metricsPort(): number | undefined;
 }
 
 export async function createNode(config: Config, options: { now?: () => number } = {}): Promise<MosaicNode> {
@@ -155,11 +157,18 @@ export async function createNode(config: Config, options: { now?: () => number }
   // A node without the gateway still answers probes and scrapes on its port; an operator's console (no
   // services) is no part of the deployment to probe, and must not take the port of a node beside it.
   const consoleOnly = config.services !== "*" && config.services.length === 0;
+  // METRICS_PORT moves /metrics off the port clients reach, on every kind of node alike.
+  const ownMetricsPort = config.http.metricsPort !== undefined && !consoleOnly;
+  const endpoints = { readiness: nodeReadiness(broker, app), metrics };
   const ops =
     hosts("gateway") || consoleOnly
       ? undefined
-      : new OpsServer({ readiness: nodeReadiness(broker, app), metrics });
+      : new OpsServer(endpoints, { probes: true, metrics: !ownMetricsPort });
+  const metricsServer = ownMetricsPort
+    ? new OpsServer(endpoints, { probes: false, metrics: true })
+    : undefined;
   let opsPort: number | undefined;
+  let boundMetricsPort: number | undefined;
 
   const journal = app.journal
     ? new JournalResumer(app.journal, {
@@ -181,6 +190,9 @@ export async function createNode(config: Config, options: { now?: () => number }
       if (completed) broker.logger.info(`completed ${completed} write(s) cut short by the last stop`);
       await broker.start();
       if (ops) opsPort = await ops.listen(config.http.port, config.http.host);
+      if (metricsServer && config.http.metricsPort !== undefined) {
+        boundMetricsPort = await metricsServer.listen(config.http.metricsPort, config.http.host);
+      }
     },
     stop() {
       stopping ??= (async () => {
@@ -191,11 +203,13 @@ export async function createNode(config: Config, options: { now?: () => number }
         journal?.stop();
         await broker.stop();
         await ops?.close();
+        await metricsServer?.close();
         await app.close();
       })();
       return stopping;
     },
     httpPort,
+    metricsPort: () => boundMetricsPort,
   };
 
   /**

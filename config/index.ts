@@ -16,6 +16,8 @@ export interface Config {
   readonly http: {
     readonly port: number;
     readonly host: string;
+    /** Where /metrics is served when not on `port` (METRICS_PORT). */
+    readonly metricsPort: number | undefined;
     /** Whose X-Forwarded-For names the client (for per-IP limits and logs). */
     readonly trustProxy: TrustProxy;
     /** A request body that pauses this long is cut (408). */
@@ -156,6 +158,7 @@ export function loadConfig(
   return deepFreeze<Config>({
     http: {
       port: e.PORT,
+      metricsPort: e.METRICS_PORT,
       host: e.HOST,
       trustProxy: e.TRUST_PROXY ?? { kind: "none" },
       bodyIdleTimeoutMs: e.BODY_IDLE_TIMEOUT_MS,

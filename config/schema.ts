@@ -33,6 +33,11 @@ const serviceList = z
 
 export const envSchema = z.object({
   PORT: port.default(3000).describe("HTTP port of the gateway (and of the ops endpoints on other nodes)"),
+  METRICS_PORT: port
+    .optional()
+    .describe(
+      "Serves /metrics on this port instead of PORT, so the public port need not expose it (404 there)",
+    ),
   HOST: z
     .string()
     .min(1)

@@ -195,22 +195,25 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
                   }),
                 );
             },
-            "GET /metrics"(_req: IncomingRequest, res: ServerResponse) {
-              const { metrics } = deps;
-              metrics.render().then(
-                (body) => {
-                  res.writeHead(200, { "Content-Type": metrics.contentType, "Cache-Control": "no-store" });
-                  res.end(body);
-                },
-                () => {
-                  if (res.headersSent) res.destroy();
-                  else
-                    sendJson(res, 500, {
-                      error: { code: "INTERNAL_ERROR", message: "something went wrong on our side" },
-                    });
-                },
-              );
-            },
+            // On the public port unless METRICS_PORT moved them (broker/create-node.ts serves them there).
+            ...(deps.config.http.metricsPort === undefined && {
+              "GET /metrics"(_req: IncomingRequest, res: ServerResponse) {
+                const { metrics } = deps;
+                metrics.render().then(
+                  (body) => {
+                    res.writeHead(200, { "Content-Type": metrics.contentType, "Cache-Control": "no-store" });
+                    res.end(body);
+                  },
+                  () => {
+                    if (res.headersSent) res.destroy();
+                    else
+                      sendJson(res, 500, {
+                        error: { code: "INTERNAL_ERROR", message: "something went wrong on our side" },
+                      });
+                  },
+                );
+              },
+            }),
             ...apiDocsAliases(),
             ...(deps.files && mediaFileAliases(deps.files)),
           },

@@ -9,14 +9,24 @@ export interface OpsEndpoints {
   metrics: MetricsEndpoint;
 }
 
+/** What an ops server answers: the probes, the metrics, or both. */
+export interface OpsRoutes {
+  probes: boolean;
+  metrics: boolean;
+}
+
 /**
  * Liveness, readiness and metrics for a node without the gateway (a users or transcoder pod), on the node's
- * PORT, so Kubernetes probes and Prometheus scrape every pod the same way.
+ * PORT, so Kubernetes probes and Prometheus scrape every pod the same way; or the metrics alone, on
+ * METRICS_PORT, when they are not to be served on the port clients reach.
  */
 export class OpsServer {
   private server: http.Server | undefined;
 
-  constructor(private readonly endpoints: OpsEndpoints) {}
+  constructor(
+    private readonly endpoints: OpsEndpoints,
+    private readonly routes: OpsRoutes = { probes: true, metrics: true },
+  ) {}
 
   async listen(port: number, host: string): Promise<number> {
     const server = http.createServer((req, res) => void this.answer(req, res));
@@ -37,16 +47,16 @@ export class OpsServer {
 
   private async answer(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const route = `${req.method} ${req.url?.split("?")[0]}`;
-    if (route === "GET /health/live")
+    if (this.routes.probes && route === "GET /health/live")
       return send(res, 200, "application/json", JSON.stringify({ status: "live" }));
-    if (route === "GET /health/ready") {
+    if (this.routes.probes && route === "GET /health/ready") {
       const report = await this.endpoints
         .readiness()
         .catch((): ReadinessReport => ({ ready: false, checks: {}, missing: ["readiness"], degraded: [] }));
       const body = JSON.stringify({ status: report.ready ? "ready" : "not_ready", ...report });
       return send(res, report.ready ? 200 : 503, "application/json", body);
     }
-    if (route === "GET /metrics") {
+    if (this.routes.metrics && route === "GET /metrics") {
       const { metrics } = this.endpoints;
       const body = await metrics.render().catch(() => undefined);
       if (body === undefined) {

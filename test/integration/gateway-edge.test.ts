@@ -224,6 +224,30 @@ describe("the gateway's edge", () => {
   });
 });
 
+describe("metrics on their own port (METRICS_PORT)", () => {
+  let t: TestNode;
+  before(async () => {
+    t = await startTestNode({ METRICS_PORT: "0" });
+  });
+  after(() => t.stop());
+
+  it("serves /metrics there only: the public port answers 404 with the envelope, the metrics port no probes", async () => {
+    await signup(t.url);
+    const port = t.node.metricsPort();
+    expect(port).to.be.a("number");
+    const scraped = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect(scraped.status).to.equal(200);
+    expect(await scraped.text()).to.match(
+      /^mosaic_action_calls_total\{action="users\.signup",outcome="ok"\} 1$/m,
+    );
+    const publicPort = await fetch(`${t.url}/metrics`);
+    expect(publicPort.status).to.equal(404);
+    expect(((await publicPort.json()) as ErrorBody).error.code).to.equal("NOT_FOUND");
+    expect((await fetch(`http://127.0.0.1:${port}/health/ready`)).status).to.equal(404);
+    expect((await fetch(`${t.url}/health/ready`)).status).to.equal(200);
+  });
+});
+
 describe("the gateway with the store down", () => {
   let t: TestNode;
   before(async () => {

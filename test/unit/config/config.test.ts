@@ -8,6 +8,7 @@ describe("config", () => {
     expect(config.http).to.deep.equal({
       port: 3000,
       host: "127.0.0.1",
+      metricsPort: undefined,
       trustProxy: { kind: "none" },
       bodyIdleTimeoutMs: 15_000,
       maxInFlight: 128,
