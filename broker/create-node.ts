@@ -164,9 +164,10 @@ export async function createNode(config: Config, options: { now?: () => number }
     hosts("gateway") || consoleOnly
       ? undefined
       : new OpsServer(endpoints, { probes: true, metrics: !ownMetricsPort });
-  const metricsServer = ownMetricsPort
-    ? new OpsServer(endpoints, { probes: false, metrics: true })
-    : undefined;
+  const metricsServer =
+    ownMetricsPort && config.http.metricsPort !== undefined
+      ? { port: config.http.metricsPort, server: new OpsServer(endpoints, { probes: false, metrics: true }) }
+      : undefined;
   let opsPort: number | undefined;
   let boundMetricsPort: number | undefined;
 
@@ -190,9 +191,8 @@ export async function createNode(config: Config, options: { now?: () => number }
       if (completed) broker.logger.info(`completed ${completed} write(s) cut short by the last stop`);
       await broker.start();
       if (ops) opsPort = await ops.listen(config.http.port, config.http.host);
-      if (metricsServer && config.http.metricsPort !== undefined) {
-        boundMetricsPort = await metricsServer.listen(config.http.metricsPort, config.http.host);
-      }
+      if (metricsServer)
+        boundMetricsPort = await metricsServer.server.listen(metricsServer.port, config.http.host);
     },
     stop() {
       stopping ??= (async () => {
@@ -203,7 +203,7 @@ export async function createNode(config: Config, options: { now?: () => number }
         journal?.stop();
         await broker.stop();
         await ops?.close();
-        await metricsServer?.close();
+        await metricsServer?.server.close();
         await app.close();
       })();
       return stopping;

@@ -14,7 +14,6 @@ import { SnowflakeGenerator } from "./ids";
 import { createHmac } from "node:crypto";
 import { cacheKeys, type Cache } from "./cache/cache";
 import { MemoryCache } from "./cache/memory";
-
 import { RedisCache } from "./cache/redis";
 import { Graph, graphTables } from "./graph";
 import { Fanout, type Deliver, type FanoutJob } from "./timeline/fanout";

@@ -58,7 +58,7 @@ export interface AccountsDeps {
   /** Absent (unit tests): media access is not kept in step with privacy. */
   ownerMedia?: OwnerMediaAccess;
   /**
-   * Keeps avatar URLs for `avatarTtlMs`, so that a page of profiles does not ask the media service for each one;
+   * Keeps avatar URLs for `ttlMs`, so that a page of profiles does not ask the media service for each one;
    * absent, every view asks.
    */
   avatarCache?: { cache: Cache; ttlMs: number };

@@ -47,10 +47,8 @@ export class Comments {
         mentions: JSON.stringify(mentionedIds),
         created_at: createdAt,
       });
-      {
-        await this.deps.store.increment(postCounts, { post_id: postId }, { comments: 1 });
-        this.deps.countsChanged?.(postId);
-      }
+      await this.deps.store.increment(postCounts, { post_id: postId }, { comments: 1 });
+      this.deps.countsChanged?.(postId);
     });
     await this.notify(authorId, post.author.id, postId, commentId, mentionedIds);
     return {

@@ -1,5 +1,6 @@
 import { LruMap } from "../concurrency/lru-map";
-import type { EngagementSource, PostEngagement } from "../posts/engagement";
+import { KeptWhileUnchanged, setBounded } from "../concurrency/kept-while-unchanged";
+import { NO_ENGAGEMENT, type EngagementSource, type PostEngagement } from "../posts/engagement";
 import type { WideRowStore } from "../store/store";
 import { likes, markChanges, postCounts, saves } from "./tables";
 
@@ -24,14 +25,6 @@ export async function marked(store: WideRowStore, userId: string): Promise<void>
   await store.increment(markChanges, { user_id: userId }, { changes: 1 });
 }
 
-/** Holds a post's place in an answer (the order of the ids asked) until its reads are in. */
-const NO_ENGAGEMENT_YET: PostEngagement = Object.freeze({
-  likeCount: 0,
-  commentCount: 0,
-  likedByMe: false,
-  savedByMe: false,
-});
-
 function engagementOf(
   counts: { likes: number; comments: number },
   mark: { liked: boolean; saved: boolean },
@@ -45,12 +38,8 @@ function engagementOf(
   };
 }
 
-/** What a node read of one viewer's likes and saves, valid while their mark count is `changes`. */
-interface Marks {
-  changes: number;
-  until: number;
-  byPost: Map<string, { liked: boolean; saved: boolean }>;
-}
+/** What a node read of one viewer's likes and saves, by post. */
+type Marks = Map<string, { liked: boolean; saved: boolean }>;
 
 export class Engagement implements EngagementSource {
   private readonly store: WideRowStore;
@@ -58,11 +47,12 @@ export class Engagement implements EngagementSource {
   private readonly counts = new LruMap<string, { likes: number; comments: number; until: number }>(
     KEPT_COUNTS,
   );
-  private readonly marks = new LruMap<string, Marks>(KEPT_VIEWERS);
+  private readonly marks: KeptWhileUnchanged<Marks>;
 
   constructor(deps: { store: WideRowStore; now?: () => number }) {
     this.store = deps.store;
     this.now = deps.now ?? Date.now;
+    this.marks = new KeptWhileUnchanged<Marks>(KEPT_VIEWERS, MARKS_MAX_AGE_MS, () => new Map(), this.now);
   }
 
   /** The post's counts changed on this node: its next read is fresh. */
@@ -88,12 +78,13 @@ export class Engagement implements EngagementSource {
       if (answer.has(postId)) continue;
       const kept = this.counts.get(postId);
       const counts = kept !== undefined && kept.until > now ? kept : undefined;
-      const mark = marks.byPost.get(postId);
+      const mark = marks.get(postId);
       if (counts !== undefined && mark !== undefined) {
         answer.set(postId, engagementOf(counts, mark));
         continue;
       }
-      answer.set(postId, NO_ENGAGEMENT_YET);
+      // Holds the post's place (and marks it asked) until its reads are in.
+      answer.set(postId, NO_ENGAGEMENT);
       missing.push(
         Promise.all([
           counts ?? this.countsOf(postId, now),
@@ -114,13 +105,7 @@ export class Engagement implements EngagementSource {
    */
   private async marksOf(viewerId: string): Promise<Marks> {
     const changes = (await this.store.get(markChanges, { user_id: viewerId }))?.changes ?? 0;
-    const now = this.now();
-    let marks = this.marks.get(viewerId);
-    if (marks === undefined || marks.changes !== changes || marks.until <= now) {
-      marks = { changes, until: now + MARKS_MAX_AGE_MS, byPost: new Map() };
-      this.marks.set(viewerId, marks);
-    }
-    return marks;
+    return this.marks.of(viewerId, changes);
   }
 
   private async markOf(
@@ -128,15 +113,14 @@ export class Engagement implements EngagementSource {
     postId: string,
     marks: Marks,
   ): Promise<{ liked: boolean; saved: boolean }> {
-    const kept = marks.byPost.get(postId);
+    const kept = marks.get(postId);
     if (kept !== undefined) return kept;
     const [like, save] = await Promise.all([
       this.store.get(likes, { user_id: viewerId, post_id: postId }),
       this.store.get(saves, { user_id: viewerId, post_id: postId }),
     ]);
     const mark = { liked: like !== undefined, saved: save !== undefined };
-    if (marks.byPost.size >= KEPT_MARKS_PER_VIEWER) marks.byPost.clear();
-    marks.byPost.set(postId, mark);
+    setBounded(marks, postId, mark, KEPT_MARKS_PER_VIEWER);
     return mark;
   }
 }

@@ -77,10 +77,8 @@ export class Likes {
           like_id: likeId,
           user_id: userId,
         });
-        {
-          await this.deps.store.increment(postCounts, { post_id: postId }, { likes: -1 });
-          this.deps.countsChanged?.(postId);
-        }
+        await this.deps.store.increment(postCounts, { post_id: postId }, { likes: -1 });
+        this.deps.countsChanged?.(postId);
       });
     });
     return { liked: false, likeCount: await this.count(postId) };

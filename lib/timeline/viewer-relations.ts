@@ -1,4 +1,4 @@
-import { LruMap } from "../concurrency/lru-map";
+import { KeptWhileUnchanged, setBounded } from "../concurrency/kept-while-unchanged";
 import type { Graph } from "../graph";
 
 /** Readers whose relations a node keeps; the timeline actors it owns, as many as `Timelines` keeps. */
@@ -19,8 +19,6 @@ export interface FollowedCelebrities {
 }
 
 interface Learnt {
-  changes: number;
-  until: number;
   /** Whether the reader may see an author's posts in their feed: follows them, and no block either way. */
   mayRead: Map<string, boolean>;
   /** Whether an author follows the reader. */
@@ -35,26 +33,23 @@ interface Learnt {
  * shows on the very next read: the change bumps the count before it answers.
  */
 export class ViewerRelations {
-  private readonly learnt = new LruMap<string, Learnt>(MAX_VIEWERS);
-  private readonly now: () => number;
+  private readonly learnt: KeptWhileUnchanged<Learnt>;
 
   constructor(
     private readonly graph: Pick<Graph, "changesOf">,
     now: () => number = Date.now,
   ) {
-    this.now = now;
+    this.learnt = new KeptWhileUnchanged(
+      MAX_VIEWERS,
+      MAX_AGE_MS,
+      () => ({ mayRead: new Map(), followedBy: new Map() }),
+      now,
+    );
   }
 
   /** The reader's relations as they stand: what was learnt under their current change count, or nothing. */
   async of(viewerId: string): Promise<Relations> {
-    const changes = await this.graph.changesOf(viewerId);
-    const now = this.now();
-    let learnt = this.learnt.get(viewerId);
-    if (learnt === undefined || learnt.changes !== changes || learnt.until <= now) {
-      learnt = { changes, until: now + MAX_AGE_MS, mayRead: new Map(), followedBy: new Map() };
-      this.learnt.set(viewerId, learnt);
-    }
-    return new Relations(learnt);
+    return new Relations(this.learnt.of(viewerId, await this.graph.changesOf(viewerId)));
   }
 
   /** Ownership of readers moved: drop what this node kept (it would be checked anyway; this frees memory). */
@@ -99,7 +94,6 @@ async function remembered(
   const kept = map.get(key);
   if (kept !== undefined) return kept;
   const answer = await ask();
-  if (map.size >= MAX_AUTHORS) map.clear();
-  map.set(key, answer);
+  setBounded(map, key, answer, MAX_AUTHORS);
   return answer;
 }
