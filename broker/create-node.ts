@@ -7,6 +7,8 @@ import type { MediaLibrary } from "../lib/media-library/media-library";
 import { createGraphService } from "../services/graph.service";
 import { createInboxService } from "../services/inbox.service";
 import { createInteractionsService } from "../services/interactions.service";
+import { createDiscoveryService } from "../services/discovery.service";
+import { createSearchService } from "../services/search.service";
 import { createStoriesService } from "../services/stories.service";
 import type { PublishStreamEvent, StreamDelivery } from "../lib/stream/events";
 import { EventStreams } from "../services/gateway/event-streams";
@@ -93,6 +95,8 @@ export async function createNode(config: Config, options: { now?: () => number }
     publish,
     startFanout: startFanout(broker),
     postDeleted: (postId) => broadcast(broker, "posts.deleted", { postId }, POST_ROW_KEEPERS),
+    searchJobsRecorded: () => void broadcast(broker, "search.jobs", {}, ["search"]).catch(() => undefined),
+    searchMetrics: metrics.search,
     publicBaseUrl: () =>
       (baseUrl ??= knownBaseUrl()) ?? `http://${displayHost(config.http.host)}:${config.http.port}`,
     ...(options.now && { now: options.now }),
@@ -134,6 +138,8 @@ export async function createNode(config: Config, options: { now?: () => number }
     ),
     withPorts("interactions", ["interactions", "posts"], createInteractionsService),
     withPorts("stories", ["stories"], createStoriesService),
+    withPorts("discovery", ["discovery", "posts"], createDiscoveryService),
+    withPorts("search", ["search", "store"], createSearchService),
     withPorts("inbox", ["inbox", "posts"], createInboxService),
     withPorts("media", ["media"], ({ media }) =>
       createMediaService({ ...media, transcodeTimeoutMs: config.media.transcodeTimeoutMs }),

@@ -31,6 +31,36 @@ function ownerCommand(actor: "timeline" | "inbox", action: string): ReplCommand 
  * is waiting. They ask the cluster, so they work from any node, including a REPL node hosting nothing.
  */
 export const replCommands: ReplCommand[] = [
+  {
+    command: "search-status",
+    description: "The search index: live generation, documents, jobs not applied yet, a reindex under way",
+    async action(broker: ServiceBroker) {
+      const status = await call(broker, "search.status", {});
+      console.log(JSON.stringify(status, null, 2));
+    },
+  },
+  {
+    command: "search-reindex",
+    description:
+      "Rebuild the search index from the store into a new generation, then swap it in (resumes one under way)",
+    options: [{ option: "--restart", description: "abandon a reindex under way and start again" }],
+    async action(broker: ServiceBroker, args: unknown) {
+      const options = argsOf(args).options;
+      const restart = typeof options === "object" && options !== null && "restart" in options;
+      let progress = await call(broker, "search.reindex", { restart });
+      console.log(`reindexing into ${progress.generation}: ${progress.done} accounts done`);
+      for (;;) {
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+        const status = await call(broker, "search.status", {});
+        if (status.reindex === null) {
+          console.log(`done: ${status.generation} is live (${JSON.stringify(status.documents)})`);
+          return;
+        }
+        progress = status.reindex;
+        console.log(`${progress.done} accounts done`);
+      }
+    },
+  },
   ownerCommand("timeline", "timeline.feed"),
   ownerCommand("inbox", "inbox.notifications"),
   {

@@ -87,8 +87,22 @@ export interface Config {
   readonly shutdownGraceMs: number;
   /** Absent: each node caches and counts rate limits in its own memory. */
   readonly redisUrl: string | undefined;
+  /** Embedded: an in-process index under DATA_DIR/search; opensearch: the engine at `url`. */
+  readonly search:
+    | { readonly kind: "embedded"; readonly timeoutMs: number }
+    | {
+        readonly kind: "opensearch";
+        readonly url: string;
+        readonly indexPrefix: string;
+        readonly timeoutMs: number;
+      };
   readonly feed: { readonly celebrityThreshold: number; readonly fanoutPageSize: number };
   readonly stream: { readonly maxPerUser: number; readonly heartbeatMs: number };
+  readonly discovery: {
+    readonly roundSeconds: number;
+    readonly trending: { readonly minAuthors: number; readonly halfLifeMs: number };
+    readonly explore: { readonly halfLifeMs: number };
+  };
 }
 
 /** Services that mint Snowflake ids and sign tokens. */
@@ -101,6 +115,7 @@ const SERVICES_THAT_MINT: readonly ServiceName[] = [
   "interactions",
   "stories",
   "inbox",
+  "search",
 ];
 
 export class ConfigError extends Error {
@@ -216,8 +231,22 @@ export function loadConfig(
     cors: { origins: e.CORS_ORIGINS ?? [] },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     redisUrl: e.REDIS_URL,
+    search:
+      e.SEARCH_URL === undefined
+        ? { kind: "embedded", timeoutMs: e.SEARCH_TIMEOUT_MS }
+        : {
+            kind: "opensearch",
+            url: e.SEARCH_URL,
+            indexPrefix: e.SEARCH_INDEX_PREFIX,
+            timeoutMs: e.SEARCH_TIMEOUT_MS,
+          },
     feed: { celebrityThreshold: e.CELEBRITY_THRESHOLD, fanoutPageSize: e.FANOUT_PAGE_SIZE },
     stream: { maxPerUser: e.STREAM_MAX_PER_USER, heartbeatMs: e.STREAM_HEARTBEAT_SECONDS * 1000 },
+    discovery: {
+      roundSeconds: e.DISCOVERY_ROUND_SECONDS,
+      trending: { minAuthors: e.TRENDING_MIN_AUTHORS, halfLifeMs: e.TRENDING_HALF_LIFE_HOURS * 3_600_000 },
+      explore: { halfLifeMs: e.EXPLORE_HALF_LIFE_HOURS * 3_600_000 },
+    },
   });
 }
 

@@ -185,6 +185,28 @@ export const envSchema = z.object({
     .max(5_000)
     .default(500)
     .describe("Followers per fan-out page (one push per owner node per page)"),
+  DISCOVERY_ROUND_SECONDS: positiveInt
+    .max(3600)
+    .default(60)
+    .describe(
+      "Seconds between two computations of trending tags and of explore (one discovery node per round)",
+    ),
+  TRENDING_MIN_AUTHORS: positiveInt
+    .max(1_000)
+    .default(3)
+    .describe(
+      "Fewest distinct authors a tag needs over the last day to trend (one account's posts never do)",
+    ),
+  TRENDING_HALF_LIFE_HOURS: positiveInt
+    .max(168)
+    .default(6)
+    .describe(
+      "Half-life of a tag's use in trending: an hour of use counts half as much this many hours later",
+    ),
+  EXPLORE_HALF_LIFE_HOURS: positiveInt
+    .max(168)
+    .default(6)
+    .describe("Half-life of a like or comment in explore's ranking"),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\/\S+$/, "a redis:// URL")
@@ -192,6 +214,24 @@ export const envSchema = z.object({
     .describe(
       "Redis the cluster shares for the cache, rate limits and quotas, e.g. `redis://127.0.0.1:6379` (unset: in memory)",
     ),
+  SEARCH_URL: z
+    .string()
+    .regex(/^https?:\/\/\S+$/, "an http:// or https:// URL")
+    .optional()
+    .describe(
+      "OpenSearch (or Elasticsearch) the search service indexes into, e.g. `http://127.0.0.1:9200` (unset: an embedded index under DATA_DIR/search)",
+    ),
+  SEARCH_INDEX_PREFIX: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]{0,40}$/, "lower-case letters, digits, _ and -, starting with a letter")
+    .default("mosaic")
+    .describe(
+      "Names the search engine's indices and alias (`<prefix>-live`), so that clusters can share an engine",
+    ),
+  SEARCH_TIMEOUT_MS: positiveInt
+    .max(60_000)
+    .default(2_000)
+    .describe("Milliseconds a search engine request may take before search answers 503"),
   LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace"])
     .default("info")

@@ -13,6 +13,8 @@ export const SERVICE_NAMES = [
   "interactions",
   "stories",
   "inbox",
+  "search",
+  "discovery",
 ] as const;
 
 export type ServiceName = (typeof SERVICE_NAMES)[number];

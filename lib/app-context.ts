@@ -40,6 +40,17 @@ import { Stories, storyTables } from "./stories";
 import { IdempotencyKeys, idempotencyTables } from "./idempotency";
 import type { PublishStreamEvent } from "./stream/events";
 import { WriteJournal, journalTables } from "./journal";
+import type { SearchMetrics } from "./metrics/search-metrics";
+import { createSearchIndex } from "./search/factory";
+import { SearchIndexer } from "./search/indexer";
+import { SearchOutbox, searchOutboxTables } from "./search/outbox";
+import { SearchReindexer, searchReindexTables } from "./search/reindex";
+import type { SearchIndex } from "./search/search-index";
+import { SearchQueries } from "./search/search-queries";
+import { SearchSync, searchSyncTables } from "./search/search-sync";
+import { StoreSearchSources } from "./search/store-sources";
+import { TagPages } from "./discovery/tag-pages";
+import { createDiscovery, discoveryTables, EngagementLog, TagUses, type Discovery } from "./discovery";
 
 /** How long an avatar URL is kept (Accounts.avatarUrlOf): a profile page of 20 authors asks for none. */
 const AVATAR_URL_TTL_MS = 60_000;
@@ -76,6 +87,12 @@ export interface AppContext {
   readonly idempotency: IdempotencyKeys | undefined;
   /** Records notifications in the recipient's inbox, wherever its owner runs. */
   readonly notifier: Notifier;
+  /** Tag pages, trending tags, explore and suggested accounts; only where the discovery service runs. */
+  readonly discovery: Discovery | undefined;
+  /** The search index with its indexer, queries and reindexer; only where the search service runs. */
+  readonly search:
+    | { index: SearchIndex; indexer: SearchIndexer; queries: SearchQueries; reindexer: SearchReindexer }
+    | undefined;
   close(): Promise<void>;
 }
 
@@ -101,6 +118,9 @@ export interface AppContextOptions {
   publish: PublishStreamEvent;
   /** The base URL of files this node's gateway serves (known once it listens). */
   publicBaseUrl: () => string;
+  /** Wakes the search indexers, wherever they run, when index jobs were recorded. */
+  searchJobsRecorded?: () => void;
+  searchMetrics?: SearchMetrics;
   /** A clock tests can move. */
   now?: () => number;
   /** Where the node's own components report changes of state (Redis lost and found). */
@@ -112,7 +132,13 @@ export async function createAppContext(config: Config, options: AppContextOption
   const now = options.now ?? Date.now;
   const ids = new SnowflakeGenerator({ workerId: config.workerId, now });
   const closers: (() => Promise<void>)[] = [];
-  const needsPosts = hosts("posts") || hosts("timeline") || hosts("interactions") || hosts("inbox");
+  const needsPosts =
+    hosts("posts") ||
+    hosts("timeline") ||
+    hosts("interactions") ||
+    hosts("inbox") ||
+    hosts("search") ||
+    hosts("discovery");
   // Gateways count limits and posts cache media views there; other nodes never open a connection.
   const redis =
     config.redisUrl !== undefined && (hosts("gateway") || needsPosts)
@@ -125,7 +151,8 @@ export async function createAppContext(config: Config, options: AppContextOption
 
   // Services that read accounts and the graph (every user view carries a relationship) build them locally:
   // they share the store, so nothing crosses the network that one query answers.
-  const social = hosts("interactions") || hosts("stories") || hosts("inbox");
+  const social =
+    hosts("interactions") || hosts("stories") || hosts("inbox") || hosts("discovery") || hosts("search");
   const needsAccounts = hosts("users") || hosts("graph") || hosts("posts") || hosts("timeline") || social;
   const needsMedia = hosts("media") || hosts("posts") || hosts("timeline") || social;
   // The gateway serves files itself only from a local blob folder; from S3 clients fetch them directly.
@@ -143,9 +170,18 @@ export async function createAppContext(config: Config, options: AppContextOption
     store = createStore({ store: config.store, dataDir: config.dataDir, nodeId: config.broker.nodeId }, now);
     // A set: several services need some tables (stories and posts both claim media).
     const tables = new Set<AnyTable>([
-      ...(needsAccounts ? [...accountTables, ...graphTables, ...journalTables] : []),
+      ...(needsAccounts
+        ? [
+            ...accountTables,
+            ...graphTables,
+            ...journalTables,
+            ...searchOutboxTables,
+            ...searchSyncTables,
+            ...searchReindexTables,
+          ]
+        : []),
       ...(needsMedia || servesFiles ? mediaTables : []),
-      ...(needsPosts ? [...postTables, ...timelineTables, ...interactionTables] : []),
+      ...(needsPosts ? [...postTables, ...timelineTables, ...interactionTables, ...discoveryTables] : []),
       ...(hosts("stories") ? [...postTables, ...storyTables] : []),
       ...(hosts("inbox") ? inboxTables : []),
       ...(needsKeys ? idempotencyTables : []),
@@ -174,6 +210,8 @@ export async function createAppContext(config: Config, options: AppContextOption
       : undefined;
   const fileAccess = servesFiles && store ? new MediaFileAccess(store, { now }) : undefined;
   let journal: WriteJournal | undefined;
+  let searchOutbox: SearchOutbox | undefined;
+  let searchSync: SearchSync | undefined;
   if (needsAccounts && store) {
     const tokens = new AccessTokens(secret, config.auth.accessTokenTtlSeconds, now);
     journal = new WriteJournal({
@@ -183,6 +221,13 @@ export async function createAppContext(config: Config, options: AppContextOption
       now,
       ...(options.log && { warn: (message: string) => options.log?.("warn", message) }),
     });
+    searchOutbox = new SearchOutbox({
+      store,
+      ids,
+      now,
+      ...(options.searchJobsRecorded && { nudge: options.searchJobsRecorded }),
+    });
+    searchSync = new SearchSync({ store, journal, outbox: searchOutbox });
     graph = new Graph({ store, ids, now, journal });
     accounts = new Accounts({
       store,
@@ -191,6 +236,7 @@ export async function createAppContext(config: Config, options: AppContextOption
       now,
       avatars: options.avatars,
       relationships: graph,
+      searchSync,
       ...(options.ownerMedia && { ownerMedia: options.ownerMedia }),
       // A minute, or a quarter of a signed URL's life if that is shorter: a kept signed URL has most of its life left.
       avatarCache: { cache, ttlMs: Math.min(AVATAR_URL_TTL_MS, (config.media.urlTtlSeconds * 1000) / 4) },
@@ -226,6 +272,16 @@ export async function createAppContext(config: Config, options: AppContextOption
   let posts: Posts | undefined;
   let engagement: Engagement | undefined;
   let timeline: AppContext["timeline"];
+  // Discovery's writers, wherever posts, likes and comments are written (or a crash's are completed), so that
+  // tag pages, trending and explore see every one whichever node took it.
+  const discoveryWriters =
+    needsPosts && store
+      ? {
+          tagPages: new TagPages(store),
+          tagUses: new TagUses(store),
+          engagementLog: new EngagementLog(store),
+        }
+      : undefined;
   if (needsPosts && store && accounts && graph && media && journal) {
     const [users, follows] = [accounts, graph];
     const fanout = new Fanout({
@@ -246,6 +302,10 @@ export async function createAppContext(config: Config, options: AppContextOption
       engagement,
       notifier: options.notifier,
       journal,
+      listings: [
+        ...(discoveryWriters ? [discoveryWriters.tagPages, discoveryWriters.tagUses] : []),
+        ...(searchSync ? [searchSync] : []),
+      ],
       ...(options.postDeleted && { deleted: options.postDeleted }),
       published: async (job) => {
         await fanout.record(job);
@@ -282,8 +342,26 @@ export async function createAppContext(config: Config, options: AppContextOption
           notifier: options.notifier,
           messenger: options.messenger,
           countsChanged: (postId) => engagement?.forget(postId),
+          ...(discoveryWriters && { signals: discoveryWriters.engagementLog }),
         })
       : undefined;
+  let discovery: Discovery | undefined;
+  if (hosts("discovery") && store && posts && accounts && graph && discoveryWriters) {
+    const users = accounts;
+    discovery = createDiscovery({
+      store,
+      posts,
+      graph,
+      users,
+      privacy: {
+        isPublic: async (userId) => (await users.view(userId, userId))?.isPrivate === false,
+      },
+      ...discoveryWriters,
+      settings: config.discovery,
+      holder: config.broker.nodeId,
+      now,
+    });
+  }
   const stories =
     hosts("stories") && store && media && accounts && graph
       ? new Stories({ store, ids, now, media: media.library, accounts, graph })
@@ -293,9 +371,37 @@ export async function createAppContext(config: Config, options: AppContextOption
       ? new Inbox({ store, ids, now, accounts, graph, media: media.library, posts, publish: options.publish })
       : undefined;
 
+  let search: AppContext["search"];
+  if (hosts("search") && store && searchOutbox && graph && accounts && posts && discoveryWriters) {
+    const index = createSearchIndex(config.search, config.dataDir);
+    closers.push(() => index.close());
+    const { tagPages } = discoveryWriters;
+    const sources = new StoreSearchSources({ store, tagPostCount: (tag) => tagPages.tagPostCount(tag) });
+    const reindexer = new SearchReindexer({ store, index, sources, ids, now });
+    const indexer = new SearchIndexer({
+      outbox: searchOutbox,
+      index,
+      sources,
+      holder: config.broker.nodeId,
+      reindexing: () => reindexer.generation(),
+      ...(options.searchMetrics && { metrics: options.searchMetrics }),
+      now,
+    });
+    const queries = new SearchQueries({
+      index,
+      graph,
+      accounts,
+      posts,
+      ...(options.searchMetrics && { metrics: options.searchMetrics }),
+    });
+    search = { index, indexer, queries, reindexer };
+  }
+
   return {
     config,
     ids,
+    search,
+    discovery,
     rateLimiter,
     redis,
     store,

@@ -2,7 +2,7 @@ import type { Context, ServiceSchema } from "moleculer";
 import type { PayloadOf } from "../lib/contracts";
 
 /** The services that hydrate posts, which keep post rows (lib/posts) and so must hear of deletions. */
-export const POST_ROW_KEEPERS = ["posts", "timeline", "interactions", "inbox"];
+export const POST_ROW_KEEPERS = ["posts", "timeline", "interactions", "inbox", "discovery"];
 
 /**
  * For a service whose node keeps post rows: forgets a deleted post's row when any node deletes it. A node

@@ -62,7 +62,15 @@ export interface AccountsDeps {
    * absent, every view asks.
    */
   avatarCache?: { cache: Cache; ttlMs: number };
+  /** Makes profile changes searchable; absent (unit tests), search is not told. */
+  searchSync?: ProfileChanges;
   now?: () => number;
+}
+
+/** Runs a write to an account and makes search see it (lib/search/search-sync.ts). */
+export interface ProfileChanges {
+  /** `privacy`: the account's posts changed visibility too. */
+  profileChanged<T>(userId: string, privacy: boolean, change: () => Promise<T>): Promise<T>;
 }
 
 /** Sessions a node remembers as live; past it the least recently used are read again. */
@@ -88,6 +96,7 @@ export class Accounts {
   private readonly relationships: RelationshipSource;
   private readonly ownerMedia: OwnerMediaAccess | undefined;
   private readonly avatarCache: AccountsDeps["avatarCache"];
+  private readonly searchSync: ProfileChanges | undefined;
   private readonly now: () => number;
   /** `userId:sessionId` → until when it is taken as live without a read. */
   private readonly liveSessions = new LruMap<string, number>(LIVE_SESSIONS);
@@ -100,6 +109,7 @@ export class Accounts {
     this.tokens = deps.tokens;
     this.avatars = deps.avatars;
     this.relationships = deps.relationships;
+    this.searchSync = deps.searchSync;
     this.now = deps.now ?? Date.now;
   }
 
@@ -125,16 +135,18 @@ export class Accounts {
       throw new ConflictError("EMAIL_TAKEN", "an account with this email exists");
     }
 
-    await this.store.put(users, {
-      user_id: userId,
-      username: input.username,
-      email: input.email,
-      password_hash: passwordHash,
-      display_name: input.displayName ?? input.username,
-      bio: "",
-      is_private: false,
-      created_at: new Date(this.now()),
-    });
+    await this.changed(userId, false, () =>
+      this.store.put(users, {
+        user_id: userId,
+        username: input.username,
+        email: input.email,
+        password_hash: passwordHash,
+        display_name: input.displayName ?? input.username,
+        bio: "",
+        is_private: false,
+        created_at: new Date(this.now()),
+      }),
+    );
     // The account exists now: make both claims permanent, conditionally, so the write is ordered after the
     // claim it confirms (a plain write could lose to it in Cassandra, and the name would expire).
     const kept = await Promise.all([
@@ -215,7 +227,11 @@ export class Accounts {
       ...(patch.isPrivate !== undefined && { is_private: patch.isPrivate }),
       ...(patch.avatarMediaId !== undefined && { avatar_media_id: patch.avatarMediaId }),
     };
-    if (Object.keys(changes).length > 0) await this.store.put(users, { user_id: userId, ...changes });
+    if (Object.keys(changes).length > 0) {
+      await this.changed(userId, patch.isPrivate !== undefined, () =>
+        this.store.put(users, { user_id: userId, ...changes }),
+      );
+    }
     const isPrivate = patch.isPrivate ?? before.is_private ?? false;
     // After the account row, and on every PATCH naming isPrivate (not only a change): a retry after a failure
     // here finishes the job instead of finding nothing to do.
@@ -224,6 +240,10 @@ export class Accounts {
       await this.ownerMedia?.avatarChosen(userId, patch.avatarMediaId, isPrivate);
     }
     return this.me(userId);
+  }
+
+  private changed<T>(userId: string, privacy: boolean, change: () => Promise<T>): Promise<T> {
+    return this.searchSync ? this.searchSync.profileChanged(userId, privacy, change) : change();
   }
 
   async getByUsername(viewerId: string | undefined, username: string): Promise<UserView> {

@@ -6,6 +6,8 @@ import * as inbox from "../inbox/params";
 import * as interactions from "../interactions/params";
 import * as media from "../media-library/params";
 import * as posts from "../posts/params";
+import * as discovery from "../discovery/params";
+import * as search from "../search/params";
 import * as stories from "../stories/params";
 import * as timeline from "../timeline/params";
 import { transcodeJobParams, transcodeOutcome } from "../transcoding/params";
@@ -19,6 +21,7 @@ import {
   postObject,
   storyGroupObject,
   storyObject,
+  tagObject,
   userObject,
 } from "./objects";
 import { streamEventObject } from "./events";
@@ -140,6 +143,54 @@ export const actionContracts = {
     result: z.object({ ran: z.boolean() }),
     summary: "Runs a recorded fan-out job",
     internal: true,
+  },
+
+  "search.query": {
+    params: search.searchParams,
+    result: z.union([users, pageOf(tagObject), postsPage]),
+    summary: "Search users, tags or posts (typo-tolerant, best match first)",
+  },
+  "search.status": {
+    params: noParams,
+    result: z.object({
+      generation: z.string(),
+      documents: z.object({ users: z.number().int(), posts: z.number().int(), tags: z.number().int() }),
+      pendingJobs: z.number().int(),
+      oldestPendingAgeMs: z.number().nullable(),
+      reindex: z
+        .object({ generation: z.string(), phase: z.string(), done: z.number().int(), startedAt: z.string() })
+        .nullable(),
+    }),
+    summary:
+      "The index's live generation, its size, the jobs not applied yet and a reindex under way (for operators)",
+    internal: true,
+  },
+  "search.reindex": {
+    params: search.reindexParams,
+    result: z.object({ generation: z.string(), phase: z.string(), done: z.number().int() }),
+    summary: "Rebuilds the index from the store into a new generation and swaps it in; resumes one under way",
+    internal: true,
+  },
+
+  "discovery.tagPosts": {
+    params: discovery.tagPostsParams,
+    result: postsPage,
+    summary: "Posts with a hashtag, newest first",
+  },
+  "discovery.trending": {
+    params: discovery.trendingParams,
+    result: z.object({ items: z.array(tagObject) }),
+    summary: "Hashtags used by more distinct people than usual lately",
+  },
+  "discovery.explore": {
+    params: discovery.explorePageParams,
+    result: postsPage,
+    summary: "Posts gaining likes and comments fastest, from accounts the caller does not follow",
+  },
+  "discovery.suggested": {
+    params: discovery.suggestedParams,
+    result: users,
+    summary: "Accounts followed by the people the caller follows, most shared first",
   },
 
   "interactions.like": { params: interactions.postIdParams, result: likeState, summary: "Like a post" },

@@ -70,6 +70,13 @@ export const postObject = z
   })
   .meta({ id: "Post" });
 
+export const tagObject = z
+  .object({
+    tag: z.string().describe("lower-case, without #"),
+    postCount: z.number().int().describe("posts that carry the tag now"),
+  })
+  .meta({ id: "TagCount" });
+
 export const commentObject = z
   .object({ id, postId: id, author: userObject, text: z.string(), createdAt: time, replyToId: id.nullable() })
   .meta({ id: "Comment" });
@@ -143,6 +150,7 @@ export type Relationship = z.infer<typeof relationshipObject>;
 export type UserView = z.infer<typeof userObject>;
 export type MediaView = z.infer<typeof mediaObject>;
 export type PostView = z.infer<typeof postObject>;
+export type TagView = z.infer<typeof tagObject>;
 export type CommentView = z.infer<typeof commentObject>;
 export type StoryView = z.infer<typeof storyObject>;
 export type StoryGroup = z.infer<typeof storyGroupObject>;

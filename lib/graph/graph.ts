@@ -7,6 +7,7 @@ import { KeyedLock } from "../concurrency/keyed-lock";
 import type { WriteJournal } from "../journal/write-journal";
 import type { BucketedList, Position } from "../validation/bucketed-list";
 import {
+  blockLists,
   blockedBy,
   blocks,
   graphChanges,
@@ -210,6 +211,8 @@ export class Graph {
       // The deciding row first: from here on no follow or approval between the two can succeed.
       await this.store.put(blocks, { user_id: blockerId, blocked_id: blockedId, since });
       await this.store.put(blockedBy, { user_id: blockedId, blocker_id: blockerId, since });
+      await this.store.put(blockLists, { user_id: blockerId, other_id: blockedId, direction: "blocks" });
+      await this.store.put(blockLists, { user_id: blockedId, other_id: blockerId, direction: "blocked_by" });
       await Promise.all([
         this.removeFollow(blockerId, blockedId),
         this.removeFollow(blockedId, blockerId),
@@ -224,6 +227,8 @@ export class Graph {
     if (blockerId === blockedId) return;
     await this.locked(blockerId, blockedId, async () => {
       // The mirror first, the deciding row last: a crash in between leaves the block in force.
+      await this.store.delete(blockLists, { user_id: blockerId, other_id: blockedId });
+      await this.store.delete(blockLists, { user_id: blockedId, other_id: blockerId });
       await this.store.delete(blockedBy, { user_id: blockedId, blocker_id: blockerId });
       await this.store.delete(blocks, { user_id: blockerId, blocked_id: blockedId });
     });
@@ -267,6 +272,42 @@ export class Graph {
   /** Whether `viewerId` may see what the private account `ownerId` shares: the owner and approved followers. */
   async canSeePrivate(viewerId: string, ownerId: string): Promise<boolean> {
     return viewerId === ownerId || this.isFollowing(viewerId, ownerId);
+  }
+
+  /**
+   * Everyone `userId` blocks or is blocked by, at most `max` of them (see `blockLists`: a block a crash cut short
+   * may be missing, so a reader checks each result again).
+   */
+  async blockedEitherWayIds(userId: string, max: number): Promise<string[]> {
+    const ids: string[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await this.store.slice(
+        blockLists,
+        { user_id: userId },
+        { limit: Math.min(1_000, max - ids.length), ...(pageToken !== undefined && { pageToken }) },
+      );
+      ids.push(...page.rows.map((row) => row.other_id));
+      pageToken = page.nextPageToken;
+    } while (pageToken !== undefined && ids.length < max);
+    return ids;
+  }
+
+  /** Whom `userId` follows, newest first, at most `max` of them. */
+  async followingIds(userId: string, max: number): Promise<string[]> {
+    const ids: string[] = [];
+    let after: Position | undefined;
+    while (ids.length < max) {
+      const { rows, more } = await followingList.walk(this.store, userId, {
+        after,
+        limit: Math.min(RECOUNT_PAGE, max - ids.length),
+      });
+      ids.push(...rows.map((row) => row.followee_id));
+      const last = rows[rows.length - 1];
+      if (!more || last === undefined) break;
+      after = followingList.shape.position(last);
+    }
+    return ids;
   }
 
   /** Who follows `userId`, newest first. */

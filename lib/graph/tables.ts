@@ -131,6 +131,19 @@ export const blockedBy = defineTable({
 });
 
 /**
+ * Everyone `user_id` blocks or is blocked by, for readers that must leave all of them out at once (search filters
+ * inside the query). Written after the deciding row and removed before it, so a crash in between leaves the list
+ * short of a block in force, never naming one that is not; those readers check each result again. Bounded by
+ * what one person blocks: a list read stops at a maximum.
+ */
+export const blockLists = defineTable({
+  name: "block_lists",
+  columns: { user_id: "id", other_id: "id", direction: "text" },
+  partitionKey: ["user_id"],
+  clustering: [{ column: "other_id", order: "asc" }],
+});
+
+/**
  * How many times a user's edges changed (follows, requests, blocks, either way). A reader that keeps what it
  * learnt of a user's edges (the feed: lib/timeline/viewer-relations.ts) reads this one row per request and keeps
  * its knowledge only while the count is the one it learnt it under. Bumped after every change's writes, so a
@@ -155,5 +168,6 @@ export const graphTables = [
   requestsSent,
   blocks,
   blockedBy,
+  blockLists,
   listBuckets,
 ] as const;

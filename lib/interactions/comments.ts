@@ -50,6 +50,11 @@ export class Comments {
       await this.deps.store.increment(postCounts, { post_id: postId }, { comments: 1 });
       this.deps.countsChanged?.(postId);
     });
+    const signals = this.deps.signals;
+    if (signals) {
+      const event = { postId, authorId: post.author.id, actorId: authorId, at: createdAt.getTime() };
+      await quietly(() => signals.commented(event));
+    }
     await this.notify(authorId, post.author.id, postId, commentId, mentionedIds);
     return {
       id: commentId,

@@ -5,6 +5,18 @@ import type { Posts } from "../posts/posts";
 import type { WideRowStore } from "../store/store";
 import type { WriteJournal } from "../journal/write-journal";
 
+/**
+ * Hears of likes and comments as they happen (discovery's explore ranks posts by them). Called after the like or
+ * comment is stored and only by the request that made it new, never by a crash's completion; a failure there is
+ * dropped, never failing the like.
+ */
+export interface EngagementSignals {
+  liked(event: { postId: string; authorId: string; actorId: string; at: number }): Promise<void>;
+  /** A like undone: `likedAt` is when the like was made, which is where it was counted. */
+  unliked(event: { postId: string; authorId: string; actorId: string; likedAt: number }): Promise<void>;
+  commented(event: { postId: string; authorId: string; actorId: string; at: number }): Promise<void>;
+}
+
 export interface InteractionsDeps {
   store: WideRowStore;
   ids: { next(): Promise<string> };
@@ -19,4 +31,6 @@ export interface InteractionsDeps {
   journal: WriteJournal;
   /** A post's like or comment count changed here: counts this node keeps of it are stale. */
   countsChanged?: (postId: string) => void;
+  /** Where new likes and comments are signalled (explore). */
+  signals?: EngagementSignals;
 }

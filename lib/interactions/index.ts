@@ -1,5 +1,6 @@
 export { Interactions } from "./interactions";
 export type { InteractionsDeps } from "./interactions";
+export type { EngagementSignals } from "./deps";
 export { Engagement } from "./engagement";
 export type { CommentView } from "./comments";
 export type { LikeState } from "./likes";

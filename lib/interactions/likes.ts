@@ -31,6 +31,8 @@ export class Likes {
 
   async like(userId: string, postId: string): Promise<LikeState> {
     const post = await this.deps.posts.get(userId, postId);
+    // When the like this request made was made, for its signal (an unlike's signal finds it there).
+    let madeAt = 0;
     const isNew = await this.locked(userId, postId, () =>
       this.deps.journal.run("like", { userId, postId }, async () => {
         const fresh = { like_id: await this.deps.ids.next(), liked_at: new Date(this.deps.now()) };
@@ -44,6 +46,7 @@ export class Likes {
         const listed = await postLikers.writePartition(this.deps.store, postId, likeId);
         await this.deps.store.put(likesByTime, { ...listed, like_id: likeId, user_id: userId });
         if (inserted.applied) {
+          madeAt = fresh.liked_at.getTime();
           await this.deps.store.increment(postCounts, { post_id: postId }, { likes: 1 });
           this.deps.countsChanged?.(postId);
         }
@@ -55,11 +58,18 @@ export class Likes {
         this.deps.notifier.notify({ recipientId: post.author.id, type: "like", actorId: userId, postId }),
       );
     }
+    const signals = this.deps.signals;
+    if (isNew && signals) {
+      const event = { postId, authorId: post.author.id, actorId: userId, at: madeAt };
+      await quietly(() => signals.liked(event));
+    }
     return { liked: true, likeCount: await this.count(postId) };
   }
 
   async unlike(userId: string, postId: string): Promise<LikeState> {
-    await this.deps.posts.get(userId, postId);
+    const post = await this.deps.posts.get(userId, postId);
+    // When the like this request removed was made, for its signal.
+    let undoneLikedAt: number | undefined;
     await this.locked(userId, postId, async () => {
       const row = await this.deps.store.get(likes, { user_id: userId, post_id: postId });
       const likeId = row?.like_id;
@@ -79,8 +89,14 @@ export class Likes {
         });
         await this.deps.store.increment(postCounts, { post_id: postId }, { likes: -1 });
         this.deps.countsChanged?.(postId);
+        undoneLikedAt = row?.liked_at?.getTime();
       });
     });
+    const signals = this.deps.signals;
+    if (undoneLikedAt !== undefined && signals) {
+      const event = { postId, authorId: post.author.id, actorId: userId, likedAt: undoneLikedAt };
+      await quietly(() => signals.unliked(event));
+    }
     return { liked: false, likeCount: await this.count(postId) };
   }
 

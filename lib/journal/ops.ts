@@ -19,8 +19,29 @@ export const journalOps = {
   follow: z.strictObject({ followerId: id, followeeId: id, edgeIds: z.array(id).max(2) }),
   /** A post created: its claims, lookup row, row, the author's post count and its fan-out job. */
   post: z.strictObject({ authorId: id, postId: id, mediaIds: z.array(id).max(20) }),
-  /** A post deleted: its media stopped, its row and lookup row gone, the author's post count. */
-  postDeletion: z.strictObject({ authorId: id, postId: id, mediaIds: z.array(id).max(20) }),
+  /**
+   * A post deleted: its media stopped, its row and lookup row gone, the author's post count, and its listings
+   * (tag pages, the search index), which its tags and time find once the row is gone.
+   */
+  postDeletion: z.strictObject({
+    authorId: id,
+    postId: id,
+    mediaIds: z.array(id).max(20),
+    hashtags: z.array(z.string().max(100)).max(30).default([]),
+    createdAt: z.number().int().optional(),
+  }),
+  /** A change that search must see (a profile edited, an account made private): its index jobs, after it. */
+  searchJobs: z.strictObject({
+    jobs: z
+      .array(
+        z.strictObject({
+          type: z.enum(["user", "post", "tag", "authorPosts"]),
+          docId: z.string().min(1).max(200),
+        }),
+      )
+      .min(1)
+      .max(40),
+  }),
 } as const;
 
 export type JournalOp = keyof typeof journalOps;

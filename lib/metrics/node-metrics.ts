@@ -2,6 +2,7 @@ import { Registry } from "prom-client";
 import { ActionMetrics } from "./action-metrics";
 import { HttpMetrics } from "./http-metrics";
 import { processMetrics } from "./process-metrics";
+import { SearchMetrics } from "./search-metrics";
 
 /** What serves `/metrics`: the gateway's alias and the ops server of a node without the gateway. */
 export interface MetricsEndpoint {
@@ -19,6 +20,7 @@ export class NodeMetrics implements MetricsEndpoint {
   readonly registry = new Registry();
   readonly actions = new ActionMetrics(this.registry);
   readonly http = new HttpMetrics(this.registry);
+  readonly search = new SearchMetrics(this.registry);
   /** The process's metrics, started with the first node rather than its first scrape: event-loop lag needs samples. */
   private readonly process = processMetrics();
 

@@ -20,6 +20,20 @@ export function parseHashtags(caption: string): string[] {
   return [...tags];
 }
 
+/**
+ * The tags of a caption as they were spelled (`#SummerVibes`), once each by their lower-cased form: what search
+ * splits into words, since the stored tags are lower-cased.
+ */
+export function spelledHashtags(caption: string): string[] {
+  const tags = new Map<string, string>();
+  for (const match of caption.matchAll(HASHTAG)) {
+    const tag = match[1];
+    if (tag && !/^\p{N}+$/u.test(tag) && !tags.has(tag.toLowerCase())) tags.set(tag.toLowerCase(), tag);
+    if (tags.size === MAX_HASHTAGS) break;
+  }
+  return [...tags.values()];
+}
+
 /** Candidate usernames; the caller keeps only those of existing users. */
 export function parseMentions(caption: string): string[] {
   const names = new Set<string>();

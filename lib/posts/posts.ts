@@ -14,6 +14,7 @@ import { NO_ENGAGEMENT, type EngagementSource, type PostEngagement } from "./eng
 import { setCounter } from "../store/counters";
 import { LruMap } from "../concurrency/lru-map";
 import type { Row } from "../store/schema";
+import { idTimestamp } from "../ids";
 
 type PostRow = Row<typeof posts>;
 
@@ -64,6 +65,25 @@ export interface PostVisibility {
   of(viewerId: string, author: { id: string; isPrivate: boolean }): Promise<"visible" | "private" | "hidden">;
 }
 
+/** A post as the lists beyond its author's see it. */
+export interface ListedPost {
+  postId: string;
+  authorId: string;
+  hashtags: readonly string[];
+  createdAt: Date;
+  /** Absent when a deletion is completed after a crash, the row gone. */
+  caption?: string;
+}
+
+/**
+ * Somewhere else a post is listed (its tags' pages, the search index). Both calls run inside the post's
+ * journalled operation, so a crash completes them with the rest: each must be idempotent.
+ */
+export interface PostListing {
+  listed(post: ListedPost): Promise<void>;
+  unlisted(post: ListedPost): Promise<void>;
+}
+
 export interface PostsDeps {
   store: WideRowStore;
   ids: { next(): Promise<string> };
@@ -80,6 +100,8 @@ export interface PostsDeps {
   notifier: Notifier;
   /** Records a post's writes (claims, rows, count, fan-out job), so that a post cut short is completed. */
   journal: WriteJournal;
+  /** Where else posts are listed. */
+  listings?: readonly PostListing[];
   /** Tells the other nodes that a post is gone, so that they forget its row (`forget`). */
   deleted?: (postId: string) => Promise<void>;
   now?: () => number;
@@ -102,7 +124,14 @@ export class Posts {
   constructor(private readonly deps: PostsDeps) {
     this.now = deps.now ?? Date.now;
     deps.journal.register("post", (op) => this.complete(op.authorId, op.postId, op.mediaIds));
-    deps.journal.register("postDeletion", (op) => this.completeDeletion(op.authorId, op.postId, op.mediaIds));
+    deps.journal.register("postDeletion", (op) =>
+      this.completeDeletion(op.authorId, op.postId, op.mediaIds, {
+        postId: op.postId,
+        authorId: op.authorId,
+        hashtags: op.hashtags,
+        createdAt: new Date(op.createdAt ?? 0),
+      }),
+    );
   }
 
   async create(
@@ -151,16 +180,19 @@ export class Posts {
       await this.deps.media.attach?.(authorId, mediaIds, "followers", self?.isPrivate ?? true);
       const caption = input.caption ?? "";
       const mentioned = await this.deps.users.idsOf(parseMentions(caption));
+      const hashtags = parseHashtags(caption);
+      const createdAt = new Date(this.now());
       await this.deps.store.put(postAuthors, { post_id: postId, author_id: authorId });
       await this.deps.store.put(posts, {
         ...(await authorPosts.writePartition(this.deps.store, authorId, postId)),
         post_id: postId,
         caption,
-        hashtags: JSON.stringify(parseHashtags(caption)),
+        hashtags: JSON.stringify(hashtags),
         mentions: JSON.stringify([...mentioned.keys()]),
         media_ids: JSON.stringify(mediaIds),
-        created_at: new Date(this.now()),
+        created_at: createdAt,
       });
+      await this.list({ postId, authorId, hashtags, createdAt, caption });
       await this.deps.store.increment(userCounts, { user_id: authorId }, { posts: 1 });
       await this.deps.published({ postId, authorId });
       return mentioned;
@@ -181,6 +213,20 @@ export class Posts {
     }
     const engagement = await this.deps.engagement.of(viewerId, [postId]);
     return this.toView(row, author, engagement.get(postId));
+  }
+
+  /** The authors of posts named by id alone (search answers ids), in order, leaving out those gone. */
+  async entriesOf(postIds: readonly string[]): Promise<{ postId: string; authorId: string }[]> {
+    const owners = await Promise.all(
+      postIds.map(async (postId) => {
+        const kept = this.keptRows.get(postId);
+        return kept ? { author_id: kept.author_id } : this.deps.store.get(postAuthors, { post_id: postId });
+      }),
+    );
+    return postIds.flatMap((postId, i) => {
+      const authorId = owners[i]?.author_id;
+      return authorId === undefined ? [] : [{ postId, authorId }];
+    });
   }
 
   /**
@@ -266,14 +312,25 @@ export class Posts {
       throw new ForbiddenError("NOT_AUTHOR", "only the author may delete a post");
     }
     const mediaIds = parseList(row.media_ids);
-    await this.deps.journal.run("postDeletion", { authorId: row.author_id, postId, mediaIds }, () =>
-      this.deleteRows(row.author_id, postId, mediaIds),
+    const listed = listedOf(row.author_id, row);
+    await this.deps.journal.run(
+      "postDeletion",
+      {
+        authorId: row.author_id,
+        postId,
+        mediaIds,
+        hashtags: [...listed.hashtags],
+        createdAt: listed.createdAt.getTime(),
+      },
+      () => this.deleteRows(listed, mediaIds),
     );
   }
 
-  private async deleteRows(authorId: string, postId: string, mediaIds: readonly string[]): Promise<void> {
+  private async deleteRows(post: ListedPost, mediaIds: readonly string[]): Promise<void> {
+    const { authorId, postId } = post;
     // Its files stop first: a delete cut short leaves a post with broken pictures, never pictures left public.
     await this.deps.media.markDeleted?.(authorId, mediaIds);
+    await this.unlist(post);
     await this.deps.store.delete(posts, postKey(authorId, postId));
     await this.forgetEverywhere(postId);
     await this.deps.store.delete(postAuthors, { post_id: postId });
@@ -285,8 +342,10 @@ export class Posts {
     authorId: string,
     postId: string,
     mediaIds: readonly string[],
+    listed: ListedPost,
   ): Promise<void> {
     await this.deps.media.markDeleted?.(authorId, mediaIds);
+    await this.unlist(listed);
     await this.deps.store.delete(posts, postKey(authorId, postId));
     await this.forgetEverywhere(postId);
     await this.deps.store.delete(postAuthors, { post_id: postId });
@@ -305,9 +364,18 @@ export class Posts {
       await this.releaseClaims(postId, mediaIds);
     } else {
       await this.deps.store.put(postAuthors, { post_id: postId, author_id: authorId });
+      await this.list(listedOf(authorId, row));
       await this.deps.published({ postId, authorId });
     }
     await this.recountPosts(authorId);
+  }
+
+  private async list(post: ListedPost): Promise<void> {
+    for (const listing of this.deps.listings ?? []) await listing.listed(post);
+  }
+
+  private async unlist(post: ListedPost): Promise<void> {
+    for (const listing of this.deps.listings ?? []) await listing.unlisted(post);
   }
 
   private async recountPosts(authorId: string): Promise<void> {
@@ -507,6 +575,19 @@ interface Lists {
 
 /** The lists a row holds as JSON text, parsed once per row object: kept rows are read by every page. */
 const parsedLists = new WeakMap<object, Lists>();
+
+function listedOf(
+  authorId: string,
+  row: { post_id: string; hashtags?: string; created_at?: Date; caption?: string },
+): ListedPost {
+  return {
+    ...(row.caption !== undefined && { caption: row.caption }),
+    postId: row.post_id,
+    authorId,
+    hashtags: listsOf(row).hashtags,
+    createdAt: row.created_at ?? idTimestamp(row.post_id),
+  };
+}
 
 function listsOf(row: { media_ids?: string; hashtags?: string; mentions?: string }): Lists {
   let lists = parsedLists.get(row);

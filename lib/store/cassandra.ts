@@ -232,6 +232,27 @@ export class CassandraStore implements WideRowStore {
     return { rows, nextPageToken: next && next.length > 0 ? this.sealToken(next, fingerprint) : undefined };
   }
 
+  async scan<T extends AnyTable>(
+    table: T,
+    options: { limit?: number; pageToken?: string } = {},
+  ): Promise<Slice<T>> {
+    const shape = this.shapeFor(table);
+    const limit = options.limit ?? DEFAULT_LIMIT;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+      throw new RangeError(`limit must be an integer from 1 to ${MAX_LIMIT}`);
+    }
+    const query = `SELECT * FROM ${this.qualified(table)}`;
+    const fingerprint = createHash("sha256").update(query).digest();
+    const pageState =
+      options.pageToken === undefined ? undefined : this.openToken(options.pageToken, fingerprint);
+    const result = await this.call(() =>
+      this.client.execute(query, [], { fetchSize: limit, autoPage: false, ...(pageState && { pageState }) }),
+    );
+    const rows = result.rows.map((r) => rowFromCql(shape, (c) => r.get(c)) as Row<T>);
+    const next = result.pageState ? Buffer.from(result.pageState, "hex") : undefined;
+    return { rows, nextPageToken: next && next.length > 0 ? this.sealToken(next, fingerprint) : undefined };
+  }
+
   async batch<T extends AnyTable>(
     table: T,
     partition: PartitionKey<T>,

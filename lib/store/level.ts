@@ -240,6 +240,29 @@ export class LevelStore implements WideRowStore {
     });
   }
 
+  scan<T extends AnyTable>(
+    table: T,
+    options: { limit?: number; pageToken?: string } = {},
+  ): Promise<Slice<T>> {
+    return this.run(async (db) => {
+      const layout = this.layoutFor(table);
+      const limit = checkLimit(options.limit);
+      // The whole table is one key range, paged like one partition's.
+      const query: PagedQuery = {
+        tableName: layout.table.name,
+        partition: layout.prefix,
+        range: partitionRange(layout.prefix),
+        reverse: false,
+      };
+      const range = options.pageToken === undefined ? query.range : resumeRange(query, options.pageToken);
+      if (isEmptyRange(range)) return { rows: [], nextPageToken: undefined };
+      const page = await readLiveRows(db, range, false, limit, this.now());
+      const rows = page.rows.map(([key, live]) => toRow(layout, key, live) as Row<T>);
+      const lastKey = page.rows.at(-1)?.[0];
+      return { rows, nextPageToken: page.more && lastKey ? encodePageToken(query, lastKey) : undefined };
+    });
+  }
+
   batch<T extends AnyTable>(table: T, partition: PartitionKey<T>, ops: readonly BatchOp<T>[]): Promise<void> {
     return this.run(async (db) => {
       assertPlainWritable(table, "batch");

@@ -66,6 +66,13 @@ export interface WideRowStore {
     options?: SliceOptions<T>,
   ): Promise<Slice<T>>;
 
+  /**
+   * Reads every live row of a table, a page at a time, in no order a caller may rely on (token order in
+   * Cassandra): for rebuilding what is derived from the store (the search index). A full scan, never on a
+   * request's path. `limit` and `pageToken` as for slice.
+   */
+  scan<T extends AnyTable>(table: T, options?: { limit?: number; pageToken?: string }): Promise<Slice<T>>;
+
   /** Applies several writes to one partition all at once or not at all. */
   batch<T extends AnyTable>(table: T, partition: PartitionKey<T>, ops: readonly BatchOp<T>[]): Promise<void>;
 

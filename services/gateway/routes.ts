@@ -35,6 +35,8 @@ export const apiRoutes = {
   "POST /auth/logout": { action: "users.logout", auth: "required", status: 204 },
   "GET /me": { action: "users.me", auth: "required" },
   "PATCH /me": { action: "users.updateMe", auth: "required" },
+  // Before /users/:username, which would take "suggested" for a name.
+  "GET /users/suggested": { action: "discovery.suggested", auth: "required" },
   "GET /users/:username": { action: "users.get", auth: "required" },
   "GET /users/:username/posts": { action: "posts.byUser", auth: "required", refuses: [403] },
   "GET /users/:username/followers": { action: "graph.followers", auth: "required", refuses: [403] },
@@ -108,6 +110,10 @@ export const apiRoutes = {
     idempotent: true,
   },
   "POST /conversations/:id/read": { action: "inbox.markConversationRead", auth: "required", status: 204 },
+  "GET /search": { action: "search.query", auth: "required" },
+  "GET /tags/trending": { action: "discovery.trending", auth: "required" },
+  "GET /tags/:tag/posts": { action: "discovery.tagPosts", auth: "required" },
+  "GET /explore": { action: "discovery.explore", auth: "required" },
   "POST /media": {
     action: "media.upload",
     auth: "required",

@@ -36,7 +36,7 @@ describe("a cluster over NATS: gateway node + users node", function () {
       loadConfig({
         ...common,
         // Everything the gateway's routes call, so that its readiness can go from 200 to 503 and back.
-        SERVICES: "users,graph,posts,timeline,interactions,stories,inbox,media",
+        SERVICES: "users,graph,posts,timeline,interactions,stories,inbox,media,search,discovery",
         NODE_ID: `${namespace}-users`,
         WORKER_ID: "1",
         DATA_DIR: dataDir,

@@ -70,7 +70,7 @@ describe("a NATS outage", function () {
     nats = await PrivateServer.nats();
     dataDir = await mkdtemp(path.join(os.tmpdir(), "mosaic-nats-out-"));
     await start("backend", {
-      SERVICES: "users,graph,posts,media,timeline,interactions,stories,inbox",
+      SERVICES: "users,graph,posts,media,timeline,interactions,stories,inbox,search,discovery",
       WORKER_ID: "1",
       DATA_DIR: dataDir,
     });

@@ -41,7 +41,7 @@ describe("the gateway routes a caller's actor calls to the owner", function () {
     users = await createNode(
       loadConfig({
         ...common,
-        SERVICES: "users,graph,posts,timeline",
+        SERVICES: "users,graph,posts,timeline,search,discovery",
         NODE_ID: `${namespace}-users`,
         WORKER_ID: "1",
         DATA_DIR: dataDir,

@@ -95,7 +95,7 @@ describe("readiness in a cluster over NATS", function () {
 
   it("is 200 once every action its routes call has a live endpoint", async () => {
     backend = await start("social", {
-      SERVICES: "graph,posts,timeline,interactions,stories,inbox",
+      SERVICES: "graph,posts,timeline,interactions,stories,inbox,search,discovery",
       WORKER_ID: "2",
       DATA_DIR: path.join(dataDir, "social"),
     });

@@ -64,7 +64,7 @@ describe("two gateway nodes over NATS: streams across them, and a logout seen by
     dataDir = await mkdtemp(path.join(os.tmpdir(), "mosaic-sse-"));
     // The first node creates the keyspace and its tables before the others race to.
     start("gw1", {
-      SERVICES: "gateway,users,graph,posts,media,transcoder,timeline",
+      SERVICES: "gateway,users,graph,posts,media,transcoder,timeline,search,discovery",
       WORKER_ID: "1",
       PORT: ports[0]!,
     });

@@ -57,7 +57,7 @@ describe("fan-out survives SIGKILL of any node role", function () {
   }));
   const roles: Record<string, Record<string, string>> = {
     front: {
-      SERVICES: "gateway,users,graph,posts,media,transcoder,interactions,stories,inbox",
+      SERVICES: "gateway,users,graph,posts,media,transcoder,interactions,stories,inbox,search,discovery",
       WORKER_ID: "1",
       PORT: port,
     },

@@ -328,7 +328,7 @@ describe("fresh media in stories and direct messages", function () {
     // A node without the transcoder: uploads stay processing until a test starts one, so what the first reads
     // show is certain rather than a race with a quick transcode.
     t = await startTestNode({
-      SERVICES: "gateway,users,graph,posts,timeline,media,interactions,stories,inbox",
+      SERVICES: "gateway,users,graph,posts,timeline,media,interactions,stories,inbox,search,discovery",
     });
   });
   after(async () => {

@@ -1,0 +1,16 @@
+import path from "node:path";
+import type { Config } from "../../config";
+import { EmbeddedSearchIndex } from "./embedded/embedded-search-index";
+import { OpenSearchIndex } from "./opensearch/opensearch-index";
+import type { SearchIndex } from "./search-index";
+
+/** The search adapter the config names: the engine at SEARCH_URL, or the embedded index under DATA_DIR/search. */
+export function createSearchIndex(config: Config["search"], dataDir: string): SearchIndex {
+  return config.kind === "opensearch"
+    ? new OpenSearchIndex({
+        url: config.url,
+        indexPrefix: config.indexPrefix,
+        requestTimeoutMs: config.timeoutMs,
+      })
+    : new EmbeddedSearchIndex({ dir: path.join(dataDir, "search") });
+}

@@ -1,0 +1,101 @@
+import type { Accounts } from "../accounts";
+import type { PostView, TagView, UserView } from "../contracts/objects";
+import type { Graph } from "../graph";
+import type { SearchMetrics } from "../metrics/search-metrics";
+import type { Posts } from "../posts/posts";
+import type { Page } from "../validation/page";
+import type { SearchInput } from "./params";
+import type { SearchHits, SearchIndex } from "./search-index";
+
+/** How many of the caller's follows and blocks a query carries: the engines' terms filters stay small. */
+const MAX_RELATIONS = 5_000;
+
+export type SearchAnswer = Page<UserView> | Page<TagView> | Page<PostView>;
+
+/**
+ * `GET /api/search`: the caller's relations go into the query (blocks either way left out, private authors'
+ * posts only where the caller follows them), so a page of N is N whenever N visible results exist; the ids the
+ * engine answers are then hydrated from the store, which checks each again (a block made a moment ago).
+ */
+export class SearchQueries {
+  constructor(
+    private readonly deps: {
+      index: SearchIndex;
+      graph: Graph;
+      accounts: Accounts;
+      posts: Posts;
+      metrics?: SearchMetrics;
+    },
+  ) {}
+
+  async search(viewerId: string, input: SearchInput): Promise<SearchAnswer> {
+    const paging = { limit: input.limit, offset: input.cursor ?? 0 };
+    switch (input.type) {
+      case "users": {
+        const [excludeIds, followedIds] = await this.relations(viewerId);
+        const hits = await this.timed("users", () =>
+          this.deps.index.searchUsers({ text: input.q, ...paging, excludeIds, followedIds }),
+        );
+        return { items: await this.users(viewerId, hits.ids), nextCursor: cursorOf(hits) };
+      }
+      case "tags": {
+        const hits = await this.timed("tags", () => this.deps.index.searchTags({ text: input.q, ...paging }));
+        return {
+          items: hits.items,
+          nextCursor: hits.nextOffset === undefined ? null : String(hits.nextOffset),
+        };
+      }
+      case "posts": {
+        const [excludeAuthorIds, followedIds] = await this.relations(viewerId);
+        const hits = await this.timed("posts", () =>
+          this.deps.index.searchPosts({
+            text: input.q,
+            ...paging,
+            order: input.order,
+            excludeAuthorIds,
+            // Public authors among them change nothing: the filter lets public posts through anyway.
+            privateAuthorIds: [viewerId, ...followedIds],
+          }),
+        );
+        const entries = await this.deps.posts.entriesOf(hits.ids);
+        return {
+          items: await this.deps.posts.hydrateVisible(viewerId, entries),
+          nextCursor: cursorOf(hits),
+        };
+      }
+    }
+  }
+
+  private relations(viewerId: string): Promise<[string[], string[]]> {
+    return Promise.all([
+      this.deps.graph.blockedEitherWayIds(viewerId, MAX_RELATIONS),
+      this.deps.graph.followingIds(viewerId, MAX_RELATIONS),
+    ]);
+  }
+
+  private async users(viewerId: string, ids: readonly string[]): Promise<UserView[]> {
+    const views = await Promise.all(
+      ids.map(async (id) => {
+        if (await this.deps.graph.isBlockedEitherWay(viewerId, id)) return undefined;
+        return this.deps.accounts.view(viewerId, id);
+      }),
+    );
+    return views.filter((view): view is UserView => view !== undefined);
+  }
+
+  private async timed<T>(type: "users" | "tags" | "posts", query: () => Promise<T>): Promise<T> {
+    const end = this.deps.metrics?.queries.startTimer({ type });
+    try {
+      return await query();
+    } catch (err) {
+      this.deps.metrics?.failures.inc({ operation: `query_${type}` });
+      throw err;
+    } finally {
+      end?.();
+    }
+  }
+}
+
+function cursorOf(hits: SearchHits): string | null {
+  return hits.nextOffset === undefined ? null : String(hits.nextOffset);
+}
