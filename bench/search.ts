@@ -42,10 +42,10 @@ import {
  *   5. embedded: the heap the loaded index holds, per 100,000 posts.
  *
  *   npm run bench:search [-- --adapter embedded|opensearch|both --users 10000 --posts 100000
- *                            --seconds 10 --connections 10 --lag-samples 100 --profile]
+ *                            --seconds 10 --connections 10 --lag-samples 100 --kinds users,tags,posts --profile]
  *
  * `--profile` writes a CPU profile of each node and prints where its time went (it slows the node: figures of a
- * profiled run are not the figures to report).
+ * profiled run are not the figures to report); `--kinds users --lag-samples 1` keeps the profile to one kind.
  */
 
 type Adapter = "embedded" | "opensearch";
@@ -72,6 +72,8 @@ interface Options {
   seconds: number;
   connections: number;
   lagSamples: number;
+  /** The kinds of query measured (all by default; fewer to profile one). */
+  kinds: Kind[];
   profile: boolean;
 }
 
@@ -87,10 +89,10 @@ interface AdapterFigures {
   documents: number;
   reindex: { seconds: number };
   bulk: { seconds: number };
-  raw: Record<Kind, Rate>;
-  gateway: Record<Kind, Rate>;
+  raw: Partial<Record<Kind, Rate>>;
+  gateway: Partial<Record<Kind, Rate>>;
   /** Queries of each kind that found something, of how many. */
-  answered: Record<Kind, string>;
+  answered: Partial<Record<Kind, string>>;
   lag: Summary & { timeouts: number };
   heap?: { bytes: number; how: string; openSeconds: number };
 }
@@ -140,7 +142,7 @@ async function main(): Promise<void> {
       await cp(seedDir, dataDir, { recursive: true });
       figures.push(await benchAdapter(adapter, dataDir, dataset, queries, options, root));
     }
-    printQueries(queries);
+    printQueries(queries, options.kinds);
     printTable(dataset, seeding, figures, options);
     console.log(`command: ${commandLine()}`);
     console.log(`whole run: ${Math.round((performance.now() - began) / 1000)} s; ${loadAverage()}`);
@@ -191,8 +193,8 @@ async function benchAdapter(
       : new OpenSearchIndex({ url: OPENSEARCH_URL, indexPrefix: prefix });
   try {
     const { documents, reindex, bulk } = await indexRates(adapter, dataDir, dataset, makeIndex);
-    const answered = {} as Record<Kind, string>;
-    let raw: Record<Kind, Rate>;
+    const answered: Partial<Record<Kind, string>> = {};
+    let raw: Partial<Record<Kind, Rate>>;
     let heap: AdapterFigures["heap"];
     // The raw embedded queries run here, and only while no node runs: the node is a process of its own, started
     // after this index is closed, so neither shares a CPU, an event loop or the files with the other.
@@ -227,7 +229,7 @@ async function benchAdapter(
       ...(adapter === "opensearch" && { SEARCH_URL: OPENSEARCH_URL, SEARCH_INDEX_PREFIX: prefix }),
       ...(profileDir !== undefined && { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` }),
     });
-    let gateway: Record<Kind, Rate>;
+    let gateway: Partial<Record<Kind, Rate>>;
     let lag: AdapterFigures["lag"];
     try {
       const token = await signup(node.url);
@@ -428,22 +430,24 @@ async function rawRates(
   call: RawCall,
   queries: BenchQueries,
   options: Options,
-  answered: Record<Kind, string>,
-): Promise<Record<Kind, Rate>> {
-  const rates = {} as Record<Kind, Rate>;
-  for (const kind of KINDS) {
+  answered: Partial<Record<Kind, string>>,
+): Promise<Partial<Record<Kind, Rate>>> {
+  const rates: Partial<Record<Kind, Rate>> = {};
+  for (const kind of options.kinds) {
     const texts = queries[kind];
     let found = 0;
     for (const text of texts) if ((await call(kind, text)) > 0) found++;
-    answered[kind] = `${found}/${texts.length}`;
+    const share = `${found}/${texts.length}`;
+    answered[kind] = share;
     await hammer(
       (text) => call(kind, text),
       texts,
       Math.min(WARMUP_SECONDS, options.seconds),
       options.connections,
     );
-    rates[kind] = await hammer((text) => call(kind, text), texts, options.seconds, options.connections);
-    console.log(`raw ${kind}: ${describe(rates[kind])} (${answered[kind]} queries find something)`);
+    const rate = await hammer((text) => call(kind, text), texts, options.seconds, options.connections);
+    rates[kind] = rate;
+    console.log(`raw ${kind}: ${describe(rate)} (${share} queries find something)`);
   }
   return rates;
 }
@@ -485,13 +489,14 @@ async function gatewayRates(
   token: string,
   queries: BenchQueries,
   options: Options,
-): Promise<Record<Kind, Rate>> {
-  const rates = {} as Record<Kind, Rate>;
-  for (const kind of KINDS) {
+): Promise<Partial<Record<Kind, Rate>>> {
+  const rates: Partial<Record<Kind, Rate>> = {};
+  for (const kind of options.kinds) {
     const paths = queries[kind].map((q) => `/api/search?q=${encodeURIComponent(q)}&type=${kind}`);
     await load(url, token, paths, Math.min(WARMUP_SECONDS, options.seconds), options.connections);
-    rates[kind] = await load(url, token, paths, options.seconds, options.connections);
-    console.log(`gateway ${kind}: ${describe(rates[kind])}`);
+    const rate = await load(url, token, paths, options.seconds, options.connections);
+    rates[kind] = rate;
+    console.log(`gateway ${kind}: ${describe(rate)}`);
   }
   return rates;
 }
@@ -694,9 +699,9 @@ async function dropIndices(prefix: string): Promise<void> {
 
 // ---- reporting ----
 
-function printQueries(queries: BenchQueries): void {
+function printQueries(queries: BenchQueries, kinds: readonly Kind[]): void {
   console.log("\nqueries (each list sent in turn, by raw callers and through the gateway alike):");
-  for (const kind of KINDS)
+  for (const kind of kinds)
     console.log(`  ${kind}: ${queries[kind].map((q) => JSON.stringify(q)).join(" ")}`);
 }
 
@@ -726,9 +731,10 @@ function printTable(
     );
     report(a, "engine bulk (500/request)", `${Math.round(bulkRate)} docs/s (${f.bulk.seconds.toFixed(1)} s)`);
     report(a, "reindex / bulk", (reindexRate / bulkRate).toFixed(2));
-    for (const kind of KINDS) {
+    for (const kind of options.kinds) {
       const raw = f.raw[kind];
       const gateway = f.gateway[kind];
+      if (raw === undefined || gateway === undefined) continue;
       const ratio = gateway.perSecond / raw.perSecond;
       report(a, `${kind}: raw engine`, `${describe(raw)}; ${f.answered[kind]} queries find something`);
       report(a, `${kind}: gateway`, describe(gateway));
@@ -814,8 +820,20 @@ function parseOptions(argv: readonly string[]): Options {
     seconds: positiveIntOption(argv, "seconds", 10),
     connections: positiveIntOption(argv, "connections", 10),
     lagSamples: positiveIntOption(argv, "lag-samples", 100),
+    kinds: kindsOption(argv),
     profile: argv.includes("--profile"),
   };
+}
+
+function kindsOption(argv: readonly string[]): Kind[] {
+  const i = argv.indexOf("--kinds");
+  if (i < 0) return [...KINDS];
+  const named = (argv[i + 1] ?? "").split(",");
+  const kinds = KINDS.filter((kind) => named.includes(kind));
+  if (kinds.length === 0 || kinds.length !== named.length) {
+    throw new Error("--kinds takes a comma-separated list of users, tags and posts");
+  }
+  return kinds;
 }
 
 /** As typed (through npm when it ran us), and the process npm started. */

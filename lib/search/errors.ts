@@ -34,3 +34,14 @@ export class UnknownGenerationError extends PortError {
     super(`no search generation ${JSON.stringify(generation.slice(0, 80))}`);
   }
 }
+
+/**
+ * Dropping the live generation would leave queries with no index: promote another first. Both adapters throw it.
+ */
+export class LiveGenerationDropError extends PortError {
+  override readonly name = "LiveGenerationDropError";
+  readonly retryable = false;
+  constructor(readonly generation: string) {
+    super(`search generation ${JSON.stringify(generation.slice(0, 80))} is live: promote another first`);
+  }
+}

@@ -92,8 +92,9 @@ export class SearchReindexer {
     if (generation === undefined) throw new Error("a reindex state without a generation");
     const startedAt = (state.started_at ?? new Date(0)).toISOString();
     let done = state.done ?? 0;
+    // "" marks every page done (a reindex cut short between its last page and the swap).
     let pageToken = state.page_token;
-    do {
+    while (pageToken !== "") {
       const page = await store.scan(users, {
         limit: USERS_PER_PAGE,
         ...(pageToken !== undefined && { pageToken }),
@@ -103,14 +104,10 @@ export class SearchReindexer {
         generation,
       );
       done += page.rows.length;
-      pageToken = page.nextPageToken;
-      await store.put(searchReindexState, {
-        ...STATE,
-        done,
-        ...(pageToken !== undefined ? { page_token: pageToken } : { page_token: "" }),
-      });
+      pageToken = page.nextPageToken ?? "";
+      await store.put(searchReindexState, { ...STATE, done, page_token: pageToken });
       this.deps.progress?.({ generation, phase: "users", done, startedAt });
-    } while (pageToken !== undefined && pageToken !== "");
+    }
     await index.generations.promote(generation);
     await store.delete(searchReindexState, STATE);
     const finished: ReindexProgress = { generation, phase: "done", done, startedAt };

@@ -15,7 +15,12 @@ import {
   type ErrorBody,
   type TestNode,
 } from "../support/test-node";
+import { cassandraNodeEnv } from "../support/cassandra";
 import { createPost } from "../support/media";
+import { rejectionOf } from "../support/rejections";
+import { SearchReindexer } from "../../lib/search/reindex";
+import { StoreSearchSources } from "../../lib/search/store-sources";
+import { SYNTAX_CHARACTERS } from "../unit/search/search-index.contract";
 
 /** Polls until `check` passes: indexing is asynchronous, within about a second. */
 async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, ms = 8_000): Promise<T> {
@@ -250,27 +255,7 @@ describe("search through the gateway (embedded index)", function () {
 
     it("takes every character an engine treats as syntax as plain text", async () => {
       const reader = await signup(t.url);
-      const hostile = [
-        '"',
-        "*",
-        "?",
-        "~",
-        ":",
-        "\\",
-        "/",
-        "(",
-        ")",
-        "[",
-        "]",
-        "{",
-        "}",
-        "^",
-        "!",
-        "-",
-        "+",
-        "&&",
-        "||",
-      ];
+      const hostile = SYNTAX_CHARACTERS;
       for (const type of ["users", "tags", "posts"]) {
         for (const q of [...hostile, hostile.join(""), "a* OR b~2", "name:admin", "\ud83d\ude00"]) {
           const res = await search(reader, q, type);
@@ -280,6 +265,59 @@ describe("search through the gateway (embedded index)", function () {
       }
       const unauthenticated = await api(t.url, "GET", "/api/search?q=x");
       expect(unauthenticated.status).to.equal(401);
+    });
+  });
+
+  describe("reindex", () => {
+    it("rebuilds into a new generation while posts keep arriving, resumes one cut short, and swaps it in", async () => {
+      const search = t.node.app.search;
+      const store = t.node.app.store;
+      if (search === undefined || store === undefined) throw new Error("the test node hosts search");
+      const word = `kiwi${Math.random().toString(36).slice(2, 7)}`;
+      const author = await signup(t.url);
+      const reader = await signup(t.url);
+      const made = [
+        await createPost(t.url, author, `a ${word}`),
+        await createPost(t.url, author, `two ${word}`),
+      ];
+      await eventually(
+        () => posts(reader, word),
+        (r) => r.body.items.length === 2,
+      );
+      const before = await search.index.generations.live();
+
+      // A reindex cut short after its first page of accounts: its progress is stored, its generation not live.
+      const sources = new StoreSearchSources({ store, tagPostCount: async () => 1 });
+      const cut = new SearchReindexer({
+        store,
+        index: search.index,
+        sources,
+        ids: t.node.app.ids,
+        progress: () => {
+          throw new Error("cut short");
+        },
+      });
+      expect(await rejectionOf(cut.run())).to.be.instanceOf(Error);
+      const status = await search.reindexer.status();
+      expect(status?.done, "progress stored").to.be.greaterThan(0);
+      expect(await search.index.generations.live(), "queries still read the old generation").to.equal(before);
+      const building = status?.generation ?? "";
+      expect(await search.index.generations.list()).to.include(building);
+
+      // Meanwhile a post arrives: the indexer writes it to both generations.
+      const late = await createPost(t.url, author, `late ${word}`);
+      await eventually(
+        () => posts(reader, word),
+        (r) => r.body.items.length === 3,
+      );
+
+      const done = await search.reindexer.run();
+      expect(done.generation, "the one cut short was resumed").to.equal(building);
+      expect(await search.index.generations.live()).to.equal(building);
+      expect(await search.index.generations.list()).to.not.include(before);
+      const after = await posts(reader, word);
+      expect(ids(after.body)).to.have.members([...made.map((p) => p.id), late.id]);
+      expect(await search.index.count("user"), "the accounts were reindexed").to.be.at.least(2);
     });
   });
 
@@ -300,6 +338,7 @@ describe("search through the gateway (embedded index)", function () {
         RATE_LIMITS: "off",
         LOG_LEVEL: "error",
         CHECK_RESULTS: "on",
+        ...(process.env.MOSAIC_TEST_STORE === "cassandra" && cassandraNodeEnv()),
       });
       const node = await createNode(config);
       await node.start();

@@ -1,7 +1,11 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { PortError } from "../../errors/port-error";
-import { SearchIndexClosedError, SearchUnavailableError, UnknownGenerationError } from "../errors";
+import {
+  LiveGenerationDropError,
+  SearchIndexClosedError,
+  SearchUnavailableError,
+  UnknownGenerationError,
+} from "../errors";
 import type {
   IndexOp,
   PostQuery,
@@ -25,7 +29,7 @@ import {
 } from "./files";
 import type { GenerationSnapshot, TypeSnapshot } from "./generation";
 import { SEARCH_TYPES, SearchGeneration } from "./generation";
-import { assertIndexOp } from "./ops";
+import { assertIndexOp } from "../index-ops";
 
 export interface EmbeddedSearchIndexOptions {
   /** The folder of the snapshot and the log (DATA_DIR/search); undefined keeps everything in memory only. */
@@ -35,18 +39,6 @@ export interface EmbeddedSearchIndexOptions {
   /** How long deletions are remembered. Defaults to an hour; never under the ten minutes the port promises. */
   tombstoneMs?: number;
   now?: () => number;
-}
-
-/**
- * Dropping the live generation would leave queries with no index: promote another first. Both adapters throw it;
- * it belongs with the port's errors (lib/search/errors.ts) and is here only until it moves there.
- */
-export class LiveGenerationDropError extends PortError {
-  override readonly name = "LiveGenerationDropError";
-  readonly retryable = false;
-  constructor(readonly generation: string) {
-    super(`search generation ${JSON.stringify(generation.slice(0, 80))} is live: promote another first`);
-  }
 }
 
 const DEFAULT_SNAPSHOT_EVERY_OPS = 50_000;

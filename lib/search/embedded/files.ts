@@ -3,7 +3,7 @@ import { open, readdir, readFile, rename, unlink } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
 import type { IndexOp } from "../search-index";
-import { assertIndexOp } from "./ops";
+import { assertIndexOp } from "../index-ops";
 
 /**
  * The embedded index's files, in its folder (DATA_DIR/search):

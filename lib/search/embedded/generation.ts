@@ -14,10 +14,10 @@ import type {
   UserQuery,
 } from "../search-index";
 import { MAX_SEARCH_WINDOW } from "../search-index";
-import { idOfOp } from "./ops";
+import { compareVersions, idOfOp } from "../index-ops";
 import { adjacentPairs, fuzzinessOf, queryWords, wordsOf } from "./text";
 import type { VersionBookJson, VersionBooks } from "./versions";
-import { VersionBook, compareVersions } from "./versions";
+import { VersionBook } from "./versions";
 
 /**
  * What MiniSearch holds of each document: its terms, already folded and split (one string, words separated by

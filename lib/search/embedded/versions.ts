@@ -1,26 +1,5 @@
 import type { SearchType } from "../search-index";
-
-/** 2^63 - 1: a version is below 2^63, so it is at most this (19 digits). */
-const MAX_VERSION = "9223372036854775807";
-const VERSION = /^[1-9][0-9]{0,18}$/;
-
-export function isVersion(value: unknown): value is string {
-  return (
-    typeof value === "string" &&
-    VERSION.test(value) &&
-    (value.length < MAX_VERSION.length || value <= MAX_VERSION)
-  );
-}
-
-/**
- * Compares two versions (canonical decimal strings, no leading zeros) as numbers, without BigInt: a longer
- * string is a larger number, and strings of one length compare as their digits do. Versions are Snowflake ids,
- * far past 2^53, where Number would call two neighbours equal.
- */
-export function compareVersions(a: string, b: string): number {
-  if (a.length !== b.length) return a.length - b.length;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+import { compareVersions } from "../index-ops";
 
 export interface Tombstone {
   version: string;

@@ -16,8 +16,8 @@ import type {
   UserQuery,
 } from "../search-index";
 import { MAX_SEARCH_WINDOW } from "../search-index";
-import { LiveGenerationDropError } from "../embedded/embedded-search-index";
-import { assertIndexOp } from "../embedded/ops";
+import { LiveGenerationDropError } from "../errors";
+import { assertIndexOp } from "../index-ops";
 import { TOMBSTONE_TYPE, generationBody } from "./index-definition";
 import { postSearch, tagSearch, userSearch, wordsOf } from "./queries";
 import type { PageRequest } from "./queries";

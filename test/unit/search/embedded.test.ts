@@ -3,11 +3,8 @@ import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/p
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import { SearchUnavailableError } from "../../../lib/search/errors";
-import {
-  EmbeddedSearchIndex,
-  LiveGenerationDropError,
-} from "../../../lib/search/embedded/embedded-search-index";
+import { LiveGenerationDropError, SearchUnavailableError } from "../../../lib/search/errors";
+import { EmbeddedSearchIndex } from "../../../lib/search/embedded/embedded-search-index";
 import { LOG_FILE, SNAPSHOT_FILE } from "../../../lib/search/embedded/files";
 import type { EmbeddedSearchIndexOptions } from "../../../lib/search/embedded/embedded-search-index";
 import type { IndexOp } from "../../../lib/search/search-index";
