@@ -287,7 +287,7 @@ describe("search through the gateway (embedded index)", function () {
       const before = await search.index.generations.live();
 
       // A reindex cut short after its first page of accounts: its progress is stored, its generation not live.
-      const sources = new StoreSearchSources({ store, tagPostCount: async () => 1 });
+      const sources = new StoreSearchSources({ store, tagPostCount: () => Promise.resolve(1) });
       const cut = new SearchReindexer({
         store,
         index: search.index,
