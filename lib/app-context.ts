@@ -227,8 +227,9 @@ export async function createAppContext(config: Config, options: AppContextOption
       now,
       ...(options.searchJobsRecorded && { nudge: options.searchJobsRecorded }),
     });
-    searchSync = new SearchSync({ store, journal, outbox: searchOutbox });
-    graph = new Graph({ store, ids, now, journal });
+    searchSync = new SearchSync({ store, journal, outbox: searchOutbox, now });
+    const sync = searchSync;
+    graph = new Graph({ store, ids, now, journal, edgesChanged: (a, b) => sync.followersChanged(a, b) });
     accounts = new Accounts({
       store,
       ids,

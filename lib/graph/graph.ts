@@ -36,6 +36,11 @@ export interface GraphDeps {
    * have one; a tool that seeds edges without it leaves a crash to `reconcileCounts`.
    */
   journal?: WriteJournal;
+  /**
+   * Hears that the edges between two users changed (after the change, never failing it): search ranks people by
+   * their follower counts.
+   */
+  edgesChanged?: (a: string, b: string) => void;
 }
 
 export type FollowState = "following" | "requested" | "none";
@@ -91,11 +96,14 @@ export class Graph {
   private readonly locks = new KeyedLock();
   private readonly journal: WriteJournal | undefined;
 
+  private readonly edgesChanged: GraphDeps["edgesChanged"];
+
   constructor(deps: GraphDeps) {
     this.store = deps.store;
     this.ids = deps.ids;
     this.now = deps.now ?? Date.now;
     this.journal = deps.journal;
+    this.edgesChanged = deps.edgesChanged;
     deps.journal?.register("follow", (op) => this.completeEdge(op.followerId, op.followeeId, op.edgeIds));
   }
 
@@ -514,6 +522,7 @@ export class Graph {
       await Promise.all(
         [a, b].map((user_id) => this.store.increment(graphChanges, { user_id }, { changes: 1 })),
       );
+      this.edgesChanged?.(a, b);
     }
   }
 

@@ -4,6 +4,7 @@ import type { ListedPost, PostListing } from "../posts/posts";
 import type { WriteJournal } from "../journal/write-journal";
 import { defineTable } from "../store/schema";
 import type { WideRowStore } from "../store/store";
+import { LruMap } from "../concurrency/lru-map";
 import type { SearchJobType, SearchOutbox } from "./outbox";
 
 /**
@@ -25,9 +26,36 @@ type Jobs = { type: SearchJobType; docId: string }[];
  * acknowledged, inside a journalled operation, so that a crash between the change and its jobs still records them
  * (the journal's completer does). Posts are listed from inside their own journalled operation.
  */
+/** How often one user's follower count is refreshed in the index, at most, per node. */
+const COUNTS_EVERY_MS = 60_000;
+const COUNTS_REMEMBERED = 10_000;
+
 export class SearchSync implements PostListing, ProfileChanges {
-  constructor(private readonly deps: { store: WideRowStore; journal: WriteJournal; outbox: SearchOutbox }) {
+  private readonly countsRecorded = new LruMap<string, number>(COUNTS_REMEMBERED);
+
+  constructor(
+    private readonly deps: {
+      store: WideRowStore;
+      journal: WriteJournal;
+      outbox: SearchOutbox;
+      now?: () => number;
+    },
+  ) {
     deps.journal.register("searchJobs", (op) => deps.outbox.record(op.jobs));
+  }
+
+  /**
+   * The follower counts of two users changed: their documents are refreshed, at most once a minute each per node,
+   * as ranking needs them close, not exact. Best effort: a job lost here is made good by the next one.
+   */
+  followersChanged(a: string, b: string): void {
+    const now = (this.deps.now ?? Date.now)();
+    const due = [a, b].filter((userId) => (this.countsRecorded.get(userId) ?? 0) <= now - COUNTS_EVERY_MS);
+    if (due.length === 0) return;
+    for (const userId of due) this.countsRecorded.set(userId, now);
+    void this.deps.outbox
+      .record(due.map((userId) => ({ type: "user" as const, docId: userId })))
+      .catch(() => undefined);
   }
 
   /** Runs `change`, then records jobs for what it changed. */

@@ -109,6 +109,21 @@ describe("search through the gateway (embedded index)", function () {
       ).to.not.include(reader.username);
     });
 
+    it("ranks people with more followers above others alike, as follows come and go", async () => {
+      const tag = Math.random().toString(36).slice(2, 7);
+      const [quiet, popular] = [await signup(t.url, `lee_${tag}_q`), await signup(t.url, `lee_${tag}_p`)];
+      const fans = [await signup(t.url), await signup(t.url), await signup(t.url)];
+      for (const fan of fans) {
+        await api(t.url, "POST", `/api/users/${popular.username}/follow`, { token: fan.token });
+      }
+      const reader = await signup(t.url);
+      const ranked = await eventually(
+        () => users(reader, `lee_${tag}`),
+        (r) => names(r.body)[0] === popular.username && r.body.items.length === 2,
+      );
+      expect(names(ranked.body)).to.deep.equal([popular.username, quiet.username]);
+    });
+
     it("finds a profile by its new name after an edit", async () => {
       const who = await signup(t.url);
       const reader = await signup(t.url);
