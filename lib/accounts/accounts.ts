@@ -46,7 +46,12 @@ export interface OwnerMediaAccess {
 
 /** How one user stands to another; the follow graph answers. */
 export interface RelationshipSource {
-  relationship(viewerId: string, targetId: string): Promise<Relationship & { blockedBy: boolean }>;
+  /** `known.following`: the caller already knows whether the viewer follows the target (one read fewer). */
+  relationship(
+    viewerId: string,
+    targetId: string,
+    known?: { following: boolean },
+  ): Promise<Relationship & { blockedBy: boolean }>;
 }
 
 export interface AccountsDeps {
@@ -272,12 +277,20 @@ export class Accounts {
    * A user as `viewerId` sees them: undefined when there is no such user, or when a block stands between them
    * (a blocked user is hidden, not forbidden).
    */
-  async view(viewerId: string | undefined, userId: string): Promise<UserView | undefined> {
+  /**
+   * A user as the viewer sees them; undefined when gone or when either blocks the other. `known`: what the caller
+   * already read of the relationship (a page that read the viewer's follows once), spared a read per user.
+   */
+  async view(
+    viewerId: string | undefined,
+    userId: string,
+    known?: { following: boolean },
+  ): Promise<UserView | undefined> {
     const row = await this.store.get(users, { user_id: userId });
     if (row === undefined) return undefined;
     let relationship: Relationship | undefined;
     if (viewerId !== undefined && viewerId !== userId) {
-      const { blockedBy, ...rest } = await this.relationships.relationship(viewerId, userId);
+      const { blockedBy, ...rest } = await this.relationships.relationship(viewerId, userId, known);
       if (blockedBy || rest.blocking) return undefined;
       relationship = rest;
     }

@@ -36,7 +36,9 @@ export class SearchQueries {
         const hits = await this.timed("users", () =>
           this.deps.index.searchUsers({ text: input.q, ...paging, excludeIds, followedIds }),
         );
-        return { items: await this.users(viewerId, hits.ids), nextCursor: cursorOf(hits) };
+        // All of the caller's follows were read (fewer than the cap): whether it follows each result is known.
+        const followed = followedIds.length < MAX_RELATIONS ? new Set(followedIds) : undefined;
+        return { items: await this.users(viewerId, hits.ids, followed), nextCursor: cursorOf(hits) };
       }
       case "tags": {
         const hits = await this.timed("tags", () => this.deps.index.searchTags({ text: input.q, ...paging }));
@@ -73,12 +75,14 @@ export class SearchQueries {
     ]);
   }
 
-  private async users(viewerId: string, ids: readonly string[]): Promise<UserView[]> {
+  /** The views, leaving out whoever blocks or is blocked by the viewer now (view reads the deciding rows). */
+  private async users(
+    viewerId: string,
+    ids: readonly string[],
+    followed: ReadonlySet<string> | undefined,
+  ): Promise<UserView[]> {
     const views = await Promise.all(
-      ids.map(async (id) => {
-        if (await this.deps.graph.isBlockedEitherWay(viewerId, id)) return undefined;
-        return this.deps.accounts.view(viewerId, id);
-      }),
+      ids.map((id) => this.deps.accounts.view(viewerId, id, followed && { following: followed.has(id) })),
     );
     return views.filter((view): view is UserView => view !== undefined);
   }

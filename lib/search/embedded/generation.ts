@@ -65,29 +65,38 @@ const SEARCH_DEFAULTS = {
 };
 
 const USER_OPTIONS: Options<UserEntry> = {
+  autoVacuum: false,
   fields: ["username", "name"],
-  storeFields: ["handle", "followerCount"],
+  storeFields: ["username", "name", "handle", "followerCount"],
   tokenize: splitTerms,
   processTerm: keepTerm,
   searchOptions: { ...SEARCH_DEFAULTS, boost: { username: 2 } },
 };
 
 const POST_OPTIONS: Options<PostEntry> = {
+  autoVacuum: false,
   fields: ["text"],
-  storeFields: ["authorId", "authorPrivate", "createdAt"],
+  storeFields: ["text", "authorId", "authorPrivate", "createdAt"],
   tokenize: splitTerms,
   processTerm: keepTerm,
   searchOptions: SEARCH_DEFAULTS,
 };
 
 const TAG_OPTIONS: Options<TagEntry> = {
+  autoVacuum: false,
   fields: ["text"],
-  storeFields: ["postCount"],
+  storeFields: ["text", "postCount"],
   tokenize: splitTerms,
   processTerm: keepTerm,
   searchOptions: SEARCH_DEFAULTS,
 };
 
+/**
+ * MiniSearch's vacuum (which drops the terms of discarded documents) deletes terms from its tree while it walks it,
+ * which breaks its walk (an uncaught TypeError in TreeIterator.dive that ends the process: minisearch#306). So
+ * documents are removed, never discarded: `remove` drops their terms at once, from the indexed text kept in the
+ * stored fields, and nothing is left to vacuum.
+ */
 /** A followed account weighs as much as one with about ten thousand followers more. */
 const FOLLOWED_BOOST = 2;
 
@@ -247,6 +256,34 @@ export class SearchGeneration {
     );
   }
 
+  /** Removes a document with the text it was indexed with (see the note on MiniSearch's vacuum above). */
+  private remove(type: SearchType, id: string): void {
+    const text = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
+    switch (type) {
+      case "user": {
+        const stored = this.users.getStoredFields(id) ?? {};
+        this.users.remove({
+          id,
+          username: text(stored.username),
+          name: text(stored.name),
+          handle: "",
+          followerCount: 0,
+        });
+        break;
+      }
+      case "post": {
+        const stored = this.posts.getStoredFields(id) ?? {};
+        this.posts.remove({ id, text: text(stored.text), authorId: "", authorPrivate: false, createdAt: 0 });
+        break;
+      }
+      case "tag": {
+        const stored = this.tags.getStoredFields(id) ?? {};
+        this.tags.remove({ id, text: text(stored.text), postCount: 0 });
+        break;
+      }
+    }
+  }
+
   toSnapshot(type: SearchType): TypeSnapshot {
     return { index: this.indexOf(type).toJSON(), versions: this.versions[type].toJSON() };
   }
@@ -256,9 +293,7 @@ export class SearchGeneration {
     const book = this.versions[op.type];
     if (!book.isNewer(id, op.version)) return;
     const index = this.indexOf(op.type);
-    // Discarded rather than removed: removal needs the document as it was indexed, which is not kept.
-    // MiniSearch drops the stale terms lazily (auto vacuum), and never answers a discarded id meanwhile.
-    if (index.has(id)) index.discard(id);
+    if (index.has(id)) this.remove(op.type, id);
     if (op.op === "delete") {
       book.delete(id, op.version, at);
       return;

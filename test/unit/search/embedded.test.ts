@@ -282,6 +282,68 @@ describe("EmbeddedSearchIndex", function () {
     });
   });
 
+  describe("vacuuming", function () {
+    it("drops replaced documents' terms while writes keep coming, without breaking the term tree", async function () {
+      this.timeout(60_000);
+      const index = new EmbeddedSearchIndex({ dir: undefined });
+      await index.open();
+      const user = (n: number, name: string, version: number) =>
+        ({
+          type: "user",
+          op: "put",
+          version: String(version),
+          doc: {
+            id: String(1_000 + n),
+            username: `u${n}_${name}`,
+            displayName: `${name} ${n}`,
+            isPrivate: false,
+            followerCount: n,
+          },
+        }) as const;
+      const ops = (name: string, version: number, from: number, to: number) =>
+        Array.from({ length: to - from }, (_, i) => user(from + i, name, version));
+      // Every account renamed three times: three quarters of the index is dirt, vacuumed as it goes, while new
+      // accounts arrive in small batches that reshape the term tree.
+      await index.apply(ops("first", 1, 0, 3_000));
+      const writes: Promise<void>[] = [];
+      for (const [round, name] of ["second", "third", "fourth"].entries()) {
+        writes.push(index.apply(ops(name, round + 2, 0, 3_000)));
+        for (let batch = 0; batch < 20; batch++) {
+          writes.push(
+            index.apply(
+              ops(
+                `new${round}x${batch}`,
+                1,
+                10_000 + round * 1_000 + batch * 50,
+                10_000 + round * 1_000 + batch * 50 + 50,
+              ),
+            ),
+          );
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        }
+      }
+      await Promise.all(writes);
+      expect(await index.count("user")).to.equal(6_000);
+      const found = await index.searchUsers({
+        text: "fourth",
+        limit: 100,
+        offset: 0,
+        excludeIds: [],
+        followedIds: [],
+      });
+      expect(found.ids).to.have.length(100);
+      const stale = await index.searchUsers({
+        text: "second",
+        limit: 10,
+        offset: 0,
+        excludeIds: [],
+        followedIds: [],
+      });
+      expect(stale.ids, "a replaced name no longer matches").to.deep.equal([]);
+      await index.close();
+    });
+  });
+
   describe("deletions", function () {
     it("remembers a deletion for at least ten minutes, and forgets it after tombstoneMs", async function () {
       let now = 1_750_000_000_000;
