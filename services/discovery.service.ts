@@ -30,6 +30,17 @@ export function createDiscoveryService(deps: { discovery: Discovery; posts: Post
         },
       ]),
     ],
+    started() {
+      // A first round at once, so that a node just started does not answer empty lists for a whole round.
+      for (const [name, run] of [
+        ["trending tags", () => discovery.trending.refresh(holder, roundSeconds)],
+        ["explore", () => discovery.explore.refresh(holder, roundSeconds)],
+      ] as const) {
+        void run().catch((err: unknown) =>
+          this.logger.warn(`computing ${name} at start failed`, err instanceof Error ? err.message : err),
+        );
+      }
+    },
     actions: defineActions("discovery", {
       tagPosts: {
         handler: (ctx) =>

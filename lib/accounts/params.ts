@@ -32,8 +32,11 @@ export const displayName = boundedText(0, 64);
 export const bio = boundedText(0, 150);
 export { id };
 
+/** Names a route takes under /api/users/ (`GET /api/users/suggested`): no account may have them. */
+const RESERVED_USERNAMES: ReadonlySet<string> = new Set(["suggested"]);
+
 export const signupParams = z.strictObject({
-  username,
+  username: username.refine((name) => !RESERVED_USERNAMES.has(name), "is reserved"),
   email,
   password,
   displayName: displayName.optional(),

@@ -36,6 +36,11 @@ describe("search on OpenSearch, and an OpenSearch outage", function () {
       encoding: "utf8",
     });
     if (status.status !== 0) throw new Error(`OpenSearch is not running: ${status.stdout}${status.stderr}`);
+    if (status.stderr.includes("not started by this script")) {
+      // One someone else runs (docker compose, another checkout's) is not ours to stop.
+      console.warn("    skipped: this checkout did not start the OpenSearch on 9200, so it may not stop it");
+      this.skip();
+    }
     t = await startTestNode({
       SEARCH_URL,
       SEARCH_INDEX_PREFIX: `t${Math.random().toString(36).slice(2, 10)}`,

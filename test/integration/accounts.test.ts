@@ -41,6 +41,14 @@ describe("accounts through the gateway", () => {
       expect(me.body.id).to.equal(user.id);
     });
 
+    it("refuses a username a route takes (/api/users/suggested) with 400", async () => {
+      const res = await api<ErrorBody>(t.url, "POST", "/api/auth/signup", {
+        body: { username: "Suggested", email: `s${Date.now()}@example.com`, password: "password1" },
+      });
+      expect(res.status).to.equal(400);
+      expect(res.body.error.details?.[0]?.field).to.equal("username");
+    });
+
     it("refuses a taken username whatever its case, and a taken email, with 409", async () => {
       const first = await signup(t.url);
       const sameName = await api<ErrorBody>(t.url, "POST", "/api/auth/signup", {
