@@ -73,16 +73,22 @@ describe("search on OpenSearch, and an OpenSearch outage", function () {
 
     await infra("down");
     const started = Date.now();
-    const down = await api<ErrorBody>(t.url, "GET", `/api/search?q=${before}&type=posts`, { token: reader.token });
+    const down = await api<ErrorBody>(t.url, "GET", `/api/search?q=${before}&type=posts`, {
+      token: reader.token,
+    });
     expect(down.status).to.equal(503);
     expect(down.body.error.code).to.equal("SEARCH_UNAVAILABLE");
-    expect(Date.now() - started, "answered within the engine's timeout").to.be.below(SEARCH_TIMEOUT_MS + 3_000);
+    expect(Date.now() - started, "answered within the engine's timeout").to.be.below(
+      SEARCH_TIMEOUT_MS + 3_000,
+    );
 
     // Nothing else depends on the engine: a post, the feed and a profile all answer as usual.
     const during = `takahe${Math.random().toString(36).slice(2, 7)}`;
     const second = await createPost(t.url, author, `a ${during} during the outage`);
     expect((await api(t.url, "GET", "/api/feed", { token: author.token })).status).to.equal(200);
-    expect((await api(t.url, "GET", `/api/users/${author.username}`, { token: reader.token })).status).to.equal(200);
+    expect(
+      (await api(t.url, "GET", `/api/users/${author.username}`, { token: reader.token })).status,
+    ).to.equal(200);
 
     await infra("up");
     expect(await found(reader.token, during, 60_000), "the outbox caught up").to.deep.equal([second.id]);
