@@ -39,6 +39,11 @@ export async function startTestNode(
     NAMESPACE: `t${Math.random().toString(36).slice(2, 10)}`,
     // `npm run test:infra` runs the integration suites again on the real Cassandra.
     ...(process.env.MOSAIC_TEST_STORE === "cassandra" && cassandraNodeEnv()),
+    // `npm run test:search` runs the search suite again on the real OpenSearch, each node under its own indices.
+    ...(process.env.MOSAIC_TEST_SEARCH === "opensearch" && {
+      SEARCH_URL: "http://127.0.0.1:9200",
+      SEARCH_INDEX_PREFIX: `t${Math.random().toString(36).slice(2, 10)}`,
+    }),
     ...env,
   });
   const node = await createNode(config, options);
