@@ -44,15 +44,16 @@ export class SearchIndexer {
   /** One pass over the shards; answers how many jobs it applied. */
   async round(): Promise<number> {
     let total = 0;
+    const indexId = this.deps.index.identity();
     for (let shard = 0; shard < SEARCH_SHARDS; shard++) {
-      if (!(await this.deps.outbox.lease(shard, this.deps.holder))) {
+      if (!(await this.deps.outbox.lease(indexId, shard, this.deps.holder))) {
         // Another node holds it and moves its checkpoint: what this node remembered of it is stale.
         this.checkpoints.delete(shard);
         this.applied.delete(shard);
         this.pendingSince.delete(shard);
         continue;
       }
-      total += await this.shardRound(shard);
+      total += await this.shardRound(indexId, shard);
     }
     this.reportPending();
     return total;
@@ -60,9 +61,10 @@ export class SearchIndexer {
 
   /** Gives the leases back, so another node takes the shards over at once rather than at their expiry. */
   async release(): Promise<void> {
+    const indexId = this.deps.index.identity();
     await Promise.all(
       [...this.checkpoints.keys()].map((shard) =>
-        this.deps.outbox.release(shard, this.deps.holder).catch(() => undefined),
+        this.deps.outbox.release(indexId, shard, this.deps.holder).catch(() => undefined),
       ),
     );
   }
@@ -79,11 +81,11 @@ export class SearchIndexer {
     return { jobs, oldestAgeMs: Number.isFinite(oldest) ? this.now() - oldest : null };
   }
 
-  private async shardRound(shard: number): Promise<number> {
+  private async shardRound(indexId: string, shard: number): Promise<number> {
     const started = this.now();
     let checkpoint = this.checkpoints.has(shard)
       ? this.checkpoints.get(shard)
-      : await this.deps.outbox.checkpoint(shard);
+      : await this.deps.outbox.checkpoint(indexId, shard);
     const done = this.applied.get(shard) ?? new Set<string>();
     this.applied.set(shard, done);
     const { jobs, frontier } = await this.deps.outbox.from(shard, checkpoint, {
@@ -106,7 +108,7 @@ export class SearchIndexer {
     const safe = idAtTime(started - CHECKPOINT_GRACE_MS);
     const next = compareIds(safe, frontier) < 0 ? safe : frontier;
     if (checkpoint === undefined || compareIds(next, checkpoint) > 0) {
-      await this.deps.outbox.setCheckpoint(shard, next);
+      await this.deps.outbox.setCheckpoint(indexId, shard, next);
       checkpoint = next;
       for (const jobId of done) if (compareIds(jobId, next) < 0) done.delete(jobId);
     }

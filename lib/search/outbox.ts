@@ -28,18 +28,25 @@ export const searchJobs = defineTable({
   ttlSeconds: 7 * 86_400,
 });
 
-/** How far the indexer has applied each shard: every job below `job_id` is applied. */
+/**
+ * How far each index (SearchIndex.identity) has applied each shard: every job below `job_id` is applied. Each
+ * index reads the one outbox at its own pace: an embedded index per node, an OpenSearch prefix shared by the
+ * search nodes that write it.
+ */
 export const searchCheckpoints = defineTable({
-  name: "search_checkpoints",
-  columns: { shard: "int", job_id: "id" },
-  partitionKey: ["shard"],
+  name: "search_index_checkpoints",
+  columns: { index_id: "text", shard: "int", job_id: "id" },
+  partitionKey: ["index_id", "shard"],
 });
 
-/** Which search node applies a shard now: taken with insert-if-absent, renewed by the holder, lost by expiry. */
+/**
+ * Which search node applies a shard to an index now: taken with insert-if-absent, renewed by the holder, lost by
+ * expiry.
+ */
 export const searchShardLeases = defineTable({
-  name: "search_shard_leases",
-  columns: { shard: "int", holder: "text" },
-  partitionKey: ["shard"],
+  name: "search_index_leases",
+  columns: { index_id: "text", shard: "int", holder: "text" },
+  partitionKey: ["index_id", "shard"],
   ttlSeconds: 30,
   conditional: true,
 });
@@ -141,27 +148,28 @@ export class SearchOutbox {
     return { jobs, frontier: idAtTime((to + 1) * 60_000) };
   }
 
-  async checkpoint(shard: number): Promise<string | undefined> {
-    return (await this.deps.store.get(searchCheckpoints, { shard }))?.job_id;
+  async checkpoint(indexId: string, shard: number): Promise<string | undefined> {
+    return (await this.deps.store.get(searchCheckpoints, { index_id: indexId, shard }))?.job_id;
   }
 
-  async setCheckpoint(shard: number, jobId: string): Promise<void> {
-    await this.deps.store.put(searchCheckpoints, { shard, job_id: jobId });
+  async setCheckpoint(indexId: string, shard: number, jobId: string): Promise<void> {
+    await this.deps.store.put(searchCheckpoints, { index_id: indexId, shard, job_id: jobId });
   }
 
   /**
    * Takes or renews the lease of a shard for `holder`; answers whether it holds it now. A holder that stops
    * renewing loses it within the lease's TTL, and another search node carries on from the checkpoint.
    */
-  async lease(shard: number, holder: string): Promise<boolean> {
-    const taken = await this.deps.store.insertIfAbsent(searchShardLeases, { shard, holder });
+  async lease(indexId: string, shard: number, holder: string): Promise<boolean> {
+    const key = { index_id: indexId, shard };
+    const taken = await this.deps.store.insertIfAbsent(searchShardLeases, { ...key, holder });
     if (taken.applied) return true;
     if (taken.existing.holder !== holder) return false;
-    return this.deps.store.updateIf(searchShardLeases, { shard, holder }, { holder });
+    return this.deps.store.updateIf(searchShardLeases, { ...key, holder }, { holder });
   }
 
-  async release(shard: number, holder: string): Promise<void> {
-    await this.deps.store.deleteIf(searchShardLeases, { shard }, { holder });
+  async release(indexId: string, shard: number, holder: string): Promise<void> {
+    await this.deps.store.deleteIf(searchShardLeases, { index_id: indexId, shard }, { holder });
   }
 }
 

@@ -5,9 +5,12 @@ import { inBatches } from "./indexer";
 import type { IndexOp, SearchIndex } from "./search-index";
 import type { SearchSources } from "./store-sources";
 
-/** The reindex under way, if any: one row, so any search node can resume it after a crash. */
+/**
+ * The reindex under way into an index (SearchIndex.identity), if any: one row, so any search node writing that
+ * index can resume it after a crash.
+ */
 export const searchReindexState = defineTable({
-  name: "search_reindex",
+  name: "search_reindex_by_index",
   columns: {
     id: "text",
     generation: "text",
@@ -20,7 +23,6 @@ export const searchReindexState = defineTable({
 
 export const searchReindexTables = [searchReindexState] as const;
 
-const STATE = { id: "current" };
 const USERS_PER_PAGE = 100;
 
 export interface ReindexProgress {
@@ -52,11 +54,11 @@ export class SearchReindexer {
 
   /** The generation being filled, for the indexer's double writes. */
   async generation(): Promise<string | undefined> {
-    return (await this.deps.store.get(searchReindexState, STATE))?.generation;
+    return (await this.deps.store.get(searchReindexState, this.key()))?.generation;
   }
 
   async status(): Promise<ReindexProgress | undefined> {
-    const row = await this.deps.store.get(searchReindexState, STATE);
+    const row = await this.deps.store.get(searchReindexState, this.key());
     if (row?.generation === undefined) return undefined;
     return {
       generation: row.generation,
@@ -69,19 +71,20 @@ export class SearchReindexer {
   /** Starts a reindex, or resumes the one under way (`restart`: abandons it and starts again); runs it to the end. */
   async run(options: { restart?: boolean } = {}): Promise<ReindexProgress> {
     const { store, index } = this.deps;
-    let state = await store.get(searchReindexState, STATE);
+    const stateKey = this.key();
+    let state = await store.get(searchReindexState, stateKey);
     const existing = new Set(await index.generations.list());
     if (state?.generation !== undefined && (options.restart === true || !existing.has(state.generation))) {
       if (existing.has(state.generation) && state.generation !== (await index.generations.live())) {
         await index.generations.drop(state.generation);
       }
-      await store.delete(searchReindexState, STATE);
+      await store.delete(searchReindexState, stateKey);
       state = undefined;
     }
     if (state?.generation === undefined) {
       const generation = await index.generations.create();
       state = {
-        id: STATE.id,
+        id: stateKey.id,
         generation,
         done: 0,
         started_at: new Date((this.deps.now ?? Date.now)()),
@@ -105,14 +108,19 @@ export class SearchReindexer {
       );
       done += page.rows.length;
       pageToken = page.nextPageToken ?? "";
-      await store.put(searchReindexState, { ...STATE, done, page_token: pageToken });
+      await store.put(searchReindexState, { ...stateKey, done, page_token: pageToken });
       this.deps.progress?.({ generation, phase: "users", done, startedAt });
     }
     await index.generations.promote(generation);
-    await store.delete(searchReindexState, STATE);
+    await store.delete(searchReindexState, stateKey);
     const finished: ReindexProgress = { generation, phase: "done", done, startedAt };
     this.deps.progress?.(finished);
     return finished;
+  }
+
+  /** The state row of this index's reindex. */
+  private key(): { id: string } {
+    return { id: this.deps.index.identity() };
   }
 
   private async indexAccounts(userIds: readonly string[], generation: string): Promise<void> {

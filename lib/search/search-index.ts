@@ -147,6 +147,14 @@ export interface SearchIndex {
   isReady(): Promise<boolean>;
 
   /**
+   * Names the index for the indexer's bookkeeping (the outbox's checkpoints and shard leases, a reindex under
+   * way): the same on every node that writes the same index (OpenSearch: the index prefix), its own for each
+   * embedded index (an id kept in its folder), so that two nodes with embedded indices never split one outbox
+   * between them, and a restarted one goes on from its own checkpoints. Known once open.
+   */
+  identity(): string;
+
+  /**
    * Applies the ops, in one bulk request where the engine has one, to the live generation (or to the one named).
    * Idempotent: applying the same ops again changes nothing. Resolves once they are durable and searchable;
    * rejects with SearchUnavailableError when the engine cannot be reached.

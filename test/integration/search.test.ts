@@ -75,7 +75,12 @@ describe("search through the gateway (embedded index)", function () {
       expect(names((await users(reader, `nunez ${tag}`)).body), "without accents").to.include(
         mariana.username,
       );
-      expect(names((await users(reader, `jos ${tag}`)).body), "a prefix").to.include(jose.username);
+      // Each rename is its own job: wait for this one too.
+      const prefix = await eventually(
+        () => users(reader, `jos ${tag}`),
+        (r) => names(r.body).includes(jose.username),
+      );
+      expect(names(prefix.body), "a prefix").to.include(jose.username);
       const exact = await eventually(
         () => users(reader, mariana.username),
         (r) => names(r.body).includes(near.username),

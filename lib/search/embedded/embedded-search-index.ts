@@ -1,4 +1,5 @@
-import { mkdir } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import { mkdir, open, readFile, rename } from "node:fs/promises";
 import path from "node:path";
 import {
   LiveGenerationDropError,
@@ -98,6 +99,8 @@ export class EmbeddedSearchIndex implements SearchIndex {
   private sinceSnapshot = 0;
   private readonly queue: Pending[] = [];
   private draining: Promise<void> | undefined;
+  /** See identity(); kept in the folder, so it is the same after a restart. */
+  private id: string | undefined;
 
   constructor(options: EmbeddedSearchIndexOptions) {
     this.dir = options.dir === undefined ? undefined : path.resolve(options.dir);
@@ -120,6 +123,11 @@ export class EmbeddedSearchIndex implements SearchIndex {
   open(): Promise<void> {
     this.opening ??= this.load();
     return this.opening;
+  }
+
+  identity(): string {
+    if (this.id === undefined) throw new SearchUnavailableError("the search index is not open");
+    return `embedded:${this.id}`;
   }
 
   close(): Promise<void> {
@@ -161,9 +169,11 @@ export class EmbeddedSearchIndex implements SearchIndex {
 
   private async load(): Promise<void> {
     if (this.state !== "new") throw new SearchIndexClosedError();
+    this.id = randomUUID();
     if (this.dir !== undefined) {
       try {
         await mkdir(this.dir, { recursive: true });
+        this.id = await keptIdentity(this.dir, this.id);
         await removeSnapshotTemps(this.dir);
         await this.restoreSnapshot(this.dir);
         const logFile = path.join(this.dir, LOG_FILE);
@@ -452,4 +462,27 @@ function generationName(now: number, seq: number, taken: ReadonlySet<string>): s
   const stamp = new Date(now).toISOString().slice(0, 19).replace(/[-:]/g, "").toLowerCase();
   const name = `mosaic-${stamp}`;
   return taken.has(name) ? `${name}-${seq}` : name;
+}
+
+const IDENTITY_FILE = "identity";
+
+/** The id written in the folder by the first open, or `fresh` written there now (fsync'd, then renamed in). */
+async function keptIdentity(dir: string, fresh: string): Promise<string> {
+  const file = path.join(dir, IDENTITY_FILE);
+  try {
+    const kept = (await readFile(file, "utf8")).trim();
+    if (/^[0-9a-f-]{36}$/.test(kept)) return kept;
+  } catch (error: unknown) {
+    if (!(error instanceof Error && "code" in error && error.code === "ENOENT")) throw error;
+  }
+  const temp = `${file}.tmp`;
+  const handle = await open(temp, "w");
+  try {
+    await handle.writeFile(fresh);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, file);
+  return fresh;
 }

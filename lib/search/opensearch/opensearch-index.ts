@@ -150,6 +150,10 @@ export class OpenSearchIndex implements SearchIndex {
     };
   }
 
+  identity(): string {
+    return `opensearch:${this.prefix}`;
+  }
+
   async open(): Promise<void> {
     this.assertOpen();
     // Once per instance; a failure (an outage at start) is forgotten so that the next call tries again.

@@ -282,6 +282,34 @@ describe("EmbeddedSearchIndex", function () {
     });
   });
 
+  describe("identity", function () {
+    it("keeps its identity in its folder across restarts, and two folders have two", async function () {
+      const [dirA, dirB] = [
+        await mkdtemp(path.join(tmpdir(), "mosaic-id-")),
+        await mkdtemp(path.join(tmpdir(), "mosaic-id-")),
+      ];
+      try {
+        const first = new EmbeddedSearchIndex({ dir: dirA });
+        await first.open();
+        const id = first.identity();
+        await first.close();
+        const again = new EmbeddedSearchIndex({ dir: dirA });
+        await again.open();
+        expect(again.identity()).to.equal(id);
+        const other = new EmbeddedSearchIndex({ dir: dirB });
+        await other.open();
+        expect(other.identity()).to.not.equal(id);
+        await Promise.all([again.close(), other.close()]);
+        expect(id).to.match(/^embedded:/);
+      } finally {
+        await Promise.all([
+          rm(dirA, { recursive: true, force: true }),
+          rm(dirB, { recursive: true, force: true }),
+        ]);
+      }
+    });
+  });
+
   describe("vacuuming", function () {
     it("drops replaced documents' terms while writes keep coming, without breaking the term tree", async function () {
       this.timeout(60_000);
