@@ -181,9 +181,11 @@ export const SYNTAX_CHARACTERS = [
 export function describeSearchIndexContract(
   name: string,
   make: () => Promise<SearchIndexContractSetup>,
+  options: { retries?: number } = {},
 ): void {
   describe(`SearchIndex contract: ${name}`, function () {
     this.timeout(60_000);
+    this.retries(options.retries ?? 0);
     let setup: SearchIndexContractSetup | undefined;
     let index: SearchIndex;
 
