@@ -274,7 +274,7 @@ async function writeFollows(
 }
 
 /** A finished image, as the transcoder records it: ready, with its variants. */
-async function writeReadyMedia(
+export async function writeReadyMedia(
   store: WideRowStore,
   owner_id: string,
   media_id: string,

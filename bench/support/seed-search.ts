@@ -3,9 +3,7 @@ import { TagPages } from "../../lib/discovery/tag-pages";
 import { discoveryTables } from "../../lib/discovery/tables";
 import { graphTables } from "../../lib/graph/tables";
 import { SnowflakeGenerator, idTimestamp } from "../../lib/ids";
-import { IMAGE_VARIANTS } from "../../lib/media/image";
-import { variantKeyOf } from "../../lib/media-library/media-library";
-import { media, mediaOwners, mediaTables } from "../../lib/media-library/tables";
+import { mediaTables } from "../../lib/media-library/tables";
 import { parseHashtags, spelledHashtags } from "../../lib/posts/caption";
 import { authorPosts, postAuthors, postTables, posts } from "../../lib/posts/tables";
 import { searchOutboxTables } from "../../lib/search/outbox";
@@ -16,6 +14,7 @@ import { wordsOf } from "../../lib/search/store-sources";
 import type { AnyTable, PartitionKey, RowWrite } from "../../lib/store/schema";
 import type { WideRowStore } from "../../lib/store/store";
 import { randomSource } from "./feed-graph";
+import { writeReadyMedia } from "./seed-feed";
 
 /**
  * The dataset of the search bench (bench/search.ts), generated in memory and written straight through the store
@@ -429,45 +428,6 @@ async function writeAccount(
     await store.increment(userCounts, { user_id: user.id }, { posts: user.posts.length });
   }
   count.rows += 4;
-}
-
-/** A finished image, as the transcoder records it: ready, with its variants (post hydration reads them). */
-async function writeReadyMedia(
-  store: WideRowStore,
-  owner_id: string,
-  media_id: string,
-  created: Date,
-  count: { rows: number },
-): Promise<void> {
-  const variants = Object.fromEntries(
-    IMAGE_VARIANTS.map((v) => [
-      v.name,
-      {
-        key: variantKeyOf(owner_id, media_id, v.name, "webp"),
-        width: v.maxSide,
-        height: v.maxSide,
-        contentType: "image/webp",
-      },
-    ]),
-  );
-  await store.put(media, {
-    owner_id,
-    media_id,
-    kind: "image",
-    status: "ready",
-    content_type: "image/jpeg",
-    size: 123_456,
-    width: 1080,
-    height: 1080,
-    blurhash: "LEHV6nWB2yk8pyo0adR*.7kCMdnj",
-    variants: JSON.stringify(variants),
-    audience: "followers",
-    is_public: true,
-    created_at: created,
-    updated_at: created,
-  });
-  await store.put(mediaOwners, { media_id, owner_id });
-  count.rows += 2;
 }
 
 /** The author's posts, a batch per monthly bucket, and the post → author lookups. */
