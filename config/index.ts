@@ -24,6 +24,8 @@ export interface Config {
     readonly bodyIdleTimeoutMs: number;
     /** API requests worked on at once; the rest are refused (503) rather than queued. */
     readonly maxInFlight: number;
+    /** The built web client served at `/`. */
+    readonly webDir: string;
   };
   readonly dataDir: string;
   readonly services: ServiceSelection;
@@ -178,6 +180,7 @@ export function loadConfig(
       trustProxy: e.TRUST_PROXY ?? { kind: "none" },
       bodyIdleTimeoutMs: e.BODY_IDLE_TIMEOUT_MS,
       maxInFlight: e.MAX_IN_FLIGHT,
+      webDir: path.resolve(e.WEB_DIR ?? path.join(__dirname, "..", "web", "dist")),
     },
     dataDir: path.resolve(e.DATA_DIR),
     services: e.SERVICES,

@@ -44,6 +44,13 @@ export const envSchema = z.object({
     .default("127.0.0.1")
     .describe("Address the HTTP server binds to (0.0.0.0 in a pod)"),
   DATA_DIR: z.string().min(1).default("./data").describe("Folder of the embedded store and keys"),
+  WEB_DIR: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "Built web client the gateway serves at `/` (default: web/dist of this checkout, built by `npm start`)",
+    ),
   SERVICES: serviceList
     .default("*")
     .describe("Services this node hosts: `*`, e.g. `gateway,users`, or `none` (a console into the cluster)"),

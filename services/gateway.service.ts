@@ -29,6 +29,7 @@ import { GatewayRateLimits } from "./gateway/rate-limits";
 import { streamAlias } from "./gateway/stream-route";
 import { contractOf, type PayloadOf } from "../lib/contracts";
 import { aliasesFor, multipartAliasesFor, routeOf } from "./gateway/routes";
+import { WebClient } from "./gateway/web-client";
 import { FrontDoor, mediaOriginsOf } from "./gateway/front-door";
 import { routeLabeller, type ResolveAlias } from "./gateway/route-label";
 import { answerClientError, answerConnect } from "../lib/http/client-error";
@@ -297,11 +298,19 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
       const { server } = self;
       const gateway = server.listeners("request") as RequestListener[];
       server.removeAllListeners("request");
+      // The web client's pages and files are answered before moleculer-web, which would route them as API calls.
+      const web = new WebClient(deps.config.http.webDir);
       server.on(
         "request",
         frontDoor.wrap(
-          (req, res) => gateway.forEach((listener) => listener.call(server, req, res)),
-          routeLabeller((url, method) => self.resolveAlias(url, method)),
+          (req, res) => {
+            if (web.handles(req)) web.serve(req, res);
+            else gateway.forEach((listener) => listener.call(server, req, res));
+          },
+          routeLabeller(
+            (url, method) => self.resolveAlias(url, method),
+            (req) => web.handles(req),
+          ),
         ),
       );
       // What Node's parser refuses (a malformed request line or header, headers too large) and CONNECT (this is no

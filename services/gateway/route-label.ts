@@ -4,6 +4,8 @@ import type { IncomingMessage } from "node:http";
 export const UNMATCHED_ROUTE = "unmatched";
 /** Preflights and other OPTIONS requests, which the front door answers before any routing. */
 export const OPTIONS_ROUTE = "options";
+/** The web client's pages and files (services/gateway/web-client.ts). */
+export const WEB_ROUTE = "web";
 
 /** What the metrics need of a moleculer-web alias (its typings omit `fullPath`). */
 interface AliasTemplate {
@@ -26,7 +28,10 @@ export type ResolveAlias = (url: string, method: string) => { alias: AliasTempla
  * failed before moleculer-web set its alias (a malformed JSON body, a refusal while overloaded) still gets its
  * route's template, looked up from its path; only a path no alias matches is "unmatched".
  */
-export function routeLabeller(resolveAlias: ResolveAlias): (req: IncomingMessage) => string {
+export function routeLabeller(
+  resolveAlias: ResolveAlias,
+  isWeb: (req: IncomingMessage) => boolean = () => false,
+): (req: IncomingMessage) => string {
   // Per alias object, so a request pays no string building once its alias has answered once.
   const labels = new WeakMap<AliasTemplate, string>();
   const lookUp = (req: RoutedRequest): AliasTemplate | undefined => {
@@ -41,6 +46,7 @@ export function routeLabeller(resolveAlias: ResolveAlias): (req: IncomingMessage
   return (req) => {
     const routed = req as RoutedRequest;
     if (routed.method === "OPTIONS") return OPTIONS_ROUTE;
+    if (isWeb(routed)) return WEB_ROUTE;
     const alias = routed.$alias ?? lookUp(routed);
     if (alias === undefined) return UNMATCHED_ROUTE;
     let label = labels.get(alias);

@@ -1,0 +1,107 @@
+import { session, signOut } from "./session";
+import type { Page } from "./types";
+
+/** An answer that was not a success, with the message the API gave: the UI shows `message` to the person. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly retryAfterSeconds?: number,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+interface RequestOptions {
+  /** A JSON body; a Blob is sent as raw bytes (upload parts). */
+  body?: unknown;
+  query?: Record<string, string | number | undefined>;
+  signal?: AbortSignal;
+}
+
+/** Calls the REST API with the session's token. A 401 ends the session (the app goes back to sign-in). */
+export async function api<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = {};
+  const token = session.value?.token;
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let body: BodyInit | undefined;
+  if (options.body instanceof Blob) {
+    body = options.body;
+    headers["Content-Type"] = "application/octet-stream";
+  } else if (options.body instanceof FormData) {
+    body = options.body;
+  } else if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers["Content-Type"] = "application/json";
+  }
+  let res: Response;
+  try {
+    res = await fetch(withQuery(`/api${path}`, options.query), {
+      method,
+      headers,
+      body,
+      signal: options.signal,
+    });
+  } catch (err) {
+    if (err instanceof DOMException && err.name === "AbortError") throw err;
+    throw new ApiError(0, "NETWORK", "Mosaic cannot be reached: check your connection and try again.");
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  const json = parse(text);
+  if (res.ok) return json as T;
+  throw errorOf(res, json, token);
+}
+
+/** One page of a list route. */
+export function page<T>(path: string, cursor?: string | null, limit = 20): Promise<Page<T>> {
+  return api<Page<T>>("GET", path, { query: { limit, cursor: cursor ?? undefined } });
+}
+
+function errorOf(res: Response, json: unknown, token: string | undefined): ApiError {
+  const envelope = (json as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined)
+    ?.error;
+  const code = typeof envelope?.code === "string" ? envelope.code : `HTTP_${res.status}`;
+  let message =
+    typeof envelope?.message === "string" ? envelope.message : `The server answered ${res.status}.`;
+  if (res.status === 401 && token !== undefined) {
+    // A token that stopped working (signed out elsewhere, expired): back to sign-in.
+    signOut("Your session has ended: please sign in again.");
+  }
+  let retryAfter: number | undefined;
+  if (res.status === 429) {
+    retryAfter = Number(res.headers.get("Retry-After") ?? "") || undefined;
+    message = retryAfter
+      ? `Too many requests: try again in ${retryAfter} second${retryAfter === 1 ? "" : "s"}.`
+      : "Too many requests: try again in a moment.";
+  }
+  return new ApiError(res.status, code, message, retryAfter, envelope?.details);
+}
+
+function parse(text: string): unknown {
+  if (text === "") return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function withQuery(path: string, query: RequestOptions["query"]): string {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+  const qs = params.toString();
+  return qs === "" ? path : `${path}?${qs}`;
+}
+
+/** The message to show for anything thrown. */
+export function messageOf(err: unknown): string {
+  if (err instanceof ApiError) return err.message;
+  return "Something went wrong. Please try again.";
+}
