@@ -309,7 +309,7 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
           },
           routeLabeller(
             (url, method) => self.resolveAlias(url, method),
-            (req) => web.handles(req),
+            (req) => web.served(req),
           ),
         ),
       );

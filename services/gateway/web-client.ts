@@ -45,6 +45,8 @@ interface StaticFile {
  */
 export class WebClient {
   private files: Map<string, StaticFile> | undefined;
+  /** Requests this answered, for their metrics label (moleculer-web rewrites `url` of the others, so it is not asked again). */
+  private readonly answered = new WeakSet<IncomingMessage>();
 
   constructor(private readonly root: string) {}
 
@@ -55,7 +57,13 @@ export class WebClient {
     return !RESERVED.some((prefix) => pathname === prefix || pathname.startsWith(`${prefix}/`));
   }
 
+  /** Whether `serve` answered this request. */
+  served(req: IncomingMessage): boolean {
+    return this.answered.has(req);
+  }
+
   serve(req: IncomingMessage, res: ServerResponse): void {
+    this.answered.add(req);
     const files = this.load();
     const pathname = pathOf(req.url);
     let file = files.get(pathname === "/" ? "/index.html" : pathname);
