@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "../api/client";
 import type { Relationship, UserView } from "../api/types";
 import { ErrorBanner } from "./error-banner";
@@ -39,43 +39,51 @@ export function FollowButton(props: { user: UserView; onChange?: (user: UserView
   const { user, onChange } = props;
   const given = stateOf(user.relationship);
   const [state, setState] = useState<State>(given);
-  const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  // The state the last click asked for, and the request behind it: a click during a request waits its turn
+  // rather than being lost (the button stays enabled, so keyboard focus stays on it).
+  const current = useRef<State>(given);
+  const queue = useRef<Promise<void>>(Promise.resolve());
+  const latest = useRef(user);
+  latest.current = user;
 
   // A parent that reloaded the user (or reused this button for another one) has the last word.
-  useEffect(() => setState(given), [user.id, given]);
+  useEffect(() => {
+    current.current = given;
+    setState(given);
+  }, [user.id, given]);
 
   if (!user.relationship || user.relationship.blocking) return null;
 
-  const toggle = async () => {
-    const prev = state;
-    const guess: State = prev === "none" ? (user.isPrivate ? "requested" : "following") : "none";
+  const change = async () => {
+    // The user as it stood before this change: what a rollback returns to.
+    const base = latest.current;
+    const prev = current.current;
+    const guess: State = prev === "none" ? (base.isPrivate ? "requested" : "following") : "none";
     setError(null);
-    setBusy(true);
+    current.current = guess;
     setState(guess);
-    onChange?.(withState(user, prev, guess));
-    const path = `/users/${encodeURIComponent(user.username)}/follow`;
+    onChange?.(withState(base, prev, guess));
+    const path = `/users/${encodeURIComponent(base.username)}/follow`;
     try {
       const answer = await api<{ state: State }>(prev === "none" ? "POST" : "DELETE", path);
+      current.current = answer.state;
       setState(answer.state);
-      if (answer.state !== guess) onChange?.(withState(user, prev, answer.state));
+      if (answer.state !== guess) onChange?.(withState(base, prev, answer.state));
     } catch (err) {
+      current.current = prev;
       setState(prev);
-      onChange?.(withState(user, prev, prev));
+      onChange?.(withState(base, prev, prev));
       setError(err);
-    } finally {
-      setBusy(false);
     }
+  };
+  const toggle = () => {
+    queue.current = queue.current.then(change);
   };
 
   return (
     <span class="follow-button">
-      <button
-        type="button"
-        class={state === "none" ? undefined : "secondary"}
-        disabled={busy}
-        onClick={() => void toggle()}
-      >
+      <button type="button" class={state === "none" ? undefined : "secondary"} onClick={toggle}>
         {LABELS[state]}
       </button>
       <ErrorBanner error={error} />

@@ -1,4 +1,192 @@
-// Placeholder while this screen is built; replaced by its real implementation.
+import { useEffect, useRef, useState } from "preact/hooks";
+import { api } from "../api/client";
+import { session, updateMe } from "../api/session";
+import type { UserView } from "../api/types";
+import { uploadFile, type UploadProgress } from "../api/uploads";
+import { Avatar } from "../components/avatar";
+import { ErrorBanner } from "../components/error-banner";
+import { Link } from "../router";
+import "../styles/people.css";
+
+const MAX_NAME = 64;
+const MAX_BIO = 150;
+
+interface PhotoUpload {
+  name: string;
+  preview: string;
+  progress: UploadProgress | null;
+  error: unknown;
+  done: boolean;
+}
+
+/**
+ * One's own profile: display name, bio, privacy and photo. The photo is uploaded (resumably) as soon as it is
+ * chosen and set at once, like Instagram; "Save" sends the rest and waits for a photo still uploading.
+ */
 export function EditProfileScreen() {
-  return <h1>EditProfileScreen</h1>;
+  const [me, setMe] = useState<UserView | null>(null);
+  const [loadError, setLoadError] = useState<unknown>(null);
+  const load = () => {
+    setLoadError(null);
+    api<UserView>("GET", "/me").then(
+      (fresh) => {
+        updateMe(fresh);
+        setMe(fresh);
+      },
+      (err: unknown) => setLoadError(err),
+    );
+  };
+  useEffect(load, []);
+
+  return (
+    <section class="edit-profile">
+      <h1>Edit profile</h1>
+      {me ? (
+        <ProfileForm me={me} />
+      ) : loadError === null ? (
+        <p class="muted" role="status">
+          Loading…
+        </p>
+      ) : (
+        <ErrorBanner error={loadError} onRetry={load} />
+      )}
+    </section>
+  );
+}
+
+function ProfileForm(props: { me: UserView }) {
+  const [displayName, setDisplayName] = useState(props.me.displayName);
+  const [bio, setBio] = useState(props.me.bio);
+  const [isPrivate, setIsPrivate] = useState(props.me.isPrivate);
+  const [status, setStatus] = useState("");
+  const [error, setError] = useState<unknown>(null);
+  const [saving, setSaving] = useState(false);
+  const [photo, setPhoto] = useState<PhotoUpload | null>(null);
+  const pendingPhoto = useRef<Promise<unknown>>(Promise.resolve());
+  const abort = useRef<AbortController | null>(null);
+
+  // Leaving the page stops an upload in flight and frees the preview.
+  useEffect(() => () => abort.current?.abort(), []);
+  useEffect(() => () => photo && URL.revokeObjectURL(photo.preview), [photo?.preview]);
+
+  const choosePhoto = (file: File | undefined) => {
+    if (!file) return;
+    abort.current?.abort();
+    const controller = new AbortController();
+    abort.current = controller;
+    const preview = URL.createObjectURL(file);
+    const update = (change: Partial<PhotoUpload>) =>
+      setPhoto((old) => (old && old.preview === preview ? { ...old, ...change } : old));
+    setPhoto({ name: file.name, preview, progress: null, error: null, done: false });
+    setStatus("");
+    pendingPhoto.current = (async () => {
+      try {
+        const media = await uploadFile(file, (progress) => update({ progress }), controller.signal);
+        // Still processing is fine: the server shows the new picture once it is ready.
+        const user = await api<UserView>("PATCH", "/me", { body: { avatarMediaId: media.id } });
+        updateMe(user);
+        update({ done: true });
+        setStatus("Profile photo updated.");
+      } catch (err) {
+        if (err instanceof DOMException && err.name === "AbortError") return;
+        update({ error: err });
+      }
+    })();
+  };
+
+  const save = async (event: SubmitEvent) => {
+    event.preventDefault();
+    setSaving(true);
+    setError(null);
+    setStatus("");
+    try {
+      await pendingPhoto.current;
+      const user = await api<UserView>("PATCH", "/me", {
+        body: { displayName: displayName.trim(), bio: bio.trim(), isPrivate },
+      });
+      updateMe(user);
+      setStatus("Saved");
+    } catch (err) {
+      setError(err);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const me = session.value?.me ?? props.me;
+  const percent = photo?.progress
+    ? Math.round((photo.progress.sent / Math.max(1, photo.progress.size)) * 100)
+    : 0;
+  return (
+    <form class="card stack edit-profile-form" onSubmit={(e) => void save(e)}>
+      <div class="edit-profile-photo">
+        {photo ? (
+          <img class="avatar avatar-l" src={photo.preview} alt="Your new profile photo" />
+        ) : (
+          <Avatar user={me} size="l" />
+        )}
+        <div class="stack">
+          <strong>{me.username}</strong>
+          <label>
+            Profile photo
+            <input type="file" accept="image/*" onChange={(e) => choosePhoto(e.currentTarget.files?.[0])} />
+          </label>
+          {photo && !photo.done && photo.error === null && (
+            <label class="edit-profile-progress">
+              <span class="muted">
+                {photo.progress?.phase === "retrying"
+                  ? "Connection lost: retrying…"
+                  : photo.progress?.phase === "finishing"
+                    ? "Finishing…"
+                    : `Uploading ${photo.name}… ${percent}%`}
+              </span>
+              <progress max={100} value={percent} aria-label={`Uploading ${photo.name}`} />
+            </label>
+          )}
+          <ErrorBanner error={photo?.error} />
+        </div>
+      </div>
+      <label>
+        Display name
+        <input
+          name="displayName"
+          value={displayName}
+          maxLength={MAX_NAME}
+          autoComplete="name"
+          onInput={(e) => setDisplayName(e.currentTarget.value)}
+        />
+      </label>
+      <label>
+        Bio
+        <textarea
+          name="bio"
+          rows={3}
+          value={bio}
+          maxLength={MAX_BIO}
+          aria-describedby="bio-count"
+          onInput={(e) => setBio(e.currentTarget.value)}
+        />
+      </label>
+      <p id="bio-count" class="muted edit-profile-count">
+        {bio.length} / {MAX_BIO}
+      </p>
+      <label class="inline">
+        <input type="checkbox" checked={isPrivate} onChange={(e) => setIsPrivate(e.currentTarget.checked)} />
+        Private account
+      </label>
+      <p class="muted edit-profile-hint">
+        When your account is private, only people you approve see your photos, videos and lists of followers.
+      </p>
+      <ErrorBanner error={error} />
+      <div class="row">
+        <button type="submit" disabled={saving}>
+          {saving ? "Saving…" : "Save"}
+        </button>
+        <Link href={`/u/${encodeURIComponent(me.username)}`}>Back to your profile</Link>
+        <p role="status" class="edit-profile-status">
+          {status}
+        </p>
+      </div>
+    </form>
+  );
 }

@@ -1,4 +1,33 @@
-// Placeholder while this screen is built; replaced by its real implementation.
-export function MessagesScreen(_props: { conversationId?: string }) {
-  return <h1>MessagesScreen</h1>;
+import { ConversationList, useConversations } from "./messages/conversations";
+import { Thread } from "./messages/thread";
+import "../styles/live.css";
+
+/**
+ * Direct messages: the conversation list and the open thread side by side on a wide screen; on a phone the
+ * list, or the thread when one is open (with a way back to the list).
+ */
+export function MessagesScreen(props: { conversationId?: string }) {
+  const conversations = useConversations();
+  const id = props.conversationId;
+  return (
+    <section class={`dm-screen ${id ? "dm-has-thread" : ""}`}>
+      <h1 class="dm-title">Messages</h1>
+      <div class="dm-layout">
+        <ConversationList conversations={conversations} activeId={id} />
+        <div class="dm-thread-pane">
+          {id ? (
+            <Thread
+              key={id}
+              conversationId={id}
+              conversation={conversations.items.find((c) => c.id === id)}
+              onRead={conversations.markRead}
+              onSent={conversations.sent}
+            />
+          ) : (
+            <p class="dm-empty muted">Choose a conversation, or start a new one.</p>
+          )}
+        </div>
+      </div>
+    </section>
+  );
 }

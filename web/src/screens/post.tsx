@@ -1,4 +1,145 @@
-// Placeholder while this screen is built; replaced by its real implementation.
-export function PostScreen(_props: { id: string }) {
-  return <h1>PostScreen</h1>;
+import { useEffect, useRef, useState } from "preact/hooks";
+import { api, ApiError, page } from "../api/client";
+import { session } from "../api/session";
+import type { PostView, UserView } from "../api/types";
+import { Comments } from "../components/comments";
+import { ErrorBanner } from "../components/error-banner";
+import { PagedFooter, usePaged } from "../components/paged-list";
+import { PostCard } from "../components/post-card";
+import { UserRow } from "../components/user-row";
+import { Link, navigate } from "../router";
+import "../styles/posts.css";
+
+/** One post, large, with who liked it and its comments; its author can delete it. */
+export function PostScreen(props: { id: string }) {
+  const [post, setPost] = useState<PostView | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [attempt, setAttempt] = useState(0);
+
+  useEffect(() => {
+    const abort = new AbortController();
+    setPost(null);
+    setError(null);
+    api<PostView>("GET", `/posts/${encodeURIComponent(props.id)}`, { signal: abort.signal }).then(setPost, (err) => {
+      if (!abort.signal.aborted) setError(err);
+    });
+    return () => abort.abort();
+  }, [props.id, attempt]);
+
+  if (error instanceof ApiError && error.status === 404) {
+    return (
+      <section class="post-missing">
+        <h1>This post is not available</h1>
+        <p>
+          It may have been deleted, or it belongs to a private account you do not follow.{" "}
+          <Link href="/">Back to your feed</Link>
+        </p>
+      </section>
+    );
+  }
+  if (error !== null) {
+    return (
+      <section>
+        <h1>Post</h1>
+        <ErrorBanner error={error} onRetry={() => setAttempt((n) => n + 1)} />
+      </section>
+    );
+  }
+  if (post === null) {
+    return (
+      <section>
+        <h1 class="posts-sr-only">Post</h1>
+        <p class="muted" role="status">
+          Loading…
+        </p>
+      </section>
+    );
+  }
+  const mine = post.author.id === session.value?.me.id;
+  return (
+    <section class="post-page">
+      <h1 class="posts-sr-only">Post by {post.author.username}</h1>
+      <PostCard
+        post={post}
+        large
+        onChange={setPost}
+        actions={mine ? <DeletePost id={post.id} /> : undefined}
+      />
+      <Likers postId={post.id} likeCount={post.likeCount} />
+      <Comments
+        post={post}
+        onCount={(delta) => setPost((p) => p && { ...p, commentCount: Math.max(0, p.commentCount + delta) })}
+      />
+    </section>
+  );
+}
+
+/** "Delete post", confirmed in place (a browser `confirm()` would block the page and its tests). */
+function DeletePost(props: { id: string }) {
+  const [asking, setAsking] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const keep = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (asking) keep.current?.focus();
+  }, [asking]);
+  const remove = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api("DELETE", `/posts/${props.id}`);
+      navigate("/");
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+  if (!asking) {
+    return (
+      <button type="button" class="text-button danger-text" onClick={() => setAsking(true)}>
+        Delete post
+      </button>
+    );
+  }
+  return (
+    <div class="delete-confirm" role="group" aria-label="Delete this post?">
+      <span>Delete this post?</span>
+      <button type="button" class="danger" disabled={busy} onClick={() => void remove()}>
+        Delete
+      </button>
+      <button type="button" class="secondary" disabled={busy} ref={keep} onClick={() => setAsking(false)}>
+        Keep
+      </button>
+      <ErrorBanner error={error} />
+    </div>
+  );
+}
+
+/**
+ * "Liked by", folded: a disclosure that reads the list when opened (and again each time, as likes change). A
+ * `<details>` rather than a button so that no second button on the page has "like" in its name.
+ */
+function Likers(props: { postId: string; likeCount: number }) {
+  const [open, setOpen] = useState(false);
+  if (props.likeCount === 0 && !open) return null;
+  return (
+    <details class="likers card" onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary>Liked by</summary>
+      {open && <LikersList postId={props.postId} />}
+    </details>
+  );
+}
+
+function LikersList(props: { postId: string }) {
+  const list = usePaged<UserView>((cursor) => page<UserView>(`/posts/${props.postId}/likes`, cursor), [props.postId]);
+  return (
+    <>
+      <ul class="user-list">
+        {list.items.map((user) => (
+          <UserRow key={user.id} user={user} />
+        ))}
+      </ul>
+      <PagedFooter state={{ ...list, itemsCount: list.items.length }} empty="No likes yet." />
+    </>
+  );
 }

@@ -1,4 +1,313 @@
-// Placeholder while this screen is built; replaced by its real implementation.
-export function ProfileScreen(_props: { username: string }) {
-  return <h1>ProfileScreen</h1>;
+import type { ComponentChildren } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { api, ApiError, page } from "../api/client";
+import { session } from "../api/session";
+import type { ConversationView, PostView, UserView } from "../api/types";
+import { Avatar } from "../components/avatar";
+import { ErrorBanner } from "../components/error-banner";
+import { FollowButton } from "../components/follow-button";
+import { PagedFooter, usePaged } from "../components/paged-list";
+import { PostGrid } from "../components/post-grid";
+import { Link, navigate } from "../router";
+import "../styles/people.css";
+
+/** A profile: who they are, how one stands with them, and their posts (if one may see them). */
+export function ProfileScreen(props: { username: string }) {
+  const { username } = props;
+  const [user, setUser] = useState<UserView | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const generation = useRef(0);
+
+  const load = () => {
+    const mine = ++generation.current;
+    setError(null);
+    api<UserView>("GET", `/users/${encodeURIComponent(username)}`).then(
+      (found) => mine === generation.current && setUser(found),
+      (err: unknown) => mine === generation.current && setError(err),
+    );
+  };
+  useEffect(() => {
+    setUser(null);
+    load();
+  }, [username]);
+
+  if (error instanceof ApiError && error.status === 404)
+    return <UserNotFound username={username} onUnblocked={load} />;
+  if (user === null) {
+    return (
+      <section class="profile">
+        <h1>{username}</h1>
+        {error === null ? (
+          <p class="muted" role="status">
+            Loading…
+          </p>
+        ) : (
+          <ErrorBanner error={error} onRetry={load} />
+        )}
+      </section>
+    );
+  }
+  const self = user.id === session.value?.me.id;
+  const blocking = user.relationship?.blocking === true;
+  // Who may see a private account's posts and lists: itself and its approved followers.
+  const canSee = self || !user.isPrivate || user.relationship?.following === true;
+  return (
+    <section class="profile">
+      <ProfileHeader user={user} self={self} canSee={canSee} onChange={setUser} onUnblocked={load} />
+      {blocking ? (
+        <p class="profile-note">
+          You blocked {user.username}. Neither of you can see the other’s profile or posts.
+        </p>
+      ) : (
+        // A new follow of a private account opens its posts: read them afresh.
+        <ProfilePosts key={`${user.id}:${canSee}`} user={user} />
+      )}
+    </section>
+  );
+}
+
+function ProfileHeader(props: {
+  user: UserView;
+  self: boolean;
+  canSee: boolean;
+  onChange: (user: UserView) => void;
+  onUnblocked: () => void;
+}) {
+  const { user, self, canSee } = props;
+  const base = `/u/${encodeURIComponent(user.username)}`;
+  const followers = `${count(user.counts.followers)} ${user.counts.followers === 1 ? "follower" : "followers"}`;
+  const following = `${count(user.counts.following)} following`;
+  return (
+    <header class="profile-header">
+      <Avatar user={user} size="l" />
+      <div class="profile-info">
+        <div class="profile-title">
+          <h1>{user.username}</h1>
+          {user.isPrivate && (
+            <span class="profile-private">
+              <LockIcon /> Private account
+            </span>
+          )}
+        </div>
+        <div class="profile-actions">{self ? <OwnActions user={user} /> : <OtherActions {...props} />}</div>
+        <ul class="profile-counts">
+          <li>
+            <strong>{count(user.counts.posts)}</strong> {user.counts.posts === 1 ? "post" : "posts"}
+          </li>
+          <li>
+            <CountLink href={`${base}/followers`} show={canSee} text={followers} />
+          </li>
+          <li>
+            <CountLink href={`${base}/following`} show={canSee} text={following} />
+          </li>
+        </ul>
+        {user.displayName && <p class="profile-name">{user.displayName}</p>}
+        {user.relationship?.followedBy && <p class="profile-follows-you">Follows you</p>}
+        {user.bio && <p class="profile-bio">{linkified(user.bio)}</p>}
+      </div>
+    </header>
+  );
+}
+
+/** "12 followers": a link to the list when one may see it, else plain text (the list would answer 403). */
+function CountLink(props: { href: string; show: boolean; text: string }) {
+  const [n, ...rest] = props.text.split(" ");
+  const body = (
+    <>
+      <strong>{n}</strong> {rest.join(" ")}
+    </>
+  );
+  return props.show ? <Link href={props.href}>{body}</Link> : <span>{body}</span>;
+}
+
+function OwnActions(props: { user: UserView }) {
+  const { user } = props;
+  // A public account may still hold requests from when it was private: offer the list when there are any.
+  const [hasRequests, setHasRequests] = useState(false);
+  useEffect(() => {
+    if (user.isPrivate) return;
+    page<UserView>("/follow-requests", null, 1).then(
+      (found) => setHasRequests(found.items.length > 0),
+      () => setHasRequests(false),
+    );
+  }, [user.id, user.isPrivate]);
+  return (
+    <>
+      <Link href="/settings/profile" class="button secondary">
+        Edit profile
+      </Link>
+      {(user.isPrivate || hasRequests) && (
+        <Link href="/requests" class="button secondary">
+          Follow requests
+        </Link>
+      )}
+      <Link href="/saved" class="button secondary">
+        Saved
+      </Link>
+    </>
+  );
+}
+
+function OtherActions(props: {
+  user: UserView;
+  onChange: (user: UserView) => void;
+  onUnblocked: () => void;
+}) {
+  const { user, onChange } = props;
+  const [busy, setBusy] = useState<"message" | "block" | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const path = `/users/${encodeURIComponent(user.username)}`;
+  const blocking = user.relationship?.blocking === true;
+
+  const message = async () => {
+    setBusy("message");
+    setError(null);
+    try {
+      const conversation = await api<ConversationView>("POST", "/conversations", {
+        body: { usernames: [user.username] },
+      });
+      navigate(`/messages/${conversation.id}`);
+    } catch (err) {
+      setError(err);
+      setBusy(null);
+    }
+  };
+
+  const block = async () => {
+    const question = blocking
+      ? `Unblock ${user.username}? They will be able to find your profile and follow you again.`
+      : `Block ${user.username}? They won’t be able to find your profile or posts, and any follows between you end.`;
+    if (!confirm(question)) return;
+    setBusy("block");
+    setError(null);
+    try {
+      await api(blocking ? "DELETE" : "POST", `${path}/block`);
+      if (blocking) {
+        props.onUnblocked();
+      } else {
+        // The API now hides them from us (404): keep what we know, so "Unblock" stays at hand.
+        const followedUs = user.relationship?.followedBy === true;
+        const weFollowed = user.relationship?.following === true;
+        onChange({
+          ...user,
+          relationship: { following: false, followedBy: false, requested: false, blocking: true },
+          counts: {
+            ...user.counts,
+            followers: Math.max(0, user.counts.followers - (weFollowed ? 1 : 0)),
+            following: Math.max(0, user.counts.following - (followedUs ? 1 : 0)),
+          },
+        });
+      }
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  return (
+    <>
+      <FollowButton user={user} onChange={onChange} />
+      {!blocking && (
+        <button type="button" class="secondary" disabled={busy === "message"} onClick={() => void message()}>
+          Message
+        </button>
+      )}
+      <button
+        type="button"
+        class={blocking ? "secondary" : "secondary profile-block"}
+        disabled={busy === "block"}
+        onClick={() => void block()}
+      >
+        {blocking ? "Unblock" : "Block"}
+      </button>
+      <ErrorBanner error={error} />
+    </>
+  );
+}
+
+/** The posts as a grid, paged as one scrolls; a private account one does not follow answers 403. */
+function ProfilePosts(props: { user: UserView }) {
+  const { user } = props;
+  const paged = usePaged<PostView>(
+    (cursor) => page<PostView>(`/users/${encodeURIComponent(user.username)}/posts`, cursor, 18),
+    [user.username],
+  );
+  if (paged.error instanceof ApiError && paged.error.status === 403) {
+    return (
+      <div class="profile-note">
+        <LockIcon />
+        <p>This account is private. Follow to see their photos and videos.</p>
+      </div>
+    );
+  }
+  return (
+    <div class="profile-posts">
+      <h2 class="visually-hidden">Posts</h2>
+      <PostGrid posts={paged.items} />
+      <PagedFooter
+        state={{ ...paged, itemsCount: paged.items.length }}
+        empty={user.id === session.value?.me.id ? "Share your first photo or video." : "No posts yet."}
+      />
+    </div>
+  );
+}
+
+function UserNotFound(props: { username: string; onUnblocked: () => void }) {
+  const [error, setError] = useState<unknown>(null);
+  // A block hides the blocked account from its blocker too (404), and there is no list of blocks: this is where
+  // it can be undone. Names are no secret, so offering it reveals nothing.
+  const unblock = async () => {
+    setError(null);
+    try {
+      await api("DELETE", `/users/${encodeURIComponent(props.username)}/block`);
+      props.onUnblocked();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <section class="profile">
+      <h1>User not found</h1>
+      <p>There is no account named “{props.username}” that you can see.</p>
+      <p class="muted">
+        If you blocked {props.username}, you can{" "}
+        <button type="button" class="link-button" onClick={() => void unblock()}>
+          unblock them
+        </button>
+        .
+      </p>
+      <ErrorBanner error={error} />
+      <p>
+        <Link href="/search">Search for people</Link>
+      </p>
+    </section>
+  );
+}
+
+/** A bio with its #tags and @mentions as links. */
+function linkified(text: string): ComponentChildren[] {
+  return text.split(/(#[\p{L}\p{N}_]+|@[a-zA-Z0-9_]+(?:\.[a-zA-Z0-9_]+)*)/u).map((part, i) => {
+    if (i % 2 === 0) return part;
+    const name = part.slice(1);
+    const href = part.startsWith("#") ? `/tags/${encodeURIComponent(name.toLowerCase())}` : `/u/${name}`;
+    return (
+      <Link key={i} href={href}>
+        {part}
+      </Link>
+    );
+  });
+}
+
+function count(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+function LockIcon() {
+  return (
+    <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
+      <rect x="5" y="11" width="14" height="10" rx="2" />
+      <path d="M8 11V7a4 4 0 0 1 8 0v4" />
+    </svg>
+  );
 }

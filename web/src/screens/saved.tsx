@@ -1,4 +1,21 @@
-// Placeholder while this screen is built; replaced by its real implementation.
+import { page } from "../api/client";
+import type { PostView } from "../api/types";
+import { PagedFooter, usePaged } from "../components/paged-list";
+import { PostGrid } from "../components/post-grid";
+import "../styles/people.css";
+
+/** The posts one saved, newest save first; only oneself sees this list. */
 export function SavedScreen() {
-  return <h1>SavedScreen</h1>;
+  const paged = usePaged<PostView>((cursor) => page<PostView>("/me/saved", cursor, 18), []);
+  return (
+    <section class="saved">
+      <h1>Saved</h1>
+      <p class="muted">Only you can see what you’ve saved.</p>
+      <PostGrid posts={paged.items} />
+      <PagedFooter
+        state={{ ...paged, itemsCount: paged.items.length }}
+        empty="Nothing saved yet: use Save on a post to keep it here."
+      />
+    </section>
+  );
 }

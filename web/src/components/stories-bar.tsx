@@ -1,0 +1,218 @@
+import { signal } from "@preact/signals";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import type { JSX } from "preact";
+import { api } from "../api/client";
+import { session } from "../api/session";
+import type { StoryGroup, StoryView, UserView } from "../api/types";
+import { uploadFile, type UploadProgress } from "../api/uploads";
+import { Link } from "../router";
+import { Avatar } from "./avatar";
+import { ErrorBanner } from "./error-banner";
+import "../styles/live.css";
+
+/** Bumped when stories were seen, added or deleted elsewhere (the viewer): the bar reads them again. */
+export const storiesChanged = signal(0);
+
+interface Rings {
+  own: StoryView[];
+  others: StoryGroup[];
+}
+
+/**
+ * The row of story rings at the top of the feed: adding to your own story, your live stories, then the people
+ * you follow with live stories, unseen first (the API's order).
+ */
+export function StoriesBar() {
+  const me = session.value?.me;
+  const [rings, setRings] = useState<Rings | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const generation = useRef(0);
+
+  const load = useCallback(() => {
+    if (!me) return;
+    const mine = ++generation.current;
+    setError(null);
+    Promise.all([
+      api<{ items: StoryView[] }>("GET", `/users/${encodeURIComponent(me.username)}/stories`),
+      api<{ items: StoryGroup[] }>("GET", "/stories/feed"),
+    ]).then(
+      ([own, feed]) => {
+        if (mine !== generation.current) return;
+        setRings({ own: own.items, others: feed.items.filter((g) => g.user.id !== me.id) });
+      },
+      (err: unknown) => {
+        if (mine === generation.current) setError(err);
+      },
+    );
+  }, [me?.id, me?.username]);
+
+  const changed = storiesChanged.value;
+  useEffect(load, [load, changed]);
+  useEffect(() => {
+    // Stories expire and friends post new ones while the tab is elsewhere.
+    const onFocus = () => load();
+    const onVisible = () => document.visibilityState === "visible" && load();
+    addEventListener("focus", onFocus);
+    document.addEventListener("visibilitychange", onVisible);
+    return () => {
+      removeEventListener("focus", onFocus);
+      document.removeEventListener("visibilitychange", onVisible);
+    };
+  }, [load]);
+
+  const add = useAddStory(load);
+  if (!me) return null;
+  return (
+    <section class="stories-bar" aria-label="Stories">
+      <ul class="stories-list" onKeyDown={moveFocusWithArrows}>
+        <li class="story-item">{add.button}</li>
+        {rings && rings.own.length > 0 && (
+          <li class="story-item">
+            <StoryRing user={me} label="Your story" caption="Your story" seen={false} />
+          </li>
+        )}
+        {rings?.others.map((group) => (
+          <li class="story-item" key={group.user.id}>
+            <StoryRing
+              user={group.user}
+              label={`${group.user.username}'s story, ${group.allSeen ? "seen" : "unseen"}`}
+              caption={group.user.username}
+              seen={group.allSeen}
+            />
+          </li>
+        ))}
+      </ul>
+      {rings === null && error === null && (
+        <p class="muted stories-status" role="status">
+          Loading…
+        </p>
+      )}
+      {add.status}
+      <ErrorBanner error={error} onRetry={load} />
+    </section>
+  );
+}
+
+function StoryRing(props: {
+  user: Pick<UserView, "username" | "avatarUrl">;
+  label: string;
+  caption: string;
+  seen: boolean;
+}) {
+  return (
+    <Link
+      href={`/stories/${encodeURIComponent(props.user.username)}`}
+      class="story-link"
+      aria-label={props.label}
+    >
+      <span class={`story-ring ${props.seen ? "story-ring-seen" : "story-ring-unseen"}`}>
+        <Avatar user={props.user} size="m" />
+      </span>
+      <span class="story-caption" aria-hidden="true">
+        {props.caption}
+      </span>
+    </Link>
+  );
+}
+
+/** Picking a photo or video, uploading it with its progress, and posting it as a story. */
+function useAddStory(onAdded: () => void) {
+  const input = useRef<HTMLInputElement>(null);
+  const [progress, setProgress] = useState<UploadProgress | null>(null);
+  const [posting, setPosting] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [done, setDone] = useState(false);
+  const aborter = useRef<AbortController | null>(null);
+  useEffect(() => () => aborter.current?.abort(), []);
+
+  const onChange = async (event: JSX.TargetedEvent<HTMLInputElement>) => {
+    const file = event.currentTarget.files?.[0];
+    event.currentTarget.value = "";
+    if (!file) return;
+    aborter.current?.abort();
+    const controller = new AbortController();
+    aborter.current = controller;
+    setError(null);
+    setDone(false);
+    setPosting(true);
+    setProgress({ sent: 0, size: file.size, phase: "sending" });
+    try {
+      const media = await uploadFile(file, setProgress, controller.signal);
+      setProgress(null);
+      await api("POST", "/stories", { body: { mediaId: media.id }, signal: controller.signal });
+      setDone(true);
+      onAdded();
+    } catch (err) {
+      if (err instanceof DOMException && err.name === "AbortError") return;
+      setError(err);
+    } finally {
+      if (aborter.current === controller) {
+        setPosting(false);
+        setProgress(null);
+      }
+    }
+  };
+
+  const button = (
+    <>
+      <button
+        type="button"
+        class="story-link story-add-button"
+        onClick={() => input.current?.click()}
+        disabled={posting}
+      >
+        <span class="story-ring story-ring-add" aria-hidden="true">
+          <span class="story-plus">+</span>
+        </span>
+        <span class="story-caption">Add to your story</span>
+      </button>
+      {/* The button opens the picker; the input stays out of the tab order but keeps its label. */}
+      <label class="live-vh">
+        Story photo or video
+        <input
+          ref={input}
+          type="file"
+          accept="image/*,video/*"
+          tabIndex={-1}
+          onChange={(e) => void onChange(e)}
+        />
+      </label>
+    </>
+  );
+
+  const status = (
+    <div class="story-add-status">
+      {progress && (
+        <progress
+          aria-label="Uploading your story"
+          max={progress.size || 1}
+          value={progress.sent}
+        />
+      )}
+      <span class={posting ? "muted" : "live-vh"} role="status">
+        {progress?.phase === "retrying"
+          ? "Connection lost, retrying…"
+          : posting
+            ? "Adding to your story…"
+            : done
+              ? "Added to your story"
+              : ""}
+      </span>
+      <ErrorBanner error={error} />
+    </div>
+  );
+  return { button, status };
+}
+
+/** Left and right arrows move between the rings, as in a toolbar; Tab still walks them too. */
+function moveFocusWithArrows(event: JSX.TargetedKeyboardEvent<HTMLUListElement>): void {
+  if (event.key !== "ArrowRight" && event.key !== "ArrowLeft") return;
+  const targets = [...event.currentTarget.querySelectorAll<HTMLElement>("a, button:not(:disabled)")];
+  const at = targets.indexOf(document.activeElement as HTMLElement);
+  if (at < 0) return;
+  const next = targets[at + (event.key === "ArrowRight" ? 1 : -1)];
+  if (!next) return;
+  event.preventDefault();
+  next.focus();
+  next.scrollIntoView({ block: "nearest", inline: "nearest" });
+}

@@ -1,0 +1,44 @@
+import type { MessageView } from "../../api/types";
+import { MediaView } from "../../components/media-view";
+import { SharedPost } from "./shared-post";
+import { Ago } from "./time";
+
+/** Messages closer than this from the same sender read as one run: one name, one time. */
+const RUN_GAP_MS = 10 * 60_000;
+
+export function sameRun(a: MessageView | undefined, b: MessageView | undefined): boolean {
+  if (!a || !b || a.sender.id !== b.sender.id) return false;
+  return Math.abs(Date.parse(b.createdAt) - Date.parse(a.createdAt)) < RUN_GAP_MS;
+}
+
+/** One message: who sent it (shown at the start of a run), what it says or shows, and when. */
+export function MessageItem(props: {
+  message: MessageView;
+  mine: boolean;
+  startsRun: boolean;
+  endsRun: boolean;
+}) {
+  const { message: m, mine } = props;
+  return (
+    <li class={`dm-msg ${mine ? "dm-mine" : "dm-theirs"} ${props.startsRun ? "dm-run-start" : ""}`}>
+      <span class={`dm-sender ${props.startsRun && !mine ? "" : "live-vh"}`}>
+        {mine ? "You" : m.sender.username}
+      </span>
+      <span class="live-vh">: </span>
+      <div class="dm-bubble">
+        {m.media && (
+          <div class="dm-media">
+            <MediaView
+              media={m.media}
+              alt={`${m.media.type === "video" ? "Video" : "Photo"} from ${m.sender.username}`}
+              sizes="(max-width: 640px) 70vw, 320px"
+            />
+          </div>
+        )}
+        {m.postId !== undefined && <SharedPost postId={m.postId} />}
+        {m.text && <p class="dm-text">{m.text}</p>}
+      </div>
+      <Ago iso={m.createdAt} class={`dm-time ${props.endsRun ? "" : "live-vh"}`} />
+    </li>
+  );
+}

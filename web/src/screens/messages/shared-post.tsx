@@ -1,0 +1,64 @@
+import { useEffect, useState } from "preact/hooks";
+import { api, ApiError } from "../../api/client";
+import type { PostView } from "../../api/types";
+import { ErrorBanner } from "../../components/error-banner";
+import { MediaView } from "../../components/media-view";
+import { Link } from "../../router";
+
+/** A thread shows the same post again and again while it is open: asked for once. */
+const posts = new Map<string, Promise<PostView>>();
+
+function postOf(id: string): Promise<PostView> {
+  let known = posts.get(id);
+  if (!known) {
+    known = api<PostView>("GET", `/posts/${id}`);
+    // A failure is not kept: "Try again" asks anew.
+    known.catch(() => posts.delete(id));
+    if (posts.size > 200) posts.clear();
+    posts.set(id, known);
+  }
+  return known;
+}
+
+/** A post shared into a conversation: a small preview and a link to it, or why it cannot be shown. */
+export function SharedPost(props: { postId: string }) {
+  const [post, setPost] = useState<PostView | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [attempt, setAttempt] = useState(0);
+
+  useEffect(() => {
+    let live = true;
+    setError(null);
+    postOf(props.postId).then(
+      (p) => live && setPost(p),
+      (err: unknown) => live && setError(err),
+    );
+    return () => {
+      live = false;
+    };
+  }, [props.postId, attempt]);
+
+  const gone = error instanceof ApiError && (error.status === 404 || error.status === 403);
+  const media = post?.media[0];
+  return (
+    <div class="dm-post">
+      {post && (
+        <div class="dm-post-preview">
+          {media && <MediaView media={media} alt={`Post by ${post.author.username}`} thumb />}
+          <div class="dm-post-text">
+            <strong>{post.author.username}</strong>
+            {post.caption && <span class="dm-post-caption">{post.caption}</span>}
+          </div>
+        </div>
+      )}
+      {!post && error === null && (
+        <p class="muted" role="status">
+          Loading…
+        </p>
+      )}
+      {gone && <p class="muted">Post unavailable</p>}
+      {error !== null && !gone && <ErrorBanner error={error} onRetry={() => setAttempt(attempt + 1)} />}
+      {!gone && <Link href={`/p/${props.postId}`}>View post</Link>}
+    </div>
+  );
+}
