@@ -73,10 +73,14 @@ export class Feed {
     // Timeline rows the read skipped (author unfollowed or blocked, post deleted): storage catches up later.
     const stale: TimelineEntry[] = [];
     // Each round takes a window of candidates; filtering may drop some, so a page can need a few rounds.
+    let more = true;
     for (let round = 0; round < 5 && items.length < page.limit; round++) {
       const want = (page.limit - items.length) * 2;
       const candidates = await this.candidates(viewerId, celebs, before, want);
-      if (candidates.length === 0) break;
+      if (candidates.length === 0) {
+        more = false;
+        break;
+      }
       // Check and hydrate only as many as the page still needs; more only if some turn out hidden, gone or not
       // ready.
       for (let at = 0; at < candidates.length && items.length < page.limit;) {
@@ -102,11 +106,18 @@ export class Feed {
         stale.push(...chunk.filter((c) => c.stored && !found.has(c.postId)));
       }
       before = candidates[candidates.length - 1]?.postId;
-      if (candidates.length < want) break;
+      if (candidates.length < want) {
+        more = false;
+        break;
+      }
     }
     this.cleanUp(viewerId, stale);
     const last = items[items.length - 1];
-    return { items, nextCursor: items.length === page.limit && last ? this.sealCursor(last.id) : null };
+    if (items.length === page.limit && last) return { items, nextCursor: this.sealCursor(last.id) };
+    // The rounds ran out on a long run of skipped rows (an unfollowed author's, waiting for their clean-up): a
+    // short page, even an empty one, whose cursor goes on from the last row looked at. Ending the feed here would
+    // hide everything older from the reader.
+    return { items, nextCursor: more && before !== undefined ? this.sealCursor(before) : null };
   }
 
   /** Ownership of readers moved to other nodes: what this node kept of them is dropped. */
