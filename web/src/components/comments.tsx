@@ -70,7 +70,8 @@ export function Comments(props: { post: PostView; onCount: (delta: number) => vo
   };
 
   const threads = threadsOf(list.items);
-  const canDelete = (c: CommentView) => me !== undefined && (c.author.id === me.id || post.author.id === me.id);
+  const canDelete = (c: CommentView) =>
+    me !== undefined && (c.author.id === me.id || post.author.id === me.id);
   const item = (c: CommentView) => (
     <CommentItem
       key={c.id}

@@ -12,7 +12,8 @@ import "../styles/posts.css";
  * The server's own rules (lib/posts/caption.ts), so a caption links exactly the tags and mentions the server
  * recorded: `#` or `@` at the start or after a character that cannot be part of a word.
  */
-const TOKEN = /(^|[^\p{L}\p{N}_&/])#([\p{L}\p{N}_]{1,100})|(^|[^\p{L}\p{N}_.@/])@([A-Za-z0-9._]{3,30})(?![A-Za-z0-9_])/gu;
+const TOKEN =
+  /(^|[^\p{L}\p{N}_&/])#([\p{L}\p{N}_]{1,100})|(^|[^\p{L}\p{N}_.@/])@([A-Za-z0-9._]{3,30})(?![A-Za-z0-9_])/gu;
 
 /**
  * A caption or comment as text, its #tags linked to their tag page and its @mentions to the profile. Built as
@@ -138,7 +139,9 @@ export function PostCard(props: {
     const seq = ++likeSeq.current;
     // One request at a time, in click order: the last click is what the server ends up with.
     likeQueue.current = likeQueue.current
-      .then(() => api<{ liked: boolean; likeCount: number }>(liked ? "POST" : "DELETE", `/posts/${before.id}/like`))
+      .then(() =>
+        api<{ liked: boolean; likeCount: number }>(liked ? "POST" : "DELETE", `/posts/${before.id}/like`),
+      )
       .then(
         (answer) => {
           if (seq === likeSeq.current)
@@ -175,7 +178,10 @@ export function PostCard(props: {
   const caption = long ? `${post.caption.slice(0, CAPTION_PREVIEW - 15).trimEnd()}…` : post.caption;
 
   return (
-    <article class={`post-card ${props.large ? "post-card-large" : ""}`} aria-label={`Post by ${author.username}`}>
+    <article
+      class={`post-card ${props.large ? "post-card-large" : ""}`}
+      aria-label={`Post by ${author.username}`}
+    >
       <header class="post-header">
         <Link href={`/u/${author.username}`} class="post-author">
           <Avatar user={author} />
@@ -287,12 +293,18 @@ function Carousel(props: { media: Media[]; username: string; large?: boolean; on
     box.current?.style.setProperty("--post-ratio", String(ratioOf(media[0])));
   }, [media]);
 
+  // A button that becomes disabled at either end would drop the focus: it goes to the other one, once rendered.
+  const refocus = useRef<HTMLButtonElement | null>(null);
+  useEffect(() => {
+    refocus.current?.focus();
+    refocus.current = null;
+  }, [at]);
+
   const go = (to: number) => {
     const target = Math.max(0, Math.min(count - 1, to));
     setIndex(target);
-    // A button that just became disabled would drop the focus: hand it to the other one.
-    if (target === 0) next.current?.focus();
-    else if (target === count - 1) prev.current?.focus();
+    if (target === 0) refocus.current = next.current;
+    else if (target === count - 1) refocus.current = prev.current;
   };
   const kind = (m: Media | undefined) => (m?.type === "video" ? "video" : "photo");
   const altOf = (i: number) =>
@@ -396,7 +408,9 @@ function ShareDialog(props: { postId: string; onClose: () => void }) {
     if (usernames.length === 0) return;
     setBusy(true);
     try {
-      const answer = await api<{ sent: number }>("POST", `/posts/${props.postId}/share`, { body: { usernames } });
+      const answer = await api<{ sent: number }>("POST", `/posts/${props.postId}/share`, {
+        body: { usernames },
+      });
       const sent = answer.sent;
       setResult(
         sent === usernames.length

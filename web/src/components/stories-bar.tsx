@@ -68,7 +68,12 @@ export function StoriesBar() {
         <li class="story-item">{add.button}</li>
         {rings && rings.own.length > 0 && (
           <li class="story-item">
-            <StoryRing user={me} label="Your story" caption="Your story" seen={false} />
+            <StoryRing
+              user={me}
+              label={`${me.username}'s story, ${rings.own.every((s) => s.seenByMe) ? "seen" : "unseen"}`}
+              caption="Your story"
+              seen={false}
+            />
           </li>
         )}
         {rings?.others.map((group) => (
@@ -183,11 +188,7 @@ function useAddStory(onAdded: () => void) {
   const status = (
     <div class="story-add-status">
       {progress && (
-        <progress
-          aria-label="Uploading your story"
-          max={progress.size || 1}
-          value={progress.sent}
-        />
+        <progress aria-label="Uploading your story" max={progress.size || 1} value={progress.sent} />
       )}
       <span class={posting ? "muted" : "live-vh"} role="status">
         {progress?.phase === "retrying"

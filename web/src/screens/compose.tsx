@@ -78,15 +78,13 @@ export function ComposeScreen() {
         ? `A post holds at most ${MAX_MEDIA} photos or videos: ${left} ${left === 1 ? "was" : "were"} left out.`
         : null,
     );
-    const added = chosen.map(
-      (file): Pick => ({
-        key: nextKey++,
-        file,
-        preview: URL.createObjectURL(file),
-        progress: { sent: 0, size: file.size, phase: "sending" },
-        abort: new AbortController(),
-      }),
-    );
+    const added = chosen.map((file): Pick => ({
+      key: nextKey++,
+      file,
+      preview: URL.createObjectURL(file),
+      progress: { sent: 0, size: file.size, phase: "sending" },
+      abort: new AbortController(),
+    }));
     setPicks((old) => [...old, ...added]);
     added.forEach(start);
   };

@@ -33,9 +33,7 @@ export function NotificationsScreen() {
   useEffect(() => {
     notificationsOpen.value = true;
     unreadNotifications.value = 0;
-    const stop = onStream("notification", (n) =>
-      setItems((old) => [n, ...old.filter((o) => o.id !== n.id)]),
-    );
+    const stop = onStream("notification", (n) => setItems((old) => [n, ...old.filter((o) => o.id !== n.id)]));
     return () => {
       stop();
       notificationsOpen.value = false;

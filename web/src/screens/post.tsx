@@ -20,9 +20,12 @@ export function PostScreen(props: { id: string }) {
     const abort = new AbortController();
     setPost(null);
     setError(null);
-    api<PostView>("GET", `/posts/${encodeURIComponent(props.id)}`, { signal: abort.signal }).then(setPost, (err) => {
-      if (!abort.signal.aborted) setError(err);
-    });
+    api<PostView>("GET", `/posts/${encodeURIComponent(props.id)}`, { signal: abort.signal }).then(
+      setPost,
+      (err) => {
+        if (!abort.signal.aborted) setError(err);
+      },
+    );
     return () => abort.abort();
   }, [props.id, attempt]);
 
@@ -131,7 +134,10 @@ function Likers(props: { postId: string; likeCount: number }) {
 }
 
 function LikersList(props: { postId: string }) {
-  const list = usePaged<UserView>((cursor) => page<UserView>(`/posts/${props.postId}/likes`, cursor), [props.postId]);
+  const list = usePaged<UserView>(
+    (cursor) => page<UserView>(`/posts/${props.postId}/likes`, cursor),
+    [props.postId],
+  );
   return (
     <>
       <ul class="user-list">

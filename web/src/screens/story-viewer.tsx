@@ -43,6 +43,26 @@ export function StoryViewerScreen(props: { username: string }) {
   }, [username]);
   useEffect(load, [load]);
 
+  // A story posted a moment ago may still be processing: asked for again until its media is ready.
+  const processing = stories?.some((s) => s.media.status === "processing") ?? false;
+  useEffect(() => {
+    if (!processing) return;
+    const timer = setTimeout(() => {
+      api<{ items: StoryView[] }>("GET", `/users/${encodeURIComponent(username)}/stories`).then(
+        (answer) =>
+          setStories(
+            (old) =>
+              old?.map((s) => {
+                const fresh = answer.items.find((f) => f.id === s.id);
+                return fresh ? { ...s, media: fresh.media } : s;
+              }) ?? null,
+          ),
+        (err: unknown) => setError(err),
+      );
+    }, 2000);
+    return () => clearTimeout(timer);
+  }, [processing, stories]);
+
   const title = (
     <h1 class="story-title" id="story-heading">
       {username}'s story
@@ -118,7 +138,8 @@ function Viewer(props: {
 
   const isImage = story.media.type === "image";
   const autoAdvance = isImage && !reducedMotion;
-  const holding = paused || panel !== null;
+  // Not moving on from a story the person cannot see yet.
+  const holding = paused || panel !== null || story.media.status === "processing";
 
   // Seen once it is shown: the API records it once anyway, this saves the calls.
   useEffect(() => {
@@ -142,7 +163,7 @@ function Viewer(props: {
     const onEnded = () => next();
     video.addEventListener("ended", onEnded);
     return () => video.removeEventListener("ended", onEnded);
-  }, [story.id, reducedMotion]);
+  }, [story.id, story.media.status, reducedMotion]);
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
@@ -268,7 +289,10 @@ function Viewer(props: {
 
 /** Who saw the story (its author only). */
 function StoryViewers(props: { storyId: string }) {
-  const state = usePaged<UserView>((cursor) => page(`/stories/${props.storyId}/viewers`, cursor), [props.storyId]);
+  const state = usePaged<UserView>(
+    (cursor) => page(`/stories/${props.storyId}/viewers`, cursor),
+    [props.storyId],
+  );
   return (
     <section class="card story-viewers" aria-labelledby="story-viewers-heading">
       <h2 id="story-viewers-heading">Viewers</h2>

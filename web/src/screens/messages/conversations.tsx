@@ -15,7 +15,10 @@ import "../../styles/live.css";
 export type Conversations = ReturnType<typeof useConversations>;
 
 /** The members other than the signed-in person (all of them in a conversation with oneself). */
-export function othersOf(conversation: Pick<ConversationView, "members">, meId: string | undefined): UserView[] {
+export function othersOf(
+  conversation: Pick<ConversationView, "members">,
+  meId: string | undefined,
+): UserView[] {
   const others = conversation.members.filter((m) => m.id !== meId);
   return others.length > 0 ? others : conversation.members;
 }
@@ -50,7 +53,9 @@ export function useConversations() {
     ...state,
     /** Its messages were read: no unread count any more. */
     markRead: (id: string) =>
-      state.setItems((old) => old.map((c) => (c.id === id && c.unreadCount > 0 ? { ...c, unreadCount: 0 } : c))),
+      state.setItems((old) =>
+        old.map((c) => (c.id === id && c.unreadCount > 0 ? { ...c, unreadCount: 0 } : c)),
+      ),
     /** A conversation just opened or started: at the top if the list does not have it yet. */
     add: (conversation: ConversationView) =>
       state.setItems((old) => (old.some((c) => c.id === conversation.id) ? old : [conversation, ...old])),
@@ -59,7 +64,11 @@ export function useConversations() {
   };
 }
 
-function moveToTop(list: ConversationView[], message: MessageView, meId: string | undefined): ConversationView[] {
+function moveToTop(
+  list: ConversationView[],
+  message: MessageView,
+  meId: string | undefined,
+): ConversationView[] {
   const at = list.findIndex((c) => c.id === message.conversationId);
   const found = list[at];
   if (!found || found.lastMessage?.id === message.id) return list;
@@ -91,7 +100,11 @@ export function ConversationList(props: { conversations: Conversations; activeId
   );
 }
 
-function ConversationItem(props: { conversation: ConversationView; meId: string | undefined; active: boolean }) {
+function ConversationItem(props: {
+  conversation: ConversationView;
+  meId: string | undefined;
+  active: boolean;
+}) {
   const c = props.conversation;
   const others = othersOf(c, props.meId);
   const names = namesOf(others);

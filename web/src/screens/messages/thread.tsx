@@ -76,13 +76,7 @@ export function Thread(props: {
           {single ? <Link href={`/u/${encodeURIComponent(single.username)}`}>{title}</Link> : title}
         </h2>
       </header>
-      <div
-        class="dm-scroll"
-        ref={scroller}
-        tabIndex={0}
-        role="region"
-        aria-label={`Messages with ${title}`}
-      >
+      <div class="dm-scroll" ref={scroller} tabIndex={0} role="region" aria-label={`Messages with ${title}`}>
         <div class="dm-older">
           {!state.done && !state.loading && state.error === null && (
             <button type="button" class="secondary" onClick={state.more}>
@@ -130,7 +124,11 @@ function sendersOf(messages: MessageView[], meId: string | undefined): UserView[
 function useScrollKeeper(items: MessageView[]) {
   const ref = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
-  const last = useRef({ newest: undefined as string | undefined, oldest: undefined as string | undefined, height: 0 });
+  const last = useRef({
+    newest: undefined as string | undefined,
+    oldest: undefined as string | undefined,
+    height: 0,
+  });
 
   useEffect(() => {
     const el = ref.current;
