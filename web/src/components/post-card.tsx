@@ -125,6 +125,36 @@ export function PostCard(props: {
     setPost(props.post);
   }, [props.post]);
 
+  // Media still processing (a post just shared): read the post again now and then until they are ready.
+  const processing = post.media.some((m) => m.status === "processing");
+  useEffect(() => {
+    if (!processing) return;
+    let tries = 0;
+    let timer: ReturnType<typeof setTimeout>;
+    const abort = new AbortController();
+    const poll = () => {
+      timer = setTimeout(
+        () => {
+          api<PostView>("GET", `/posts/${current.current.id}`, { signal: abort.signal }).then(
+            (fresh) => {
+              if (fresh.media.some((m) => m.status === "processing") && ++tries < 40) poll();
+              else apply({ ...current.current, media: fresh.media });
+            },
+            () => {
+              if (!abort.signal.aborted && ++tries < 40) poll();
+            },
+          );
+        },
+        Math.min(1000 + tries * 1000, 15_000),
+      );
+    };
+    poll();
+    return () => {
+      clearTimeout(timer);
+      abort.abort();
+    };
+  }, [processing, post.id]);
+
   const apply = (next: PostView) => {
     current.current = next;
     setPost(next);
