@@ -100,7 +100,7 @@ describe("the web client facing bad answers", function () {
     const person = await personIn(browser, mosaic.url, DESKTOP);
     await signInWithToken(person.context, gone.token);
     await person.page.goto("/");
-    await person.page.getByRole("link", { name: "Home" }).waitFor();
+    await person.page.getByRole("link", { name: "Home", exact: true }).waitFor();
     // Signed out elsewhere: the token is revoked on the server.
     await fetch(`${mosaic.url}/api/auth/logout`, {
       method: "POST",

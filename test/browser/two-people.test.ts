@@ -61,7 +61,7 @@ describe("two people use Mosaic in a browser", function () {
     await page.getByLabel("Display name").fill(username.split("_")[0]?.toUpperCase() ?? username);
     await page.getByLabel("Password").fill("correct horse battery");
     await page.getByRole("button", { name: "Sign up" }).click();
-    await page.getByRole("link", { name: "Home" }).waitFor();
+    await page.getByRole("link", { name: "Home", exact: true }).waitFor();
     expect(new URL(page.url()).pathname).to.equal("/");
   }
 
@@ -81,11 +81,11 @@ describe("two people use Mosaic in a browser", function () {
   });
 
   it("Ada posts two photos; Bob's open feed shows the new-post pill, then the post, without a reload", async () => {
-    await bob.page.getByRole("link", { name: "Home" }).click();
+    await bob.page.getByRole("link", { name: "Home", exact: true }).click();
     await bob.page.getByRole("button", { name: "Add to your story" }).waitFor();
     await bob.page.evaluate(() => ((globalThis as unknown as { notReloaded: boolean }).notReloaded = true));
 
-    await ada.page.getByRole("link", { name: "New post" }).click();
+    await ada.page.getByRole("link", { name: "New post", exact: true }).click();
     await ada.page.getByLabel("Photos or videos").setInputFiles(PHOTOS);
     await ada.page.getByLabel("Caption").fill(`Sunset at the pier #golden${suffix} with @${names.bob}`);
     const share = ada.page.getByRole("button", { name: "Share" });
@@ -176,7 +176,7 @@ describe("two people use Mosaic in a browser", function () {
   });
 
   it("Ada goes private; Carol's follow becomes a request that Ada approves", async () => {
-    await ada.page.getByRole("link", { name: "Profile" }).click();
+    await ada.page.getByRole("link", { name: "Profile", exact: true }).click();
     await ada.page.getByRole("link", { name: "Edit profile" }).click();
     await ada.page.getByLabel("Private account").check();
     await ada.page.getByRole("button", { name: "Save" }).click();
@@ -187,7 +187,7 @@ describe("two people use Mosaic in a browser", function () {
     await carol.page.getByRole("button", { name: "Follow", exact: true }).click();
     await carol.page.getByRole("button", { name: "Cancel request", exact: true }).waitFor();
 
-    await ada.page.getByRole("link", { name: "Profile" }).click();
+    await ada.page.getByRole("link", { name: "Profile", exact: true }).click();
     await ada.page.getByRole("link", { name: "Follow requests" }).click();
     await ada.page.getByRole("button", { name: `Approve ${names.carol}` }).click();
     await until(
@@ -205,7 +205,7 @@ describe("two people use Mosaic in a browser", function () {
   });
 
   it("Ada posts a story; Bob sees it unseen, watches it, and it turns seen; Ada sees Bob among its viewers", async () => {
-    await ada.page.getByRole("link", { name: "Home" }).click();
+    await ada.page.getByRole("link", { name: "Home", exact: true }).click();
     await ada.page.getByRole("button", { name: "Add to your story" }).click();
     await ada.page.getByLabel("Story photo or video").setInputFiles(PHOTOS[0] as string);
     await ada.page
@@ -214,7 +214,7 @@ describe("two people use Mosaic in a browser", function () {
       .first()
       .waitFor({ timeout: 30_000 });
 
-    await bob.page.getByRole("link", { name: "Home" }).click();
+    await bob.page.getByRole("link", { name: "Home", exact: true }).click();
     const unseen = bob.page.getByRole("link", { name: `${names.ada}'s story, unseen` });
     await until(
       async () => {

@@ -62,6 +62,7 @@ export function StoriesBar() {
 
   const add = useAddStory(load);
   if (!me) return null;
+  const ownSeen = rings?.own.every((s) => s.seenByMe) ?? false;
   return (
     <section class="stories-bar" aria-label="Stories">
       <ul class="stories-list" onKeyDown={moveFocusWithArrows}>
@@ -70,9 +71,9 @@ export function StoriesBar() {
           <li class="story-item">
             <StoryRing
               user={me}
-              label={`${me.username}'s story, ${rings.own.every((s) => s.seenByMe) ? "seen" : "unseen"}`}
+              label={`${me.username}'s story, ${ownSeen ? "seen" : "unseen"}`}
               caption="Your story"
-              seen={false}
+              seen={ownSeen}
             />
           </li>
         )}
@@ -98,6 +99,10 @@ export function StoriesBar() {
   );
 }
 
+/**
+ * A ring that links to someone's stories. The caption sits outside the link (which is stretched over the whole
+ * item by CSS) so that the link's name is exactly its label: no visible text in it that the name would not say.
+ */
 function StoryRing(props: {
   user: Pick<UserView, "username" | "avatarUrl">;
   label: string;
@@ -105,18 +110,20 @@ function StoryRing(props: {
   seen: boolean;
 }) {
   return (
-    <Link
-      href={`/stories/${encodeURIComponent(props.user.username)}`}
-      class="story-link"
-      aria-label={props.label}
-    >
-      <span class={`story-ring ${props.seen ? "story-ring-seen" : "story-ring-unseen"}`}>
-        <Avatar user={props.user} size="m" />
-      </span>
+    <>
+      <Link
+        href={`/stories/${encodeURIComponent(props.user.username)}`}
+        class="story-link"
+        aria-label={props.label}
+      >
+        <span class={`story-ring ${props.seen ? "story-ring-seen" : "story-ring-unseen"}`}>
+          <Avatar user={props.user} size="m" />
+        </span>
+      </Link>
       <span class="story-caption" aria-hidden="true">
         {props.caption}
       </span>
-    </Link>
+    </>
   );
 }
 
@@ -162,7 +169,7 @@ function useAddStory(onAdded: () => void) {
     <>
       <button
         type="button"
-        class="story-link story-add-button"
+        class="story-add-button"
         onClick={() => input.current?.click()}
         disabled={posting}
       >

@@ -112,29 +112,44 @@ function ConversationItem(props: {
   const previewId = `dm-preview-${c.id}`;
   return (
     <li class={`dm-conversation ${props.active ? "dm-conversation-active" : ""}`}>
-      <Link
-        href={`/messages/${c.id}`}
-        aria-label={names}
-        aria-describedby={previewId}
-        aria-current={props.active ? "page" : undefined}
-      >
-        {first && <Avatar user={first} />}
-        <span class="dm-conversation-text">
-          <strong class="dm-conversation-names">{names}</strong>
-          <span id={previewId} class="dm-conversation-preview">
-            {c.lastMessage ? previewOf(c.lastMessage, props.meId) : "No messages yet"}
-            {c.unreadCount > 0 && <span class="live-vh">, {c.unreadCount} unread</span>}
-          </span>
+      {first && <Avatar user={first} />}
+      <span class="dm-conversation-text">
+        {/* Named by the usernames alone; the rest of the row is its description (and its click target). */}
+        <Link
+          href={`/messages/${c.id}`}
+          class="dm-conversation-link"
+          aria-describedby={previewId}
+          aria-current={props.active ? "page" : undefined}
+        >
+          {names}
+        </Link>
+        <span id={previewId} class="dm-conversation-preview">
+          {props.active
+            ? subtitleOf(others)
+            : c.lastMessage
+              ? previewOf(c.lastMessage, props.meId)
+              : "No messages yet"}
+          {c.unreadCount > 0 && <span class="live-vh">, {c.unreadCount} unread</span>}
         </span>
-        {c.lastMessage && <Ago iso={c.lastMessage.createdAt} class="dm-conversation-time" />}
-        {c.unreadCount > 0 && (
-          <span class="badge" aria-hidden="true">
-            {c.unreadCount > 99 ? "99+" : c.unreadCount}
-          </span>
-        )}
-      </Link>
+      </span>
+      {c.lastMessage && <Ago iso={c.lastMessage.createdAt} class="dm-conversation-time" />}
+      {c.unreadCount > 0 && (
+        <span class="badge" aria-hidden="true">
+          {c.unreadCount > 99 ? "99+" : c.unreadCount}
+        </span>
+      )}
     </li>
   );
+}
+
+/**
+ * The open conversation's row does not repeat its last message: the thread beside it shows it, and a message's
+ * text in two places on one screen makes it ambiguous which one a search or a screen reader's "find" lands on.
+ */
+function subtitleOf(others: UserView[]): string {
+  const only = others.length === 1 ? others[0] : undefined;
+  if (only) return only.displayName || "Direct message";
+  return `${others.length} people`;
 }
 
 function previewOf(message: MessageView, meId: string | undefined): string {

@@ -12,8 +12,10 @@ function postOf(id: string): Promise<PostView> {
   let known = posts.get(id);
   if (!known) {
     known = api<PostView>("GET", `/posts/${id}`);
-    // A failure is not kept: "Try again" asks anew.
-    known.catch(() => posts.delete(id));
+    // A failure is not kept ("Try again" asks anew), but a post that is gone stays gone.
+    known.catch((err: unknown) => {
+      if (!(err instanceof ApiError && err.status === 404)) posts.delete(id);
+    });
     if (posts.size > 200) posts.clear();
     posts.set(id, known);
   }
