@@ -1,10 +1,21 @@
+import type { ReadonlySignal } from "@preact/signals";
 import { useEffect, useState } from "preact/hooks";
 import type { JSX } from "preact";
 import { api } from "./api/client";
-import { session, signIn, signOut, storedToken } from "./api/session";
+import { session, signIn, storedToken } from "./api/session";
 import { startStream, streamConnected } from "./api/stream";
 import type { UserView } from "./api/types";
 import { ErrorBanner } from "./components/error-banner";
+import {
+  CompassIcon,
+  HeartIcon,
+  HomeIcon,
+  PaperPlaneIcon,
+  PlusSquareIcon,
+  SearchIcon,
+  UserIcon,
+} from "./components/icons";
+import { SignOutButton } from "./components/sign-out-button";
 import { currentPath, Link, match, navigate } from "./router";
 import { startBadges, unreadMessages, unreadNotifications } from "./state/badges";
 import { AuthScreen } from "./screens/auth";
@@ -22,6 +33,7 @@ import { SavedScreen } from "./screens/saved";
 import { SearchScreen } from "./screens/search";
 import { StoryViewerScreen } from "./screens/story-viewer";
 import { TagScreen } from "./screens/tag";
+import "./styles/nav.css";
 
 type Params = Record<string, string>;
 
@@ -55,14 +67,14 @@ export function App() {
     if (token === null) return setRestoring(false);
     setBootError(null);
     setRestoring(true);
-    session.value = { token, me: session.value?.me ?? ({} as UserView) };
-    api<UserView>("GET", "/me").then(
+    api<UserView>("GET", "/me", { token }).then(
       (me) => {
         signIn(token, me);
         setRestoring(false);
       },
       (err: unknown) => {
-        if (session.value === null) setRestoring(false);
+        // A 401 signed out (and forgot the token): the sign-in screen says why. Anything else can be retried.
+        if (storedToken() === null) setRestoring(false);
         else setBootError(err);
       },
     );
@@ -126,22 +138,28 @@ export function App() {
   );
 }
 
+interface NavItem {
+  href: string;
+  label: string;
+  Icon: typeof HomeIcon;
+  /** An unread count shown on the item. */
+  badge?: ReadonlySignal<number>;
+}
+
+const NAV_ITEMS: NavItem[] = [
+  { href: "/", label: "Home", Icon: HomeIcon },
+  { href: "/search", label: "Search", Icon: SearchIcon },
+  { href: "/explore", label: "Explore", Icon: CompassIcon },
+  { href: "/new", label: "New post", Icon: PlusSquareIcon },
+  { href: "/notifications", label: "Notifications", Icon: HeartIcon, badge: unreadNotifications },
+  { href: "/messages", label: "Messages", Icon: PaperPlaneIcon, badge: unreadMessages },
+];
+
 function Nav(props: { me: UserView; path: string }) {
-  const item = (href: string, label: string, badge?: number) => {
-    const current = href === "/" ? props.path === "/" : props.path.startsWith(href);
-    return (
-      <li>
-        <Link href={href} aria-current={current ? "page" : undefined}>
-          {label}
-          {badge !== undefined && badge > 0 && (
-            <span class="badge" aria-label={`${badge} unread`}>
-              {badge > 99 ? "99+" : badge}
-            </span>
-          )}
-        </Link>
-      </li>
-    );
-  };
+  const items: NavItem[] = [
+    ...NAV_ITEMS,
+    { href: `/u/${props.me.username}`, label: "Profile", Icon: UserIcon },
+  ];
   return (
     <header class="nav">
       <Link href="/" class="brand">
@@ -149,26 +167,29 @@ function Nav(props: { me: UserView; path: string }) {
       </Link>
       <nav aria-label="Main">
         <ul>
-          {item("/", "Home")}
-          {item("/search", "Search")}
-          {item("/explore", "Explore")}
-          {item("/new", "New post")}
-          {item("/notifications", "Notifications", unreadNotifications.value)}
-          {item("/messages", "Messages", unreadMessages.value)}
-          {item(`/u/${props.me.username}`, "Profile")}
+          {items.map(({ href, label, Icon, badge: unread }) => {
+            const current = props.path === href || (href !== "/" && props.path.startsWith(`${href}/`));
+            const badge = unread?.value ?? 0;
+            return (
+              <li key={href}>
+                <Link href={href} aria-current={current ? "page" : undefined}>
+                  <Icon />
+                  {/* The name stays in the link (its accessible name) when a phone shows only the icon. */}
+                  <span class="nav-label visually-hidden-narrow">{label}</span>
+                  {badge > 0 && (
+                    <span class="badge" aria-label={`${badge} unread`}>
+                      {badge > 99 ? "99+" : badge}
+                    </span>
+                  )}
+                </Link>
+              </li>
+            );
+          })}
         </ul>
       </nav>
-      <button type="button" class="link-button sign-out" onClick={() => void logout()}>
-        Sign out
-      </button>
+      <SignOutButton class="link-button sign-out" />
     </header>
   );
-}
-
-async function logout(): Promise<void> {
-  await api("POST", "/auth/logout").catch(() => undefined);
-  signOut();
-  navigate("/signin");
 }
 
 function NotFound() {

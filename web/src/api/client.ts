@@ -1,4 +1,5 @@
 import { session, signOut } from "./session";
+import { plural } from "../text";
 import type { Page } from "./types";
 
 /** An answer that was not a success, with the message the API gave: the UI shows `message` to the person. */
@@ -22,12 +23,14 @@ interface RequestOptions {
   body?: unknown;
   query?: Record<string, string | number | undefined>;
   signal?: AbortSignal;
+  /** Another token than the session's: the one kept from the last visit, before it is known to work. */
+  token?: string;
 }
 
 /** Calls the REST API with the session's token. A 401 ends the session (the app goes back to sign-in). */
 export async function api<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = {};
-  const token = session.value?.token;
+  const token = options.token ?? session.value?.token;
   if (token) headers.Authorization = `Bearer ${token}`;
   let body: BodyInit | undefined;
   if (options.body instanceof Blob) {
@@ -77,7 +80,7 @@ function errorOf(res: Response, json: unknown, token: string | undefined): ApiEr
   if (res.status === 429) {
     retryAfter = Number(res.headers.get("Retry-After") ?? "") || undefined;
     message = retryAfter
-      ? `Too many requests: try again in ${retryAfter} second${retryAfter === 1 ? "" : "s"}.`
+      ? `Too many requests: try again in ${plural(retryAfter, "second")}.`
       : "Too many requests: try again in a moment.";
   }
   return new ApiError(res.status, code, message, retryAfter, envelope?.details);

@@ -26,7 +26,7 @@ export async function uploadFile(
 ): Promise<MediaView> {
   const contentType = file.type || "application/octet-stream";
   const key = resumeKeyOf(file);
-  let upload = await resumable(key);
+  let upload: UploadSession | undefined = stored()[key];
   let received = new Set<number>();
   if (upload) {
     const state = await api<UploadState>("GET", `/uploads/${upload.id}`, { signal }).catch(() => undefined);
@@ -138,10 +138,6 @@ function stored(): Record<string, UploadSession> {
   } catch {
     return {};
   }
-}
-
-async function resumable(key: string): Promise<UploadSession | undefined> {
-  return Promise.resolve(stored()[key]);
 }
 
 function remember(key: string, upload: UploadSession): void {

@@ -7,7 +7,9 @@ import { Link } from "../router";
 import { Avatar } from "./avatar";
 import { ErrorBanner } from "./error-banner";
 import { PagedFooter, usePaged } from "./paged-list";
-import { CaptionText, TimeAgo } from "./post-card";
+import { CaptionText } from "./caption-text";
+import { TimeAgo } from "./time";
+import "../styles/comments.css";
 
 const MAX_COMMENT = 2200;
 
@@ -83,7 +85,7 @@ export function Comments(props: { post: PostView; onCount: (delta: number) => vo
   );
 
   return (
-    <section class="comments" aria-labelledby="comments-title">
+    <section class="card comments" aria-labelledby="comments-title">
       <h2 id="comments-title">Comments</h2>
       <ErrorBanner error={deleteError} />
       <ul class="comment-list">
@@ -99,10 +101,7 @@ export function Comments(props: { post: PostView; onCount: (delta: number) => vo
           </CommentItem>
         ))}
       </ul>
-      <PagedFooter
-        state={{ ...list, itemsCount: list.items.length }}
-        empty="No comments yet. Start the conversation."
-      />
+      <PagedFooter state={list} empty="No comments yet. Start the conversation." />
       <form class="comment-form stack" onSubmit={(e) => void submit(e)}>
         {replyTo && (
           <p class="comment-replying row">
@@ -207,7 +206,7 @@ function CommentItem(props: {
             </button>
             {props.canDelete && (
               <button type="button" class="text-button danger-text" onClick={props.onDelete}>
-                Delete<span class="posts-sr-only"> comment by {author.username}</span>
+                Delete<span class="visually-hidden"> comment by {author.username}</span>
               </button>
             )}
           </p>

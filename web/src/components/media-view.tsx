@@ -1,6 +1,7 @@
 import { decode } from "blurhash";
 import { useEffect, useRef } from "preact/hooks";
 import type { MediaView as Media } from "../api/types";
+import "../styles/media.css";
 
 const IMAGE_VARIANTS = ["thumb", "small", "large"] as const;
 
@@ -32,27 +33,16 @@ export function MediaView(props: {
   }, [media.id, media.blurhash, media.width, media.height, props.thumb]);
 
   const classes = `media ${props.thumb ? "media-thumb" : ""}`;
-  if (media.status === "processing") {
+  if (media.status !== "ready") {
+    const failed = media.status === "failed";
     return (
       <div
         ref={box}
         class={`${classes} media-pending`}
         role="img"
-        aria-label={`${props.alt} (still processing)`}
+        aria-label={`${props.alt} (${failed ? "could not be processed" : "still processing"})`}
       >
-        <span>Processing…</span>
-      </div>
-    );
-  }
-  if (media.status === "failed") {
-    return (
-      <div
-        ref={box}
-        class={`${classes} media-pending`}
-        role="img"
-        aria-label={`${props.alt} (could not be processed)`}
-      >
-        <span>This media could not be processed</span>
+        <span>{failed ? "This media could not be processed" : "Processing…"}</span>
       </div>
     );
   }

@@ -77,7 +77,7 @@ export function usePaged<T>(
 
 /** Renders a paged list's footer: loading, error with retry, the end, and the sentinel that loads more. */
 export function PagedFooter(props: {
-  state: { loading: boolean; error: unknown; done: boolean; more: () => void; itemsCount: number };
+  state: { loading: boolean; error: unknown; done: boolean; more: () => void; items: readonly unknown[] };
   empty: ComponentChildren;
 }) {
   const { state } = props;
@@ -100,7 +100,7 @@ export function PagedFooter(props: {
           Loading…
         </p>
       )}
-      {!state.loading && state.error === null && state.done && state.itemsCount === 0 && (
+      {!state.loading && state.error === null && state.done && state.items.length === 0 && (
         <p class="muted">{props.empty}</p>
       )}
       {!state.done && !state.loading && state.error === null && (

@@ -1,10 +1,12 @@
 import type { PostView } from "../api/types";
 import { Link } from "../router";
+import { formatCount } from "../text";
+import { CommentIcon, HeartIcon, SeveralIcon } from "./icons";
 import { MediaView } from "./media-view";
-import "../styles/people.css";
+import "../styles/post-grid.css";
 
 /** "Post by alice: the first words of the caption…", what a tile says to screen readers. */
-export function postAlt(post: PostView): string {
+function postAlt(post: PostView): string {
   const caption = post.caption.replace(/\s+/g, " ").trim();
   if (caption === "") return `Post by ${post.author.username}`;
   const start = caption.length <= 60 ? caption : `${caption.slice(0, 60).replace(/\s+\S*$/, "")}…`;
@@ -28,22 +30,14 @@ export function PostGrid(props: { posts: readonly PostView[] }) {
                 <span class="post-tile-empty">{alt}</span>
               )}
               {several && (
-                <svg
-                  class={`post-tile-several${first?.type === "video" ? " beside-badge" : ""}`}
-                  viewBox="0 0 24 24"
-                  aria-hidden="true"
-                >
-                  <rect x="7" y="3" width="14" height="14" rx="2" />
-                  <path d="M4 7v12a2 2 0 0 0 2 2h12" />
-                </svg>
+                <SeveralIcon class={`post-tile-several${first?.type === "video" ? " beside-badge" : ""}`} />
               )}
               <span class="post-tile-counts" aria-hidden="true">
-                <span>♥ {post.likeCount}</span>
                 <span>
-                  <svg viewBox="0 0 24 24">
-                    <path d="M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z" />
-                  </svg>{" "}
-                  {post.commentCount}
+                  <HeartIcon filled /> {formatCount(post.likeCount)}
+                </span>
+                <span>
+                  <CommentIcon filled /> {formatCount(post.commentCount)}
                 </span>
               </span>
             </Link>

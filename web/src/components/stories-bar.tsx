@@ -4,11 +4,11 @@ import type { JSX } from "preact";
 import { api } from "../api/client";
 import { session } from "../api/session";
 import type { StoryGroup, StoryView, UserView } from "../api/types";
-import { uploadFile, type UploadProgress } from "../api/uploads";
+import { useSingleUpload } from "../api/use-upload";
 import { Link } from "../router";
 import { Avatar } from "./avatar";
 import { ErrorBanner } from "./error-banner";
-import "../styles/live.css";
+import "../styles/stories.css";
 
 /** Bumped when stories were seen, added or deleted elsewhere (the viewer): the bar reads them again. */
 export const storiesChanged = signal(0);
@@ -130,64 +130,35 @@ function StoryRing(props: {
 /** Picking a photo or video, uploading it with its progress, and posting it as a story. */
 function useAddStory(onAdded: () => void) {
   const input = useRef<HTMLInputElement>(null);
-  const [progress, setProgress] = useState<UploadProgress | null>(null);
-  const [posting, setPosting] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const upload = useSingleUpload();
   const [done, setDone] = useState(false);
-  const aborter = useRef<AbortController | null>(null);
-  useEffect(() => () => aborter.current?.abort(), []);
+  const { progress, busy } = upload;
 
-  const onChange = async (event: JSX.TargetedEvent<HTMLInputElement>) => {
+  const onChange = (event: JSX.TargetedEvent<HTMLInputElement>) => {
     const file = event.currentTarget.files?.[0];
+    // Picking the same file again must fire a change too.
     event.currentTarget.value = "";
     if (!file) return;
-    aborter.current?.abort();
-    const controller = new AbortController();
-    aborter.current = controller;
-    setError(null);
     setDone(false);
-    setPosting(true);
-    setProgress({ sent: 0, size: file.size, phase: "sending" });
-    try {
-      const media = await uploadFile(file, setProgress, controller.signal);
-      setProgress(null);
-      await api("POST", "/stories", { body: { mediaId: media.id }, signal: controller.signal });
+    void upload.start(file, async (media, signal) => {
+      await api("POST", "/stories", { body: { mediaId: media.id }, signal });
       setDone(true);
       onAdded();
-    } catch (err) {
-      if (err instanceof DOMException && err.name === "AbortError") return;
-      setError(err);
-    } finally {
-      if (aborter.current === controller) {
-        setPosting(false);
-        setProgress(null);
-      }
-    }
+    });
   };
 
   const button = (
     <>
-      <button
-        type="button"
-        class="story-add-button"
-        onClick={() => input.current?.click()}
-        disabled={posting}
-      >
+      <button type="button" class="story-add-button" onClick={() => input.current?.click()} disabled={busy}>
         <span class="story-ring story-ring-add" aria-hidden="true">
           <span class="story-plus">+</span>
         </span>
         <span class="story-caption">Add to your story</span>
       </button>
       {/* The button opens the picker; the input stays out of the tab order but keeps its label. */}
-      <label class="live-vh">
+      <label class="visually-hidden">
         Story photo or video
-        <input
-          ref={input}
-          type="file"
-          accept="image/*,video/*"
-          tabIndex={-1}
-          onChange={(e) => void onChange(e)}
-        />
+        <input ref={input} type="file" accept="image/*,video/*" tabIndex={-1} onChange={onChange} />
       </label>
     </>
   );
@@ -197,16 +168,16 @@ function useAddStory(onAdded: () => void) {
       {progress && (
         <progress aria-label="Uploading your story" max={progress.size || 1} value={progress.sent} />
       )}
-      <span class={posting ? "muted" : "live-vh"} role="status">
+      <span class={busy ? "muted" : "visually-hidden"} role="status">
         {progress?.phase === "retrying"
           ? "Connection lost, retrying…"
-          : posting
+          : busy
             ? "Adding to your story…"
             : done
               ? "Added to your story"
               : ""}
       </span>
-      <ErrorBanner error={error} />
+      <ErrorBanner error={upload.error} />
     </div>
   );
   return { button, status };

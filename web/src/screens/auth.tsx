@@ -1,3 +1,4 @@
+import type { JSX } from "preact";
 import { useState } from "preact/hooks";
 import { api } from "../api/client";
 import { signIn, signOutReason } from "../api/session";
@@ -11,9 +12,9 @@ export function AuthScreen(props: { mode: "signin" | "signup" }) {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
-  const submit = async (event: SubmitEvent) => {
+  const submit = async (event: JSX.TargetedEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const form = new FormData(event.currentTarget as HTMLFormElement);
+    const form = new FormData(event.currentTarget);
     const field = (name: string) => {
       const value = form.get(name);
       return typeof value === "string" ? value : "";

@@ -4,12 +4,13 @@ import type { MediaView, PostView } from "../api/types";
 import { uploadFile, type UploadProgress } from "../api/uploads";
 import { ErrorBanner } from "../components/error-banner";
 import { navigate } from "../router";
-import "../styles/posts.css";
+import { plural } from "../text";
+import "../styles/compose.css";
 
 const MAX_MEDIA = 10;
 const MAX_CAPTION = 2200;
 
-interface Pick {
+interface PickedFile {
   key: number;
   file: File;
   /** An object URL for the preview, revoked when the pick goes away. */
@@ -27,12 +28,12 @@ let nextKey = 1;
  * caption, then "Share". Sharing waits for every upload; a failed one can be tried again or removed.
  */
 export function ComposeScreen() {
-  const [picks, setPicks] = useState<Pick[]>([]);
+  const [picks, setPicks] = useState<PickedFile[]>([]);
   const [caption, setCaption] = useState("");
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [sharing, setSharing] = useState(false);
-  const live = useRef<Pick[]>([]);
+  const live = useRef<PickedFile[]>([]);
   live.current = picks;
   // Uploads of the same file (name, size, date) run one after the other: they would resume the same upload.
   const sameFile = useRef(new Map<string, Promise<unknown>>());
@@ -48,10 +49,10 @@ export function ComposeScreen() {
     [],
   );
 
-  const patch = (key: number, change: Partial<Pick>) =>
+  const patch = (key: number, change: Partial<PickedFile>) =>
     setPicks((old) => old.map((p) => (p.key === key ? { ...p, ...change } : p)));
 
-  const start = (pick: Pick) => {
+  const start = (pick: PickedFile) => {
     const id = `${pick.file.name}:${pick.file.size}:${pick.file.lastModified}`;
     const before = sameFile.current.get(id) ?? Promise.resolve();
     const run = before
@@ -78,7 +79,7 @@ export function ComposeScreen() {
         ? `A post holds at most ${MAX_MEDIA} photos or videos: ${left} ${left === 1 ? "was" : "were"} left out.`
         : null,
     );
-    const added = chosen.map((file): Pick => ({
+    const added = chosen.map((file): PickedFile => ({
       key: nextKey++,
       file,
       preview: URL.createObjectURL(file),
@@ -89,15 +90,15 @@ export function ComposeScreen() {
     added.forEach(start);
   };
 
-  const remove = (pick: Pick) => {
+  const remove = (pick: PickedFile) => {
     pick.abort.abort();
     URL.revokeObjectURL(pick.preview);
     setPicks((old) => old.filter((p) => p.key !== pick.key));
     setNotice(null);
   };
 
-  const retry = (pick: Pick) => {
-    const again: Pick = {
+  const retry = (pick: PickedFile) => {
+    const again: PickedFile = {
       ...pick,
       error: undefined,
       progress: { sent: 0, size: pick.file.size, phase: "sending" },
@@ -116,7 +117,7 @@ export function ComposeScreen() {
     setSharing(true);
     setError(null);
     try {
-      const mediaIds = picks.map((p) => (p.media as MediaView).id);
+      const mediaIds = picks.flatMap((p) => (p.media ? [p.media.id] : []));
       const text = caption.trim();
       const post = await api<PostView>("POST", "/posts", {
         body: text ? { caption: text, mediaIds } : { mediaIds },
@@ -163,7 +164,7 @@ export function ComposeScreen() {
         {picks.length > 0 && (
           <ul class="compose-previews">
             {picks.map((pick, i) => (
-              <PickItem
+              <PickedFileItem
                 key={pick.key}
                 pick={pick}
                 index={i}
@@ -202,7 +203,7 @@ export function ComposeScreen() {
             {sharing
               ? "Sharing…"
               : uploading > 0
-                ? `Waiting for ${uploading} upload${uploading === 1 ? "" : "s"} to finish…`
+                ? `Waiting for ${plural(uploading, "upload")} to finish…`
                 : picks.some((p) => p.error !== undefined)
                   ? "Retry or remove the failed upload to share."
                   : ""}
@@ -213,7 +214,12 @@ export function ComposeScreen() {
   );
 }
 
-function PickItem(props: { pick: Pick; index: number; onRemove: () => void; onRetry: () => void }) {
+function PickedFileItem(props: {
+  pick: PickedFile;
+  index: number;
+  onRemove: () => void;
+  onRetry: () => void;
+}) {
   const { pick } = props;
   const name = pick.file.name || `file ${props.index + 1}`;
   const video = pick.file.type.startsWith("video/");
@@ -250,11 +256,11 @@ function PickItem(props: { pick: Pick; index: number; onRemove: () => void; onRe
         <div class="row compose-preview-buttons">
           {failed && (
             <button type="button" class="secondary" onClick={props.onRetry}>
-              Retry<span class="posts-sr-only"> {name}</span>
+              Retry<span class="visually-hidden"> {name}</span>
             </button>
           )}
           <button type="button" class="link-button" onClick={props.onRemove}>
-            Remove<span class="posts-sr-only"> {name}</span>
+            Remove<span class="visually-hidden"> {name}</span>
           </button>
         </div>
       </div>

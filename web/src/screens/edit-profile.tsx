@@ -2,21 +2,20 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "../api/client";
 import { session, updateMe } from "../api/session";
 import type { UserView } from "../api/types";
-import { uploadFile, type UploadProgress } from "../api/uploads";
+import { useLoad } from "../api/use-load";
+import { useSingleUpload } from "../api/use-upload";
 import { Avatar } from "../components/avatar";
 import { ErrorBanner } from "../components/error-banner";
 import { Link } from "../router";
-import "../styles/people.css";
+import "../styles/profile.css";
 
 const MAX_NAME = 64;
 const MAX_BIO = 150;
 
-interface PhotoUpload {
+/** The photo just chosen: its name, and an object URL to show it before the server has it. */
+interface ChosenPhoto {
   name: string;
   preview: string;
-  progress: UploadProgress | null;
-  error: unknown;
-  done: boolean;
 }
 
 /**
@@ -24,31 +23,27 @@ interface PhotoUpload {
  * chosen and set at once, like Instagram; "Save" sends the rest and waits for a photo still uploading.
  */
 export function EditProfileScreen() {
-  const [me, setMe] = useState<UserView | null>(null);
-  const [loadError, setLoadError] = useState<unknown>(null);
-  const load = () => {
-    setLoadError(null);
-    api<UserView>("GET", "/me").then(
-      (fresh) => {
-        updateMe(fresh);
-        setMe(fresh);
-      },
-      (err: unknown) => setLoadError(err),
-    );
-  };
-  useEffect(load, []);
+  const {
+    value: me,
+    error,
+    reload,
+  } = useLoad(async (signal) => {
+    const fresh = await api<UserView>("GET", "/me", { signal });
+    updateMe(fresh);
+    return fresh;
+  }, []);
 
   return (
     <section class="edit-profile">
       <h1>Edit profile</h1>
       {me ? (
         <ProfileForm me={me} />
-      ) : loadError === null ? (
+      ) : error === null ? (
         <p class="muted" role="status">
           Loading…
         </p>
       ) : (
-        <ErrorBanner error={loadError} onRetry={load} />
+        <ErrorBanner error={error} onRetry={reload} />
       )}
     </section>
   );
@@ -61,37 +56,24 @@ function ProfileForm(props: { me: UserView }) {
   const [status, setStatus] = useState("");
   const [error, setError] = useState<unknown>(null);
   const [saving, setSaving] = useState(false);
-  const [photo, setPhoto] = useState<PhotoUpload | null>(null);
+  const [photo, setPhoto] = useState<ChosenPhoto | null>(null);
+  const upload = useSingleUpload();
   const pendingPhoto = useRef<Promise<unknown>>(Promise.resolve());
-  const abort = useRef<AbortController | null>(null);
 
-  // Leaving the page stops an upload in flight and frees the preview.
-  useEffect(() => () => abort.current?.abort(), []);
+  // A new photo, or leaving the page, frees the preview.
   useEffect(() => () => photo && URL.revokeObjectURL(photo.preview), [photo?.preview]);
 
   const choosePhoto = (file: File | undefined) => {
     if (!file) return;
-    abort.current?.abort();
-    const controller = new AbortController();
-    abort.current = controller;
-    const preview = URL.createObjectURL(file);
-    const update = (change: Partial<PhotoUpload>) =>
-      setPhoto((old) => (old && old.preview === preview ? { ...old, ...change } : old));
-    setPhoto({ name: file.name, preview, progress: null, error: null, done: false });
+    setPhoto({ name: file.name, preview: URL.createObjectURL(file) });
     setStatus("");
-    pendingPhoto.current = (async () => {
-      try {
-        const media = await uploadFile(file, (progress) => update({ progress }), controller.signal);
-        // Still processing is fine: the server shows the new picture once it is ready.
-        const user = await api<UserView>("PATCH", "/me", { body: { avatarMediaId: media.id } });
-        updateMe(user);
-        update({ done: true });
-        setStatus("Profile photo updated.");
-      } catch (err) {
-        if (err instanceof DOMException && err.name === "AbortError") return;
-        update({ error: err });
-      }
-    })();
+    pendingPhoto.current = upload.start(file, async (media) => {
+      // Still processing is fine: the server shows the new picture once it is ready. Not stopped by leaving the
+      // page: the photo is uploaded, it should become the profile's.
+      const user = await api<UserView>("PATCH", "/me", { body: { avatarMediaId: media.id } });
+      updateMe(user);
+      setStatus("Profile photo updated.");
+    });
   };
 
   const save = async (event: SubmitEvent) => {
@@ -114,9 +96,8 @@ function ProfileForm(props: { me: UserView }) {
   };
 
   const me = session.value?.me ?? props.me;
-  const percent = photo?.progress
-    ? Math.round((photo.progress.sent / Math.max(1, photo.progress.size)) * 100)
-    : 0;
+  const { progress } = upload;
+  const percent = progress ? Math.round((progress.sent / Math.max(1, progress.size)) * 100) : 0;
   return (
     <form class="card stack edit-profile-form" onSubmit={(e) => void save(e)}>
       <div class="edit-profile-photo">
@@ -131,19 +112,19 @@ function ProfileForm(props: { me: UserView }) {
             Profile photo
             <input type="file" accept="image/*" onChange={(e) => choosePhoto(e.currentTarget.files?.[0])} />
           </label>
-          {photo && !photo.done && photo.error === null && (
+          {photo && upload.busy && (
             <label class="edit-profile-progress">
               <span class="muted">
-                {photo.progress?.phase === "retrying"
+                {progress?.phase === "retrying"
                   ? "Connection lost: retrying…"
-                  : photo.progress?.phase === "finishing"
+                  : progress === null || progress.phase === "finishing"
                     ? "Finishing…"
                     : `Uploading ${photo.name}… ${percent}%`}
               </span>
-              <progress max={100} value={percent} aria-label={`Uploading ${photo.name}`} />
+              <progress max={100} value={progress ? percent : 100} aria-label={`Uploading ${photo.name}`} />
             </label>
           )}
-          <ErrorBanner error={photo?.error} />
+          <ErrorBanner error={upload.error} />
         </div>
       </div>
       <label>

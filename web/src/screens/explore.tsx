@@ -2,8 +2,8 @@ import { page } from "../api/client";
 import type { PostView } from "../api/types";
 import { PagedFooter, usePaged } from "../components/paged-list";
 import { PostGrid } from "../components/post-grid";
+import { SuggestedUsers } from "../components/suggested-users";
 import { Link } from "../router";
-import { SuggestedUsers } from "./follow-list";
 import "../styles/people.css";
 
 /** Posts gaining likes and comments fastest, from accounts one does not follow, and accounts to follow. */
@@ -21,7 +21,7 @@ export function ExploreScreen() {
       <h2>Popular now</h2>
       <PostGrid posts={paged.items} />
       <PagedFooter
-        state={{ ...paged, itemsCount: paged.items.length }}
+        state={paged}
         empty="Nothing to explore yet: popular posts from people you don’t follow show up here."
       />
     </section>

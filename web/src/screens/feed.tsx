@@ -6,7 +6,12 @@ import { PagedFooter, usePaged } from "../components/paged-list";
 import { PostCard } from "../components/post-card";
 import { StoriesBar } from "../components/stories-bar";
 import { Link } from "../router";
+import { plural } from "../text";
 import "../styles/posts.css";
+
+/** How often, and how long apart (growing), the feed is read again for posts the pill promised. */
+const MAX_REREADS = 8;
+const REREAD_MS = 1000;
 
 /**
  * The home feed, newest first, read page by page as it scrolls. Posts that arrive on the live stream are not
@@ -27,9 +32,26 @@ export function FeedScreen() {
 
   // Counted at render time: an event that raced the page load may be for a post already on screen.
   const shown = useMemo(() => new Set(feed.items.map((p) => p.id)), [feed.items]);
-  const fresh = [...arrived].filter((id) => !shown.has(id)).length;
+  const fresh = [...arrived].filter((id) => !shown.has(id));
+
+  // The stream announces a post when it reaches the reader's timeline, but the feed shows it only once its media
+  // are ready: posts asked for with the pill and not in the feed yet are read again a few times until they are.
+  const [wanted, setWanted] = useState<readonly string[]>([]);
+  const tries = useRef(0);
+  const missing = wanted.some((id) => !shown.has(id));
+  useEffect(() => {
+    if (!missing || feed.loading || feed.error !== null) return;
+    if (tries.current >= MAX_REREADS) {
+      setWanted([]);
+      return;
+    }
+    const timer = setTimeout(feed.reload, REREAD_MS * ++tries.current);
+    return () => clearTimeout(timer);
+  }, [missing, feed.loading, feed.error]);
 
   const showNew = () => {
+    setWanted(fresh);
+    tries.current = 0;
     setArrived(new Set());
     feed.reload();
     window.scrollTo({ top: 0, behavior: "smooth" });
@@ -39,14 +61,14 @@ export function FeedScreen() {
 
   return (
     <section class="feed">
-      <h1 class="posts-sr-only" ref={heading} tabIndex={-1}>
+      <h1 class="visually-hidden" ref={heading} tabIndex={-1}>
         Home
       </h1>
       <StoriesBar />
-      {fresh > 0 && (
+      {fresh.length > 0 && (
         <button type="button" class="pill" onClick={showNew}>
           <span aria-hidden="true">↑ </span>
-          {fresh === 1 ? "1 new post" : `${fresh} new posts`}
+          {plural(fresh.length, "new post")}
         </button>
       )}
       <ul class="post-list">
@@ -61,7 +83,7 @@ export function FeedScreen() {
           </li>
         ))}
       </ul>
-      <PagedFooter state={{ ...feed, itemsCount: feed.items.length }} empty={<EmptyFeed />} />
+      <PagedFooter state={feed} empty={<EmptyFeed />} />
     </section>
   );
 }

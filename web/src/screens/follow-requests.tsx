@@ -70,7 +70,7 @@ export function FollowRequestsScreen() {
           </UserRow>
         ))}
       </ul>
-      <PagedFooter state={{ ...paged, itemsCount: paged.items.length }} empty="No pending follow requests." />
+      <PagedFooter state={paged} empty="No pending follow requests." />
     </section>
   );
 }

@@ -1,6 +1,6 @@
 import { ConversationList, useConversations } from "./messages/conversations";
 import { Thread } from "./messages/thread";
-import "../styles/live.css";
+import "../styles/messages.css";
 
 /**
  * Direct messages: the conversation list and the open thread side by side on a wide screen; on a phone the
@@ -11,7 +11,8 @@ export function MessagesScreen(props: { conversationId?: string }) {
   const id = props.conversationId;
   return (
     <section class={`dm-screen ${id ? "dm-has-thread" : ""}`}>
-      <h1 class="dm-title">Messages</h1>
+      {/* On a phone the open thread fills the screen: its own heading says whose it is. */}
+      <h1 class={`dm-title ${id ? "visually-hidden-narrow" : ""}`}>Messages</h1>
       <div class="dm-layout">
         <ConversationList conversations={conversations} activeId={id} />
         <div class="dm-thread-pane">

@@ -7,8 +7,8 @@ import { ErrorBanner } from "../components/error-banner";
 import { PagedFooter, usePaged } from "../components/paged-list";
 import { Link } from "../router";
 import { notificationsOpen, unreadNotifications } from "../state/badges";
-import { Ago } from "./messages/time";
-import "../styles/live.css";
+import { TimeAgo } from "../components/time";
+import "../styles/notifications.css";
 
 /** What happened, after the actor's name. */
 const WHAT: Record<NotificationView["type"], string> = {
@@ -65,7 +65,7 @@ export function NotificationsScreen() {
           <NotificationItem key={n.id} notification={n} />
         ))}
       </ul>
-      <PagedFooter state={{ ...state, itemsCount: items.length }} empty="No notifications yet." />
+      <PagedFooter state={state} empty="No notifications yet." />
     </section>
   );
 }
@@ -84,12 +84,12 @@ function NotificationItem(props: { notification: NotificationView }) {
           {WHAT[n.type] ?? "did something"}
         </p>
         <p class="notification-meta">
-          <Ago iso={n.createdAt} class="muted" />
+          <TimeAgo iso={n.createdAt} class="muted" />
           {n.postId !== undefined && <Link href={`/p/${n.postId}`}>View post</Link>}
           {n.type === "follow_request" && <Link href="/requests">Review follow requests</Link>}
           {!n.read && (
             <span class="notification-dot">
-              <span class="live-vh">unread</span>
+              <span class="visually-hidden">unread</span>
             </span>
           )}
         </p>

@@ -2,32 +2,26 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError, page } from "../api/client";
 import { session } from "../api/session";
 import type { PostView, UserView } from "../api/types";
+import { useLoad } from "../api/use-load";
 import { Comments } from "../components/comments";
 import { ErrorBanner } from "../components/error-banner";
 import { PagedFooter, usePaged } from "../components/paged-list";
 import { PostCard } from "../components/post-card";
-import { UserRow } from "../components/user-row";
+import { UserList } from "../components/user-row";
 import { Link, navigate } from "../router";
 import "../styles/posts.css";
 
 /** One post, large, with who liked it and its comments; its author can delete it. */
 export function PostScreen(props: { id: string }) {
-  const [post, setPost] = useState<PostView | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [attempt, setAttempt] = useState(0);
-
-  useEffect(() => {
-    const abort = new AbortController();
-    setPost(null);
-    setError(null);
-    api<PostView>("GET", `/posts/${encodeURIComponent(props.id)}`, { signal: abort.signal }).then(
-      setPost,
-      (err) => {
-        if (!abort.signal.aborted) setError(err);
-      },
-    );
-    return () => abort.abort();
-  }, [props.id, attempt]);
+  const {
+    value: post,
+    setValue: setPost,
+    error,
+    reload,
+  } = useLoad(
+    (signal) => api<PostView>("GET", `/posts/${encodeURIComponent(props.id)}`, { signal }),
+    [props.id],
+  );
 
   if (error instanceof ApiError && error.status === 404) {
     return (
@@ -44,14 +38,14 @@ export function PostScreen(props: { id: string }) {
     return (
       <section>
         <h1>Post</h1>
-        <ErrorBanner error={error} onRetry={() => setAttempt((n) => n + 1)} />
+        <ErrorBanner error={error} onRetry={reload} />
       </section>
     );
   }
   if (post === null) {
     return (
       <section>
-        <h1 class="posts-sr-only">Post</h1>
+        <h1 class="visually-hidden">Post</h1>
         <p class="muted" role="status">
           Loading…
         </p>
@@ -61,7 +55,7 @@ export function PostScreen(props: { id: string }) {
   const mine = post.author.id === session.value?.me.id;
   return (
     <section class="post-page">
-      <h1 class="posts-sr-only">Post by {post.author.username}</h1>
+      <h1 class="visually-hidden">Post by {post.author.username}</h1>
       <PostCard
         post={post}
         large
@@ -140,12 +134,8 @@ function LikersList(props: { postId: string }) {
   );
   return (
     <>
-      <ul class="user-list">
-        {list.items.map((user) => (
-          <UserRow key={user.id} user={user} />
-        ))}
-      </ul>
-      <PagedFooter state={{ ...list, itemsCount: list.items.length }} empty="No likes yet." />
+      <UserList users={list.items} />
+      <PagedFooter state={list} empty="No likes yet." />
     </>
   );
 }

@@ -1,38 +1,35 @@
-import type { ComponentChildren } from "preact";
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, page } from "../api/client";
 import { session } from "../api/session";
 import type { ConversationView, PostView, UserView } from "../api/types";
+import { useLoad } from "../api/use-load";
 import { Avatar } from "../components/avatar";
+import { CaptionText } from "../components/caption-text";
 import { ErrorBanner } from "../components/error-banner";
 import { FollowButton } from "../components/follow-button";
+import { LockIcon } from "../components/icons";
 import { PagedFooter, usePaged } from "../components/paged-list";
 import { PostGrid } from "../components/post-grid";
+import { SignOutButton } from "../components/sign-out-button";
 import { Link, navigate } from "../router";
-import "../styles/people.css";
+import { formatCount, pluralNoun } from "../text";
+import "../styles/profile.css";
 
 /** A profile: who they are, how one stands with them, and their posts (if one may see them). */
 export function ProfileScreen(props: { username: string }) {
   const { username } = props;
-  const [user, setUser] = useState<UserView | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const generation = useRef(0);
-
-  const load = () => {
-    const mine = ++generation.current;
-    setError(null);
-    api<UserView>("GET", `/users/${encodeURIComponent(username)}`).then(
-      (found) => mine === generation.current && setUser(found),
-      (err: unknown) => mine === generation.current && setError(err),
-    );
-  };
-  useEffect(() => {
-    setUser(null);
-    load();
-  }, [username]);
+  const {
+    value: user,
+    setValue: setUser,
+    error,
+    reload,
+  } = useLoad(
+    (signal) => api<UserView>("GET", `/users/${encodeURIComponent(username)}`, { signal }),
+    [username],
+  );
 
   if (error instanceof ApiError && error.status === 404)
-    return <UserNotFound username={username} onUnblocked={load} />;
+    return <UserNotFound username={username} onUnblocked={reload} />;
   if (user === null) {
     return (
       <section class="profile">
@@ -42,7 +39,7 @@ export function ProfileScreen(props: { username: string }) {
             Loading…
           </p>
         ) : (
-          <ErrorBanner error={error} onRetry={load} />
+          <ErrorBanner error={error} onRetry={reload} />
         )}
       </section>
     );
@@ -53,7 +50,7 @@ export function ProfileScreen(props: { username: string }) {
   const canSee = self || !user.isPrivate || user.relationship?.following === true;
   return (
     <section class="profile">
-      <ProfileHeader user={user} self={self} canSee={canSee} onChange={setUser} onUnblocked={load} />
+      <ProfileHeader user={user} self={self} canSee={canSee} onChange={setUser} onUnblocked={reload} />
       {blocking ? (
         <p class="profile-note">
           You blocked {user.username}. Neither of you can see the other’s profile or posts.
@@ -75,8 +72,6 @@ function ProfileHeader(props: {
 }) {
   const { user, self, canSee } = props;
   const base = `/u/${encodeURIComponent(user.username)}`;
-  const followers = `${count(user.counts.followers)} ${user.counts.followers === 1 ? "follower" : "followers"}`;
-  const following = `${count(user.counts.following)} following`;
   return (
     <header class="profile-header">
       <Avatar user={user} size="l" />
@@ -92,32 +87,44 @@ function ProfileHeader(props: {
         <div class="profile-actions">{self ? <OwnActions user={user} /> : <OtherActions {...props} />}</div>
         <ul class="profile-counts">
           <li>
-            <strong>{count(user.counts.posts)}</strong> {user.counts.posts === 1 ? "post" : "posts"}
+            <Count count={user.counts.posts} noun="post" />
           </li>
           <li>
-            <CountLink href={`${base}/followers`} show={canSee} text={followers} />
+            <Count
+              count={user.counts.followers}
+              noun="follower"
+              href={canSee ? `${base}/followers` : undefined}
+            />
           </li>
           <li>
-            <CountLink href={`${base}/following`} show={canSee} text={following} />
+            <Count
+              count={user.counts.following}
+              noun="following"
+              plural="following"
+              href={canSee ? `${base}/following` : undefined}
+            />
           </li>
         </ul>
         {user.displayName && <p class="profile-name">{user.displayName}</p>}
         {user.relationship?.followedBy && <p class="profile-follows-you">Follows you</p>}
-        {user.bio && <p class="profile-bio">{linkified(user.bio)}</p>}
+        {user.bio && (
+          <p class="profile-bio">
+            <CaptionText text={user.bio} />
+          </p>
+        )}
       </div>
     </header>
   );
 }
 
 /** "12 followers": a link to the list when one may see it, else plain text (the list would answer 403). */
-function CountLink(props: { href: string; show: boolean; text: string }) {
-  const [n, ...rest] = props.text.split(" ");
+function Count(props: { count: number; noun: string; plural?: string; href?: string | undefined }) {
   const body = (
     <>
-      <strong>{n}</strong> {rest.join(" ")}
+      <strong>{formatCount(props.count)}</strong> {pluralNoun(props.count, props.noun, props.plural)}
     </>
   );
-  return props.show ? <Link href={props.href}>{body}</Link> : <span>{body}</span>;
+  return props.href ? <Link href={props.href}>{body}</Link> : <span>{body}</span>;
 }
 
 function OwnActions(props: { user: UserView }) {
@@ -144,6 +151,7 @@ function OwnActions(props: { user: UserView }) {
       <Link href="/saved" class="button secondary">
         Saved
       </Link>
+      <SignOutButton class="secondary profile-sign-out" />
     </>
   );
 }
@@ -246,7 +254,7 @@ function ProfilePosts(props: { user: UserView }) {
       <h2 class="visually-hidden">Posts</h2>
       <PostGrid posts={paged.items} />
       <PagedFooter
-        state={{ ...paged, itemsCount: paged.items.length }}
+        state={paged}
         empty={user.id === session.value?.me.id ? "Share your first photo or video." : "No posts yet."}
       />
     </div>
@@ -282,32 +290,5 @@ function UserNotFound(props: { username: string; onUnblocked: () => void }) {
         <Link href="/search">Search for people</Link>
       </p>
     </section>
-  );
-}
-
-/** A bio with its #tags and @mentions as links. */
-function linkified(text: string): ComponentChildren[] {
-  return text.split(/(#[\p{L}\p{N}_]+|@[a-zA-Z0-9_]+(?:\.[a-zA-Z0-9_]+)*)/u).map((part, i) => {
-    if (i % 2 === 0) return part;
-    const name = part.slice(1);
-    const href = part.startsWith("#") ? `/tags/${encodeURIComponent(name.toLowerCase())}` : `/u/${name}`;
-    return (
-      <Link key={i} href={href}>
-        {part}
-      </Link>
-    );
-  });
-}
-
-function count(n: number): string {
-  return n.toLocaleString("en-US");
-}
-
-function LockIcon() {
-  return (
-    <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
-      <rect x="5" y="11" width="14" height="10" rx="2" />
-      <path d="M8 11V7a4 4 0 0 1 8 0v4" />
-    </svg>
   );
 }

@@ -2,7 +2,6 @@ import { page } from "../api/client";
 import type { PostView } from "../api/types";
 import { PagedFooter, usePaged } from "../components/paged-list";
 import { PostGrid } from "../components/post-grid";
-import "../styles/people.css";
 
 /** The posts one saved, newest save first; only oneself sees this list. */
 export function SavedScreen() {
@@ -12,10 +11,7 @@ export function SavedScreen() {
       <h1>Saved</h1>
       <p class="muted">Only you can see what you’ve saved.</p>
       <PostGrid posts={paged.items} />
-      <PagedFooter
-        state={{ ...paged, itemsCount: paged.items.length }}
-        empty="Nothing saved yet: use Save on a post to keep it here."
-      />
+      <PagedFooter state={paged} empty="Nothing saved yet: use Save on a post to keep it here." />
     </section>
   );
 }

@@ -1,12 +1,14 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "../api/client";
 import type { Page, PostView, TagView, UserView } from "../api/types";
+import { useLoad } from "../api/use-load";
 import { ErrorBanner } from "../components/error-banner";
 import { PagedFooter, usePaged } from "../components/paged-list";
 import { PostGrid } from "../components/post-grid";
-import { UserRow } from "../components/user-row";
+import { SuggestedUsers } from "../components/suggested-users";
+import { UserList } from "../components/user-row";
 import { currentQuery, Link, navigate } from "../router";
-import { SuggestedUsers } from "./follow-list";
+import { plural } from "../text";
 import "../styles/people.css";
 
 type Kind = "users" | "tags" | "posts";
@@ -127,15 +129,8 @@ function UserResults(props: { q: string }) {
   return (
     <div class="search-results">
       <h2 class="visually-hidden">People</h2>
-      <ul class="user-list">
-        {paged.items.map((user) => (
-          <UserRow key={user.id} user={user} />
-        ))}
-      </ul>
-      <PagedFooter
-        state={{ ...paged, itemsCount: paged.items.length }}
-        empty={`No people match “${props.q}”.`}
-      />
+      <UserList users={paged.items} />
+      <PagedFooter state={paged} empty={`No people match “${props.q}”.`} />
     </div>
   );
 }
@@ -146,10 +141,7 @@ function TagResults(props: { q: string }) {
     <div class="search-results">
       <h2 class="visually-hidden">Tags</h2>
       <TagList tags={paged.items} />
-      <PagedFooter
-        state={{ ...paged, itemsCount: paged.items.length }}
-        empty={`No tags match “#${props.q}”.`}
-      />
+      <PagedFooter state={paged} empty={`No tags match “#${props.q}”.`} />
     </div>
   );
 }
@@ -160,10 +152,7 @@ function PostResults(props: { q: string }) {
     <div class="search-results">
       <h2 class="visually-hidden">Posts</h2>
       <PostGrid posts={paged.items} />
-      <PagedFooter
-        state={{ ...paged, itemsCount: paged.items.length }}
-        empty={`No posts match “${props.q}”.`}
-      />
+      <PagedFooter state={paged} empty={`No posts match “${props.q}”.`} />
     </div>
   );
 }
@@ -174,9 +163,7 @@ function TagList(props: { tags: readonly TagView[] }) {
       {props.tags.map(({ tag, postCount }) => (
         <li key={tag}>
           <Link href={`/tags/${encodeURIComponent(tag)}`}>#{tag}</Link>
-          <span class="muted">
-            {postCount.toLocaleString("en-US")} {postCount === 1 ? "post" : "posts"}
-          </span>
+          <span class="muted">{plural(postCount, "post")}</span>
         </li>
       ))}
     </ul>
@@ -185,22 +172,17 @@ function TagList(props: { tags: readonly TagView[] }) {
 
 /** Before a query: what is trending and whom to follow. */
 function Discover() {
-  const [tags, setTags] = useState<TagView[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const load = () => {
-    setError(null);
-    api<{ items: TagView[] }>("GET", "/tags/trending").then(
-      (found) => setTags(found.items),
-      (err: unknown) => setError(err),
-    );
-  };
-  useEffect(load, []);
+  const trending = useLoad(
+    (signal) => api<{ items: TagView[] }>("GET", "/tags/trending", { signal }).then((found) => found.items),
+    [],
+  );
+  const tags = trending.value;
   return (
     <div class="discover">
       <section aria-labelledby="trending-title">
         <h2 id="trending-title">Trending tags</h2>
-        <ErrorBanner error={error} onRetry={load} />
-        {tags === null && error === null && (
+        <ErrorBanner error={trending.error} onRetry={trending.reload} />
+        {tags === null && trending.error === null && (
           <p class="muted" role="status">
             Loading…
           </p>

@@ -5,13 +5,15 @@ import { session } from "../api/session";
 import type { StoryView, UserView } from "../api/types";
 import { Avatar } from "../components/avatar";
 import { ErrorBanner } from "../components/error-banner";
+import { ChevronIcon } from "../components/icons";
 import { MediaView } from "../components/media-view";
 import { PagedFooter, usePaged } from "../components/paged-list";
 import { storiesChanged } from "../components/stories-bar";
-import { UserRow } from "../components/user-row";
+import { usePrefersReducedMotion } from "../components/use-reduced-motion";
+import { UserList } from "../components/user-row";
 import { Link, navigate } from "../router";
-import { Ago } from "./messages/time";
-import "../styles/live.css";
+import { TimeAgo } from "../components/time";
+import "../styles/stories.css";
 
 type Panel = "viewers" | "delete" | null;
 
@@ -168,8 +170,8 @@ function Viewer(props: {
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
-      const target = event.target as HTMLElement | null;
-      if (target?.closest("input, textarea, select, video")) return;
+      // Arrows and Escape belong to a control that has the focus (a video's seek bar, a text box).
+      if (event.target instanceof Element && event.target.closest("input, textarea, select, video")) return;
       if (event.key === "ArrowRight") next();
       else if (event.key === "ArrowLeft") previous();
       else if (event.key === "Escape") close();
@@ -214,9 +216,9 @@ function Viewer(props: {
         <Avatar user={story.author} />
         <div class="story-head-text">
           {props.title}
-          <Ago iso={story.createdAt} class="muted" />
+          <TimeAgo iso={story.createdAt} class="muted" />
         </div>
-        <span class="live-vh" aria-live="polite">
+        <span class="visually-hidden" aria-live="polite">
           Story {index + 1} of {stories.length}
         </span>
         {autoAdvance && (
@@ -242,10 +244,10 @@ function Viewer(props: {
           onClick={previous}
           disabled={index === 0}
         >
-          <span aria-hidden="true">‹</span>
+          <ChevronIcon left />
         </button>
         <button type="button" class="story-nav story-nav-next" aria-label="Next story" onClick={next}>
-          <span aria-hidden="true">›</span>
+          <ChevronIcon />
         </button>
       </div>
       <ErrorBanner error={viewError} />
@@ -296,25 +298,8 @@ function StoryViewers(props: { storyId: string }) {
   return (
     <section class="card story-viewers" aria-labelledby="story-viewers-heading">
       <h2 id="story-viewers-heading">Viewers</h2>
-      <ul class="user-list">
-        {state.items.map((user) => (
-          <UserRow key={user.id} user={user} />
-        ))}
-      </ul>
-      <PagedFooter state={{ ...state, itemsCount: state.items.length }} empty="No one has seen it yet." />
+      <UserList users={state.items} />
+      <PagedFooter state={state} empty="No one has seen it yet." />
     </section>
   );
-}
-
-/** Whether the person asked their system for less motion: then nothing moves on by itself. */
-function usePrefersReducedMotion(): boolean {
-  const query = "(prefers-reduced-motion: reduce)";
-  const [reduced, setReduced] = useState(() => matchMedia(query).matches);
-  useEffect(() => {
-    const list = matchMedia(query);
-    const onChange = () => setReduced(list.matches);
-    list.addEventListener("change", onChange);
-    return () => list.removeEventListener("change", onChange);
-  }, []);
-  return reduced;
 }

@@ -2,7 +2,6 @@ import { page } from "../api/client";
 import type { PostView } from "../api/types";
 import { PagedFooter, usePaged } from "../components/paged-list";
 import { PostGrid } from "../components/post-grid";
-import "../styles/people.css";
 
 /** The posts carrying a hashtag, newest first. */
 export function TagScreen(props: { tag: string }) {
@@ -15,10 +14,7 @@ export function TagScreen(props: { tag: string }) {
     <section class="tag-screen">
       <h1>#{tag}</h1>
       <PostGrid posts={paged.items} />
-      <PagedFooter
-        state={{ ...paged, itemsCount: paged.items.length }}
-        empty={`No posts with #${tag} yet.`}
-      />
+      <PagedFooter state={paged} empty={`No posts with #${tag} yet.`} />
     </section>
   );
 }

@@ -1,9 +1,10 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import type { JSX } from "preact";
 import { api } from "../../api/client";
 import type { MessageView } from "../../api/types";
-import { uploadFile, type UploadProgress } from "../../api/uploads";
+import { useSingleUpload } from "../../api/use-upload";
 import { ErrorBanner } from "../../components/error-banner";
+import { CameraIcon } from "../../components/icons";
 
 const MAX_TEXT = 2000;
 
@@ -11,11 +12,9 @@ const MAX_TEXT = 2000;
 export function Composer(props: { conversationId: string; onSent: (m: MessageView) => void }) {
   const [text, setText] = useState("");
   const [sending, setSending] = useState(false);
-  const [progress, setProgress] = useState<UploadProgress | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const photo = useSingleUpload();
   const form = useRef<HTMLFormElement>(null);
-  const aborter = useRef<AbortController | null>(null);
-  useEffect(() => () => aborter.current?.abort(), []);
 
   const send = async (body: { text?: string; mediaId?: string }, signal?: AbortSignal) => {
     const message = await api<MessageView>("POST", `/conversations/${props.conversationId}/messages`, {
@@ -47,38 +46,33 @@ export function Composer(props: { conversationId: string; onSent: (m: MessageVie
     form.current?.requestSubmit();
   };
 
-  const onPhoto = async (event: JSX.TargetedEvent<HTMLInputElement>) => {
+  const onPhoto = (event: JSX.TargetedEvent<HTMLInputElement>) => {
     const file = event.currentTarget.files?.[0];
     event.currentTarget.value = "";
     if (!file) return;
-    aborter.current?.abort();
-    const controller = new AbortController();
-    aborter.current = controller;
     setError(null);
-    setProgress({ sent: 0, size: file.size, phase: "sending" });
-    try {
-      const media = await uploadFile(file, setProgress, controller.signal);
-      await send({ mediaId: media.id }, controller.signal);
-    } catch (err) {
-      if (!(err instanceof DOMException && err.name === "AbortError")) setError(err);
-    } finally {
-      if (aborter.current === controller) setProgress(null);
-    }
+    void photo.start(file, (media, signal) => send({ mediaId: media.id }, signal));
   };
 
   return (
     <div class="dm-composer-wrap">
-      {progress && (
+      {photo.busy && (
         <div class="dm-upload">
-          <progress aria-label="Uploading photo" max={progress.size || 1} value={progress.sent} />
+          {photo.progress && (
+            <progress
+              aria-label="Uploading photo"
+              max={photo.progress.size || 1}
+              value={photo.progress.sent}
+            />
+          )}
           <span class="muted" role="status">
-            {progress.phase === "retrying" ? "Connection lost, retrying…" : "Sending photo…"}
+            {photo.progress?.phase === "retrying" ? "Connection lost, retrying…" : "Sending photo…"}
           </span>
         </div>
       )}
-      <ErrorBanner error={error} />
+      <ErrorBanner error={error ?? photo.error} />
       <form ref={form} class="dm-composer" onSubmit={(e) => void submit(e)}>
-        <label class="live-vh" for="dm-text">
+        <label class="visually-hidden" for="dm-text">
           Message
         </label>
         <textarea
@@ -92,13 +86,13 @@ export function Composer(props: { conversationId: string; onSent: (m: MessageVie
         />
         <label class="dm-photo" title="Send a photo">
           <CameraIcon />
-          <span class="live-vh">Send a photo</span>
+          <span class="visually-hidden">Send a photo</span>
           <input
-            class="live-vh"
+            class="visually-hidden"
             type="file"
             accept="image/*,video/*"
-            disabled={progress !== null}
-            onChange={(e) => void onPhoto(e)}
+            disabled={photo.busy}
+            onChange={onPhoto}
           />
         </label>
         <button type="submit" disabled={sending}>
@@ -106,16 +100,5 @@ export function Composer(props: { conversationId: string; onSent: (m: MessageVie
         </button>
       </form>
     </div>
-  );
-}
-
-function CameraIcon() {
-  return (
-    <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
-      <path
-        fill="currentColor"
-        d="M9 3 7.2 5H4a2 2 0 0 0-2 2v11a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2V7a2 2 0 0 0-2-2h-3.2L15 3H9zm3 5a4.5 4.5 0 1 1 0 9 4.5 4.5 0 0 1 0-9zm0 2a2.5 2.5 0 1 0 0 5 2.5 2.5 0 0 0 0-5z"
-      />
-    </svg>
   );
 }

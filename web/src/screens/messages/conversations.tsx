@@ -8,9 +8,10 @@ import { Avatar } from "../../components/avatar";
 import { ErrorBanner } from "../../components/error-banner";
 import { PagedFooter, usePaged } from "../../components/paged-list";
 import { Link, navigate } from "../../router";
+import { parseUsernames } from "../../text";
 import { openConversationId } from "../../state/badges";
-import { Ago } from "./time";
-import "../../styles/live.css";
+import { TimeAgo } from "../../components/time";
+import "../../styles/messages.css";
 
 export type Conversations = ReturnType<typeof useConversations>;
 
@@ -83,7 +84,7 @@ export function ConversationList(props: { conversations: Conversations; activeId
   const meId = session.value?.me.id;
   return (
     <section class="dm-list" aria-labelledby="dm-list-heading">
-      <h2 id="dm-list-heading" class="live-vh">
+      <h2 id="dm-list-heading" class="visually-hidden">
         Conversations
       </h2>
       <NewMessageForm onStarted={conversations.add} />
@@ -92,10 +93,7 @@ export function ConversationList(props: { conversations: Conversations; activeId
           <ConversationItem key={c.id} conversation={c} meId={meId} active={c.id === props.activeId} />
         ))}
       </ul>
-      <PagedFooter
-        state={{ ...conversations, itemsCount: conversations.items.length }}
-        empty="No conversations yet: start one above."
-      />
+      <PagedFooter state={conversations} empty="No conversations yet: start one above." />
     </section>
   );
 }
@@ -129,10 +127,10 @@ function ConversationItem(props: {
             : c.lastMessage
               ? previewOf(c.lastMessage, props.meId)
               : "No messages yet"}
-          {c.unreadCount > 0 && <span class="live-vh">, {c.unreadCount} unread</span>}
+          {c.unreadCount > 0 && <span class="visually-hidden">, {c.unreadCount} unread</span>}
         </span>
       </span>
-      {c.lastMessage && <Ago iso={c.lastMessage.createdAt} class="dm-conversation-time" />}
+      {c.lastMessage && <TimeAgo iso={c.lastMessage.createdAt} class="dm-conversation-time" short />}
       {c.unreadCount > 0 && (
         <span class="badge" aria-hidden="true">
           {c.unreadCount > 99 ? "99+" : c.unreadCount}
@@ -169,14 +167,7 @@ function NewMessageForm(props: { onStarted: (c: ConversationView) => void }) {
 
   const submit = async (event: JSX.TargetedEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const usernames = [
-      ...new Set(
-        to
-          .split(/[\s,]+/)
-          .map((u) => u.replace(/^@/, "").toLowerCase())
-          .filter(Boolean),
-      ),
-    ];
+    const usernames = parseUsernames(to);
     setError(null);
     if (usernames.length === 0) return setHint("Type one or more usernames, separated by commas.");
     setHint(null);

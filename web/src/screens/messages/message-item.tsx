@@ -1,7 +1,7 @@
 import type { MessageView } from "../../api/types";
 import { MediaView } from "../../components/media-view";
 import { SharedPost } from "./shared-post";
-import { Ago } from "./time";
+import { TimeAgo } from "../../components/time";
 
 /** Messages closer than this from the same sender read as one run: one name, one time. */
 const RUN_GAP_MS = 10 * 60_000;
@@ -21,10 +21,10 @@ export function MessageItem(props: {
   const { message: m, mine } = props;
   return (
     <li class={`dm-msg ${mine ? "dm-mine" : "dm-theirs"} ${props.startsRun ? "dm-run-start" : ""}`}>
-      <span class={`dm-sender ${props.startsRun && !mine ? "" : "live-vh"}`}>
+      <span class={`dm-sender ${props.startsRun && !mine ? "" : "visually-hidden"}`}>
         {mine ? "You" : m.sender.username}
       </span>
-      <span class="live-vh">: </span>
+      <span class="visually-hidden">: </span>
       <div class="dm-bubble">
         {m.media && (
           <div class="dm-media">
@@ -38,7 +38,7 @@ export function MessageItem(props: {
         {m.postId !== undefined && <SharedPost postId={m.postId} />}
         {m.text && <p class="dm-text">{m.text}</p>}
       </div>
-      <Ago iso={m.createdAt} class={`dm-time ${props.endsRun ? "" : "live-vh"}`} />
+      <TimeAgo iso={m.createdAt} class={`dm-time ${props.endsRun ? "" : "visually-hidden"}`} />
     </li>
   );
 }

@@ -1,6 +1,6 @@
-import { useEffect, useState } from "preact/hooks";
 import { api, ApiError } from "../../api/client";
 import type { PostView } from "../../api/types";
+import { useLoad } from "../../api/use-load";
 import { ErrorBanner } from "../../components/error-banner";
 import { MediaView } from "../../components/media-view";
 import { Link } from "../../router";
@@ -24,21 +24,7 @@ function postOf(id: string): Promise<PostView> {
 
 /** A post shared into a conversation: a small preview and a link to it, or why it cannot be shown. */
 export function SharedPost(props: { postId: string }) {
-  const [post, setPost] = useState<PostView | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [attempt, setAttempt] = useState(0);
-
-  useEffect(() => {
-    let live = true;
-    setError(null);
-    postOf(props.postId).then(
-      (p) => live && setPost(p),
-      (err: unknown) => live && setError(err),
-    );
-    return () => {
-      live = false;
-    };
-  }, [props.postId, attempt]);
+  const { value: post, error, reload } = useLoad(() => postOf(props.postId), [props.postId]);
 
   const gone = error instanceof ApiError && (error.status === 404 || error.status === 403);
   const media = post?.media[0];
@@ -59,7 +45,7 @@ export function SharedPost(props: { postId: string }) {
         </p>
       )}
       {gone && <p class="muted">Post unavailable</p>}
-      {error !== null && !gone && <ErrorBanner error={error} onRetry={() => setAttempt(attempt + 1)} />}
+      {error !== null && !gone && <ErrorBanner error={error} onRetry={reload} />}
       {!gone && <Link href={`/p/${props.postId}`}>View post</Link>}
     </div>
   );

@@ -124,9 +124,7 @@ function sendersOf(messages: MessageView[], meId: string | undefined): UserView[
 function useScrollKeeper(items: MessageView[]) {
   const ref = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
-  const last = useRef({
-    newest: undefined as string | undefined,
-    oldest: undefined as string | undefined,
+  const last = useRef<{ newest?: string | undefined; oldest?: string | undefined; height: number }>({
     height: 0,
   });
 
