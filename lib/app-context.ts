@@ -40,7 +40,7 @@ import { Stories, storyTables } from "./stories";
 import { IdempotencyKeys, idempotencyTables } from "./idempotency";
 import type { PublishStreamEvent } from "./stream/events";
 import { WriteJournal, journalTables } from "./journal";
-import type { SearchMetrics } from "./metrics/search-metrics";
+import type { NodeMetrics } from "./metrics/node-metrics";
 import { createSearchIndex } from "./search/factory";
 import { SearchIndexer } from "./search/indexer";
 import { SearchOutbox, searchOutboxTables } from "./search/outbox";
@@ -120,7 +120,11 @@ export interface AppContextOptions {
   publicBaseUrl: () => string;
   /** Wakes the search indexers, wherever they run, when index jobs were recorded. */
   searchJobsRecorded?: () => void;
-  searchMetrics?: SearchMetrics;
+  /**
+   * The node's metrics: the store, fan-out, actors, rate limits, transcode jobs and search are measured into them.
+   * Without them nothing is measured (unit tests, scripts).
+   */
+  metrics?: NodeMetrics;
   /** A clock tests can move. */
   now?: () => number;
   /** Where the node's own components report changes of state (Redis lost and found). */
@@ -128,8 +132,9 @@ export interface AppContextOptions {
 }
 
 export async function createAppContext(config: Config, options: AppContextOptions): Promise<AppContext> {
-  const { hosts } = options;
+  const { hosts, metrics } = options;
   const now = options.now ?? Date.now;
+  const searchMetrics = metrics?.search;
   const ids = new SnowflakeGenerator({ workerId: config.workerId, now });
   const closers: (() => Promise<void>)[] = [];
   const needsPosts =
@@ -147,7 +152,9 @@ export async function createAppContext(config: Config, options: AppContextOption
   if (redis) closers.push(() => redis.close());
   // Only gateways count limits; shared by all of them through Redis in cluster mode, so that a limit holds
   // whichever gateway is hit.
-  const rateLimiter = hosts("gateway") ? createRateLimiter(redis, now, config.broker.namespace) : undefined;
+  const rateLimiter = hosts("gateway")
+    ? createRateLimiter(redis, now, config.broker.namespace, metrics?.rateLimits)
+    : undefined;
 
   // Services that read accounts and the graph (every user view carries a relationship) build them locally:
   // they share the store, so nothing crosses the network that one query answers.
@@ -167,7 +174,11 @@ export async function createAppContext(config: Config, options: AppContextOption
   const servesFiles = needsKeys && config.blobs.kind === "fs";
   let store: WideRowStore | undefined;
   if (needsAccounts || needsMedia || needsKeys) {
-    store = createStore({ store: config.store, dataDir: config.dataDir, nodeId: config.broker.nodeId }, now);
+    store = createStore(
+      { store: config.store, dataDir: config.dataDir, nodeId: config.broker.nodeId },
+      now,
+      metrics?.store,
+    );
     // A set: several services need some tables (stories and posts both claim media).
     const tables = new Set<AnyTable>([
       ...(needsAccounts
@@ -266,6 +277,8 @@ export async function createAppContext(config: Config, options: AppContextOption
       forgetView: (mediaId) => cache.delete(cacheKeys.media(mediaId)),
       deleteGraceMs: config.media.deleteGraceSeconds * 1000,
       now,
+      // Only the media service scans the jobs and records their results.
+      ...(metrics && hosts("media") && { metrics: metrics.transcodeJobs }),
     });
     media = { library, uploads: new Uploads({ store, blobs: blobStore, ids, library, now }) };
   }
@@ -293,6 +306,8 @@ export async function createAppContext(config: Config, options: AppContextOption
       pageSize: config.feed.fanoutPageSize,
       holder: config.broker.nodeId,
       now,
+      // Posts nodes record jobs; only timeline nodes run and scan them.
+      ...(metrics && hosts("timeline") && { metrics: metrics.fanout }),
     });
     engagement = new Engagement({ store, now });
     posts = new Posts({
@@ -324,6 +339,7 @@ export async function createAppContext(config: Config, options: AppContextOption
     });
     if (hosts("timeline")) {
       const timelines = new Timelines(store, undefined, now);
+      metrics?.actors.watch("timeline", timelines.stats);
       const cursorKey = createHmac("sha256", secret).update("feed-cursor").digest("base64url");
       const feed = new Feed({ store, timelines, graph, posts, fanout, cursorKey, now });
       timeline = { timelines, fanout, feed, postJson: new PostJson() };
@@ -371,6 +387,7 @@ export async function createAppContext(config: Config, options: AppContextOption
     hosts("inbox") && store && media && posts && accounts && graph
       ? new Inbox({ store, ids, now, accounts, graph, media: media.library, posts, publish: options.publish })
       : undefined;
+  if (inbox) metrics?.actors.watch("inbox", inbox.stats);
 
   let search: AppContext["search"];
   if (hosts("search") && store && searchOutbox && graph && accounts && posts && discoveryWriters) {
@@ -385,7 +402,7 @@ export async function createAppContext(config: Config, options: AppContextOption
       sources,
       holder: config.broker.nodeId,
       reindexing: () => reindexer.generation(),
-      ...(options.searchMetrics && { metrics: options.searchMetrics }),
+      ...(searchMetrics && { metrics: searchMetrics }),
       now,
     });
     const queries = new SearchQueries({
@@ -393,7 +410,7 @@ export async function createAppContext(config: Config, options: AppContextOption
       graph,
       accounts,
       posts,
-      ...(options.searchMetrics && { metrics: options.searchMetrics }),
+      ...(searchMetrics && { metrics: searchMetrics }),
     });
     search = { index, indexer, queries, reindexer };
   }

@@ -1,6 +1,7 @@
 import type { ServiceSchema } from "moleculer";
 import { defineActions } from "../broker/define-action";
 import type { BlobStore } from "../lib/blobs";
+import type { TranscoderMetrics } from "../lib/metrics";
 import { transcode, type TranscodeOptions } from "../lib/transcoding/transcode";
 
 /**
@@ -11,6 +12,8 @@ export function createTranscoderService(deps: {
   blobs: BlobStore;
   options: TranscodeOptions;
   concurrency: number;
+  /** Jobs running and the time each took, on this node. */
+  metrics?: TranscoderMetrics;
 }): ServiceSchema {
   return {
     name: "transcoder",
@@ -23,7 +26,8 @@ export function createTranscoderService(deps: {
         handler: async (ctx) => {
           const started = Date.now();
           ctx.broker.logger.info(`transcoding ${ctx.params.kind} ${ctx.params.mediaId}`);
-          const outcome = await transcode(ctx.params, deps.blobs, deps.options);
+          const run = () => transcode(ctx.params, deps.blobs, deps.options);
+          const outcome = await (deps.metrics ? deps.metrics.measure(ctx.params.kind, run) : run());
           const verdict = outcome.ok ? "done" : `failed: ${outcome.reason}`;
           ctx.broker.logger.info(
             `transcoded ${ctx.params.mediaId} in ${Date.now() - started} ms, ${verdict}`,

@@ -1,6 +1,16 @@
 import { KeyedLock } from "./keyed-lock";
 import { LruMap } from "./lru-map";
 
+/** What the metrics read of a node's actors of one kind (lib/metrics/actor-metrics.ts). */
+export interface ActorStats {
+  /** Users whose state is held in memory now. */
+  readonly size: number;
+  /** Users' states rebuilt from the store so far. */
+  readonly rebuilds: number;
+  /** Times every state was dropped (forgetAll) so far. */
+  readonly resets: number;
+}
+
 /**
  * The memory of per-user actors on one node (timelines, inboxes): for each user this node owns, what it keeps
  * in memory (a bounded LRU across users), and one mailbox per user through which every write and rebuild of that
@@ -10,13 +20,15 @@ import { LruMap } from "./lru-map";
  * A rebuild runs in the mailbox because one that read the rows while a write was landing would otherwise put
  * back a memory without that write, for good.
  */
-export class ActorMemory<S> {
+export class ActorMemory<S> implements ActorStats {
   private readonly hot: LruMap<string, S>;
   private readonly mailbox = new KeyedLock();
   /** Bumped by forgetAll, so that a rebuild that started before it cannot bring stale state back. */
   private generation = 0;
   /** Until then memory is not kept: see forgetAll. */
   private distrustUntil = 0;
+  private rebuilt = 0;
+  private forgotten = 0;
 
   constructor(
     maxUsers: number,
@@ -51,6 +63,7 @@ export class ActorMemory<S> {
       const ready = this.hot.peek(userId);
       if (ready !== undefined) return ready;
       const generation = this.generation;
+      this.rebuilt++;
       const state = await build();
       if (generation === this.generation && this.now() >= this.distrustUntil) this.remember(userId, state);
       return state;
@@ -64,11 +77,20 @@ export class ActorMemory<S> {
    */
   forgetAll(): void {
     this.generation++;
+    this.forgotten++;
     this.hot.clear();
     this.distrustUntil = this.now() + this.settleMs;
   }
 
   get size(): number {
     return this.hot.size;
+  }
+
+  get rebuilds(): number {
+    return this.rebuilt;
+  }
+
+  get resets(): number {
+    return this.forgotten;
   }
 }

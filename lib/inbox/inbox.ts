@@ -2,7 +2,7 @@ import type { StreamEvent } from "../stream/events";
 import { Conversations } from "./conversations";
 import type { InboxDeps, Page, PageRequest } from "./deps";
 import { DirectMessages, type DeliverMessage } from "./direct-messages";
-import { ActorMemory } from "../concurrency/actor-memory";
+import { ActorMemory, type ActorStats } from "../concurrency/actor-memory";
 import { Messages } from "./messages";
 import { Notifications, type NotificationState } from "./notifications";
 import { REPLAY_MAX_EVENTS, type MessageContent, type MessageRecord } from "./params";
@@ -122,6 +122,11 @@ export class Inbox {
   /** Users whose inbox this node holds in memory. */
   get size(): number {
     return this.inboxes.size;
+  }
+
+  /** The actors' counts, for the metrics. */
+  get stats(): ActorStats {
+    return this.inboxes;
   }
 
   private readonly deliverHere: DeliverMessage = (userId, message) => this.deliverMessage(userId, message);

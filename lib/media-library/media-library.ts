@@ -4,6 +4,7 @@ import type { BlobStore } from "../blobs";
 import { BlobTooLargeError } from "../blobs";
 import { BadRequestError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError } from "../errors";
 import { sniffMedia, type SniffedMedia } from "../media";
+import type { TranscodeJobMetrics } from "../metrics/transcode-metrics";
 import type { WideRowStore } from "../store/store";
 import { limitFor, MAX_UPLOAD_BYTES, SNIFF_BYTES, describeLimit } from "./limits";
 import type { MediaFileAccess } from "./media-access";
@@ -62,6 +63,8 @@ export interface MediaLibraryDeps {
   /** How long the files of deleted media stay before the janitor removes them. */
   deleteGraceMs?: number;
   now?: () => number;
+  /** Where a media node reports the unfinished jobs its resumer finds, and media that failed for good. */
+  metrics?: TranscodeJobMetrics;
 }
 
 const DAY_MS = 24 * 3600_000;
@@ -327,19 +330,28 @@ export class MediaLibrary {
       failure: reason.slice(0, 500),
       updated_at: new Date(this.now()),
     });
+    this.deps.metrics?.failed(job.kind);
     await this.finishJob(job);
   }
 
   /** Jobs sent longer ago than `olderThanMs` and still not finished: their transcoder or their sender died. */
   async staleJobs(olderThanMs: number): Promise<(TranscodeJob & { attempts: number })[]> {
-    const cutoff = this.now() - olderThanMs;
+    const now = this.now();
+    const cutoff = now - olderThanMs;
     const stale: (TranscodeJob & { attempts: number })[] = [];
+    // The whole queue, for the metrics: this scan reads every job row anyway.
+    let queued = 0;
+    let oldest: number | undefined;
     for (let shard = 0; shard < JOB_SHARDS; shard++) {
       let pageToken: string | undefined;
       do {
         const page = await this.deps.store.slice(transcodeJobs, { shard }, { limit: 500, pageToken });
         for (const row of page.rows) {
-          if ((row.sent_at?.getTime() ?? 0) > cutoff || row.owner_id === undefined) continue;
+          if (row.owner_id === undefined) continue;
+          const sentAt = row.sent_at?.getTime() ?? 0;
+          queued++;
+          if (oldest === undefined || sentAt < oldest) oldest = sentAt;
+          if (sentAt > cutoff) continue;
           const record = await this.deps.store.get(media, { owner_id: row.owner_id, media_id: row.media_id });
           if (record?.original_key === undefined) {
             await this.deps.store.delete(transcodeJobs, { shard, media_id: row.media_id });
@@ -356,6 +368,7 @@ export class MediaLibrary {
         pageToken = page.nextPageToken;
       } while (pageToken);
     }
+    this.deps.metrics?.scanned(queued, oldest, now);
     return stale;
   }
 

@@ -27,3 +27,22 @@ export const rateLimitKeys = {
   write: (userId: string): RateLimitKey => `rl:write:user:${userId}`,
   quota: (name: QuotaName, userId: string): RateLimitKey => `rl:quota:${name}:user:${userId}`,
 } as const;
+
+/** Every limit by name, for the metrics' `limit` label: the key's kind, never the IP or user it counts. */
+export const RATE_LIMIT_NAMES = [
+  "signup",
+  "login",
+  "write",
+  ...QUOTA_NAMES.map((name) => `quota_${name}` as const),
+] as const;
+
+export type RateLimitName = (typeof RATE_LIMIT_NAMES)[number];
+
+/** The limit a key counts for (`rl:quota:likes:user:42` is `quota_likes`). */
+export function limitNameOf(key: RateLimitKey): RateLimitName {
+  const [, kind, quota] = key.split(":");
+  const name = kind === "quota" ? `quota_${quota}` : kind;
+  const known = RATE_LIMIT_NAMES.find((candidate) => candidate === name);
+  if (known === undefined) throw new Error(`no rate limit is named by ${key}`);
+  return known;
+}

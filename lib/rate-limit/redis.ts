@@ -45,6 +45,8 @@ export class RedisRateLimiter implements RateLimiter {
   private readonly prefix: string;
   private readonly now: () => number;
   private fallback: MemoryRateLimiter;
+  /** Whether the last hit was counted in `fallback`, or Redis was lost since: what the metrics report. */
+  private fellBack = false;
 
   constructor(
     private readonly redis: RedisConnection,
@@ -58,7 +60,14 @@ export class RedisRateLimiter implements RateLimiter {
     redis.onChange((available) => {
       // The outage's per-node counts must not linger into the next outage.
       if (available) this.fallback = new MemoryRateLimiter(this.now);
+      // Known at once, not at the next hit: a node without traffic reports its state too.
+      this.fellBack = !available;
     });
+  }
+
+  /** True while limits are counted in this node's memory because Redis does not answer. */
+  get fallingBack(): boolean {
+    return this.fellBack;
   }
 
   async hit(key: RateLimitKey, limit: number, windowMs: number): Promise<RateLimitVerdict> {
@@ -66,6 +75,7 @@ export class RedisRateLimiter implements RateLimiter {
       async () => parseReply(await this.hitCommand[HIT_COMMAND](this.prefix + key, Math.ceil(windowMs))),
       () => undefined,
     );
+    this.fellBack = reply === undefined;
     if (reply === undefined) return this.fallback.hit(key, limit, windowMs);
     const [count, ttlMs] = reply;
     if (count <= limit) return { allowed: true };

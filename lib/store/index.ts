@@ -2,7 +2,9 @@ import path from "node:path";
 import type { Config } from "../../config";
 import { CassandraStore } from "./cassandra";
 import { LevelStore } from "./level";
+import { MeteredStore } from "./metered-store";
 import type { WideRowStore } from "./store";
+import type { StoreMetrics } from "../metrics/store-metrics";
 
 export type { WideRowStore } from "./store";
 
@@ -15,8 +17,17 @@ const CONSISTENCY = {
   ALL: "all",
 } as const;
 
-/** The store named by configuration; every service gets this one instance. */
+/** The store named by configuration; every service gets this one instance, measured when `metrics` is given. */
 export function createStore(
+  config: Pick<Config, "store" | "dataDir"> & { nodeId: string },
+  now?: () => number,
+  metrics?: StoreMetrics,
+): WideRowStore {
+  const adapter = createAdapter(config, now);
+  return metrics === undefined ? adapter : new MeteredStore(adapter, metrics);
+}
+
+function createAdapter(
   config: Pick<Config, "store" | "dataDir"> & { nodeId: string },
   now?: () => number,
 ): WideRowStore {

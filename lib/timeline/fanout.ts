@@ -1,5 +1,6 @@
 import { userCounts } from "../accounts/tables";
 import type { Graph } from "../graph";
+import type { FanoutMetrics } from "../metrics/fanout-metrics";
 import type { WideRowStore } from "../store/store";
 import { FANOUT_SHARDS, celebrities, fanoutJobs, fanoutLeases } from "./tables";
 
@@ -26,7 +27,8 @@ export type Deliver = (userIds: readonly string[], job: FanoutJob) => Promise<vo
 
 export interface FanoutDeps {
   store: WideRowStore;
-  graph: Graph;
+  /** Only the followers' pages are read here. */
+  graph: Pick<Graph, "followerIdsPage">;
   deliver: Deliver;
   /** Authors with at least this many followers are read at feed time instead (celebrities). */
   celebrityThreshold: number;
@@ -34,6 +36,8 @@ export interface FanoutDeps {
   holder: string;
   pageSize?: number;
   now?: () => number;
+  /** Where a timeline node reports the backlog its scans find and the rows its jobs have written. */
+  metrics?: FanoutMetrics;
 }
 
 /**
@@ -104,6 +108,7 @@ export class Fanout {
       if (row.cursor === undefined) {
         // The author reads their own posts in their feed, whatever their audience.
         await this.deps.deliver([job.authorId], job);
+        this.deps.metrics?.rowsWritten.inc();
       }
       if (row.cursor === "") {
         // Every page went out before a crash took the delete with it.
@@ -119,6 +124,7 @@ export class Fanout {
         do {
           const page = await this.deps.graph.followerIdsPage(job.authorId, cursor, this.deps.pageSize ?? 500);
           await this.deps.deliver(page.ids, job);
+          this.deps.metrics?.rowsWritten.inc(page.ids.length);
           delivered += page.ids.length;
           cursor = page.nextPageToken ?? undefined;
           // Remember progress ("" once every page is out) after every page.
@@ -139,24 +145,30 @@ export class Fanout {
 
   /** Jobs older than `olderThanMs`: their node died, or is slow; run() skips those still leased. */
   async pending(olderThanMs: number): Promise<PendingFanoutJob[]> {
-    const cutoff = this.now() - olderThanMs;
+    const now = this.now();
+    const cutoff = now - olderThanMs;
     const jobs: PendingFanoutJob[] = [];
+    // The whole backlog, for the metrics: this scan reads every job row anyway.
+    let backlog = 0;
+    let oldest: number | undefined;
     for (let shard = 0; shard < FANOUT_SHARDS; shard++) {
       let pageToken: string | undefined;
       do {
         const page = await this.deps.store.slice(fanoutJobs, { shard }, { limit: 500, pageToken });
         for (const row of page.rows) {
-          if ((row.created_at?.getTime() ?? 0) <= cutoff && row.author_id !== undefined) {
-            jobs.push({
-              postId: row.post_id,
-              authorId: row.author_id,
-              createdAt: row.created_at?.getTime() ?? 0,
-            });
+          // A row without its author is no job (the progress of one another node had finished meanwhile).
+          if (row.author_id === undefined) continue;
+          const createdAt = row.created_at?.getTime() ?? 0;
+          backlog++;
+          if (oldest === undefined || createdAt < oldest) oldest = createdAt;
+          if (createdAt <= cutoff) {
+            jobs.push({ postId: row.post_id, authorId: row.author_id, createdAt });
           }
         }
         pageToken = page.nextPageToken;
       } while (pageToken);
     }
+    this.deps.metrics?.scanned(backlog, oldest, now);
     return jobs;
   }
 

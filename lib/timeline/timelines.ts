@@ -1,4 +1,4 @@
-import { ActorMemory } from "../concurrency/actor-memory";
+import { ActorMemory, type ActorStats } from "../concurrency/actor-memory";
 import { compareIds } from "../ids";
 import type { WideRowStore } from "../store/store";
 import { homeTimeline, timeline } from "./tables";
@@ -124,6 +124,11 @@ export class Timelines {
 
   get size(): number {
     return this.memory.size;
+  }
+
+  /** The actors' counts, for the metrics. */
+  get stats(): ActorStats {
+    return this.memory;
   }
 
   private async readWindow(userId: string): Promise<Hot> {
