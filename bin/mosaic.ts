@@ -24,14 +24,20 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     firstSignalAt = Date.now();
-    node.broker.logger.info(`${signal}: finishing in-flight requests, then stopping`);
-    node.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        node.broker.logger.error("shutdown failed", err);
-        process.exit(1);
-      },
-    );
+    // Not ready first (load balancers take the node out over DRAIN_SECONDS while it still serves), then no new
+    // connections, in-flight requests finished (up to SHUTDOWN_GRACE_MS), streams told to reconnect, the
+    // cluster left.
+    node.broker.logger.info(`${signal}: draining, then finishing in-flight requests, then stopping`);
+    node
+      .drain()
+      .then(() => node.stop())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          node.broker.logger.error("shutdown failed", err);
+          process.exit(1);
+        },
+      );
   };
   process.on("SIGTERM", shutdown);
   process.on("SIGINT", shutdown);

@@ -18,6 +18,8 @@ import { createPostsService } from "../services/posts.service";
 import { createTimelineService, deliverByOwner, startFanout } from "../services/timeline.service";
 import { createTranscoderService } from "../services/transcoder.service";
 import { OpsServer } from "../lib/http/ops-server";
+import { ConnectionDrain } from "../lib/http/connection-drain";
+import { NodeLifecycle } from "./lifecycle";
 import { createBrokerOptions } from "../moleculer.config";
 import { createGatewayService } from "../services/gateway.service";
 import { createUsersService } from "../services/users.service";
@@ -37,7 +39,17 @@ export interface MosaicNode {
   readonly broker: ServiceBroker;
   readonly app: AppContext;
   start(): Promise<void>;
-  /** Stops taking requests, lets in-flight ones finish, then stops services and closes the store. */
+  /**
+   * The first step of a graceful stop (SIGTERM): `/health/ready` says 503 from now on while everything is still
+   * served, and answers close their connections. Resolves after `ms` (DRAIN_SECONDS by default) on a node that
+   * serves the API, at once on any other: nothing balances requests to those by their readiness.
+   */
+  drain(ms?: number): Promise<void>;
+  /**
+   * Stops taking connections, tells open event streams to reconnect elsewhere, lets in-flight requests finish (up
+   * to SHUTDOWN_GRACE_MS), leaves the cluster (other nodes drop this one's endpoints at once and its actors move),
+   * then stops services and closes the store.
+   */
   stop(): Promise<void>;
   /** The gateway's bound port when this node hosts it (useful with PORT=0). */
   httpPort(): number | undefined;
@@ -49,7 +61,13 @@ export async function createNode(config: Config, options: { now?: () => number }
   const hosts = (name: ServiceName) => hostsService(config, name);
   // Its own registry per node: a test process runs several nodes, each counting its own calls and requests.
   const metrics = new NodeMetrics();
-  const broker = new ServiceBroker(createBrokerOptions(config, metrics));
+  // The signals are bin/mosaic.ts's: Moleculer's own handler would stop the broker under the node's feet (closing
+  // the gateway while it drains) and exit before the store is closed.
+  const broker = new ServiceBroker({
+    ...createBrokerOptions(config, metrics),
+    skipProcessEventRegistration: true,
+  });
+  const lifecycle = new NodeLifecycle();
   // Every gateway gets every delivery and keeps what concerns its own connections.
   const publish: PublishStreamEvent = (userIds, event) => {
     const delivery: StreamDelivery = { userIds: [...userIds], event };
@@ -96,13 +114,15 @@ export async function createNode(config: Config, options: { now?: () => number }
     startFanout: startFanout(broker),
     postDeleted: (postId) => broadcast(broker, "posts.deleted", { postId }, POST_ROW_KEEPERS),
     searchJobsRecorded: () => void broadcast(broker, "search.jobs", {}, ["search"]).catch(() => undefined),
-    searchMetrics: metrics.search,
+    metrics,
     publicBaseUrl: () =>
       (baseUrl ??= knownBaseUrl()) ?? `http://${displayHost(config.http.host)}:${config.http.port}`,
     ...(options.now && { now: options.now }),
     log: (level, message) => broker.logger[level](message),
   });
   late.library = app.media?.library;
+  // One readiness for the gateway's `/health/ready` and the ops server's: 503 once the node is on its way out.
+  const readiness = lifecycle.readiness(nodeReadiness(broker, app));
 
   // Built here, not in the gateway, so that stop() can end them before the gateway waits for its requests:
   // a stream is a request that never finishes by itself.
@@ -126,7 +146,7 @@ export async function createNode(config: Config, options: { now?: () => number }
           config.blobs.kind === "fs" && app.blobs && app.mediaFiles
             ? { blobs: app.blobs, ...app.mediaFiles }
             : undefined,
-        readiness: nodeReadiness(broker, app),
+        readiness,
         idempotency: app.idempotency,
       }),
     ),
@@ -153,19 +173,23 @@ export async function createNode(config: Config, options: { now?: () => number }
           ffprobePath: config.media.ffprobePath,
           timeoutMs: config.media.transcodeTimeoutMs,
         },
+        metrics: metrics.transcoder,
       }),
     ),
   ];
   for (const service of services) {
     if (hosts(service.name)) broker.createService(createWithPorts(service, app));
   }
+  // moleculer-web made its server when the gateway service was created; it listens once the broker starts.
+  const gatewayServer = (broker.getLocalService("gateway") as { server?: Server } | undefined)?.server;
+  const connections = gatewayServer ? new ConnectionDrain(gatewayServer) : undefined;
 
   // A node without the gateway still answers probes and scrapes on its port; an operator's console (no
   // services) is no part of the deployment to probe, and must not take the port of a node beside it.
   const consoleOnly = config.services !== "*" && config.services.length === 0;
   // METRICS_PORT moves /metrics off the port clients reach, on every kind of node alike.
   const ownMetricsPort = config.http.metricsPort !== undefined && !consoleOnly;
-  const endpoints = { readiness: nodeReadiness(broker, app), metrics };
+  const endpoints = { readiness, metrics };
   const ops =
     hosts("gateway") || consoleOnly
       ? undefined
@@ -188,6 +212,7 @@ export async function createNode(config: Config, options: { now?: () => number }
     : undefined;
 
   let stopping: Promise<void> | undefined;
+  let endDrain = () => {};
   return {
     broker,
     app,
@@ -200,13 +225,45 @@ export async function createNode(config: Config, options: { now?: () => number }
       if (metricsServer)
         boundMetricsPort = await metricsServer.server.listen(metricsServer.port, config.http.host);
     },
+    async drain(ms = config.shutdownDrainMs) {
+      lifecycle.enter("draining");
+      if (!connections || ms === 0 || stopping) return;
+      connections.stopKeepAlive();
+      broker.logger.info(
+        `not ready from now; serving ${ms / 1000} s more while load balancers take this node out`,
+      );
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        // A stop that comes first ends the drain: nothing is left to wait for.
+        endDrain = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    },
     stop() {
       stopping ??= (async () => {
+        lifecycle.enter("closing");
+        endDrain();
+        // The HTTP edge first, so no new request starts while the services behind it finish theirs: no new
+        // connections, streams told to reconnect (to a node still ready), then the requests in flight.
+        if (connections) {
+          const open = `${connections.pending - streams.openCount()} request(s) in flight`;
+          broker.logger.info(
+            `closing the listener; ${open}, ${streams.openCount()} stream(s) told to reconnect`,
+          );
+        }
+        const closed = connections?.close(config.shutdownGraceMs);
+        streams.closeAll({ reconnect: true });
+        const outcome = await closed;
+        if (outcome && outcome.cut > 0) {
+          broker.logger.warn(`cut ${outcome.cut} request(s) still running after SHUTDOWN_GRACE_MS`);
+        }
         const gateway = broker.getLocalService("gateway");
-        streams.closeAll();
-        // The gateway goes first, so no new request starts while the services behind it finish theirs.
         if (gateway) await broker.destroyService(gateway);
         journal?.stop();
+        // Tells the other nodes first that this one serves nothing more, waits for the calls it is running, then
+        // says goodbye: they drop it at once rather than after the heartbeat timeout, and its actors move.
         await broker.stop();
         await ops?.close();
         await metricsServer?.server.close();

@@ -1,3 +1,4 @@
+import { accessSync, constants as fsConstants } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { TrustProxy } from "../lib/http/trust-proxy";
@@ -86,6 +87,9 @@ export interface Config {
   };
   /** Empty: no CORS headers at all. */
   readonly cors: { readonly origins: "*" | readonly string[] };
+  /** SIGTERM: how long a gateway says "not ready" while still serving, before it stops taking connections. */
+  readonly shutdownDrainMs: number;
+  /** SIGTERM, after the drain: how long in-flight requests and calls may take before they are cut. */
   readonly shutdownGraceMs: number;
   /** Absent: each node caches and counts rate limits in its own memory. */
   readonly redisUrl: string | undefined;
@@ -106,6 +110,9 @@ export interface Config {
     readonly explore: { readonly halfLifeMs: number };
   };
 }
+
+/** What a load balancer or kube-proxy needs to stop sending new connections to a node that said "not ready". */
+const DEFAULT_CLUSTER_DRAIN_SECONDS = 5;
 
 /** Services that mint Snowflake ids and sign tokens. */
 const SERVICES_THAT_MINT: readonly ServiceName[] = [
@@ -172,6 +179,9 @@ export function loadConfig(
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
+  // The OS's ffmpeg (current and patched) over the npm packages' 2018 static build, when it has both tools: never
+  // one of each, whose versions could disagree.
+  const systemMedia = systemFfmpeg();
   return deepFreeze<Config>({
     http: {
       port: e.PORT,
@@ -209,8 +219,8 @@ export function loadConfig(
           },
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
     media: {
-      ffmpegPath: e.FFMPEG_PATH,
-      ffprobePath: e.FFPROBE_PATH,
+      ffmpegPath: e.FFMPEG_PATH ?? systemMedia?.ffmpeg,
+      ffprobePath: e.FFPROBE_PATH ?? systemMedia?.ffprobe,
       transcoderConcurrency: e.TRANSCODER_CONCURRENCY,
       transcodeTimeoutMs: e.TRANSCODE_TIMEOUT_MS,
       urlTtlSeconds: e.MEDIA_URL_TTL_SECONDS,
@@ -232,6 +242,9 @@ export function loadConfig(
       },
     },
     cors: { origins: e.CORS_ORIGINS ?? [] },
+    // A cluster node sits behind a load balancer that needs time to notice; `npm start` stops at Ctrl-C at once.
+    shutdownDrainMs:
+      (e.DRAIN_SECONDS ?? (e.TRANSPORTER === undefined ? 0 : DEFAULT_CLUSTER_DRAIN_SECONDS)) * 1000,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     redisUrl: e.REDIS_URL,
     search:
@@ -287,4 +300,16 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/** Debian's (or any distribution's) ffmpeg and ffprobe at /usr/bin, when both are there and executable. */
+function systemFfmpeg(): { ffmpeg: string; ffprobe: string } | undefined {
+  const tools = { ffmpeg: "/usr/bin/ffmpeg", ffprobe: "/usr/bin/ffprobe" };
+  try {
+    accessSync(tools.ffmpeg, fsConstants.X_OK);
+    accessSync(tools.ffprobe, fsConstants.X_OK);
+    return tools;
+  } catch {
+    return undefined;
+  }
 }

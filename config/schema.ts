@@ -151,12 +151,16 @@ export const envSchema = z.object({
     .string()
     .min(1)
     .optional()
-    .describe("ffmpeg binary (default: the one from @ffmpeg-installer)"),
+    .describe(
+      "ffmpeg binary (default: /usr/bin/ffmpeg when it and /usr/bin/ffprobe are there, else the one from @ffmpeg-installer)",
+    ),
   FFPROBE_PATH: z
     .string()
     .min(1)
     .optional()
-    .describe("ffprobe binary (default: the one from @ffprobe-installer)"),
+    .describe(
+      "ffprobe binary (default: /usr/bin/ffprobe when it and /usr/bin/ffmpeg are there, else the one from @ffprobe-installer)",
+    ),
   TRANSCODER_CONCURRENCY: positiveInt.max(64).default(2).describe("Jobs one transcoder node runs at once"),
   TRANSCODE_TIMEOUT_MS: positiveInt
     .max(3_600_000)
@@ -310,10 +314,22 @@ export const envSchema = z.object({
     .max(600_000)
     .default(15_000)
     .describe("Longest pause in a request body (JSON, an upload) before it is cut with 408"),
+  DRAIN_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(300)
+    .optional()
+    .describe(
+      "On SIGTERM, seconds a gateway node answers 503 on /health/ready while still serving, so load balancers take it out before it stops taking connections (default 5 with TRANSPORTER, 0 without)",
+    ),
   SHUTDOWN_GRACE_MS: positiveInt
-    .max(120_000)
+    // Up to TRANSCODE_TIMEOUT_MS's bound: a transcoder node may be given its longest job.
+    .max(3_600_000)
     .default(10_000)
-    .describe("Time given to in-flight requests on SIGTERM"),
+    .describe(
+      "On SIGTERM, after the drain, the longest in-flight requests and calls may take to finish before they are cut",
+    ),
 });
 
 export type Env = z.input<typeof envSchema>;

@@ -2,7 +2,11 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ReadinessReport } from "../health/readiness";
 import type { MetricsEndpoint } from "../metrics";
+import { ConnectionDrain } from "./connection-drain";
 import { securityHeaders } from "./security-headers";
+
+/** Probes and scrapes answer in milliseconds; one still running after this on shutdown is cut. */
+const CLOSE_GRACE_MS = 2_000;
 
 export interface OpsEndpoints {
   readiness(): Promise<ReadinessReport>;
@@ -21,7 +25,7 @@ export interface OpsRoutes {
  * METRICS_PORT, when they are not to be served on the port clients reach.
  */
 export class OpsServer {
-  private server: http.Server | undefined;
+  private connections: ConnectionDrain | undefined;
 
   constructor(
     private readonly endpoints: OpsEndpoints,
@@ -31,7 +35,8 @@ export class OpsServer {
   async listen(port: number, host: string): Promise<number> {
     const server = http.createServer((req, res) => void this.answer(req, res));
     server.requestTimeout = 10_000;
-    this.server = server;
+    // Prometheus keeps its connection alive between scrapes: closing must not wait for it to time out.
+    this.connections = new ConnectionDrain(server);
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(port, host, resolve);
@@ -40,9 +45,9 @@ export class OpsServer {
   }
 
   async close(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    const connections = this.connections;
+    this.connections = undefined;
+    await connections?.close(CLOSE_GRACE_MS);
   }
 
   private async answer(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

@@ -11,6 +11,13 @@ const REPLAYED_MEMORY_MS = 30_000;
 /** Past this many batches a client is better served by reloading its lists than by a flood of events. */
 const MAX_REPLAY_BATCHES = 20;
 
+/**
+ * How long a client waits before reconnecting to a stream this node closed on shutdown: at least the base, plus
+ * up to the jitter, so that the streams of a stopping node do not all land on the others at the same instant.
+ */
+const RECONNECT_BASE_MS = 500;
+const RECONNECT_JITTER_MS = 2_000;
+
 export interface EventStreamOptions {
   maxPerUser: number;
   heartbeatMs: number;
@@ -47,6 +54,8 @@ interface Connection {
  */
 export class EventStreams {
   private readonly byUser = new Map<string, Connection[]>();
+  /** Set once the node is shutting down: streams opened from then on are told to reconnect elsewhere at once. */
+  private shuttingDown = false;
 
   constructor(private readonly options: EventStreamOptions) {}
 
@@ -62,6 +71,13 @@ export class EventStreams {
       // Proxies such as nginx would otherwise hold events back in their buffers.
       "X-Accel-Buffering": "no",
     });
+    const resumeFrom = lastEventId ?? (await this.options.mintId());
+    if (this.shuttingDown) {
+      // Came in on a connection opened before the listener closed: to be resumed on another node.
+      res.write(reconnectHint(resumeFrom));
+      res.end();
+      return;
+    }
     res.write(": connected\n\n");
     const connection: Connection = {
       userId: caller.userId,
@@ -70,7 +86,7 @@ export class EventStreams {
       heartbeat: setInterval(() => this.write(connection, ": heartbeat\n\n"), this.options.heartbeatMs),
       pending: lastEventId === undefined ? undefined : [],
       replayed: new Set(),
-      resumeFrom: lastEventId ?? (await this.options.mintId()),
+      resumeFrom,
     };
     connection.heartbeat.unref();
     this.add(connection);
@@ -130,10 +146,19 @@ export class EventStreams {
     }
   }
 
-  /** Shutdown: the HTTP server cannot close while streams hold their sockets open. */
-  closeAll(): void {
+  /**
+   * Shutdown: the HTTP server cannot close while streams hold their sockets open. With `reconnect`, each stream
+   * is first told to reconnect soon (an SSE `retry:`) from where it is (an `id:` line, which browsers send back
+   * as Last-Event-ID), so that it resumes on another gateway node without a gap; streams opened after this are
+   * told the same at once.
+   */
+  closeAll(options: { reconnect?: boolean } = {}): void {
+    if (options.reconnect === true) this.shuttingDown = true;
     for (const connections of [...this.byUser.values()]) {
-      for (const connection of [...connections]) this.close(connection);
+      for (const connection of [...connections]) {
+        if (options.reconnect === true) this.write(connection, reconnectHint(connection.resumeFrom));
+        this.close(connection);
+      }
     }
   }
 
@@ -181,4 +206,13 @@ export class EventStreams {
     }
     connection.res.write(text);
   }
+}
+
+/**
+ * The last block of a stream closed by a node shutting down: a comment saying why (for people reading the
+ * stream), the reconnection delay, and the resume point.
+ */
+function reconnectHint(resumeFrom: string): string {
+  const retryMs = RECONNECT_BASE_MS + Math.floor(Math.random() * RECONNECT_JITTER_MS);
+  return `: reconnect, this node is shutting down\nretry: ${retryMs}\nid: ${resumeFrom}\n\n`;
 }

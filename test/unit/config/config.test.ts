@@ -12,7 +12,10 @@ describe("config", () => {
       trustProxy: { kind: "none" },
       bodyIdleTimeoutMs: 15_000,
       maxInFlight: 128,
+      // The client this checkout builds, wherever the node is started from.
+      webDir: path.resolve(__dirname, "../../../web/dist"),
     });
+    expect(loadConfig({ WEB_DIR: "site" }).http.webDir).to.equal(path.resolve("site"));
     expect(config.cors.origins, "no CORS unless asked for").to.deep.equal([]);
     expect(config.dataDir).to.equal(path.resolve("./data"));
     expect(config.services).to.equal("*");

@@ -131,4 +131,50 @@ describe("EventStreams", () => {
     expect(theirs.destroyed).to.equal(true);
     expect(s.openCount("8")).to.equal(0);
   });
+
+  it("on shutdown, tells each stream when to reconnect and from which id, then ends it", async () => {
+    const s = streams();
+    const [fresh, resumed] = [new FakeResponse(), new FakeResponse()];
+    await s.open(asResponse(fresh), caller, undefined);
+    await s.open(asResponse(resumed), { userId: "8", sessionId: "80" }, "900");
+    s.deliver({ userIds: ["8"], event: note(1002) });
+    s.closeAll({ reconnect: true });
+
+    for (const [res, resumeFrom] of [
+      [fresh, "1000"],
+      [resumed, "1002"],
+    ] as const) {
+      expect(res.writableEnded).to.equal(true);
+      const last = res.text.split("\n\n").filter(Boolean).pop()!;
+      // One block: a comment, a reconnection delay browsers' EventSource uses, and the id it sends back.
+      expect(last).to.match(/^: reconnect/m);
+      expect(Number(/^retry: (\d+)$/m.exec(last)?.[1])).to.be.within(500, 2_500);
+      expect(/^id: (\d+)$/m.exec(last)?.[1]).to.equal(resumeFrom);
+    }
+    expect(s.openCount()).to.equal(0);
+  });
+
+  it("after a shutdown, answers a new stream with the hint at once instead of keeping it open", async () => {
+    const s = streams();
+    s.closeAll({ reconnect: true });
+    const res = new FakeResponse();
+    await s.open(asResponse(res), caller, "900");
+    expect(res.writableEnded).to.equal(true);
+    expect(res.text)
+      .to.match(/^retry: \d+$/m)
+      .and.match(/^id: 900$/m);
+    expect(s.openCount()).to.equal(0);
+  });
+
+  it("closes without a hint when the gateway alone is stopped", async () => {
+    const s = streams();
+    const res = new FakeResponse();
+    await s.open(asResponse(res), caller, undefined);
+    s.closeAll();
+    expect(res.writableEnded).to.equal(true);
+    expect(res.text).to.not.match(/retry:/);
+    const next = new FakeResponse();
+    await s.open(asResponse(next), caller, undefined);
+    expect(next.writableEnded).to.equal(false);
+  });
 });
