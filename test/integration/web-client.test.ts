@@ -121,6 +121,7 @@ describe("the web client when it is not built", () => {
   it("says how to build it, with the envelope", async () => {
     const res = await get(`${t.url}/`);
     expect(res.status).to.equal(404);
-    expect(JSON.parse(res.body.toString()).error.message).to.include("npm run build:web");
+    const body = JSON.parse(res.body.toString()) as { error: { message: string } };
+    expect(body.error.message).to.include("npm run build:web");
   });
 });
