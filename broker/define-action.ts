@@ -12,7 +12,8 @@ import { params } from "./middlewares/params-validator";
 
 /** What the gateway puts into ctx.meta for an authenticated call. */
 export interface CallerMeta {
-  user?: { userId: string; sessionId: string } | null;
+  /** With the proof that whoever checked the token made for this request (broker/middlewares/caller-proof.ts). */
+  user?: { userId: string; sessionId: string; proof?: string } | null;
 }
 
 export type ActionContext<N extends ActionName> = Context<ParamsOut<N>, CallerMeta>;
