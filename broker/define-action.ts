@@ -65,7 +65,8 @@ export function defineActions<S extends ServiceName>(
 export function callerOf(ctx: Context<unknown, CallerMeta>): { userId: string; sessionId: string } {
   const caller = ctx.meta.user;
   if (!caller) throw new UnauthorizedError();
-  return caller;
+  // Without its proof: that is for the broker's middleware, and must not ride along into params or rows.
+  return { userId: caller.userId, sessionId: caller.sessionId };
 }
 
 /** The id of the signed-in caller. */

@@ -5,6 +5,7 @@ import {
   UNPROVEN_CALLER,
   UnprovenCallerError,
 } from "../../../broker/middlewares/caller-proof";
+import { callerOf } from "../../../broker/define-action";
 import { CallerProofs, deriveCallerKey, type ProvenCaller } from "../../../lib/accounts";
 
 describe("callerProofMiddleware", () => {
@@ -98,5 +99,11 @@ describe("callerProofMiddleware", () => {
     } finally {
       await keyless.stop();
     }
+  });
+
+  it("hands handlers the caller without its proof, which must not ride along into params or rows", () => {
+    // users.logout passes the caller on as users.forgetSession's params, which take no other field.
+    const ctx = { meta: { user: { ...ada, proof: proofs.sign(ada, "r") } } } as unknown as Context;
+    expect(callerOf(ctx)).to.deep.equal(ada);
   });
 });
