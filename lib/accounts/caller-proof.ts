@@ -4,9 +4,11 @@ const LABEL = "mosaic caller proof v1";
 const VERSION = "v1";
 /**
  * How long a proof holds. It is bound to one request id, so this only bounds how long a proof copied from a log
- * could be replayed under that same id; it must outlast the longest chain of calls one request makes.
+ * could be replayed under that same id; it must outlast the longest chain of calls one request makes, and an
+ * upload has no whole-request limit (only its idle timeout): 200 MB at 1 Mbit/s takes 27 minutes before the calls
+ * that finish it are made.
  */
-export const CALLER_PROOF_TTL_MS = 5 * 60_000;
+export const CALLER_PROOF_TTL_MS = 60 * 60_000;
 
 /**
  * The key of caller proofs, derived from the token key with a label of its own (as the media URL key is): every
