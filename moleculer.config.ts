@@ -8,6 +8,8 @@ import { actionMetricsMiddleware } from "./broker/middlewares/action-metrics";
 import type { NodeMetrics } from "./lib/metrics";
 import { registerOwnerStrategy } from "./broker/owner-strategy";
 import { replCommands } from "./broker/repl-commands";
+import { callerProofMiddleware } from "./broker/middlewares/caller-proof";
+import type { CallerProofs } from "./lib/accounts";
 
 /** moleculer-web's action behind every HTTP request (the gateway service is named "gateway"). */
 const GATEWAY_REST_ACTION = "gateway.rest";
@@ -17,7 +19,11 @@ const GATEWAY_REST_ACTION = "gateway.rest";
  * (a store that blinked), a circuit breaker that opens on server-side failures only (a 4xx is the caller's
  * fault, not the endpoint's), a bulkhead per action, and a timeout on every call.
  */
-export function createBrokerOptions(config: Config, metrics: NodeMetrics): BrokerOptions {
+export function createBrokerOptions(
+  config: Config,
+  metrics: NodeMetrics,
+  callerProofs: () => CallerProofs | undefined = () => undefined,
+): BrokerOptions {
   registerOwnerStrategy();
   return {
     nodeID: config.broker.nodeId,
@@ -71,10 +77,13 @@ export function createBrokerOptions(config: Config, metrics: NodeMetrics): Broke
       AppErrorsMiddleware,
       ...(config.broker.checkResults ? [ResultContractMiddleware] : []),
       ...(config.broker.transporter ? [createTransportGuard().middleware] : []),
+      // Outside the others (a later middleware wraps the earlier ones): a call acting for a user it cannot prove
+      // is refused before anything reads its params or its caller.
+      callerProofMiddleware(callerProofs),
       // Last, so that it wraps the others: a call they refuse counts as an error.
       actionMetricsMiddleware(metrics.actions, { skip: [GATEWAY_REST_ACTION] }),
     ],
-    replOptions: { customCommands: replCommands },
+    replOptions: { customCommands: replCommands(callerProofs) },
     // A node that died is dropped from every ring within seconds, so its users' actors and an interrupted fan-out
     // move to the survivors within the issue's 10 s; the cost is a few bytes a second per node.
     heartbeatInterval: 1,

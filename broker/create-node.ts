@@ -3,6 +3,7 @@ import { ServiceBroker } from "moleculer";
 import { broadcast, call } from "./calls";
 import { hostsService, type Config, type ServiceName } from "../config";
 import { createAppContext, type AppContext } from "../lib/app-context";
+import type { CallerProofs } from "../lib/accounts";
 import type { MediaLibrary } from "../lib/media-library/media-library";
 import { createGraphService } from "../services/graph.service";
 import { createInboxService } from "../services/inbox.service";
@@ -63,8 +64,10 @@ export async function createNode(config: Config, options: { now?: () => number }
   const metrics = new NodeMetrics();
   // The signals are bin/mosaic.ts's: Moleculer's own handler would stop the broker under the node's feet (closing
   // the gateway while it drains) and exit before the store is closed.
+  // The caller-proof key comes with the app context, built after the broker (it binds calls to the broker).
+  const keys: { proofs?: CallerProofs } = {};
   const broker = new ServiceBroker({
-    ...createBrokerOptions(config, metrics),
+    ...createBrokerOptions(config, metrics, () => keys.proofs),
     skipProcessEventRegistration: true,
   });
   const lifecycle = new NodeLifecycle();
@@ -121,6 +124,7 @@ export async function createNode(config: Config, options: { now?: () => number }
     log: (level, message) => broker.logger[level](message),
   });
   late.library = app.media?.library;
+  keys.proofs = app.callerProofs;
   // One readiness for the gateway's `/health/ready` and the ops server's: 503 once the node is on its way out.
   const readiness = lifecycle.readiness(nodeReadiness(broker, app));
 
@@ -150,7 +154,7 @@ export async function createNode(config: Config, options: { now?: () => number }
         idempotency: app.idempotency,
       }),
     ),
-    withPorts("users", ["accounts"], createUsersService),
+    withPorts("users", ["accounts", "callerProofs", "audit"], createUsersService),
     withPorts("graph", ["graph", "accounts", "notifier"], createGraphService),
     withPorts("posts", ["posts", "accounts"], createPostsService),
     withPorts("timeline", ["store", "timeline", "posts"], ({ store, timeline, posts }) =>

@@ -12,7 +12,8 @@ import { params } from "./middlewares/params-validator";
 
 /** What the gateway puts into ctx.meta for an authenticated call. */
 export interface CallerMeta {
-  user?: { userId: string; sessionId: string } | null;
+  /** With the proof that whoever checked the token made for this request (broker/middlewares/caller-proof.ts). */
+  user?: { userId: string; sessionId: string; proof?: string } | null;
 }
 
 export type ActionContext<N extends ActionName> = Context<ParamsOut<N>, CallerMeta>;
@@ -64,7 +65,8 @@ export function defineActions<S extends ServiceName>(
 export function callerOf(ctx: Context<unknown, CallerMeta>): { userId: string; sessionId: string } {
   const caller = ctx.meta.user;
   if (!caller) throw new UnauthorizedError();
-  return caller;
+  // Without its proof: that is for the broker's middleware, and must not ride along into params or rows.
+  return { userId: caller.userId, sessionId: caller.sessionId };
 }
 
 /** The id of the signed-in caller. */

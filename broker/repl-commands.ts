@@ -1,5 +1,8 @@
 import type { BrokerOptions, Context, ServiceBroker } from "moleculer";
 import { call } from "./calls";
+import { actAs, ConsoleUsageError, lookUpUser, oneLine, operatorOf, parseParams } from "./operator";
+import type { CallerProofs } from "../lib/accounts";
+import { parseAuditDay } from "../lib/audit";
 
 type ReplCommand = NonNullable<NonNullable<BrokerOptions["replOptions"]>["customCommands"]>[number];
 
@@ -13,38 +16,112 @@ function ownerCommand(actor: "timeline" | "inbox", action: string): ReplCommand 
   return {
     command: `${actor}-owner <user>`,
     description: `Which node owns a user's ${actor} (a user id or a username)`,
-    async action(broker: ServiceBroker, args: unknown) {
+    action: oneLineErrors(async (broker: ServiceBroker, args: unknown) => {
       const user = argsOf(args).user;
-      const given = typeof user === "string" ? user : "";
-      const userId = /^\d+$/.test(given) ? given : (await call(broker, "users.get", { username: given })).id;
+      const { id: userId } = await lookUpUser(broker, typeof user === "string" ? user : "");
       const probe = { params: {}, meta: { user: { userId } } } as unknown as Context;
       const endpoint = broker.findNextActionEndpoint(action, {}, probe);
       console.log(
         endpoint instanceof Error ? `no owner: ${endpoint.message}` : `user ${userId} → node ${endpoint.id}`,
       );
-    },
+    }),
   };
 }
 
 /**
- * Operator commands for the REPL (`npm run repl`): where a user's timeline or inbox actor lives, and how much fan-out work
- * is waiting. They ask the cluster, so they work from any node, including a REPL node hosting nothing.
+ * A command whose failures are one line on the console (`no user "bob"`): moleculer-repl would log the error
+ * with its stack.
  */
-export const replCommands: ReplCommand[] = [
+function oneLineErrors(
+  run: (broker: ServiceBroker, args: unknown) => Promise<void>,
+): (broker: ServiceBroker, args: unknown) => Promise<void> {
+  return async (broker, args) => {
+    try {
+      await run(broker, args);
+    } catch (err: unknown) {
+      console.log(oneLine(err));
+    }
+  };
+}
+
+function optionOf(args: unknown, name: string): string | undefined {
+  const options = argsOf(args).options;
+  if (typeof options !== "object" || options === null) return undefined;
+  const value = (options as Record<string, unknown>)[name];
+  return typeof value === "string" || typeof value === "number" ? String(value) : undefined;
+}
+
+/** `act-as <user> <action> [params]`: calls one action as a user, audited (broker/operator.ts). */
+function actAsCommand(proofs: () => CallerProofs | undefined): ReplCommand {
+  return {
+    command: "act-as <user> <action> [params]",
+    description:
+      'Call an action as a user (a username or an id), recorded in the audit log; params as quoted JSON: \'{"id":"1"}\'',
+    action: oneLineErrors(async (broker, args) => {
+      const { user, action, params } = argsOf(args);
+      const outcome = await actAs(broker, proofs(), {
+        user: String(user),
+        action: String(action),
+        params: parseParams(params),
+        operator: operatorOf(broker),
+      });
+      const as = `as ${outcome.audit.targetUser}, audit ${outcome.audit.id}`;
+      if (outcome.error) console.log(`${oneLine(outcome.error)} (${as})`);
+      else console.log(`ok (${as})\n${JSON.stringify(outcome.result, null, 2) ?? ""}`);
+    }),
+  };
+}
+
+const auditCommand: ReplCommand = {
+  command: "audit",
+  description: "The audit log of operators' commands: one UTC day, newest first",
+  options: [
+    { option: "--day <day>", description: "the day, YYYY-MM-DD (UTC); today by default" },
+    { option: "--limit <n>", description: "how many rows, 1 to 1000; 20 by default" },
+  ],
+  action: oneLineErrors(async (broker, args) => {
+    const dayText = optionOf(args, "day");
+    const limitText = optionOf(args, "limit");
+    const day = dayText === undefined ? undefined : parseAuditDay(dayText);
+    if (dayText !== undefined && day === undefined)
+      throw new ConsoleUsageError(`--day ${dayText}: not YYYY-MM-DD`);
+    const limit = limitText === undefined ? undefined : Number(limitText);
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= 1000)) {
+      throw new ConsoleUsageError(`--limit ${limitText}: a whole number from 1 to 1000`);
+    }
+    const { rows } = await call(broker, "users.auditLog", {
+      ...(day !== undefined && { day }),
+      ...(limit !== undefined && { limit }),
+    });
+    if (rows.length === 0) console.log("no audit rows that day");
+    for (const row of rows) {
+      console.log(
+        `${row.at}  ${row.operator}  ${row.command} ${row.targetUser} ${row.action} ${row.params}  → ${row.outcome}`,
+      );
+    }
+  }),
+};
+
+/**
+ * Operator commands for the REPL (`npm run repl`): where a user's timeline or inbox actor lives, how much fan-out
+ * work is waiting, acting as a user (audited) and reading the audit log. They ask the cluster, so they work from any
+ * node, including a REPL node hosting nothing. `proofs` signs act-as's caller (absent without the token key).
+ */
+export const replCommands = (proofs: () => CallerProofs | undefined): ReplCommand[] => [
   {
     command: "search-status",
     description: "The search index: live generation, documents, jobs not applied yet, a reindex under way",
-    async action(broker: ServiceBroker) {
+    action: oneLineErrors(async (broker: ServiceBroker) => {
       const status = await call(broker, "search.status", {});
       console.log(JSON.stringify(status, null, 2));
-    },
+    }),
   },
   {
     command: "search-reindex",
     description:
       "Rebuild the search index from the store into a new generation, then swap it in (resumes one under way)",
     options: [{ option: "--restart", description: "abandon a reindex under way and start again" }],
-    async action(broker: ServiceBroker, args: unknown) {
+    action: oneLineErrors(async (broker: ServiceBroker, args: unknown) => {
       const options = argsOf(args).options;
       const restart = typeof options === "object" && options !== null && "restart" in options;
       let progress = await call(broker, "search.reindex", { restart });
@@ -59,20 +136,22 @@ export const replCommands: ReplCommand[] = [
         progress = status.reindex;
         console.log(`${progress.done} accounts done`);
       }
-    },
+    }),
   },
   ownerCommand("timeline", "timeline.feed"),
   ownerCommand("inbox", "inbox.notifications"),
+  actAsCommand(proofs),
+  auditCommand,
   {
     command: "fanout-backlog",
     description: "Fan-out jobs not finished yet, and the age of the oldest",
-    async action(broker: ServiceBroker) {
+    action: oneLineErrors(async (broker: ServiceBroker) => {
       const backlog = await call(broker, "timeline.backlog", {});
       console.log(
         backlog.jobs === 0
           ? "no fan-out job is waiting"
           : `${backlog.jobs} fan-out job(s) waiting, the oldest for ${Math.round((backlog.oldestAgeMs ?? 0) / 1000)} s`,
       );
-    },
+    }),
   },
 ];

@@ -159,17 +159,17 @@ export function loadConfig(
   const problems: string[] = [];
   // Only nodes that mint ids or sign tokens need these, so a gateway pod can scale without a worker id.
   const keepsData = e.SERVICES === "*" || e.SERVICES.some((name) => SERVICES_THAT_MINT.includes(name));
-  if (e.TRANSPORTER !== undefined && keepsData) {
-    if (e.WORKER_ID === undefined) {
-      problems.push(
-        "WORKER_ID: required with TRANSPORTER on a node hosting users, so no two nodes mint one id",
-      );
-    }
-    if (e.JWT_SECRET === undefined) {
-      problems.push(
-        "JWT_SECRET: required with TRANSPORTER on a node hosting users, so all sign the same tokens",
-      );
-    }
+  // Discovery mints nothing but reads callers, whose proofs (lib/accounts/caller-proof.ts) use the token key.
+  const readsCallers = keepsData || e.SERVICES === "*" || e.SERVICES.includes("discovery");
+  if (e.TRANSPORTER !== undefined && keepsData && e.WORKER_ID === undefined) {
+    problems.push(
+      "WORKER_ID: required with TRANSPORTER on a node hosting users, so no two nodes mint one id",
+    );
+  }
+  if (e.TRANSPORTER !== undefined && readsCallers && e.JWT_SECRET === undefined) {
+    problems.push(
+      "JWT_SECRET: required with TRANSPORTER on a node hosting users, so all sign the same tokens",
+    );
   }
   if (e.BLOBS === "s3" && (e.S3_ACCESS_KEY_ID === undefined || e.S3_SECRET_ACCESS_KEY === undefined)) {
     problems.push("S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY: required with BLOBS=s3");

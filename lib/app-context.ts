@@ -24,6 +24,8 @@ import { Timelines } from "./timeline/timelines";
 import { MediaLibrary, type TranscodeJob } from "./media-library/media-library";
 import { MediaFileAccess } from "./media-library/media-access";
 import { deriveMediaUrlKey, MediaUrlSigner } from "./media-library/signed-urls";
+import { CallerProofs, deriveCallerKey } from "./accounts/caller-proof";
+import { AuditLog, auditTables } from "./audit";
 import { Posts } from "./posts/posts";
 import { postTables } from "./posts/tables";
 import { mediaTables } from "./media-library/tables";
@@ -69,6 +71,13 @@ export interface AppContext {
   readonly store: WideRowStore | undefined;
   readonly blobs: BlobStore | undefined;
   readonly accounts: Accounts | undefined;
+  /**
+   * Signs and checks the proof of `ctx.meta.user` (lib/accounts/caller-proof.ts): on every node holding the token
+   * key, and on an operator's console given JWT_SECRET (act-as signs with it). Absent elsewhere.
+   */
+  readonly callerProofs: CallerProofs | undefined;
+  /** The operators' audit log; where the users service runs, which records and reads it. */
+  readonly audit: AuditLog | undefined;
   readonly media: { library: MediaLibrary; uploads: Uploads } | undefined;
   /**
    * What the gateway needs to serve media files itself (embedded blobs): who may fetch each file, and the key that
@@ -189,6 +198,7 @@ export async function createAppContext(config: Config, options: AppContextOption
             ...searchOutboxTables,
             ...searchSyncTables,
             ...searchReindexTables,
+            ...(hosts("users") ? auditTables : []),
           ]
         : []),
       ...(needsMedia || servesFiles ? mediaTables : []),
@@ -219,6 +229,10 @@ export async function createAppContext(config: Config, options: AppContextOption
     needsMedia || servesFiles
       ? new MediaUrlSigner(deriveMediaUrlKey(secret), config.media.urlTtlSeconds, now)
       : undefined;
+  // A node that loaded no key (a gateway, a console) proves callers only with the configured one: a generated
+  // key of its own would match no other node's.
+  const proofSecret = secret !== "" ? secret : config.auth.jwtSecret;
+  const callerProofs = proofSecret ? new CallerProofs(deriveCallerKey(proofSecret), now) : undefined;
   const fileAccess = servesFiles && store ? new MediaFileAccess(store, { now }) : undefined;
   let journal: WriteJournal | undefined;
   let searchOutbox: SearchOutbox | undefined;
@@ -425,6 +439,8 @@ export async function createAppContext(config: Config, options: AppContextOption
     store,
     blobs,
     accounts,
+    callerProofs,
+    audit: hosts("users") && store ? new AuditLog({ store, ids, now }) : undefined,
     media,
     graph,
     journal,

@@ -1,13 +1,18 @@
 import type { ServiceSchema } from "moleculer";
 import { broadcast, callEveryNode } from "../broker/calls";
 import { callerOf, defineActions } from "../broker/define-action";
-import type { Accounts } from "../lib/accounts";
+import type { Accounts, CallerProofs } from "../lib/accounts";
+import type { AuditLog } from "../lib/audit";
 
 const FORGET_TIMEOUT_MS = 2_000;
 
 /** Accounts and profiles. Handlers only pick the caller out of the context and hand over to lib/accounts. */
-export function createUsersService(deps: { accounts: Accounts }): ServiceSchema {
-  const { accounts } = deps;
+export function createUsersService(deps: {
+  accounts: Accounts;
+  callerProofs: CallerProofs;
+  audit: AuditLog;
+}): ServiceSchema {
+  const { accounts, callerProofs, audit } = deps;
   return {
     name: "users",
     actions: defineActions("users", {
@@ -29,7 +34,28 @@ export function createUsersService(deps: { accounts: Accounts }): ServiceSchema 
       me: { handler: (ctx) => accounts.me(callerOf(ctx).userId) },
       updateMe: { handler: (ctx) => accounts.updateMe(callerOf(ctx).userId, ctx.params) },
       get: { handler: (ctx) => accounts.getByUsername(ctx.meta.user?.userId, ctx.params.username) },
-      authenticate: { handler: (ctx) => accounts.authenticate(ctx.params.token) },
+      authenticate: {
+        // The code that checked the token is the one that vouches for the caller: the proof it adds lets every
+        // node tell this caller, for this request, from a `meta.user` anyone on the transporter could write.
+        handler: async (ctx) => {
+          const caller = await accounts.authenticate(ctx.params.token);
+          return { ...caller, proof: callerProofs.sign(caller, ctx.requestID ?? ctx.id) };
+        },
+      },
+      recordAudit: {
+        handler: (ctx) => {
+          const { id, at, ...entry } = ctx.params;
+          return audit.record(entry, id !== undefined && at !== undefined ? { id, at } : undefined);
+        },
+      },
+      auditLog: {
+        handler: async (ctx) => ({
+          rows: await audit.read({
+            ...(ctx.params.day !== undefined && { day: ctx.params.day }),
+            ...(ctx.params.limit !== undefined && { limit: ctx.params.limit }),
+          }),
+        }),
+      },
       forgetSession: {
         handler: (ctx) => {
           accounts.forgetSession(ctx.params);

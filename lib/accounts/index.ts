@@ -11,3 +11,10 @@ export { AccessTokens } from "./access-tokens";
 export { accountTables } from "./tables";
 export { loadTokenSecret } from "./token-secret";
 export type { UserView } from "./user-view";
+export {
+  CALLER_PROOF_TTL_MS,
+  CallerProofs,
+  deriveCallerKey,
+  type ProofCheck,
+  type ProvenCaller,
+} from "./caller-proof";

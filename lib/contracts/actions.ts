@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Serialized } from "./serialized";
 import * as accounts from "../accounts/params";
+import * as audit from "../audit/params";
 import * as graph from "../graph/params";
 import * as inbox from "../inbox/params";
 import * as interactions from "../interactions/params";
@@ -66,8 +67,21 @@ export const actionContracts = {
   },
   "users.authenticate": {
     params: accounts.authenticateParams,
-    result: z.object({ userId: z.string(), sessionId: z.string() }),
+    // The proof binds the caller to this request (lib/accounts/caller-proof.ts); the gateway passes it on in meta.
+    result: z.object({ userId: z.string(), sessionId: z.string(), proof: z.string() }),
     summary: "Checks a bearer token (gateways, on every authenticated request)",
+    internal: true,
+  },
+  "users.recordAudit": {
+    params: audit.recordParams,
+    result: audit.auditRowObject,
+    summary: "Records one operator's console command in the audit log",
+    internal: true,
+  },
+  "users.auditLog": {
+    params: audit.readParams,
+    result: z.object({ rows: z.array(audit.auditRowObject) }),
+    summary: "The audit log's newest rows of one day",
     internal: true,
   },
 

@@ -100,7 +100,13 @@ describe("a cluster over NATS: gateway node + users node", function () {
     expect(down.status).to.equal(503);
     expect(down.body.error.code).to.equal("SERVICE_UNAVAILABLE");
 
-    users.broker.createService(createUsersService({ accounts: users.app.accounts! }));
+    users.broker.createService(
+      createUsersService({
+        accounts: users.app.accounts!,
+        callerProofs: users.app.callerProofs!,
+        audit: users.app.audit!,
+      }),
+    );
     await gateway.broker.waitForServices(["users"], 10_000);
     const back = await api(url, "GET", "/api/me", { token: a.token });
     expect(back.status).to.equal(200);

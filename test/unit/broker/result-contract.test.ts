@@ -35,8 +35,10 @@ describe("ResultContractMiddleware", () => {
         logout: { handler: () => Promise.resolve(answer as undefined) },
         updateMe: { handler: cheat },
         get: { handler: cheat },
-        authenticate: { handler: () => Promise.resolve({ userId: "1", sessionId: "s" }) },
+        authenticate: { handler: () => Promise.resolve({ userId: "1", sessionId: "s", proof: "p" }) },
         forgetSession: { handler: () => Promise.resolve() },
+        recordAudit: { handler: () => Promise.reject(new Error("unused")) },
+        auditLog: { handler: () => Promise.reject(new Error("unused")) },
       }),
     });
     await broker.start();

@@ -135,6 +135,22 @@ describe("config", () => {
     expect(config.broker.transporter).to.equal("nats://127.0.0.1:4222");
   });
 
+  it("requires the token key, but no worker id, on a cluster node that reads callers without minting ids", () => {
+    // Discovery checks the proofs of callers (lib/accounts/caller-proof.ts), keyed from the token key.
+    expect(() => loadConfig({ TRANSPORTER: "nats://127.0.0.1:4222", SERVICES: "discovery" }))
+      .to.throw(ConfigError)
+      .with.property("problems")
+      .that.deep.equals([
+        "JWT_SECRET: required with TRANSPORTER on a node hosting users, so all sign the same tokens",
+      ]);
+    const config = loadConfig({
+      TRANSPORTER: "nats://127.0.0.1:4222",
+      SERVICES: "discovery",
+      JWT_SECRET: "k".repeat(32),
+    });
+    expect(config.services).to.deep.equal(["discovery"]);
+  });
+
   it("lets a gateway-only node join a cluster without a worker id or token key", () => {
     const config = loadConfig({ TRANSPORTER: "nats://127.0.0.1:4222", SERVICES: "gateway" });
     expect(config.services).to.deep.equal(["gateway"]);

@@ -1,0 +1,77 @@
+import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
+
+const LABEL = "mosaic caller proof v1";
+const VERSION = "v1";
+/**
+ * How long a proof holds. It is bound to one request id, so this only bounds how long a proof copied from a log
+ * could be replayed under that same id; it must outlast the longest chain of calls one request makes, and an
+ * upload has no whole-request limit (only its idle timeout): 200 MB at 1 Mbit/s takes 27 minutes before the calls
+ * that finish it are made.
+ */
+export const CALLER_PROOF_TTL_MS = 60 * 60_000;
+
+/**
+ * The key of caller proofs, derived from the token key with a label of its own (as the media URL key is): every
+ * node that reads a caller already holds JWT_SECRET, so nothing new is configured or shared.
+ */
+export function deriveCallerKey(tokenSecret: string): Buffer {
+  return Buffer.from(hkdfSync("sha256", tokenSecret, Buffer.alloc(0), LABEL, 32));
+}
+
+/** Who a call acts for, as the gateway learned it from a token (or an operator's act-as named). */
+export interface ProvenCaller {
+  userId: string;
+  sessionId: string;
+  /** `v1.<expiry ms>.<HMAC-SHA256 over user, session, request id and expiry, base64url>`. */
+  proof?: string;
+}
+
+export type ProofCheck = "valid" | "missing" | "malformed" | "expired" | "forged";
+
+/**
+ * Signs and checks the proof that travels with `ctx.meta.user`. Only code that authenticated a token (the users
+ * service, answering the gateway's `users.authenticate`) or an operator's audited act-as signs one; every node
+ * checks it before an action reads the caller. The proof names the request it was made for: Moleculer copies
+ * the request id and the meta to every call the request makes, so internal chains keep it, while the same meta
+ * sent with another request (a REPL's `call`) is refused.
+ */
+export class CallerProofs {
+  constructor(
+    private readonly key: Buffer,
+    private readonly now: () => number = Date.now,
+    private readonly ttlMs: number = CALLER_PROOF_TTL_MS,
+  ) {}
+
+  sign(caller: { userId: string; sessionId: string }, requestId: string): string {
+    const expiresAt = this.now() + this.ttlMs;
+    return `${VERSION}.${expiresAt}.${this.mac(caller, requestId, expiresAt)}`;
+  }
+
+  check(caller: ProvenCaller, requestId: string | null | undefined): ProofCheck {
+    if (caller.proof === undefined) return "missing";
+    const parts = caller.proof.split(".");
+    const [version, expiry, mac] = parts;
+    if (parts.length !== 3 || version !== VERSION || !/^\d{1,15}$/.test(expiry ?? "") || mac === undefined) {
+      return "malformed";
+    }
+    if (
+      typeof requestId !== "string" ||
+      typeof caller.userId !== "string" ||
+      typeof caller.sessionId !== "string"
+    ) {
+      return "forged";
+    }
+    const expected = Buffer.from(this.mac(caller, requestId, Number(expiry)));
+    const given = Buffer.from(mac);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return "forged";
+    // After the signature: an expired proof is reported as such only when it was a real one.
+    return Number(expiry) <= this.now() ? "expired" : "valid";
+  }
+
+  private mac(caller: { userId: string; sessionId: string }, requestId: string, expiresAt: number): string {
+    // Lengths first, so that no two different tuples read as one string.
+    const fields = [caller.userId, caller.sessionId, requestId, String(expiresAt)];
+    const message = fields.map((field) => `${field.length}:${field}`).join("|");
+    return createHmac("sha256", this.key).update(message).digest("base64url");
+  }
+}
