@@ -258,7 +258,7 @@ export const envSchema = z.object({
     .min(32, "at least 32 characters")
     .optional()
     .describe(
-      "HS256 key (≥ 32 chars) of access tokens; required on cluster nodes hosting users, generated under DATA_DIR otherwise",
+      "HS256 key (≥ 32 chars) of access tokens and of the proofs of callers between nodes; required on cluster nodes hosting any service but the gateway and the transcoder, generated under DATA_DIR otherwise",
     ),
   ACCESS_TOKEN_TTL_SECONDS: positiveInt
     .max(90 * 24 * 3600)
