@@ -130,6 +130,7 @@ export async function createNode(config: Config, options: { now?: () => number }
 
   // Built here, not in the gateway, so that stop() can end them before the gateway waits for its requests:
   // a stream is a request that never finishes by itself.
+  const streamMetrics = hosts("gateway") ? metrics.streams : undefined;
   const streams = new EventStreams({
     maxPerUser: config.stream.maxPerUser,
     heartbeatMs: config.stream.heartbeatMs,
@@ -137,7 +138,9 @@ export async function createNode(config: Config, options: { now?: () => number }
     replayBatch: REPLAY_MAX_EVENTS,
     mintId: () => app.ids.next(),
     onError: (message, err) => broker.logger.warn(message, err instanceof Error ? err.message : err),
+    ...(streamMetrics && { delivered: (event) => streamMetrics.delivered(event) }),
   });
+  streamMetrics?.watch(() => streams.openCount());
   // Each hosted service gets the ports it declares, or the node refuses to start naming what is missing.
   const services = [
     withPorts("gateway", ["rateLimiter"], ({ rateLimiter }) =>

@@ -7,6 +7,7 @@ import { processMetrics } from "./process-metrics";
 import { RateLimitMetrics } from "./rate-limit-metrics";
 import { SearchMetrics } from "./search-metrics";
 import { StoreMetrics } from "./store-metrics";
+import { StreamMetrics } from "./stream-metrics";
 import { TranscodeJobMetrics, TranscoderMetrics } from "./transcode-metrics";
 
 /** What serves `/metrics`: the gateway's alias and the ops server of a node without the gateway. */
@@ -24,6 +25,7 @@ interface RegisteredOnUse {
   rateLimits?: RateLimitMetrics;
   transcodeJobs?: TranscodeJobMetrics;
   transcoder?: TranscoderMetrics;
+  streams?: StreamMetrics;
 }
 
 /**
@@ -65,6 +67,10 @@ export class NodeMetrics implements MetricsEndpoint {
 
   get transcoder(): TranscoderMetrics {
     return (this.parts.transcoder ??= new TranscoderMetrics(this.registry));
+  }
+
+  get streams(): StreamMetrics {
+    return (this.parts.streams ??= new StreamMetrics(this.registry));
   }
 
   get contentType(): string {

@@ -28,6 +28,8 @@ export interface EventStreamOptions {
   /** A fresh id (a Snowflake id: a point in time comparable with the inbox's event ids). */
   mintId: () => Promise<string>;
   onError: (message: string, err: unknown) => void;
+  /** Hears of each live event written to a stream (not replays), for the delivery metrics. */
+  delivered?: (event: StreamEvent) => void;
 }
 
 interface Connection {
@@ -132,11 +134,13 @@ export class EventStreams {
   private deliverTo(connection: Connection, event: StreamEvent): void {
     if (event.event === "feed") {
       this.send(connection, { ...event, id: connection.resumeFrom });
+      this.options.delivered?.(event);
       return;
     }
     if (connection.replayed.has(event.id)) return;
     connection.resumeFrom = event.id;
     this.send(connection, event);
+    this.options.delivered?.(event);
   }
 
   /** Logout: the streams opened with that session's token end with it. */

@@ -95,6 +95,21 @@ describe("EventStreams", () => {
     expect(res.events()).to.have.length(6);
   });
 
+  it("reports each live event it writes, never a replayed one nor one it skips", async () => {
+    const delivered: string[] = [];
+    const s = streams({
+      replay: (_userId, afterId) => Promise.resolve(afterId === "100" ? [note(101)] : []),
+      delivered: (event) => delivered.push(event.id),
+    });
+    const res = new FakeResponse();
+    await s.open(asResponse(res), caller, "100");
+    s.deliver({ userIds: ["7"], event: note(101) }); // the live copy of the replayed one: not written
+    s.deliver({ userIds: ["7"], event: note(102) });
+    s.deliver({ userIds: ["8"], event: note(103) }); // nobody of that user here
+    expect(res.events().map((e) => e.id)).to.deep.equal(["101", "102"]);
+    expect(delivered).to.deep.equal(["102"]);
+  });
+
   it("gives feed events the id to resume from, not their own", async () => {
     const s = streams();
     const res = new FakeResponse();
