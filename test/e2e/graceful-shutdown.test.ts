@@ -37,6 +37,25 @@ const LOAD_PAUSE_MS = 20;
  * (a gateway leaves the rotation after two 503s in a row from `/health/ready`; a refused connection, a reset
  * keep-alive socket or any unexpected status is a failed request); then one node gets SIGTERM.
  */
+/** What every node of a case shares: the cluster, the token key, and the drain and grace under test. */
+function clusterEnv(
+  namespace: string,
+  dataDir: string,
+  store: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    TRANSPORTER: NATS_URL,
+    NAMESPACE: namespace,
+    ...store,
+    JWT_SECRET: "graceful-shutdown-secret-".padEnd(48, "x"),
+    DATA_DIR: dataDir,
+    RATE_LIMITS: "off",
+    LOG_LEVEL: "warn",
+    DRAIN_SECONDS: String(DRAIN_SECONDS),
+    SHUTDOWN_GRACE_MS: "20000",
+  };
+}
+
 describe("graceful shutdown under a steady load over NATS", function () {
   this.timeout(300_000);
 
@@ -45,16 +64,7 @@ describe("graceful shutdown under a steady load over NATS", function () {
     let dataDir: string;
     const ports = [0, 1].map(() => String(randomListenPort()));
     const urls = ports.map((p) => `http://127.0.0.1:${p}`);
-    const cluster = new NodeProcesses(() => ({
-      TRANSPORTER: NATS_URL,
-      NAMESPACE: namespace,
-      JWT_SECRET: "graceful-shutdown-secret-".padEnd(48, "x"),
-      DATA_DIR: dataDir,
-      RATE_LIMITS: "off",
-      LOG_LEVEL: "warn",
-      DRAIN_SECONDS: String(DRAIN_SECONDS),
-      SHUTDOWN_GRACE_MS: "20000",
-    }));
+    const cluster = new NodeProcesses(() => clusterEnv(namespace, dataDir));
     const watcher = new ClusterWatcher(namespace, NATS_URL);
 
     before(async () => {
@@ -202,18 +212,9 @@ describe("graceful shutdown under a steady load over NATS", function () {
     const backendUrls = backendPorts.map((p) => `http://127.0.0.1:${p}`);
     const gatewayPorts = [0, 1].map(() => String(randomListenPort()));
     const gatewayUrls = gatewayPorts.map((p) => `http://127.0.0.1:${p}`);
-    const cluster = new NodeProcesses(() => ({
-      TRANSPORTER: NATS_URL,
-      NAMESPACE: namespace,
-      STORE: "cassandra",
-      CASSANDRA_KEYSPACE: keyspace,
-      JWT_SECRET: "graceful-shutdown-secret-".padEnd(48, "x"),
-      DATA_DIR: dataDir,
-      RATE_LIMITS: "off",
-      LOG_LEVEL: "warn",
-      DRAIN_SECONDS: String(DRAIN_SECONDS),
-      SHUTDOWN_GRACE_MS: "20000",
-    }));
+    const cluster = new NodeProcesses(() =>
+      clusterEnv(namespace, dataDir, { STORE: "cassandra", CASSANDRA_KEYSPACE: keyspace }),
+    );
     const watcher = new ClusterWatcher(namespace, NATS_URL);
 
     before(async () => {
