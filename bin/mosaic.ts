@@ -9,7 +9,8 @@ import { createNode } from "../broker/create-node";
 async function main(): Promise<void> {
   const consoleOnly = process.argv.includes("--console");
   const config = loadConfig(undefined, consoleOnly ? { SERVICES: "none" } : {});
-  const node = await createNode(config);
+  // An operator's drain (admin.drainNode) stops the node as SIGTERM does, and the process exits.
+  const node = await createNode(config, { onDrainRequested: () => shutdown("SIGTERM") });
   await node.start();
   const port = node.httpPort();
   if (port !== undefined) node.broker.logger.info(`Mosaic listening on http://${config.http.host}:${port}`);

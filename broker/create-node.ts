@@ -24,6 +24,8 @@ import { NodeLifecycle } from "./lifecycle";
 import { createBrokerOptions } from "../moleculer.config";
 import { createGatewayService } from "../services/gateway.service";
 import { createUsersService } from "../services/users.service";
+import { createAdminService } from "../services/admin.service";
+import { createLifecycleService } from "../services/lifecycle.service";
 import { NodeMetrics } from "../lib/metrics";
 import { nodeReadiness } from "./readiness";
 import { JournalResumer } from "../lib/journal";
@@ -58,7 +60,16 @@ export interface MosaicNode {
   metricsPort(): number | undefined;
 }
 
-export async function createNode(config: Config, options: { now?: () => number } = {}): Promise<MosaicNode> {
+export interface NodeOptions {
+  now?: () => number;
+  /**
+   * An operator asked this node to drain (admin.drainNode): bin/mosaic.ts stops as on SIGTERM and exits. Without
+   * it (tests), the node drains and stops, and its process goes on.
+   */
+  onDrainRequested?: () => void;
+}
+
+export async function createNode(config: Config, options: NodeOptions = {}): Promise<MosaicNode> {
   const hosts = (name: ServiceName) => hostsService(config, name);
   // Its own registry per node: a test process runs several nodes, each counting its own calls and requests.
   const metrics = new NodeMetrics();
@@ -158,10 +169,14 @@ export async function createNode(config: Config, options: { now?: () => number }
       }),
     ),
     withPorts("users", ["accounts", "callerProofs", "audit"], createUsersService),
+    // The admin API sits beside the accounts whose rows say who is an admin.
+    withPorts("users", ["store", "audit"], (ports) =>
+      createAdminService({ ...ports, now: options.now ?? Date.now }),
+    ),
     withPorts("graph", ["graph", "accounts", "notifier"], createGraphService),
     withPorts("posts", ["posts", "accounts"], createPostsService),
-    withPorts("timeline", ["store", "timeline", "posts"], ({ store, timeline, posts }) =>
-      createTimelineService({ store, ...timeline, posts, publish }),
+    withPorts("timeline", ["store", "timeline", "posts", "graph"], ({ store, timeline, posts, graph }) =>
+      createTimelineService({ store, ...timeline, posts, graph, publish }),
     ),
     withPorts("interactions", ["interactions", "posts"], createInteractionsService),
     withPorts("stories", ["stories"], createStoriesService),
@@ -186,6 +201,14 @@ export async function createNode(config: Config, options: { now?: () => number }
   ];
   for (const service of services) {
     if (hosts(service.name)) broker.createService(createWithPorts(service, app));
+  }
+  // Every node but a console can be drained by name.
+  const drainRequested = () => {
+    if (options.onDrainRequested) options.onDrainRequested();
+    else void node.drain().then(() => node.stop());
+  };
+  if (!(config.services !== "*" && config.services.length === 0)) {
+    broker.createService(createLifecycleService(() => setImmediate(drainRequested)));
   }
   // moleculer-web made its server when the gateway service was created; it listens once the broker starts.
   const gatewayServer = (broker.getLocalService("gateway") as { server?: Server } | undefined)?.server;
@@ -220,7 +243,7 @@ export async function createNode(config: Config, options: { now?: () => number }
 
   let stopping: Promise<void> | undefined;
   let endDrain = () => {};
-  return {
+  const node: MosaicNode = {
     broker,
     app,
     async start() {
@@ -281,6 +304,7 @@ export async function createNode(config: Config, options: { now?: () => number }
     httpPort,
     metricsPort: () => boundMetricsPort,
   };
+  return node;
 
   /**
    * Undefined until the port is known (PORT=0 binds one at start): asking the socket every time costs a system

@@ -3,6 +3,7 @@ import { call } from "./calls";
 import { actAs, ConsoleUsageError, lookUpUser, oneLine, operatorOf, parseParams } from "./operator";
 import type { CallerProofs } from "../lib/accounts";
 import { parseAuditDay } from "../lib/audit";
+import { adminCommands } from "./admin-commands";
 
 type ReplCommand = NonNullable<NonNullable<BrokerOptions["replOptions"]>["customCommands"]>[number];
 
@@ -142,6 +143,7 @@ export const replCommands = (proofs: () => CallerProofs | undefined): ReplComman
   ownerCommand("inbox", "inbox.notifications"),
   actAsCommand(proofs),
   auditCommand,
+  ...adminCommands(proofs),
   {
     command: "fanout-backlog",
     description: "Fan-out jobs not finished yet, and the age of the oldest",

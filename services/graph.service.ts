@@ -136,6 +136,8 @@ export function createGraphService(deps: {
           return usersPage(caller, await graph.following(owner.id, page(ctx.params)));
         },
       },
+      /** For operators (admin.recountUser): a repair that walks the user's lists. */
+      recount: { options: { timeout: 0 }, handler: (ctx) => graph.reconcileCounts(ctx.params.userId) },
     }),
   };
 }

@@ -32,6 +32,8 @@ export function createInteractionsService(deps: { interactions: Interactions; po
         options: NO_RETRY,
         handler: (ctx) => interactions.share(callerIdOf(ctx), ctx.params.id, ctx.params.usernames),
       },
+      /** For operators (admin.recountPost). */
+      recount: { options: { timeout: 0 }, handler: (ctx) => interactions.recount(ctx.params.postId) },
     }),
   };
 }

@@ -40,6 +40,11 @@ export function createMediaService(deps: MediaServiceDeps): ServiceSchema {
       ]),
     ],
     actions: defineActions("media", {
+      /** For operators (admin.failedTranscodes, admin.retryTranscode). */
+      failedTranscodes: {
+        handler: async (ctx) => ({ items: await library.failedJobs(ctx.params.limit) }),
+      },
+      retryTranscode: { handler: (ctx) => library.retryFailed(ctx.params.mediaId) },
       upload: {
         options: { timeout: 0 },
         handler: (ctx) => library.ingest(callerIdOf(ctx), streamOf(ctx), ctx.params.$mimetype),

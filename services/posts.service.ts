@@ -17,6 +17,11 @@ export function createPostsService(deps: { posts: Posts; accounts: Accounts }): 
     actions: defineActions("posts", {
       create: { options: NO_RETRY, handler: (ctx) => posts.create(callerIdOf(ctx), ctx.params) },
       get: { handler: (ctx) => posts.get(callerIdOf(ctx), ctx.params.id) },
+      /** For operators (admin.recountUser). */
+      recount: {
+        options: { timeout: 0 },
+        handler: async (ctx) => ({ posts: await posts.recountPosts(ctx.params.userId) }),
+      },
       delete: { handler: (ctx) => posts.delete(callerIdOf(ctx), ctx.params.id) },
       byUser: {
         handler: async (ctx) => {

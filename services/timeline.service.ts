@@ -10,6 +10,8 @@ import type { Feed } from "../lib/timeline/feed";
 import type { PostJson } from "../lib/posts/post-json";
 import type { Posts } from "../lib/posts/posts";
 import type { Timelines } from "../lib/timeline/timelines";
+import type { Graph } from "../lib/graph";
+import { BACKFILL_POSTS, rebuildTimeline } from "../lib/timeline/rebuild";
 import { authorPosts } from "../lib/posts/tables";
 import type { WideRowStore } from "../lib/store/store";
 import type { PublishStreamEvent } from "../lib/stream/events";
@@ -17,7 +19,6 @@ import type { PublishStreamEvent } from "../lib/stream/events";
 const RESUME_EVERY_MS = 1_000;
 /** A job younger than this is still being run by the node that recorded it (older ones: see the lease). */
 const RESUME_AFTER_MS = 3_000;
-const BACKFILL_POSTS = 20;
 /**
  * A page of pushes to one owner takes well under a second; one that has not answered in this time went to a node
  * that died, and failing it now lets the resumer deliver the page again (idempotently) within the issue's 10 s of
@@ -35,6 +36,8 @@ export interface TimelineServiceDeps {
   posts: Posts;
   /** Tells the readers' open streams that a post joined their feed. */
   publish: PublishStreamEvent;
+  /** Whom a user follows, for an operator's rebuild of their timeline. */
+  graph: Graph;
 }
 
 /**
@@ -100,6 +103,15 @@ export function createTimelineService(deps: TimelineServiceDeps): ServiceSchema 
           return { added: recent.length };
         },
       },
+      /** For operators (admin.rebuildTimeline): the user's timeline written back from whom they follow. */
+      rebuild: {
+        options: byParam("userId"),
+        handler: (ctx) =>
+          rebuildTimeline(
+            { store: deps.store, graph: deps.graph, timelines, celebrityIds: () => fanout.celebrityIds() },
+            ctx.params.userId,
+          ),
+      },
       /** For operators (the REPL's fanout-backlog): unfinished fan-out jobs. */
       backlog: {
         handler: async () => {
@@ -133,6 +145,11 @@ export function createTimelineService(deps: TimelineServiceDeps): ServiceSchema 
       "timeline.posted": {
         handler(ctx: Context<PayloadOf<"timeline.posted">>) {
           feed.posted(ctx.params.authorId);
+        },
+      },
+      "accounts.standing-changed": {
+        handler(ctx: Context<PayloadOf<"accounts.standing-changed">>) {
+          feed.forgetAuthor(ctx.params.userId);
         },
       },
     },

@@ -1,5 +1,5 @@
 import { Errors, type ActionHandler, type Context, type Middleware, type Service } from "moleculer";
-import type { CallerProofs, ProofCheck, ProvenCaller } from "../../lib/accounts";
+import type { CallerProofs, ProofCheck, ProvenCaller, ProvenOperator } from "../../lib/accounts";
 
 /** The code of the refusal, for clients and the REPL alike. */
 export const UNPROVEN_CALLER = "UNPROVEN_CALLER";
@@ -9,9 +9,9 @@ export const UNPROVEN_CALLER = "UNPROVEN_CALLER";
  * its one line: the REPL prints the stack of a failed call, and here there is nothing more to show.
  */
 export class UnprovenCallerError extends Errors.MoleculerClientError {
-  constructor(check: Exclude<ProofCheck, "valid">) {
+  constructor(check: Exclude<ProofCheck, "valid">, where: "meta.user" | "meta.operator" = "meta.user") {
     super(
-      `refused: the caller in meta.user is not proven (${check}); an operator acts for a user with act-as`,
+      `refused: the caller in ${where} is not proven (${check}); an operator acts for a user with act-as`,
       401,
       UNPROVEN_CALLER,
       { check },
@@ -22,7 +22,7 @@ export class UnprovenCallerError extends Errors.MoleculerClientError {
 }
 
 /**
- * Checks the proof of `ctx.meta.user` before any action runs on this node: a call carrying a caller runs only
+ * Checks the proof of `ctx.meta.user` (and of `ctx.meta.operator`) before any action runs on this node: a call carrying a caller runs only
  * if its proof was made for this request by whoever authenticated the token (lib/accounts/caller-proof.ts).
  * A call without a caller passes: actions that need one answer 401 themselves (broker/define-action.ts).
  * `proofs` is read at each call because the node builds the key after its broker; a node without it (a gateway
@@ -33,11 +33,20 @@ export function callerProofMiddleware(proofs: () => CallerProofs | undefined): M
     name: "CallerProof",
     localAction(next: ActionHandler) {
       return function checkCallerProof(this: Service, ctx: Context): Promise<unknown> {
-        const caller = (ctx.meta as { user?: ProvenCaller | null }).user;
+        const meta = ctx.meta as { user?: ProvenCaller | null; operator?: ProvenOperator | null };
+        const { user: caller, operator } = meta;
         if (caller !== undefined && caller !== null) {
           const check =
             typeof caller === "object" ? (proofs()?.check(caller, ctx.requestID) ?? "forged") : "malformed";
           if (check !== "valid") return Promise.reject(new UnprovenCallerError(check));
+        }
+        // An operator's console stands in for an admin: the same proof, signed for the operator's name.
+        if (operator !== undefined && operator !== null) {
+          const check =
+            typeof operator === "object"
+              ? (proofs()?.checkOperator(operator, ctx.requestID) ?? "forged")
+              : "malformed";
+          if (check !== "valid") return Promise.reject(new UnprovenCallerError(check, "meta.operator"));
         }
         return next.call(this, ctx) as Promise<unknown>;
       };

@@ -1,6 +1,7 @@
 import {
   BadRequestError,
   ConflictError,
+  ForbiddenError,
   NotFoundError,
   ServiceUnavailableError,
   UnauthorizedError,
@@ -13,6 +14,7 @@ import { hashPassword, verifyAgainstNothing, verifyPassword } from "./passwords"
 import { emails, sessions, userCounts, usernames, users } from "./tables";
 import { toUserView, type Relationship, type UserView } from "./user-view";
 import { LruMap } from "../concurrency/lru-map";
+import { FOREVER_UNTIL, suspendedUntil } from "./standing";
 
 /** Long enough for one sign-up to finish, short enough that a crashed one frees its name quickly. */
 const CLAIM_TTL_SECONDS = 120;
@@ -178,8 +180,18 @@ export class Accounts {
       row?.password_hash === undefined
         ? await verifyAgainstNothing(input.password)
         : await verifyPassword(row.password_hash, input.password);
-    if (!ok || userId === undefined) {
+    if (!ok || userId === undefined || row === undefined) {
       throw new UnauthorizedError("the username, email or password is wrong");
+    }
+    // Said only to whoever knows the password: a wrong one learns nothing about the account's standing.
+    const until = suspendedUntil(row, this.now());
+    if (until !== undefined) {
+      throw new ForbiddenError(
+        "ACCOUNT_SUSPENDED",
+        until.getTime() >= FOREVER_UNTIL.getTime()
+          ? "this account is suspended"
+          : `this account is suspended until ${until.toISOString()}`,
+      );
     }
     return this.startSession(userId);
   }
@@ -278,7 +290,7 @@ export class Accounts {
    * (a blocked user is hidden, not forbidden).
    */
   /**
-   * A user as the viewer sees them; undefined when gone or when either blocks the other. `known`: what the caller
+   * A user as the viewer sees them; undefined when gone, suspended, or when either blocks the other. `known`: what the caller
    * already read of the relationship (a page that read the viewer's follows once), spared a read per user.
    */
   async view(
@@ -287,7 +299,9 @@ export class Accounts {
     known?: { following: boolean },
   ): Promise<UserView | undefined> {
     const row = await this.store.get(users, { user_id: userId });
-    if (row === undefined) return undefined;
+    // A suspended account is hidden from everyone, as if gone: its profile, and with it everything shown under
+    // its name (posts, stories, comments, likes, notifications), since every list builds its people here.
+    if (row === undefined || suspendedUntil(row, this.now()) !== undefined) return undefined;
     let relationship: Relationship | undefined;
     if (viewerId !== undefined && viewerId !== userId) {
       const { blockedBy, ...rest } = await this.relationships.relationship(viewerId, userId, known);

@@ -29,6 +29,16 @@ export interface ProvenCaller {
 export type ProofCheck = "valid" | "missing" | "malformed" | "expired" | "forged";
 
 /**
+ * An operator at the console (`ctx.meta.operator`): admin actions take one in place of an admin's token. Only a
+ * console holding the token key signs one, bound to one request like a caller's proof.
+ */
+export interface ProvenOperator {
+  /** Who runs the console: `<OS user>@<node>`. */
+  name: string;
+  proof?: string;
+}
+
+/**
  * Signs and checks the proof that travels with `ctx.meta.user`. Only code that authenticated a token (the users
  * service, answering the gateway's `users.authenticate`) or an operator's audited act-as signs one; every node
  * checks it before an action reads the caller. The proof names the request it was made for: Moleculer copies
@@ -44,34 +54,58 @@ export class CallerProofs {
 
   sign(caller: { userId: string; sessionId: string }, requestId: string): string {
     const expiresAt = this.now() + this.ttlMs;
-    return `${VERSION}.${expiresAt}.${this.mac(caller, requestId, expiresAt)}`;
+    return `${VERSION}.${expiresAt}.${this.mac(callerFields(caller), requestId, expiresAt)}`;
   }
 
   check(caller: ProvenCaller, requestId: string | null | undefined): ProofCheck {
-    if (caller.proof === undefined) return "missing";
-    const parts = caller.proof.split(".");
+    const named = typeof caller.userId === "string" && typeof caller.sessionId === "string";
+    return this.checkProof(caller.proof, named ? callerFields(caller) : undefined, requestId);
+  }
+
+  signOperator(name: string, requestId: string): string {
+    const expiresAt = this.now() + this.ttlMs;
+    return `${VERSION}.${expiresAt}.${this.mac(operatorFields(name), requestId, expiresAt)}`;
+  }
+
+  checkOperator(operator: ProvenOperator, requestId: string | null | undefined): ProofCheck {
+    const named = typeof operator.name === "string";
+    return this.checkProof(operator.proof, named ? operatorFields(operator.name) : undefined, requestId);
+  }
+
+  private checkProof(
+    proof: string | undefined,
+    /** Undefined: the meta names nobody a proof could be for. */
+    fields: readonly string[] | undefined,
+    requestId: string | null | undefined,
+  ): ProofCheck {
+    if (proof === undefined) return "missing";
+    if (typeof proof !== "string") return "malformed";
+    const parts = proof.split(".");
     const [version, expiry, mac] = parts;
     if (parts.length !== 3 || version !== VERSION || !/^\d{1,15}$/.test(expiry ?? "") || mac === undefined) {
       return "malformed";
     }
-    if (
-      typeof requestId !== "string" ||
-      typeof caller.userId !== "string" ||
-      typeof caller.sessionId !== "string"
-    ) {
-      return "forged";
-    }
-    const expected = Buffer.from(this.mac(caller, requestId, Number(expiry)));
+    if (typeof requestId !== "string" || fields === undefined) return "forged";
+    const expected = Buffer.from(this.mac(fields, requestId, Number(expiry)));
     const given = Buffer.from(mac);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return "forged";
     // After the signature: an expired proof is reported as such only when it was a real one.
     return Number(expiry) <= this.now() ? "expired" : "valid";
   }
 
-  private mac(caller: { userId: string; sessionId: string }, requestId: string, expiresAt: number): string {
+  private mac(fields: readonly string[], requestId: string, expiresAt: number): string {
     // Lengths first, so that no two different tuples read as one string.
-    const fields = [caller.userId, caller.sessionId, requestId, String(expiresAt)];
-    const message = fields.map((field) => `${field.length}:${field}`).join("|");
+    const all = [...fields, requestId, String(expiresAt)];
+    const message = all.map((field) => `${field.length}:${field}`).join("|");
     return createHmac("sha256", this.key).update(message).digest("base64url");
   }
+}
+
+function callerFields(caller: { userId: string; sessionId: string }): string[] {
+  return [caller.userId, caller.sessionId];
+}
+
+/** One field more than a caller's, led by a tag: no operator's proof can pass for a user's, nor the reverse. */
+function operatorFields(name: string): string[] {
+  return ["operator", name, "v1"];
 }

@@ -17,4 +17,6 @@ export {
   deriveCallerKey,
   type ProofCheck,
   type ProvenCaller,
+  type ProvenOperator,
 } from "./caller-proof";
+export { AccountStanding, FOREVER_UNTIL, ROLES, roleOf, suspendedUntil, type Role } from "./standing";

@@ -13,6 +13,11 @@ export const users = defineTable({
     avatar_media_id: "id",
     is_private: "boolean",
     created_at: "timestamp",
+    /** `admin` or `moderator`, granted from the operator's console; absent for everyone else. */
+    role: "text",
+    /** Suspended by an operator or an admin until then (far in the future: for good); absent or past: in good standing. */
+    suspended_until: "timestamp",
+    suspension_reason: "text",
   },
   partitionKey: ["user_id"],
 });

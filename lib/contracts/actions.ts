@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Serialized } from "./serialized";
 import * as accounts from "../accounts/params";
+import * as admin from "../admin/params";
 import * as audit from "../audit/params";
 import * as graph from "../graph/params";
 import * as inbox from "../inbox/params";
@@ -378,6 +379,111 @@ export const actionContracts = {
     params: transcodeJobParams,
     result: transcodeOutcome,
     summary: "Renders a media's variants",
+    internal: true,
+  },
+
+  "admin.lookup": {
+    params: admin.userRefParams,
+    result: admin.adminUserObject,
+    summary: "An account by username, id or email, with its role, standing and sessions (admins only)",
+  },
+  "admin.suspend": {
+    params: admin.suspendParams,
+    result: admin.adminUserObject,
+    summary:
+      "Suspends an account until a time or for good: it cannot sign in, its sessions end, its content is hidden",
+  },
+  "admin.unsuspend": {
+    params: admin.userRefParams,
+    result: admin.adminUserObject,
+    summary: "Lifts an account's suspension",
+  },
+  "admin.revokeSessions": {
+    params: admin.userRefParams,
+    result: admin.revokedObject,
+    summary: "Signs an account out everywhere",
+  },
+  "admin.setRole": {
+    params: admin.setRoleParams,
+    result: admin.adminUserObject,
+    summary: "Grants or takes away the admin or moderator role (the operator's console only)",
+    internal: true,
+  },
+  "admin.recountUser": {
+    params: admin.userRefParams,
+    result: admin.userRecountObject,
+    summary: "Sets an account's follower, following and post counts to what its rows say",
+  },
+  "admin.recountPost": {
+    params: admin.postRefParams,
+    result: admin.postRecountObject,
+    summary: "Sets a post's like and comment counts to what its rows say",
+  },
+  "admin.rebuildTimeline": {
+    params: admin.userRefParams,
+    result: admin.rebuiltObject,
+    summary: "Writes an account's home timeline back from the posts of whom it follows",
+  },
+  "admin.failedTranscodes": {
+    params: admin.failedTranscodesParams,
+    result: z.object({ items: z.array(media.failedTranscodeObject) }),
+    summary: "Media whose transcoding failed for good, most recent first",
+  },
+  "admin.retryTranscode": {
+    params: admin.mediaRefParams,
+    result: mediaObject,
+    summary: "Sends a failed media to the transcoders again",
+  },
+  "admin.drainNode": {
+    params: admin.nodeRefParams,
+    result: admin.drainObject,
+    summary: "Stops a node gracefully, as SIGTERM does: not ready, in-flight work finished, the cluster left",
+  },
+  "admin.audit": {
+    params: admin.auditParams,
+    result: z.object({ items: z.array(audit.auditRowObject) }),
+    summary: "The audit log of operators' and admins' commands: one UTC day, newest first",
+  },
+  "graph.recount": {
+    params: admin.ofUserParams,
+    result: admin.followCountsObject,
+    summary: "Sets a user's follower and following counts to the number of edges",
+    internal: true,
+  },
+  "posts.recount": {
+    params: admin.ofUserParams,
+    result: admin.postCountObject,
+    summary: "Sets a user's post count to the number of their posts",
+    internal: true,
+  },
+  "interactions.recount": {
+    params: admin.ofPostParams,
+    result: admin.postRecountObject,
+    summary: "Sets a post's like and comment counts to the number of their rows",
+    internal: true,
+  },
+  "timeline.rebuild": {
+    params: admin.ofUserParams,
+    result: admin.rebuiltObject,
+    summary: "Writes a user's timeline back from whom they follow (on the user's owner node)",
+    internal: true,
+  },
+  "media.failedTranscodes": {
+    params: admin.failedTranscodesParams,
+    result: z.object({ items: z.array(media.failedTranscodeObject) }),
+    summary: "Media whose transcoding failed for good",
+    internal: true,
+  },
+  "media.retryTranscode": {
+    params: admin.mediaRefParams,
+    result: mediaObject,
+    summary: "Sends a failed media to the transcoders again",
+    internal: true,
+  },
+  "lifecycle.drain": {
+    params: noParams,
+    result: z.object({ nodeId: z.string() }),
+    summary: "Stops this node gracefully (sent to one node by its id)",
     internal: true,
   },
 } satisfies Record<string, ActionContract>;

@@ -24,6 +24,11 @@ export const eventContracts = {
   "posts.deleted": z.object({ postId: z.string() }),
   /** To every search node: index jobs were recorded, apply them now rather than on the next round. */
   "search.jobs": z.object({}),
+  /**
+   * To every timeline node: an account was suspended or let back, so a profile of it kept for feed pages is stale
+   * (the rest of the cluster reads the account's row each time it shows it).
+   */
+  "accounts.standing-changed": z.object({ userId: z.string() }),
   /** To every timeline node: a post was published, so lists of recent posts kept in memory are stale. */
   "timeline.posted": z.object({ authorId: z.string() }),
 } satisfies Record<string, z.ZodType>;

@@ -130,9 +130,15 @@ export class Comments {
     if ((await this.deps.store.get(comments, key)) === undefined) {
       await this.deps.store.delete(commentPosts, { comment_id: commentId });
     }
+    await this.recount(postId);
+  }
+
+  /** Sets the post's comment count to the number of its comments; answers that number. */
+  async recount(postId: string): Promise<number> {
     const listed = await postComments.count(this.deps.store, postId);
     await setCounter(this.deps.store, postCounts, { post_id: postId }, "comments", listed);
     this.deps.countsChanged?.(postId);
+    return listed;
   }
 
   /**

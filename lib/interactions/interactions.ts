@@ -29,6 +29,12 @@ export class Interactions {
     deps.journal.register("comment", (op) => this.comments.complete(op.postId, op.commentId));
   }
 
+  /** Sets a post's counts to what its rows say, repairing drift a crash left (an operator's command). */
+  async recount(postId: string): Promise<{ likes: number; comments: number }> {
+    const [likes, comments] = await Promise.all([this.likes.recount(postId), this.comments.recount(postId)]);
+    return { likes, comments };
+  }
+
   like(userId: string, postId: string): Promise<LikeState> {
     return this.likes.like(userId, postId);
   }

@@ -141,9 +141,15 @@ export class Likes {
         await this.deps.store.put(likesByTime, { ...listed, like_id: row.like_id, user_id: userId });
       }
     });
+    await this.recount(postId);
+  }
+
+  /** Sets the post's like count to the number of its likers' rows; answers that number. */
+  async recount(postId: string): Promise<number> {
     const listed = await postLikers.count(this.deps.store, postId);
     await setCounter(this.deps.store, postCounts, { post_id: postId }, "likes", listed);
     this.deps.countsChanged?.(postId);
+    return listed;
   }
 
   private async count(postId: string): Promise<number> {

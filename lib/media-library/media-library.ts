@@ -2,7 +2,13 @@ import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
 import type { BlobStore } from "../blobs";
 import { BlobTooLargeError } from "../blobs";
-import { BadRequestError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError } from "../errors";
+import {
+  BadRequestError,
+  ConflictError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+} from "../errors";
 import { sniffMedia, type SniffedMedia } from "../media";
 import type { TranscodeJobMetrics } from "../metrics/transcode-metrics";
 import type { WideRowStore } from "../store/store";
@@ -20,7 +26,16 @@ import {
   type StoredVariant,
 } from "./media-view";
 import { peek } from "./peek";
-import { JOB_SHARDS, media, mediaByHash, mediaDeletions, mediaOwners, transcodeJobs } from "./tables";
+import type { FailedTranscode } from "./params";
+import {
+  failedTranscodes,
+  JOB_SHARDS,
+  media,
+  mediaByHash,
+  mediaDeletions,
+  mediaOwners,
+  transcodeJobs,
+} from "./tables";
 
 export interface IdSource {
   next(): Promise<string>;
@@ -330,8 +345,75 @@ export class MediaLibrary {
       failure: reason.slice(0, 500),
       updated_at: new Date(this.now()),
     });
+    await this.deps.store.put(failedTranscodes, {
+      shard: shardOf(job.mediaId),
+      media_id: job.mediaId,
+      owner_id: job.ownerId,
+      kind: job.kind,
+      reason: reason.slice(0, 500),
+      failed_at: new Date(this.now()),
+    });
     this.deps.metrics?.failed(job.kind);
     await this.finishJob(job);
+  }
+
+  /** Media whose transcoding failed for good, the most recent first (an operator's list). */
+  async failedJobs(limit: number): Promise<FailedTranscode[]> {
+    const found: FailedTranscode[] = [];
+    for (let shard = 0; shard < JOB_SHARDS; shard++) {
+      let pageToken: string | undefined;
+      do {
+        const page = await this.deps.store.slice(failedTranscodes, { shard }, { limit: 500, pageToken });
+        for (const row of page.rows) {
+          found.push({
+            mediaId: row.media_id,
+            ownerId: row.owner_id ?? "",
+            kind: row.kind === "video" ? "video" : "image",
+            reason: row.reason ?? "",
+            failedAt: (row.failed_at ?? new Date(0)).toISOString(),
+          });
+        }
+        pageToken = page.nextPageToken;
+      } while (pageToken);
+    }
+    return found.sort((a, b) => b.failedAt.localeCompare(a.failedAt)).slice(0, limit);
+  }
+
+  /**
+   * Sends a failed media to the transcoders again (after a fix to ffmpeg or to a codec's settings): processing
+   * once more, with a fresh job row so the resumer keeps it going. 404 for none, 409 for one that did not fail.
+   */
+  async retryFailed(mediaId: string): Promise<MediaView> {
+    const row = await this.find(mediaId);
+    if (row === undefined || row.deleted_at !== undefined) {
+      throw new NotFoundError("MEDIA_NOT_FOUND", "no such media");
+    }
+    if (row.status !== "failed" || row.original_key === undefined) {
+      throw new ConflictError("NOT_FAILED", `media ${mediaId} is ${row.status ?? "unknown"}, not failed`);
+    }
+    const job: TranscodeJob = {
+      mediaId,
+      ownerId: row.owner_id,
+      kind: row.kind === "video" ? "video" : "image",
+      originalKey: row.original_key,
+    };
+    await this.deps.store.put(media, {
+      owner_id: row.owner_id,
+      media_id: mediaId,
+      status: "processing",
+      failure: "",
+      updated_at: new Date(this.now()),
+    });
+    await this.deps.store.put(transcodeJobs, {
+      shard: shardOf(mediaId),
+      media_id: mediaId,
+      owner_id: row.owner_id,
+      attempts: 0,
+      sent_at: new Date(this.now()),
+    });
+    await this.deps.store.delete(failedTranscodes, { shard: shardOf(mediaId), media_id: mediaId });
+    this.deps.dispatch(job);
+    return this.view({ ...row, status: "processing", failure: "" });
   }
 
   /** Jobs sent longer ago than `olderThanMs` and still not finished: their transcoder or their sender died. */

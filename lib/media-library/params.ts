@@ -43,3 +43,15 @@ export const avatarParams = z.strictObject({ ownerId: id, mediaId: id });
 export const avatarChosenParams = z.strictObject({ ownerId: id, mediaId: id, isPrivate: z.boolean() });
 
 export const ownerPrivacyParams = z.strictObject({ ownerId: id, isPrivate: z.boolean() });
+
+/** A media whose transcoding failed for good, as operators list it. */
+export const failedTranscodeObject = z
+  .object({
+    mediaId: z.string(),
+    ownerId: z.string(),
+    kind: z.enum(["image", "video"]),
+    reason: z.string(),
+    failedAt: z.string(),
+  })
+  .meta({ id: "FailedTranscode" });
+export type FailedTranscode = z.output<typeof failedTranscodeObject>;

@@ -104,11 +104,34 @@ export const mediaDeletions = defineTable({
 
 export const JOB_SHARDS = 8;
 
+/** How long a failed job stays listed for operators to retry; the media row keeps its failure after that. */
+const FAILED_LISTED_SECONDS = 90 * 24 * 3600;
+
+/**
+ * Media whose transcoding failed for good, spread like the jobs, for operators to list and retry. Written with
+ * the media row's failure, deleted when a retry succeeds.
+ */
+export const failedTranscodes = defineTable({
+  name: "failed_transcodes",
+  columns: {
+    shard: "int",
+    media_id: "id",
+    owner_id: "id",
+    kind: "text",
+    reason: "text",
+    failed_at: "timestamp",
+  },
+  partitionKey: ["shard"],
+  clustering: [{ column: "media_id", order: "asc" }],
+  ttlSeconds: FAILED_LISTED_SECONDS,
+});
+
 export const mediaTables = [
   media,
   mediaOwners,
   mediaByHash,
   transcodeJobs,
+  failedTranscodes,
   uploads,
   uploadsByDay,
   mediaDeletions,

@@ -378,9 +378,11 @@ export class Posts {
     for (const listing of this.deps.listings ?? []) await listing.unlisted(post);
   }
 
-  private async recountPosts(authorId: string): Promise<void> {
+  /** Sets the author's post count to the number of their posts (a repair, also run after a crash). */
+  async recountPosts(authorId: string): Promise<number> {
     const listed = await authorPosts.count(this.deps.store, authorId);
     await setCounter(this.deps.store, userCounts, { user_id: authorId }, "posts", listed);
+    return listed;
   }
 
   /** Gives back media this post claimed (only its own claims: another post's stay). */

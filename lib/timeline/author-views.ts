@@ -49,6 +49,11 @@ export class AuthorViews {
     return { ...profile, relationship: { following: true, followedBy, requested: false, blocking: false } };
   }
 
+  /** The author's standing changed (suspended): the next page loads their profile again. */
+  forget(authorId: string): void {
+    this.profiles.delete(authorId);
+  }
+
   private profile(authorId: string, load: ProfileLoader): Promise<UserView | undefined> {
     const now = this.now();
     const cached = this.profiles.peek(authorId);

@@ -121,6 +121,11 @@ export class Feed {
   }
 
   /** Ownership of readers moved to other nodes: what this node kept of them is dropped. */
+  /** An account was suspended or let back: its profile, shared by every reader here, is read again. */
+  forgetAuthor(authorId: string): void {
+    this.authors.forget(authorId);
+  }
+
   forgetAll(): void {
     this.relations.forgetAll();
   }

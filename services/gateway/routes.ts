@@ -10,7 +10,7 @@ export interface ApiRoute {
   /** `none`: anyone; `required`: a valid, unrevoked bearer token. */
   auth: "none" | "required";
   /** HTTP status of a success (200 unless said). */
-  status?: 200 | 201 | 204;
+  status?: 200 | 201 | 202 | 204;
   /** A per-IP limit for routes used before signing in; signed-in writes get the per-user write limit. */
   ipLimit?: "signup" | "login";
   /** How the body arrives: JSON (default), a multipart form with a file, or raw bytes streamed to the action. */
@@ -133,6 +133,31 @@ export const apiRoutes = {
     status: 201,
     idempotent: true,
   },
+  // The admin API: every route answers 403 to an account without the admin role (lib/admin/authority.ts).
+  "GET /admin/users/:user": { action: "admin.lookup", auth: "required", refuses: [403] },
+  "POST /admin/users/:user/suspension": { action: "admin.suspend", auth: "required", refuses: [403] },
+  "DELETE /admin/users/:user/suspension": { action: "admin.unsuspend", auth: "required", refuses: [403] },
+  "DELETE /admin/users/:user/sessions": { action: "admin.revokeSessions", auth: "required", refuses: [403] },
+  "POST /admin/users/:user/recount": { action: "admin.recountUser", auth: "required", refuses: [403] },
+  "POST /admin/users/:user/timeline/rebuild": {
+    action: "admin.rebuildTimeline",
+    auth: "required",
+    refuses: [403],
+  },
+  "POST /admin/posts/:id/recount": { action: "admin.recountPost", auth: "required", refuses: [403] },
+  "GET /admin/transcodes/failed": { action: "admin.failedTranscodes", auth: "required", refuses: [403] },
+  "POST /admin/transcodes/:mediaId/retry": {
+    action: "admin.retryTranscode",
+    auth: "required",
+    refuses: [403],
+  },
+  "POST /admin/nodes/:nodeId/drain": {
+    action: "admin.drainNode",
+    auth: "required",
+    status: 202,
+    refuses: [403],
+  },
+  "GET /admin/audit": { action: "admin.audit", auth: "required", refuses: [403] },
 } as const satisfies Record<string, ApiRoute>;
 
 export type ApiAction = (typeof apiRoutes)[keyof typeof apiRoutes]["action"];

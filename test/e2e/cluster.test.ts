@@ -5,6 +5,8 @@ import { expect } from "chai";
 import { loadConfig } from "../../config";
 import { createNode, type MosaicNode } from "../../broker/create-node";
 import { createUsersService } from "../../services/users.service";
+import { adminCommands } from "../../broker/admin-commands";
+import { call } from "../../broker/calls";
 import { api, signup, uniqueName } from "../support/test-node";
 
 const NATS_URL = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
@@ -21,17 +23,18 @@ describe("a cluster over NATS: gateway node + users node", function () {
   let gateway: MosaicNode;
   let users: MosaicNode;
   let url: string;
+  const commonEnv = () => ({
+    TRANSPORTER: NATS_URL,
+    NAMESPACE: namespace,
+    JWT_SECRET: secret,
+    RATE_LIMITS: "off",
+    LOG_LEVEL: "warn",
+    CHECK_RESULTS: "on",
+  });
 
   before(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), "mosaic-e2e-"));
-    const common = {
-      TRANSPORTER: NATS_URL,
-      NAMESPACE: namespace,
-      JWT_SECRET: secret,
-      RATE_LIMITS: "off",
-      LOG_LEVEL: "warn",
-      CHECK_RESULTS: "on",
-    };
+    const common = commonEnv();
     users = await createNode(
       loadConfig({
         ...common,
@@ -111,6 +114,77 @@ describe("a cluster over NATS: gateway node + users node", function () {
     const back = await api(url, "GET", "/api/me", { token: a.token });
     expect(back.status).to.equal(200);
     expect((await api(url, "GET", "/health/ready")).status).to.equal(200);
+  });
+
+  it("runs the operator's commands from a console node, audited, and drains a node by name", async () => {
+    const consoleNode = await createNode(
+      loadConfig({
+        TRANSPORTER: NATS_URL,
+        NAMESPACE: namespace,
+        JWT_SECRET: secret,
+        SERVICES: "none",
+        LOG_LEVEL: "warn",
+        NODE_ID: `${namespace}-console`,
+      }),
+    );
+    await consoleNode.start();
+    try {
+      await consoleNode.broker.waitForServices(["admin"], 10_000);
+      const commands = adminCommands(() => consoleNode.app.callerProofs);
+      const run = async (name: string, args: unknown): Promise<string> => {
+        const found = commands.find((c) => c.command.split(" ")[0] === name);
+        if (!found) throw new Error(`no command ${name}`);
+        const lines: string[] = [];
+        const log = console.log;
+        console.log = (...parts: unknown[]) => lines.push(parts.map(String).join(" "));
+        try {
+          await (found.action as (b: unknown, a: unknown) => Promise<void>)(consoleNode.broker, args);
+        } finally {
+          console.log = log;
+        }
+        return lines.join("\n");
+      };
+      const a = await signup(url);
+      expect(await run("suspend", { user: a.username, options: { reason: "spam", for: "1h" } })).to.match(
+        /suspended until .* \(spam\)/,
+      );
+      expect((await api(url, "GET", "/api/me", { token: a.token })).status).to.equal(401);
+      expect(await run("lookup", { user: a.user.id })).to.include(`${a.username} (${a.user.id})`);
+      expect(await run("unsuspend", { user: a.username })).to.include("in good standing");
+      expect(await run("lookup", { user: uniqueName("nobody") })).to.match(
+        /^error 404 USER_NOT_FOUND: no user/,
+      );
+
+      const { rows } = await call(consoleNode.broker, "users.auditLog", { limit: 20 });
+      const mine = rows.filter((row) => row.targetUser === `${a.username} (${a.user.id})`);
+      expect(mine.map((row) => `${row.command} ${row.outcome}`)).to.deep.equal([
+        "unsuspend ok",
+        "suspend ok",
+      ]);
+      expect(mine[0]?.operator).to.match(new RegExp(`^console .+@${namespace}-console$`));
+
+      // A gateway of its own, drained by name: it stops while the cluster goes on.
+      const extra = await createNode(
+        loadConfig({
+          ...commonEnv(),
+          SERVICES: "gateway",
+          NODE_ID: `${namespace}-gw2`,
+          WORKER_ID: "3",
+          PORT: "0",
+        }),
+      );
+      await extra.start();
+      const drainable = () =>
+        consoleNode.broker.registry.getActionEndpoints("lifecycle.drain")?.endpoints.map((e) => e.id) ?? [];
+      await waitFor(() => Promise.resolve(drainable().includes(`${namespace}-gw2`)));
+      expect(await run("drain", { nodeId: `${namespace}-gw2` })).to.equal(
+        `node ${namespace}-gw2 is draining`,
+      );
+      await waitFor(() => Promise.resolve(!extra.broker.started));
+      expect((await api(url, "GET", "/health/ready")).status, "the other gateway serves on").to.equal(200);
+    } finally {
+      await consoleNode.stop();
+    }
   });
 });
 

@@ -1,0 +1,10 @@
+export { Admin, type AdminCluster, type AdminDeps } from "./admin";
+export {
+  authorityOf,
+  ConsoleOnlyError,
+  describeAuthority,
+  NotAdminError,
+  type AdminMeta,
+  type Authority,
+} from "./authority";
+export type { AdminUser } from "./params";
