@@ -59,4 +59,17 @@ describe("CallerProofs", () => {
     expect(deriveCallerKey("k".repeat(48)).equals(Buffer.from("k".repeat(48)))).to.equal(false);
     expect(deriveCallerKey("k".repeat(48)).equals(deriveCallerKey("k".repeat(48)))).to.equal(true);
   });
+
+  it("proves an operator for one request, and no operator's proof passes for a user's nor the reverse", () => {
+    const operator = { name: "alice@console-1" };
+    const proof = proofs.signOperator(operator.name, "req-1");
+    expect(proofs.checkOperator({ ...operator, proof }, "req-1")).to.equal("valid");
+    expect(proofs.checkOperator({ ...operator, proof }, "req-2")).to.equal("forged");
+    expect(proofs.checkOperator({ name: "mallory@console-1", proof }, "req-1")).to.equal("forged");
+    expect(proofs.checkOperator(operator, "req-1")).to.equal("missing");
+    // The operator's name in a caller's fields, and a caller's proof offered as an operator's.
+    expect(proofs.check({ userId: "operator", sessionId: operator.name, proof }, "req-1")).to.equal("forged");
+    const userProof = proofs.sign(ada, "req-1");
+    expect(proofs.checkOperator({ name: ada.userId, proof: userProof }, "req-1")).to.equal("forged");
+  });
 });
