@@ -1,12 +1,14 @@
-import { accessSync, constants as fsConstants } from "node:fs";
+import { accessSync, constants as fsConstants, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { TrustProxy } from "../lib/http/trust-proxy";
 import type { QuotaName } from "../lib/rate-limit/rate-limiter";
 import { envSchema, type ParsedEnv } from "./schema";
+import { Secret } from "./secret";
 import type { ServiceName, ServiceSelection } from "./services";
 
 export { SERVICE_NAMES, type ServiceName, type ServiceSelection } from "./services";
+export { Secret } from "./secret";
 
 /**
  * The one reader of process.env. Everything else receives the frozen Config built here, so a bad variable
@@ -51,6 +53,16 @@ export interface Config {
         readonly replication: Readonly<Record<string, string | number>>;
         readonly consistency: ParsedEnv["CASSANDRA_CONSISTENCY"];
         readonly timeoutMs: number;
+        /** Absent: the cluster asks for no login (AllowAllAuthenticator). */
+        readonly credentials: { readonly username: string; readonly password: Secret } | undefined;
+        /** Absent: plain CQL. Present: TLS with the server's certificate always verified. */
+        readonly tls:
+          | {
+              /** PEM text of the CA bundle (CASSANDRA_TLS_CA, read at start-up); absent: the system's CAs. */
+              readonly ca: string | undefined;
+              readonly serverName: string | undefined;
+            }
+          | undefined;
       };
   readonly blobs:
     | { readonly kind: "fs" }
@@ -127,6 +139,13 @@ const SERVICES_THAT_MINT: readonly ServiceName[] = [
   "search",
 ];
 
+/** Variables whose value a configuration error never repeats: the message reaches logs. */
+const SECRET_VARIABLES: ReadonlySet<string> = new Set([
+  "CASSANDRA_PASSWORD",
+  "JWT_SECRET",
+  "S3_SECRET_ACCESS_KEY",
+]);
+
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
   constructor(readonly problems: readonly string[]) {
@@ -151,7 +170,8 @@ export function loadConfig(
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const key = issue.path.join(".");
-        return `${key}=${JSON.stringify(present[key] ?? "")}: ${issue.message}`;
+        const shown = SECRET_VARIABLES.has(key) ? "[redacted]" : JSON.stringify(present[key] ?? "");
+        return `${key}=${shown}: ${issue.message}`;
       }),
     );
   }
@@ -177,6 +197,18 @@ export function loadConfig(
   if ((e.WORKER_ID ?? 0) + e.WORKER_ID_OFFSET > 1023) {
     problems.push("WORKER_ID_OFFSET: WORKER_ID + WORKER_ID_OFFSET must stay within 0–1023");
   }
+  if ((e.CASSANDRA_USERNAME === undefined) !== (e.CASSANDRA_PASSWORD === undefined)) {
+    problems.push(
+      "CASSANDRA_USERNAME, CASSANDRA_PASSWORD: set both (a cluster with authentication) or neither (one without)",
+    );
+  }
+  if (e.CASSANDRA_TLS === "off") {
+    for (const key of ["CASSANDRA_TLS_CA", "CASSANDRA_TLS_SERVER_NAME"] as const) {
+      if (e[key] !== undefined)
+        problems.push(`${key}: only with CASSANDRA_TLS=on (it is off, so nothing would use it)`);
+    }
+  }
+  const cassandraCa = e.CASSANDRA_TLS === "on" ? readCaBundle(e.CASSANDRA_TLS_CA, problems) : undefined;
   if (problems.length > 0) throw new ConfigError(problems);
 
   // The OS's ffmpeg (current and patched) over the npm packages' 2018 static build, when it has both tools: never
@@ -203,7 +235,7 @@ export function loadConfig(
       checkResults: e.CHECK_RESULTS === "on",
     },
     workerId: (e.WORKER_ID ?? 0) + e.WORKER_ID_OFFSET,
-    store: storeConfig(e),
+    store: storeConfig(e, cassandraCa),
     blobs:
       e.BLOBS === "fs"
         ? { kind: "fs" }
@@ -266,7 +298,7 @@ export function loadConfig(
   });
 }
 
-function storeConfig(e: ParsedEnv): Config["store"] {
+function storeConfig(e: ParsedEnv, tlsCa: string | undefined): Config["store"] {
   if (e.STORE === "level") return { kind: "level" };
   const spec: string = e.CASSANDRA_REPLICATION;
   const [strategy = "SimpleStrategy", factors = "1"] = spec.split(":");
@@ -286,7 +318,35 @@ function storeConfig(e: ParsedEnv): Config["store"] {
     replication,
     consistency: e.CASSANDRA_CONSISTENCY,
     timeoutMs: e.CASSANDRA_TIMEOUT_MS,
+    credentials:
+      e.CASSANDRA_USERNAME !== undefined && e.CASSANDRA_PASSWORD !== undefined
+        ? { username: e.CASSANDRA_USERNAME, password: new Secret(e.CASSANDRA_PASSWORD) }
+        : undefined,
+    // No switch turns verification off: a TLS connection that takes any certificate hands the password (sent in
+    // clear inside it) to whoever answers in the middle, so it would be TLS in name only. A private CA goes in
+    // CASSANDRA_TLS_CA; a certificate naming another host than the contact points, in CASSANDRA_TLS_SERVER_NAME.
+    tls: e.CASSANDRA_TLS === "on" ? { ca: tlsCa, serverName: e.CASSANDRA_TLS_SERVER_NAME } : undefined,
   };
+}
+
+/** The CA bundle's PEM text, read now so a wrong path stops the node at start-up rather than at connect. */
+function readCaBundle(file: string | undefined, problems: string[]): string | undefined {
+  if (file === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err: unknown) {
+    const reason = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
+    problems.push(`CASSANDRA_TLS_CA=${JSON.stringify(file)}: cannot be read (${reason})`);
+    return undefined;
+  }
+  if (!text.includes("-----BEGIN CERTIFICATE-----")) {
+    problems.push(
+      `CASSANDRA_TLS_CA=${JSON.stringify(file)}: holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
+    );
+    return undefined;
+  }
+  return text;
 }
 
 /** Whether a node configured with `services` hosts the named service. */

@@ -120,6 +120,37 @@ export const envSchema = z.object({
     .max(60_000)
     .default(5_000)
     .describe("Per-request timeout of the Cassandra driver"),
+  CASSANDRA_USERNAME: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "Role Mosaic logs in to Cassandra as (PasswordAuthenticator); set with CASSANDRA_PASSWORD, or neither for a cluster without authentication",
+    ),
+  CASSANDRA_PASSWORD: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Password of CASSANDRA_USERNAME; never logged nor printed"),
+  CASSANDRA_TLS: onOff
+    .default("off")
+    .describe(
+      "`on`: connect to Cassandra over TLS, the server's certificate always verified (against CASSANDRA_TLS_CA, else the system's CAs)",
+    ),
+  CASSANDRA_TLS_CA: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "PEM file of the CA(s) that signed Cassandra's certificates, read at start-up (unset: the system's CAs); needs CASSANDRA_TLS=on",
+    ),
+  CASSANDRA_TLS_SERVER_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]{1,253}$/, "a host name")
+    .optional()
+    .describe(
+      "Host name sent (SNI) and checked against Cassandra's certificates (unset: each node's address); needs CASSANDRA_TLS=on",
+    ),
   BLOBS: z
     .enum(["fs", "s3"])
     .default("fs")

@@ -4,7 +4,8 @@
  * declarations as the embedded adapter.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { Client, errors as driverErrors, policies, types } from "cassandra-driver";
+import { auth, Client, errors as driverErrors, policies, types } from "cassandra-driver";
+import { PortError } from "../errors/port-error";
 import { InvalidPageTokenError, StoreClosedError, StoreUnavailableError } from "./errors";
 import {
   bindColumns,
@@ -33,6 +34,25 @@ export interface CassandraStoreOptions {
   requestTimeoutMs: number;
   /** Name of this node in the migration lock, for the logs of whoever waits on it. */
   nodeId: string;
+  /** The role to log in as (PasswordAuthenticator); absent for a cluster without authentication. */
+  credentials?: { username: string; password: string } | undefined;
+  /** TLS, the server's certificate always verified: against `ca` (PEM) or the system's CAs, for `serverName`. */
+  tls?: { ca?: string | undefined; serverName?: string | undefined } | undefined;
+}
+
+/**
+ * Cassandra refused the login, or asked for one and none is configured: the configuration is wrong, so retrying
+ * will not help. Raised by open(), where a node starting up reports it as one line.
+ */
+export class CassandraLoginError extends PortError {
+  override readonly name = "CassandraLoginError";
+  readonly retryable = false;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    // bin/mosaic.ts prints a start-up failure's stack: here it would only list the driver's internals and ours,
+    // nothing an operator acts on. The driver's error stays in `cause`.
+    this.stack = `${this.name}: ${message}`;
+  }
 }
 
 const DEFAULT_LIMIT = 100;
@@ -61,11 +81,30 @@ export class CassandraStore implements WideRowStore {
   private state: "new" | "open" | "closed" = "new";
   private opening: Promise<void> | undefined;
 
-  constructor(private readonly options: CassandraStoreOptions) {
+  private readonly options: Omit<CassandraStoreOptions, "credentials">;
+  private readonly username: string | undefined;
+
+  constructor(options: CassandraStoreOptions) {
+    // The password goes to the driver and nowhere else on this object, so inspecting the store never shows it.
+    const { credentials, ...rest } = options;
+    this.options = rest;
+    this.username = credentials?.username;
     this.consistency = types.consistencies[options.consistency];
+    const tls = options.tls;
     this.client = new Client({
       contactPoints: [...options.contactPoints],
       localDataCenter: options.localDataCenter,
+      ...(credentials && {
+        authProvider: new auth.PlainTextAuthProvider(credentials.username, credentials.password),
+      }),
+      // The driver's default is rejectUnauthorized: false; never here (config/index.ts says why).
+      ...(tls && {
+        sslOptions: {
+          rejectUnauthorized: true,
+          ...(tls.ca !== undefined && { ca: tls.ca }),
+          ...(tls.serverName !== undefined && { servername: tls.serverName }),
+        },
+      }),
       encoding: { useBigIntAsLong: true, useUndefinedAsUnset: true },
       policies: {
         loadBalancing: new policies.loadBalancing.TokenAwarePolicy(
@@ -303,7 +342,13 @@ export class CassandraStore implements WideRowStore {
   }
 
   private async connect(): Promise<void> {
-    await this.call(() => this.client.connect());
+    await this.call(async () => {
+      try {
+        await this.client.connect();
+      } catch (err: unknown) {
+        throw this.loginError(err) ?? err;
+      }
+    });
     const replication = Object.entries(this.options.replication)
       .map(([k, v]) => `'${k}': ${typeof v === "number" ? v : `'${v}'`}`)
       .join(", ");
@@ -427,6 +472,24 @@ export class CassandraStore implements WideRowStore {
 
   private qualified(table: AnyTable): string {
     return `${this.options.keyspace}.${table.name}`;
+  }
+
+  /** A failed connect() that Cassandra's login explains, as the CassandraLoginError to report instead. */
+  private loginError(err: unknown): CassandraLoginError | undefined {
+    const failures =
+      err instanceof driverErrors.NoHostAvailableError
+        ? Object.entries((err.innerErrors ?? {}) as Record<string, unknown>)
+        : [["", err] as const];
+    const [host, refusal] =
+      failures.find(([, inner]) => inner instanceof driverErrors.AuthenticationError) ?? [];
+    if (!(refusal instanceof driverErrors.AuthenticationError)) return undefined;
+    const at = host ? ` at ${host}` : "";
+    const message =
+      this.username === undefined
+        ? `cassandra${at} requires a login: set CASSANDRA_USERNAME and CASSANDRA_PASSWORD`
+        : `cassandra${at} refused the login of CASSANDRA_USERNAME=${JSON.stringify(this.username)}` +
+          ` (${refusal.message}): check CASSANDRA_USERNAME and CASSANDRA_PASSWORD`;
+    return new CassandraLoginError(message, { cause: err });
   }
 
   /** Runs a driver call, turning "the cluster cannot answer now" into StoreUnavailableError. */

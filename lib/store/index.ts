@@ -44,6 +44,11 @@ function createAdapter(
         consistency: CONSISTENCY[store.consistency],
         requestTimeoutMs: store.timeoutMs,
         nodeId: config.nodeId,
+        credentials: store.credentials && {
+          username: store.credentials.username,
+          password: store.credentials.password.reveal(),
+        },
+        tls: store.tls,
       });
   }
 }

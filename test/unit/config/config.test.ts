@@ -1,6 +1,9 @@
 import { expect } from "chai";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
-import { ConfigError, hostsService, loadConfig } from "../../../config";
+import { inspect } from "node:util";
+import { ConfigError, hostsService, loadConfig, type Config } from "../../../config";
 
 describe("config", () => {
   it("gives a working embedded default with nothing set", () => {
@@ -168,5 +171,126 @@ describe("config", () => {
 
   it("refuses a worker id outside 0–1023", () => {
     expect(() => loadConfig({ WORKER_ID: "1024" })).to.throw(ConfigError, /WORKER_ID/);
+  });
+
+  describe("Cassandra login and TLS", () => {
+    const PASSWORD = "s3cret-Cassandra-pw";
+    let dir: string;
+    before(() => {
+      dir = mkdtempSync(path.join(os.tmpdir(), "mosaic-config-"));
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    function cassandra(env: Record<string, string>) {
+      const store = loadConfig({ STORE: "cassandra", ...env }).store;
+      if (store.kind !== "cassandra") throw new Error("expected the cassandra store");
+      return store;
+    }
+    function problemsOf(env: Record<string, string>): readonly string[] {
+      try {
+        loadConfig({ STORE: "cassandra", ...env });
+      } catch (err) {
+        if (err instanceof ConfigError) return err.problems;
+        throw err;
+      }
+      throw new Error("expected a ConfigError");
+    }
+
+    it("logs in with nothing and speaks plain CQL by default", () => {
+      const store = cassandra({});
+      expect(store.credentials).to.equal(undefined);
+      expect(store.tls).to.equal(undefined);
+    });
+
+    it("takes a username and a password together", () => {
+      const store = cassandra({ CASSANDRA_USERNAME: "mosaic", CASSANDRA_PASSWORD: PASSWORD });
+      expect(store.credentials?.username).to.equal("mosaic");
+      expect(store.credentials?.password.reveal()).to.equal(PASSWORD);
+    });
+
+    it("refuses one of the two without the other, without repeating the password", () => {
+      const both = [
+        "CASSANDRA_USERNAME, CASSANDRA_PASSWORD: set both (a cluster with authentication) or neither (one without)",
+      ];
+      expect(problemsOf({ CASSANDRA_USERNAME: "mosaic" })).to.deep.equal(both);
+      const problems = problemsOf({ CASSANDRA_PASSWORD: PASSWORD });
+      expect(problems).to.deep.equal(both);
+      expect(problems.join("\n")).to.not.contain(PASSWORD);
+      // An empty variable is unset, as everywhere.
+      expect(problemsOf({ CASSANDRA_USERNAME: "mosaic", CASSANDRA_PASSWORD: " " })).to.deep.equal(both);
+    });
+
+    it("never shows the password when the config is printed, inspected or serialised", () => {
+      const config: Config = loadConfig({
+        STORE: "cassandra",
+        CASSANDRA_USERNAME: "mosaic",
+        CASSANDRA_PASSWORD: PASSWORD,
+      });
+      const store = config.store as Extract<Config["store"], { kind: "cassandra" }>;
+      for (const printed of [
+        inspect(config, { depth: Infinity }),
+        JSON.stringify(config),
+        String(store.credentials?.password),
+      ]) {
+        expect(printed).to.not.contain(PASSWORD);
+      }
+      expect(JSON.stringify(config)).to.contain('"password":"[redacted]"');
+      expect(inspect(config, { depth: Infinity })).to.contain("username: 'mosaic'");
+    });
+
+    it("does not repeat a secret variable's value in a configuration error", () => {
+      const problems = (() => {
+        try {
+          loadConfig({ JWT_SECRET: "short-secret" });
+        } catch (err) {
+          return (err as ConfigError).problems;
+        }
+        return [];
+      })();
+      expect(problems).to.deep.equal(["JWT_SECRET=[redacted]: at least 32 characters"]);
+    });
+
+    it("turns TLS on with the system's CAs, or with a CA bundle read at start-up, and a server name", () => {
+      expect(cassandra({ CASSANDRA_TLS: "on" }).tls).to.deep.equal({ ca: undefined, serverName: undefined });
+      const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+      const file = path.join(dir, "ca.pem");
+      writeFileSync(file, pem);
+      expect(
+        cassandra({
+          CASSANDRA_TLS: "on",
+          CASSANDRA_TLS_CA: file,
+          CASSANDRA_TLS_SERVER_NAME: "cassandra.data.svc.cluster.local",
+        }).tls,
+      ).to.deep.equal({ ca: pem, serverName: "cassandra.data.svc.cluster.local" });
+    });
+
+    it("refuses a CA bundle it cannot read, or that holds no PEM certificate, naming the file", () => {
+      const missing = path.join(dir, "nope.pem");
+      expect(problemsOf({ CASSANDRA_TLS: "on", CASSANDRA_TLS_CA: missing })).to.deep.equal([
+        `CASSANDRA_TLS_CA=${JSON.stringify(missing)}: cannot be read (ENOENT)`,
+      ]);
+      expect(problemsOf({ CASSANDRA_TLS: "on", CASSANDRA_TLS_CA: dir })).to.deep.equal([
+        `CASSANDRA_TLS_CA=${JSON.stringify(dir)}: cannot be read (EISDIR)`,
+      ]);
+      const notPem = path.join(dir, "key.txt");
+      writeFileSync(notPem, "not a certificate\n");
+      expect(problemsOf({ CASSANDRA_TLS: "on", CASSANDRA_TLS_CA: notPem })).to.deep.equal([
+        `CASSANDRA_TLS_CA=${JSON.stringify(notPem)}: holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
+      ]);
+    });
+
+    it("refuses TLS settings while TLS is off, and bad values", () => {
+      expect(
+        problemsOf({ CASSANDRA_TLS_CA: "/etc/ssl/ca.pem", CASSANDRA_TLS_SERVER_NAME: "db" }),
+      ).to.deep.equal([
+        "CASSANDRA_TLS_CA: only with CASSANDRA_TLS=on (it is off, so nothing would use it)",
+        "CASSANDRA_TLS_SERVER_NAME: only with CASSANDRA_TLS=on (it is off, so nothing would use it)",
+      ]);
+      expect(() => loadConfig({ CASSANDRA_TLS: "yes" })).to.throw(ConfigError, /CASSANDRA_TLS="yes"/);
+      expect(() => loadConfig({ CASSANDRA_TLS: "on", CASSANDRA_TLS_SERVER_NAME: "a b" })).to.throw(
+        ConfigError,
+        /CASSANDRA_TLS_SERVER_NAME/,
+      );
+    });
   });
 });
