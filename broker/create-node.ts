@@ -127,6 +127,7 @@ export async function createNode(config: Config, options: NodeOptions = {}): Pro
     publish,
     startFanout: startFanout(broker),
     postDeleted: (postId) => broadcast(broker, "posts.deleted", { postId }, POST_ROW_KEEPERS),
+    postEdited: (postId) => broadcast(broker, "posts.edited", { postId }, POST_ROW_KEEPERS),
     searchJobsRecorded: () => void broadcast(broker, "search.jobs", {}, ["search"]).catch(() => undefined),
     metrics,
     publicBaseUrl: () =>

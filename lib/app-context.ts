@@ -119,6 +119,8 @@ export interface AppContextOptions {
   startFanout: (job: FanoutJob) => void;
   /** Tells every node keeping post rows that a post was deleted (bound to the broker by the caller). */
   postDeleted?: (postId: string) => Promise<void>;
+  /** Tells every node keeping post rows that a post's caption was edited (bound to the broker by the caller). */
+  postEdited?: (postId: string) => Promise<void>;
   /** Sends notifications to the recipient's inbox owner (bound to the broker by the caller). */
   notifier: Notifier;
   /** Sends shared posts as direct messages through the inbox (bound to the broker by the caller). */
@@ -337,6 +339,7 @@ export async function createAppContext(config: Config, options: AppContextOption
         ...(searchSync ? [searchSync] : []),
       ],
       ...(options.postDeleted && { deleted: options.postDeleted }),
+      ...(options.postEdited && { edited: options.postEdited }),
       published: async (job) => {
         await fanout.record(job);
         options.startFanout(job);

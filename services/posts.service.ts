@@ -17,6 +17,10 @@ export function createPostsService(deps: { posts: Posts; accounts: Accounts }): 
     actions: defineActions("posts", {
       create: { options: NO_RETRY, handler: (ctx) => posts.create(callerIdOf(ctx), ctx.params) },
       get: { handler: (ctx) => posts.get(callerIdOf(ctx), ctx.params.id) },
+      edit: {
+        options: NO_RETRY,
+        handler: (ctx) => posts.edit(callerIdOf(ctx), ctx.params.id, { caption: ctx.params.caption }),
+      },
       /** For operators (admin.recountUser). */
       recount: {
         options: { timeout: 0 },

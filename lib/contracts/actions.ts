@@ -450,6 +450,11 @@ export const actionContracts = {
     summary: "Sets a user's follower and following counts to the number of edges",
     internal: true,
   },
+  "posts.edit": {
+    params: posts.editPostParams,
+    result: postObject,
+    summary: "Edit a post's caption (the author only); its tags, mentions and search follow",
+  },
   "posts.recount": {
     params: admin.ofUserParams,
     result: admin.postCountObject,

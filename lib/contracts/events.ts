@@ -22,6 +22,8 @@ export const eventContracts = {
   "stream.session-ended": z.object({ userId: z.string(), sessionId: z.string() }),
   /** To every service that hydrates posts: a post was deleted, so a row kept of it is gone. */
   "posts.deleted": z.object({ postId: z.string() }),
+  /** To every service that hydrates posts: a post's caption was edited, so a row kept of it is stale. */
+  "posts.edited": z.object({ postId: z.string() }),
   /** To every search node: index jobs were recorded, apply them now rather than on the next round. */
   "search.jobs": z.object({}),
   /**

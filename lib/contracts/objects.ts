@@ -63,6 +63,7 @@ export const postObject = z
     mentions: z.array(z.string()).describe("usernames, without @"),
     media: z.array(mediaObject),
     createdAt: time,
+    editedAt: time.optional().describe("when the author last edited the caption; absent if never"),
     likeCount: z.number().int(),
     commentCount: z.number().int(),
     likedByMe: z.boolean(),

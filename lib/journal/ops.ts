@@ -30,6 +30,16 @@ export const journalOps = {
     hashtags: z.array(z.string().max(100)).max(30).default([]),
     createdAt: z.number().int().optional(),
   }),
+  /**
+   * A caption edited: the row, then its listings (tag pages, the search index). `removedTags`: the tags the old
+   * caption had and the new one lacks, which nothing else would tell once the row holds the new caption.
+   */
+  postEdit: z.strictObject({
+    authorId: id,
+    postId: id,
+    removedTags: z.array(z.string().max(100)).max(30),
+    createdAt: z.number().int(),
+  }),
   /** A change that search must see (a profile edited, an account made private): its index jobs, after it. */
   searchJobs: z.strictObject({
     jobs: z

@@ -11,6 +11,9 @@ export const createPostParams = z.strictObject({
 
 export const postIdParams = z.strictObject({ id });
 
+/** An edit: the caption only (media and author stay as posted, as on Instagram). */
+export const editPostParams = z.strictObject({ id, caption: boundedText(0, 2200) });
+
 export const userPostsParams = z.strictObject({ username, ...pageParams });
 
 export type CreatePostInput = z.output<typeof createPostParams>;

@@ -19,6 +19,7 @@ type Written =
   | "mentions"
   | "media"
   | "createdAt"
+  | "editedAt"
   | "likeCount"
   | "commentCount"
   | "likedByMe"
@@ -41,7 +42,8 @@ interface KeptBody {
   mentions: readonly string[];
   media: readonly MediaView[];
   createdAt: string;
-  /** `"caption":…,"createdAt":…`, without braces. */
+  editedAt: string | undefined;
+  /** `"caption":…,"createdAt":…(,"editedAt":…)`, without braces. */
   text: string;
 }
 
@@ -91,15 +93,24 @@ export class PostJson {
       kept !== undefined &&
       kept.caption === post.caption &&
       kept.createdAt === post.createdAt &&
+      kept.editedAt === post.editedAt &&
       sameItems(kept.media, post.media) &&
       sameItems(kept.hashtags, post.hashtags) &&
       sameItems(kept.mentions, post.mentions)
     ) {
       return kept.text;
     }
-    const { caption, hashtags, mentions, media, createdAt } = post;
-    const text = JSON.stringify({ caption, hashtags, mentions, media, createdAt }).slice(1, -1);
-    this.bodies.set(post.id, { caption, hashtags, mentions, media, createdAt, text });
+    const { caption, hashtags, mentions, media, createdAt, editedAt } = post;
+    const body = {
+      caption,
+      hashtags,
+      mentions,
+      media,
+      createdAt,
+      ...(editedAt !== undefined && { editedAt }),
+    };
+    const text = JSON.stringify(body).slice(1, -1);
+    this.bodies.set(post.id, { caption, hashtags, mentions, media, createdAt, editedAt, text });
     return text;
   }
 

@@ -104,12 +104,14 @@ export interface PostsDeps {
   listings?: readonly PostListing[];
   /** Tells the other nodes that a post is gone, so that they forget its row (`forget`). */
   deleted?: (postId: string) => Promise<void>;
+  /** Tells the other nodes that a post's caption changed, so that they forget its row (`forget`). */
+  edited?: (postId: string) => Promise<void>;
   now?: () => number;
 }
 
 /**
- * Post rows a node keeps, by post id. A row never changes once written, so a kept one is the stored one until
- * the post is deleted: the deleting node forgets it before it answers and tells every other node to (`deleted`).
+ * Post rows a node keeps, by post id. A row changes only by its author's edit and goes with its deletion: the
+ * node editing or deleting forgets it before it answers and tells every other node to (`edited`, `deleted`).
  * Rows not found are not kept: a post being created is found a moment later.
  */
 const KEPT_ROWS = 50_000;
@@ -124,6 +126,9 @@ export class Posts {
   constructor(private readonly deps: PostsDeps) {
     this.now = deps.now ?? Date.now;
     deps.journal.register("post", (op) => this.complete(op.authorId, op.postId, op.mediaIds));
+    deps.journal.register("postEdit", (op) =>
+      this.completeEdit(op.authorId, op.postId, op.removedTags, new Date(op.createdAt)),
+    );
     deps.journal.register("postDeletion", (op) =>
       this.completeDeletion(op.authorId, op.postId, op.mediaIds, {
         postId: op.postId,
@@ -301,6 +306,72 @@ export class Posts {
       const seen = await this.deps.visibility.of(viewerId, { id: authorId, isPrivate: author.isPrivate });
       return seen === "visible" ? author : undefined;
     });
+  }
+
+  /**
+   * Edits the caption (the author only; media stay as posted): the row, then the tag pages and the search index
+   * as the new caption says, journalled so that a crash between them is completed; then everyone mentioned anew
+   * is told, once. 403 to someone who sees the post, 404 to whoever does not.
+   */
+  async edit(callerId: string, postId: string, input: { caption: string }): Promise<PostView> {
+    const row = await this.find(postId);
+    if (row === undefined) throw notFound();
+    if (row.author_id !== callerId) {
+      await this.get(callerId, postId);
+      throw new ForbiddenError("NOT_AUTHOR", "only the author may edit a post");
+    }
+    const before = listsOf(row);
+    const caption = input.caption;
+    const hashtags = parseHashtags(caption);
+    const mentioned = await this.deps.users.idsOf(parseMentions(caption));
+    const createdAt = row.created_at ?? new Date(0);
+    const removedTags = before.hashtags.filter((tag) => !hashtags.includes(tag));
+    await this.deps.journal.run(
+      "postEdit",
+      { authorId: callerId, postId, removedTags, createdAt: createdAt.getTime() },
+      async () => {
+        await this.deps.store.put(posts, {
+          ...postKey(callerId, postId),
+          caption,
+          hashtags: JSON.stringify(hashtags),
+          mentions: JSON.stringify([...mentioned.keys()]),
+          edited_at: new Date(this.now()),
+        });
+        await this.forgetEverywhere(postId, "edited");
+        await this.relist(callerId, postId, removedTags, createdAt);
+      },
+    );
+    const view = await this.get(callerId, postId);
+    const alreadyTold = new Set(before.mentions);
+    const anew = [...mentioned].filter(([name]) => !alreadyTold.has(name)).map(([, id]) => id);
+    await this.notifyMentioned(view, anew);
+    return view;
+  }
+
+  /** Lists the post as its row says now, after taking it off the pages of the tags it lost. */
+  private async relist(
+    authorId: string,
+    postId: string,
+    removedTags: readonly string[],
+    createdAt: Date,
+  ): Promise<void> {
+    const row = await this.deps.store.get(posts, postKey(authorId, postId));
+    if (row === undefined) return; // deleted since: its deletion unlists it
+    const listed = listedOf(authorId, row);
+    const lost = removedTags.filter((tag) => !listed.hashtags.includes(tag));
+    if (lost.length > 0) await this.unlist({ ...listed, hashtags: lost, createdAt });
+    await this.list({ ...listed, createdAt });
+  }
+
+  /** Completes an edit cut short: the row holds the caption it got (or the old one); its listings follow it. */
+  private async completeEdit(
+    authorId: string,
+    postId: string,
+    removedTags: readonly string[],
+    createdAt: Date,
+  ): Promise<void> {
+    await this.forgetEverywhere(postId, "edited");
+    await this.relist(authorId, postId, removedTags, createdAt);
   }
 
   async delete(callerId: string, postId: string): Promise<void> {
@@ -485,9 +556,9 @@ export class Posts {
     this.keptRows.delete(postId);
   }
 
-  private async forgetEverywhere(postId: string): Promise<void> {
+  private async forgetEverywhere(postId: string, how: "deleted" | "edited" = "deleted"): Promise<void> {
     this.forget(postId);
-    await this.deps.deleted?.(postId);
+    await (how === "deleted" ? this.deps.deleted : this.deps.edited)?.(postId);
   }
 
   /** The rows of the entries, in order (undefined where gone): those kept at once, the others in one round. */
@@ -536,6 +607,7 @@ export class Posts {
       mentions?: string;
       media_ids?: string;
       created_at?: Date;
+      edited_at?: Date;
     },
     author: UserView,
     engagement: PostEngagement | undefined,
@@ -550,6 +622,7 @@ export class Posts {
       hashtags?: string;
       mentions?: string;
       created_at?: Date;
+      edited_at?: Date;
     },
     author: UserView,
     engagement: PostEngagement | undefined,
@@ -563,6 +636,7 @@ export class Posts {
       mentions: [...listsOf(row).mentions],
       media,
       createdAt: (row.created_at ?? new Date(0)).toISOString(),
+      ...(row.edited_at !== undefined && { editedAt: row.edited_at.toISOString() }),
       ...NO_ENGAGEMENT,
       ...engagement,
     };

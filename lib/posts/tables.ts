@@ -15,6 +15,8 @@ export const posts = defineTable({
     mentions: "text",
     media_ids: "text",
     created_at: "timestamp",
+    /** When the author last edited the caption; absent if never. */
+    edited_at: "timestamp",
   },
   partitionKey: ["author_id", "bucket"],
   clustering: [{ column: "post_id", order: "desc" }],

@@ -50,6 +50,7 @@ export const apiRoutes = {
   "DELETE /users/:username/block": { action: "graph.unblock", auth: "required" },
   "POST /posts": { action: "posts.create", auth: "required", status: 201, quota: "posts", idempotent: true },
   "GET /posts/:id": { action: "posts.get", auth: "required" },
+  "PATCH /posts/:id": { action: "posts.edit", auth: "required", refuses: [403] },
   "DELETE /posts/:id": { action: "posts.delete", auth: "required", status: 204, refuses: [403] },
   "GET /feed": { action: "timeline.feed", auth: "required" },
   "POST /posts/:id/like": { action: "interactions.like", auth: "required", quota: "likes" },
