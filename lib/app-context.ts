@@ -38,6 +38,7 @@ import type { AnyTable } from "./store/schema";
 import { Inbox, inboxTables } from "./inbox";
 import type { Messenger, Notifier } from "./contracts/ports";
 import { Engagement, Interactions, interactionTables } from "./interactions";
+import { PostViews, viewCountsOf, viewTables } from "./views";
 import { Stories, storyTables } from "./stories";
 import { IdempotencyKeys, idempotencyTables } from "./idempotency";
 import type { PublishStreamEvent } from "./stream/events";
@@ -90,6 +91,8 @@ export interface AppContext {
   readonly posts: Posts | undefined;
   readonly timeline: { timelines: Timelines; fanout: Fanout; feed: Feed; postJson: PostJson } | undefined;
   readonly interactions: Interactions | undefined;
+  /** Views and plays counted in memory and flushed as sums; where the interactions service runs. */
+  readonly views: PostViews | undefined;
   readonly stories: Stories | undefined;
   readonly inbox: Inbox | undefined;
   /** The gateway's Idempotency-Key records; absent without a store it can share with the other gateways. */
@@ -204,7 +207,9 @@ export async function createAppContext(config: Config, options: AppContextOption
           ]
         : []),
       ...(needsMedia || servesFiles ? mediaTables : []),
-      ...(needsPosts ? [...postTables, ...timelineTables, ...interactionTables, ...discoveryTables] : []),
+      ...(needsPosts
+        ? [...postTables, ...timelineTables, ...interactionTables, ...discoveryTables, ...viewTables]
+        : []),
       ...(hosts("stories") ? [...postTables, ...storyTables] : []),
       ...(hosts("inbox") ? inboxTables : []),
       ...(needsKeys ? idempotencyTables : []),
@@ -326,10 +331,12 @@ export async function createAppContext(config: Config, options: AppContextOption
       ...(metrics && hosts("timeline") && { metrics: metrics.fanout }),
     });
     engagement = new Engagement({ store, now });
+    const viewStore = store;
     posts = new Posts({
       store,
       ids,
       now,
+      viewCounts: (postIds) => viewCountsOf(viewStore, postIds),
       cache,
       engagement,
       notifier: options.notifier,
@@ -450,6 +457,7 @@ export async function createAppContext(config: Config, options: AppContextOption
     posts,
     timeline,
     interactions,
+    views: interactions && store && posts ? postViews(store, posts, now) : undefined,
     stories,
     inbox,
     idempotency: needsKeys && store ? new IdempotencyKeys({ store }) : undefined,
@@ -459,4 +467,8 @@ export async function createAppContext(config: Config, options: AppContextOption
       for (const close of closers.reverse()) await close();
     },
   };
+}
+
+function postViews(store: WideRowStore, posts: Posts, now: () => number): PostViews {
+  return new PostViews({ store, authorsOf: (ids) => posts.entriesOf(ids), now });
 }

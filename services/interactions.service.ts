@@ -3,16 +3,35 @@ import { keepsPostRows } from "../mixins/post-rows.mixin";
 import { callerIdOf, defineActions } from "../broker/define-action";
 import type { Interactions } from "../lib/interactions";
 import type { Posts } from "../lib/posts/posts";
+import type { PostViews } from "../lib/views";
+import { byCaller } from "../mixins/actor.mixin";
+import { periodicWork } from "../mixins/periodic-work.mixin";
+
+/** How often a node writes the views it counted: what a crash of the node may lose. */
+export const VIEWS_FLUSH_EVERY_MS = 2_000;
 
 /** Not idempotent: a retry after a failure part-way would store it twice. The client decides. */
 const NO_RETRY = { retryPolicy: { enabled: false } };
 
 /** Likes, comments, saves and shares: thin actions over lib/interactions. */
-export function createInteractionsService(deps: { interactions: Interactions; posts: Posts }): ServiceSchema {
-  const { interactions } = deps;
+export function createInteractionsService(deps: {
+  interactions: Interactions;
+  posts: Posts;
+  views: PostViews;
+}): ServiceSchema {
+  const { interactions, views } = deps;
   return {
     name: "interactions",
-    mixins: [keepsPostRows(deps.posts)],
+    mixins: [
+      keepsPostRows(deps.posts),
+      periodicWork([
+        { name: "writing counted views", everyMs: VIEWS_FLUSH_EVERY_MS, run: () => views.flush() },
+      ]),
+    ],
+    // A node that stops writes what it counted: only a crash loses an interval.
+    async stopped() {
+      await views.flush();
+    },
     actions: defineActions("interactions", {
       like: { handler: (ctx) => interactions.like(callerIdOf(ctx), ctx.params.id) },
       unlike: { handler: (ctx) => interactions.unlike(callerIdOf(ctx), ctx.params.id) },
@@ -31,6 +50,13 @@ export function createInteractionsService(deps: { interactions: Interactions; po
       share: {
         options: NO_RETRY,
         handler: (ctx) => interactions.share(callerIdOf(ctx), ctx.params.id, ctx.params.usernames),
+      },
+      /** Each viewer's reports go to one node (the Owner strategy), which deduplicates them in memory. */
+      recordViews: {
+        options: byCaller,
+        handler: async (ctx) => ({
+          counted: await views.record(callerIdOf(ctx), ctx.params.ids, ctx.params.kind),
+        }),
       },
       /** For operators (admin.recountPost). */
       recount: { options: { timeout: 0 }, handler: (ctx) => interactions.recount(ctx.params.postId) },

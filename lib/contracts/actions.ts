@@ -12,6 +12,7 @@ import * as discovery from "../discovery/params";
 import * as search from "../search/params";
 import * as stories from "../stories/params";
 import * as timeline from "../timeline/params";
+import * as views from "../views/params";
 import { transcodeJobParams, transcodeOutcome } from "../transcoding/params";
 import {
   commentObject,
@@ -460,6 +461,11 @@ export const actionContracts = {
     result: admin.postCountObject,
     summary: "Sets a user's post count to the number of their posts",
     internal: true,
+  },
+  "interactions.recordViews": {
+    params: views.recordViewsParams,
+    result: views.recordedViewsObject,
+    summary: "Report posts shown to the caller (or videos played); each counts once per viewer, post and day",
   },
   "interactions.recount": {
     params: admin.ofPostParams,

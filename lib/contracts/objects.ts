@@ -66,6 +66,16 @@ export const postObject = z
     editedAt: time.optional().describe("when the author last edited the caption; absent if never"),
     likeCount: z.number().int(),
     commentCount: z.number().int(),
+    viewCount: z
+      .number()
+      .int()
+      .optional()
+      .describe("times shown to others (one per viewer a day); the author only"),
+    playCount: z
+      .number()
+      .int()
+      .optional()
+      .describe("times its video was played (one per viewer a day); the author only"),
     likedByMe: z.boolean(),
     savedByMe: z.boolean(),
   })

@@ -22,6 +22,8 @@ type Written =
   | "editedAt"
   | "likeCount"
   | "commentCount"
+  | "viewCount"
+  | "playCount"
   | "likedByMe"
   | "savedByMe";
 type Assert<T extends true> = T;
@@ -83,7 +85,11 @@ export class PostJson {
     return (
       `{"id":"${post.id}","author":${this.author(post.author)},${this.body(post)},` +
       `"likeCount":${post.likeCount},"commentCount":${post.commentCount},` +
-      `"likedByMe":${post.likedByMe},"savedByMe":${post.savedByMe}}`
+      `"likedByMe":${post.likedByMe},"savedByMe":${post.savedByMe}` +
+      // The author's own counts, last, where hydration adds them (lib/posts/posts.ts, withViewCounts).
+      (post.viewCount === undefined ? "" : `,"viewCount":${post.viewCount}`) +
+      (post.playCount === undefined ? "" : `,"playCount":${post.playCount}`) +
+      "}"
     );
   }
 

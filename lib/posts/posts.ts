@@ -104,6 +104,8 @@ export interface PostsDeps {
   listings?: readonly PostListing[];
   /** Tells the other nodes that a post is gone, so that they forget its row (`forget`). */
   deleted?: (postId: string) => Promise<void>;
+  /** Views and plays of posts, shown to their author only (lib/views); absent, no counts are shown. */
+  viewCounts?: (postIds: readonly string[]) => Promise<Map<string, { views: number; plays: number }>>;
   /** Tells the other nodes that a post's caption changed, so that they forget its row (`forget`). */
   edited?: (postId: string) => Promise<void>;
   now?: () => number;
@@ -217,7 +219,11 @@ export class Posts {
       if (seen !== "visible") throw notFound();
     }
     const engagement = await this.deps.engagement.of(viewerId, [postId]);
-    return this.toView(row, author, engagement.get(postId));
+    const [view] = await this.withViewCounts(viewerId, [
+      await this.toView(row, author, engagement.get(postId)),
+    ]);
+    if (view === undefined) throw notFound();
+    return view;
   }
 
   /** The authors of posts named by id alone (search answers ids), in order, leaving out those gone. */
@@ -268,7 +274,7 @@ export class Posts {
     const items = await Promise.all(
       slice.rows.map((row) => this.toView(row, author, engagement.get(row.post_id))),
     );
-    return { items, nextCursor: slice.nextCursor };
+    return { items: await this.withViewCounts(viewerId, items), nextCursor: slice.nextCursor };
   }
 
   /**
@@ -492,7 +498,18 @@ export class Posts {
         .filter((m): m is MediaView => m !== undefined);
       views.push(this.viewOf(row, author, engagement.get(row.post_id), media));
     }
-    return views;
+    return this.withViewCounts(viewerId, views);
+  }
+
+  /** The author's own posts get their view and play counts; nobody else sees them (as on Instagram). */
+  private async withViewCounts(viewerId: string, views: PostView[]): Promise<PostView[]> {
+    const own = views.filter((view) => view.author.id === viewerId);
+    if (own.length === 0 || !this.deps.viewCounts) return views;
+    const counts = await this.deps.viewCounts(own.map((view) => view.id));
+    return views.map((view) => {
+      const count = view.author.id === viewerId ? counts.get(view.id) : undefined;
+      return count === undefined ? view : { ...view, viewCount: count.views, playCount: count.plays };
+    });
   }
 
   private async mayBeSeenBy(

@@ -48,6 +48,7 @@ export const apiRoutes = {
   "POST /follow-requests/:username/reject": { action: "graph.reject", auth: "required" },
   "POST /users/:username/block": { action: "graph.block", auth: "required" },
   "DELETE /users/:username/block": { action: "graph.unblock", auth: "required" },
+  "POST /posts/views": { action: "interactions.recordViews", auth: "required" },
   "POST /posts": { action: "posts.create", auth: "required", status: 201, quota: "posts", idempotent: true },
   "GET /posts/:id": { action: "posts.get", auth: "required" },
   "PATCH /posts/:id": { action: "posts.edit", auth: "required", refuses: [403] },

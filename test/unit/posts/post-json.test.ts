@@ -54,6 +54,17 @@ describe("PostJson", () => {
     expect(json.page({ items: [], nextCursor: null })).to.equal('{"items":[],"nextCursor":null}');
   });
 
+  it("writes an edit's time and the author's view counts where hydration puts them, and an edit afresh", () => {
+    const json = new PostJson();
+    const { likeCount, commentCount, likedByMe, savedByMe, ...head } = post();
+    const counts = { likeCount, commentCount, likedByMe, savedByMe };
+    const before = { items: [{ ...head, ...counts, viewCount: 40, playCount: 3 }], nextCursor: null };
+    expect(json.page(before)).to.equal(JSON.stringify(before));
+    const editedAt = new Date(2_000).toISOString();
+    const after = { items: [{ ...head, caption: "by the sea", editedAt, ...counts }], nextCursor: null };
+    expect(json.page(after)).to.equal(JSON.stringify(after));
+  });
+
   it("reuses a post's text for another viewer, with their own marks, counts and relationship", () => {
     const json = new PostJson();
     const shown = [media("21")];
