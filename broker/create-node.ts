@@ -179,7 +179,7 @@ export async function createNode(config: Config, options: NodeOptions = {}): Pro
     withPorts("timeline", ["store", "timeline", "posts", "graph"], ({ store, timeline, posts, graph }) =>
       createTimelineService({ store, ...timeline, posts, graph, publish }),
     ),
-    withPorts("interactions", ["interactions", "posts", "views"], createInteractionsService),
+    withPorts("interactions", ["interactions", "posts", "views", "insights"], createInteractionsService),
     withPorts("stories", ["stories"], createStoriesService),
     withPorts("discovery", ["discovery", "posts"], createDiscoveryService),
     withPorts("search", ["search", "store"], createSearchService),

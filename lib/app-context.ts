@@ -11,7 +11,7 @@ import {
 import type { BlobStore } from "./blobs";
 import { createBlobStore } from "./blobs/factory";
 import { SnowflakeGenerator } from "./ids";
-import { createHmac } from "node:crypto";
+import { createHmac, randomUUID } from "node:crypto";
 import { cacheKeys, type Cache } from "./cache/cache";
 import { MemoryCache } from "./cache/memory";
 import { RedisCache } from "./cache/redis";
@@ -38,7 +38,7 @@ import type { AnyTable } from "./store/schema";
 import { Inbox, inboxTables } from "./inbox";
 import type { Messenger, Notifier } from "./contracts/ports";
 import { Engagement, Interactions, interactionTables } from "./interactions";
-import { PostViews, viewCountsOf, viewTables } from "./views";
+import { Insights, PostActivity, PostViews, viewCountsOf, viewTables } from "./views";
 import { Stories, storyTables } from "./stories";
 import { IdempotencyKeys, idempotencyTables } from "./idempotency";
 import type { PublishStreamEvent } from "./stream/events";
@@ -93,6 +93,8 @@ export interface AppContext {
   readonly interactions: Interactions | undefined;
   /** Views and plays counted in memory and flushed as sums; where the interactions service runs. */
   readonly views: PostViews | undefined;
+  /** Authors' insights into their posts; where the interactions service runs. */
+  readonly insights: Insights | undefined;
   readonly stories: Stories | undefined;
   readonly inbox: Inbox | undefined;
   /** The gateway's Idempotency-Key records; absent without a store it can share with the other gateways. */
@@ -384,6 +386,7 @@ export async function createAppContext(config: Config, options: AppContextOption
           messenger: options.messenger,
           countsChanged: (postId) => engagement?.forget(postId),
           ...(discoveryWriters && { signals: discoveryWriters.engagementLog }),
+          activity: new PostActivity(store, now),
         })
       : undefined;
   let discovery: Discovery | undefined;
@@ -457,7 +460,14 @@ export async function createAppContext(config: Config, options: AppContextOption
     posts,
     timeline,
     interactions,
-    views: interactions && store && posts ? postViews(store, posts, now) : undefined,
+    views:
+      interactions && store && posts && graph
+        ? postViews(store, posts, graph, config.broker.nodeId, now)
+        : undefined,
+    insights:
+      interactions && store && posts
+        ? new Insights({ store, post: (callerId, postId) => posts.get(callerId, postId) })
+        : undefined,
     stories,
     inbox,
     idempotency: needsKeys && store ? new IdempotencyKeys({ store }) : undefined,
@@ -469,6 +479,19 @@ export async function createAppContext(config: Config, options: AppContextOption
   };
 }
 
-function postViews(store: WideRowStore, posts: Posts, now: () => number): PostViews {
-  return new PostViews({ store, authorsOf: (ids) => posts.entriesOf(ids), now });
+function postViews(
+  store: WideRowStore,
+  posts: Posts,
+  graph: Graph,
+  nodeId: string,
+  now: () => number,
+): PostViews {
+  return new PostViews({
+    store,
+    authorsOf: (ids) => posts.entriesOf(ids),
+    follows: (viewerId, authorId) => graph.isFollowing(viewerId, authorId),
+    // This process's own sketch rows: a restarted node must not overwrite what it sketched before.
+    writer: `${nodeId}:${randomUUID()}`,
+    now,
+  });
 }

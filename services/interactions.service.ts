@@ -3,7 +3,7 @@ import { keepsPostRows } from "../mixins/post-rows.mixin";
 import { callerIdOf, defineActions } from "../broker/define-action";
 import type { Interactions } from "../lib/interactions";
 import type { Posts } from "../lib/posts/posts";
-import type { PostViews } from "../lib/views";
+import type { Insights, PostViews } from "../lib/views";
 import { byCaller } from "../mixins/actor.mixin";
 import { periodicWork } from "../mixins/periodic-work.mixin";
 
@@ -18,8 +18,9 @@ export function createInteractionsService(deps: {
   interactions: Interactions;
   posts: Posts;
   views: PostViews;
+  insights: Insights;
 }): ServiceSchema {
-  const { interactions, views } = deps;
+  const { interactions, views, insights } = deps;
   return {
     name: "interactions",
     mixins: [
@@ -58,6 +59,7 @@ export function createInteractionsService(deps: {
           counted: await views.record(callerIdOf(ctx), ctx.params.ids, ctx.params.kind),
         }),
       },
+      insights: { handler: (ctx) => insights.of(callerIdOf(ctx), ctx.params.id) },
       /** For operators (admin.recountPost). */
       recount: { options: { timeout: 0 }, handler: (ctx) => interactions.recount(ctx.params.postId) },
     }),

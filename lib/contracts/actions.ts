@@ -467,6 +467,12 @@ export const actionContracts = {
     result: views.recordedViewsObject,
     summary: "Report posts shown to the caller (or videos played); each counts once per viewer, post and day",
   },
+  "interactions.insights": {
+    params: posts.postIdParams,
+    result: views.insightsObject,
+    summary:
+      "A post's insights: views, unique viewers, engagement, reach, its first 48 hours (the author only)",
+  },
   "interactions.recount": {
     params: admin.ofPostParams,
     result: admin.postRecountObject,

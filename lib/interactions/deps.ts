@@ -33,4 +33,6 @@ export interface InteractionsDeps {
   countsChanged?: (postId: string) => void;
   /** Where new likes and comments are signalled (explore). */
   signals?: EngagementSignals;
+  /** Where each new like, comment, save and share is counted by the hour, for the author's insights. */
+  activity?: { record(postId: string, kind: "likes" | "comments" | "saves" | "shares"): Promise<void> };
 }

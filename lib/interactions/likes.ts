@@ -53,6 +53,8 @@ export class Likes {
         return inserted.applied;
       }),
     );
+    const activity = this.deps.activity;
+    if (isNew && activity) await quietly(() => activity.record(postId, "likes"));
     if (isNew && post.author.id !== userId) {
       await quietly(() =>
         this.deps.notifier.notify({ recipientId: post.author.id, type: "like", actorId: userId, postId }),

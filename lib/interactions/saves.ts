@@ -1,3 +1,4 @@
+import { quietly } from "./quietly";
 import { KeyedLock } from "../concurrency/keyed-lock";
 import type { PostView } from "../posts/posts";
 import type { InteractionsDeps } from "./deps";
@@ -18,7 +19,7 @@ export class Saves {
 
   async save(userId: string, postId: string): Promise<{ saved: boolean }> {
     const post = await this.deps.posts.get(userId, postId);
-    await this.locked(userId, postId, async () => {
+    const isNew = await this.locked(userId, postId, async () => {
       const fresh = { save_id: await this.deps.ids.next(), saved_at: new Date(this.deps.now()) };
       const inserted = await this.deps.store.insertIfAbsent(saves, {
         user_id: userId,
@@ -32,7 +33,10 @@ export class Saves {
         post_id: postId,
         author_id: post.author.id,
       });
+      return inserted.applied;
     });
+    const activity = this.deps.activity;
+    if (isNew && activity) await quietly(() => activity.record(postId, "saves"));
     return { saved: true };
   }
 

@@ -1,3 +1,4 @@
+import { quietly } from "./quietly";
 import { BadRequestError } from "../errors";
 import type { InteractionsDeps } from "./deps";
 
@@ -34,6 +35,8 @@ export class Shares {
       });
     }
     await this.deps.messenger.sharePost(senderId, recipientIds, postId);
+    const activity = this.deps.activity;
+    if (activity) await quietly(() => activity.record(postId, "shares"));
     return { sent: recipientIds.length };
   }
 }

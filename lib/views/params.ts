@@ -22,3 +22,34 @@ export const recordedViewsObject = z.object({
 });
 
 export type ViewKind = z.output<typeof recordViewsParams>["kind"];
+
+const count = z.number().int();
+
+export const insightsObject = z
+  .object({
+    postId: z.string(),
+    views: count.describe("times shown to others, once per viewer a day"),
+    plays: count.describe("times its video was played, once per viewer a day"),
+    uniqueViewers: count.describe("distinct people who saw it (estimated within about 2%)"),
+    likes: count,
+    comments: count,
+    saves: count.describe("times saved"),
+    shares: count.describe("times sent in direct messages"),
+    reach: z.object({ followers: count, nonFollowers: count }).describe("views by followers and by others"),
+    hours: z
+      .array(
+        z.object({
+          at: z.string().describe("the hour's start, ISO-8601 UTC"),
+          views: count,
+          plays: count,
+          likes: count,
+          comments: count,
+          saves: count,
+          shares: count,
+        }),
+      )
+      .describe("the first 48 hours from the hour it was posted in"),
+  })
+  .meta({ id: "PostInsights" });
+
+export type PostInsights = z.output<typeof insightsObject>;

@@ -1,30 +1,48 @@
 import { LruMap } from "../concurrency/lru-map";
 import type { WideRowStore } from "../store/store";
-import { postViewCounts, postViewHours } from "./tables";
+import { HyperLogLog } from "./hyperloglog";
+import { postHours, postViewCounts, postViewerSketches } from "./tables";
 import type { ViewKind } from "./params";
 
 /** Viewer-post-day triples a node remembers for deduplication; past it the least recently seen count again. */
 const REMEMBERED_VIEWS = 500_000;
-const HOUR_MS = 3_600_000;
+/** Posts whose viewer sketch a node keeps (2 KB each); one evicted is read back before it is written again. */
+const KEPT_SKETCHES = 10_000;
+export const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
-interface Pending {
+interface Sums {
   views: number;
   plays: number;
+  follower_views: number;
+}
+
+interface Pending extends Sums {
   /** By hour since the epoch. */
-  hours: Map<number, { views: number; plays: number }>;
+  hours: Map<number, Sums>;
+  sketchChanged: boolean;
+}
+
+interface Sketch {
+  hll: HyperLogLog;
+  /** Whether what this writer stored before was merged in (after a restart of the sketch, or an eviction). */
+  loaded: boolean;
 }
 
 export interface PostViewsDeps {
   store: WideRowStore;
   /** The author of each post id that exists (lib/posts); the others are dropped. */
   authorsOf: (postIds: readonly string[]) => Promise<{ postId: string; authorId: string }[]>;
+  /** Whether the viewer follows the author, for the author's reach among followers (lib/graph). */
+  follows: (viewerId: string, authorId: string) => Promise<boolean>;
+  /** Names this node process's sketch rows: unique per process, so none overwrites another's. */
+  writer: string;
   now?: () => number;
 }
 
 export interface FlushOutcome {
   posts: number;
-  /** Counter writes made: two per post (its total and its hour), whatever the number of views. */
+  /** Store writes made: a few per post (its total, its hour, its sketch), whatever the number of views. */
   writes: number;
   views: number;
 }
@@ -32,16 +50,18 @@ export interface FlushOutcome {
 /**
  * Views and plays counted in memory and written as sums (seed 003's read service): each node adds up what its
  * viewers report and a flush every few seconds writes one increment per post and hour, so a post seen ten thousand
- * times a second costs each node two writes per flush. A node that crashes loses what it counted since its last
+ * times a second costs each node three writes per flush. A node that crashes loses what it counted since its last
  * flush (at most one interval); a node that stops flushes first.
  *
  * Deduplication (once per viewer, post and UTC day) is kept where the viewer's reports go: the gateway routes
  * them by the caller (Owner strategy), so one node sees all of a viewer's reports while the ring stands. A view
  * repeated after that node restarted, or after the ring moved the viewer, counts again, at most once per move.
+ * Distinct viewers are sketched (HyperLogLog), not listed.
  */
 export class PostViews {
   private readonly now: () => number;
   private readonly seen = new LruMap<string, true>(REMEMBERED_VIEWS);
+  private readonly sketches = new LruMap<string, Sketch>(KEPT_SKETCHES);
   private pending = new Map<string, Pending>();
   private flushing: Promise<FlushOutcome> | undefined;
 
@@ -58,17 +78,16 @@ export class PostViews {
       (postId) => !this.seen.has(seenKey(day, kind, viewerId, postId)),
     );
     if (fresh.length === 0) return 0;
-    const entries = await this.deps.authorsOf(fresh);
+    const entries = (await this.deps.authorsOf(fresh)).filter((entry) => entry.authorId !== viewerId);
+    const following = await Promise.all(entries.map((e) => this.deps.follows(viewerId, e.authorId)));
     let counted = 0;
-    for (const { postId, authorId } of entries) {
-      // An author looking at their own post is no view of it.
-      if (authorId === viewerId) continue;
+    entries.forEach(({ postId }, i) => {
       const key = seenKey(day, kind, viewerId, postId);
-      if (this.seen.has(key)) continue; // a report racing this one
+      if (this.seen.has(key)) return; // a report racing this one
       this.seen.set(key, true);
-      this.add(postId, hour, kind);
+      this.add(postId, hour, kind, following[i] === true, viewerId);
       counted++;
-    }
+    });
     return counted;
   }
 
@@ -85,23 +104,31 @@ export class PostViews {
     return sum;
   }
 
-  private add(postId: string, hour: number, kind: ViewKind): void {
+  private add(postId: string, hour: number, kind: ViewKind, follower: boolean, viewerId: string): void {
     let sums = this.pending.get(postId);
     if (sums === undefined) {
-      sums = { views: 0, plays: 0, hours: new Map() };
+      sums = { ...noSums(), hours: new Map(), sketchChanged: false };
       this.pending.set(postId, sums);
     }
     let inHour = sums.hours.get(hour);
     if (inHour === undefined) {
-      inHour = { views: 0, plays: 0 };
+      inHour = noSums();
       sums.hours.set(hour, inHour);
     }
+    for (const target of [sums, inHour]) {
+      if (kind === "play") target.plays++;
+      else {
+        target.views++;
+        if (follower) target.follower_views++;
+      }
+    }
     if (kind === "view") {
-      sums.views++;
-      inHour.views++;
-    } else {
-      sums.plays++;
-      inHour.plays++;
+      let sketch = this.sketches.get(postId);
+      if (sketch === undefined) {
+        sketch = { hll: new HyperLogLog(), loaded: false };
+        this.sketches.set(postId, sketch);
+      }
+      if (sketch.hll.add(viewerId)) sums.sketchChanged = true;
     }
   }
 
@@ -113,20 +140,32 @@ export class PostViews {
     await Promise.all(
       [...batch].map(async ([postId, sums]) => {
         try {
-          // The total first, then each hour: a failure part-way retries only what was not written.
+          // Each part is zeroed once written: a failure part-way retries only what was not.
           if (sums.views + sums.plays > 0) {
-            const { views, plays } = sums;
-            await this.deps.store.increment(postViewCounts, { post_id: postId }, { views, plays });
+            const { views, plays, follower_views } = sums;
+            await this.deps.store.increment(
+              postViewCounts,
+              { post_id: postId },
+              { views, plays, follower_views },
+            );
             outcome.writes++;
-            outcome.views += sums.views + sums.plays;
-            sums.views = 0;
-            sums.plays = 0;
+            outcome.views += views + plays;
+            Object.assign(sums, noSums());
           }
           for (const [hour, inHour] of sums.hours) {
-            const { views, plays } = inHour;
-            await this.deps.store.increment(postViewHours, { post_id: postId, hour }, { views, plays });
+            const { views, plays, follower_views } = inHour;
+            await this.deps.store.increment(
+              postHours,
+              { post_id: postId, hour },
+              { views, plays, follower_views },
+            );
             outcome.writes++;
             sums.hours.delete(hour);
+          }
+          if (sums.sketchChanged) {
+            await this.writeSketch(postId);
+            outcome.writes++;
+            sums.sketchChanged = false;
           }
           outcome.posts++;
         } catch {
@@ -134,24 +173,52 @@ export class PostViews {
         }
       }),
     );
-    // Sums that could not be written go back, merged with what arrived meanwhile.
-    for (const [postId, sums] of failed) {
-      const later = this.pending.get(postId);
-      if (later === undefined) {
-        this.pending.set(postId, sums);
-        continue;
-      }
-      later.views += sums.views;
-      later.plays += sums.plays;
-      for (const [hour, inHour] of sums.hours) {
-        const merged = later.hours.get(hour) ?? { views: 0, plays: 0 };
-        merged.views += inHour.views;
-        merged.plays += inHour.plays;
-        later.hours.set(hour, merged);
-      }
-    }
+    for (const [postId, sums] of failed) this.restore(postId, sums);
     return outcome;
   }
+
+  private async writeSketch(postId: string): Promise<void> {
+    const sketch = this.sketches.get(postId);
+    if (sketch === undefined) return;
+    if (!sketch.loaded) {
+      // What this process stored of the post before its sketch left memory: merged, never overwritten.
+      const key = { post_id: postId, writer: this.deps.writer };
+      const stored = await this.deps.store.get(postViewerSketches, key);
+      if (stored?.sketch !== undefined) sketch.hll.merge(HyperLogLog.fromText(stored.sketch));
+      sketch.loaded = true;
+    }
+    await this.deps.store.put(postViewerSketches, {
+      post_id: postId,
+      writer: this.deps.writer,
+      sketch: sketch.hll.toText(),
+    });
+  }
+
+  /** Sums that could not be written go back, merged with what arrived meanwhile. */
+  private restore(postId: string, sums: Pending): void {
+    const later = this.pending.get(postId);
+    if (later === undefined) {
+      this.pending.set(postId, sums);
+      return;
+    }
+    addSums(later, sums);
+    later.sketchChanged ||= sums.sketchChanged;
+    for (const [hour, inHour] of sums.hours) {
+      const merged = later.hours.get(hour) ?? noSums();
+      addSums(merged, inHour);
+      later.hours.set(hour, merged);
+    }
+  }
+}
+
+function noSums(): Sums {
+  return { views: 0, plays: 0, follower_views: 0 };
+}
+
+function addSums(into: Sums, from: Sums): void {
+  into.views += from.views;
+  into.plays += from.plays;
+  into.follower_views += from.follower_views;
 }
 
 /** Views and plays of posts, as the store has them (what the nodes flushed). */

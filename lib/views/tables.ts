@@ -3,21 +3,43 @@ import { defineTable } from "../store/schema";
 /** Views and video plays of a post, counted: written by each node's flush, never per view. */
 export const postViewCounts = defineTable({
   name: "post_view_counts",
-  columns: { post_id: "id", views: "counter", plays: "counter" },
+  columns: { post_id: "id", views: "counter", plays: "counter", follower_views: "counter" },
   partitionKey: ["post_id"],
   counter: true,
 });
 
 /**
- * The same, per hour since the epoch, for the author's insights; one partition per post, one row per hour it was
- * seen in (the first 48 h are what insights show, so a partition stays small for years of a post's life).
+ * What happened to a post hour by hour (hours since the epoch), for its author's insights: views and plays (by
+ * each node's flush), likes, comments, saves and shares (one increment each as they happen). One partition per
+ * post, one row per hour it saw anything.
  */
-export const postViewHours = defineTable({
-  name: "post_view_hours",
-  columns: { post_id: "id", hour: "int", views: "counter", plays: "counter" },
+export const postHours = defineTable({
+  name: "post_hours",
+  columns: {
+    post_id: "id",
+    hour: "int",
+    views: "counter",
+    plays: "counter",
+    follower_views: "counter",
+    likes: "counter",
+    comments: "counter",
+    saves: "counter",
+    shares: "counter",
+  },
   partitionKey: ["post_id"],
   clustering: [{ column: "hour", order: "asc" }],
   counter: true,
 });
 
-export const viewTables = [postViewCounts, postViewHours] as const;
+/**
+ * Each writer's sketch of a post's distinct viewers (lib/views/hyperloglog.ts); `writer` is one node process, so
+ * no writer overwrites what another sketched, and the union of a post's rows estimates its unique viewers.
+ */
+export const postViewerSketches = defineTable({
+  name: "post_viewer_sketches",
+  columns: { post_id: "id", writer: "text", sketch: "text" },
+  partitionKey: ["post_id"],
+  clustering: [{ column: "writer", order: "asc" }],
+});
+
+export const viewTables = [postViewCounts, postHours, postViewerSketches] as const;

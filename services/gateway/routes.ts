@@ -56,6 +56,7 @@ export const apiRoutes = {
   "GET /feed": { action: "timeline.feed", auth: "required" },
   "POST /posts/:id/like": { action: "interactions.like", auth: "required", quota: "likes" },
   "DELETE /posts/:id/like": { action: "interactions.unlike", auth: "required" },
+  "GET /posts/:id/insights": { action: "interactions.insights", auth: "required", refuses: [403] },
   "GET /posts/:id/likes": { action: "interactions.likers", auth: "required" },
   "POST /posts/:id/comments": {
     action: "interactions.comment",

@@ -153,6 +153,35 @@ describe("two people use Mosaic in a browser", function () {
     );
   });
 
+  it("Ada edits her caption; Bob sees the new words, marked as edited", async () => {
+    await ada.page.goto(postPath);
+    await ada.page.getByRole("button", { name: "Edit", exact: true }).click();
+    await ada.page.getByLabel("Caption").fill(`Sunset at the old pier #golden${suffix} with @${names.bob}`);
+    await ada.page.getByRole("button", { name: "Save", exact: true }).click();
+    const mine = ada.page.getByRole("article", { name: `Post by ${names.ada}` });
+    await mine.getByText("Sunset at the old pier").waitFor();
+    await mine.getByText("· Edited").waitFor();
+
+    await bob.page.goto(postPath);
+    const theirs = bob.page.getByRole("article", { name: `Post by ${names.ada}` });
+    await theirs.getByText("Sunset at the old pier").waitFor();
+    await theirs.getByText("· Edited").waitFor();
+    expect(
+      await bob.page.getByRole("button", { name: "Edit", exact: true }).count(),
+      "only the author edits",
+    ).to.equal(0);
+    // Bob has seen the post (in his feed, then on its page): Ada, and only she, sees it counted.
+    await until(
+      async () => {
+        await ada.page.reload();
+        return (await ada.page.getByText("1 view", { exact: true }).count()) === 1;
+      },
+      "Ada sees Bob's view counted",
+      30_000,
+    );
+    expect(await bob.page.getByText(/^\d+ views?$/).count(), "nobody else sees views").to.equal(0);
+  });
+
   it("they exchange direct messages, each seeing the other's live", async () => {
     await bob.page.goto(`/u/${names.ada}`);
     await bob.page.getByRole("button", { name: "Message" }).click();

@@ -66,7 +66,8 @@ describe("views of posts", () => {
     const viewers = await Promise.all(Array.from({ length: 12 }, () => signup(t.url)));
     for (const viewer of viewers) await report(viewer, [post.id]);
     const outcome = await flush();
-    expect(outcome).to.deep.equal({ posts: 1, writes: 2, views: 12 });
+    // The post's total, its hour and its viewer sketch: three writes for twelve views (or twelve thousand).
+    expect(outcome).to.deep.equal({ posts: 1, writes: 3, views: 12 });
     expect((await flush()).writes, "nothing left to write").to.equal(0);
   });
 
@@ -90,6 +91,70 @@ describe("views of posts", () => {
     } finally {
       await own.stop();
     }
+  });
+
+  it("gives the author insights: views, unique viewers, engagement, reach and the first 48 hours", async () => {
+    const ada = await signup(t.url);
+    const [fan, stranger, third] = [await signup(t.url), await signup(t.url), await signup(t.url)];
+    await api(t.url, "POST", `/api/users/${ada.username}/follow`, { token: fan.token });
+    const post = await createPost(t.url, ada);
+    for (const viewer of [fan, stranger, third]) await report(viewer, [post.id]);
+    await report(fan, [post.id], "play");
+    await api(t.url, "POST", `/api/posts/${post.id}/like`, { token: fan.token });
+    await api(t.url, "POST", `/api/posts/${post.id}/like`, { token: stranger.token });
+    await api(t.url, "POST", `/api/posts/${post.id}/comments`, {
+      token: third.token,
+      body: { text: "nice" },
+    });
+    await api(t.url, "POST", `/api/posts/${post.id}/save`, { token: stranger.token });
+    await api(t.url, "POST", `/api/posts/${post.id}/save`, { token: stranger.token });
+    await api(t.url, "POST", `/api/posts/${post.id}/share`, {
+      token: fan.token,
+      body: { usernames: [third.username] },
+    });
+    await flush();
+
+    const res = await api<{
+      views: number;
+      plays: number;
+      uniqueViewers: number;
+      likes: number;
+      comments: number;
+      saves: number;
+      shares: number;
+      reach: { followers: number; nonFollowers: number };
+      hours: { at: string; views: number; likes: number; saves: number }[];
+    }>(t.url, "GET", `/api/posts/${post.id}/insights`, { token: ada.token });
+    expect(res.status, res.text).to.equal(200);
+    const { hours, ...totals } = res.body;
+    expect(totals).to.deep.equal({
+      postId: post.id,
+      views: 3,
+      plays: 1,
+      uniqueViewers: 3,
+      likes: 2,
+      comments: 1,
+      saves: 1,
+      shares: 1,
+      reach: { followers: 1, nonFollowers: 2 },
+    });
+    expect(hours).to.have.length(48);
+    const firstHour = Math.floor(Date.parse(post.createdAt) / 3_600_000) * 3_600_000;
+    expect(hours[0]?.at).to.equal(new Date(firstHour).toISOString());
+    const now = hours.find(
+      (h) => h.at === new Date(Math.floor(clock.now() / 3_600_000) * 3_600_000).toISOString(),
+    );
+    expect([now?.views, now?.likes, now?.saves]).to.deep.equal([3, 2, 1]);
+    expect(hours.reduce((sum, h) => sum + h.views, 0)).to.equal(3);
+
+    const other = await api<{ error: { code: string } }>(t.url, "GET", `/api/posts/${post.id}/insights`, {
+      token: fan.token,
+    });
+    expect([other.status, other.body.error.code]).to.deep.equal([403, "NOT_AUTHOR"]);
+    await api(t.url, "POST", `/api/users/${stranger.username}/block`, { token: ada.token });
+    expect(
+      (await api(t.url, "GET", `/api/posts/${post.id}/insights`, { token: stranger.token })).status,
+    ).to.equal(404);
   });
 
   it("refuses a report that is not one", async () => {

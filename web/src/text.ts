@@ -21,3 +21,6 @@ export function parseUsernames(text: string): string[] {
     .filter(Boolean);
   return [...new Set(names)];
 }
+
+/** The longest caption the API takes (lib/posts/params.ts), as Instagram's. */
+export const MAX_CAPTION = 2200;

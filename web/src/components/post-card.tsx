@@ -1,6 +1,8 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "../api/client";
+import { session } from "../api/session";
+import { reportSeen } from "../api/views";
 import type { PostView } from "../api/types";
 import { Link } from "../router";
 import { plural } from "../text";
@@ -34,6 +36,31 @@ export function PostCard(props: {
   const [error, setError] = useState<unknown>(null);
   const [sharing, setSharing] = useState(false);
   const [expanded, setExpanded] = useState(false);
+  const article = useRef<HTMLElement>(null);
+  const mine = post.author.id === session.value?.me.id;
+  // Half the post on screen counts as seen, a video started as played; one's own posts count for nothing.
+  useEffect(() => {
+    const el = article.current;
+    if (!el || mine) return;
+    const played = (e: Event) => {
+      if (e.target instanceof HTMLVideoElement) reportSeen(post.id, "play");
+    };
+    el.addEventListener("play", played, true);
+    const seen = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((entry) => entry.isIntersecting)) {
+          reportSeen(post.id);
+          seen.disconnect();
+        }
+      },
+      { threshold: 0.5 },
+    );
+    seen.observe(el);
+    return () => {
+      seen.disconnect();
+      el.removeEventListener("play", played, true);
+    };
+  }, [post.id, mine]);
   const likeQueue = useRef<Promise<unknown>>(Promise.resolve());
   const likeSeq = useRef(0);
   const saveSeq = useRef(0);
@@ -126,7 +153,7 @@ export function PostCard(props: {
   const caption = long ? `${post.caption.slice(0, CAPTION_PREVIEW - 15).trimEnd()}…` : post.caption;
 
   return (
-    <article class="post-card" aria-label={`Post by ${author.username}`}>
+    <article ref={article} class="post-card" aria-label={`Post by ${author.username}`}>
       <header class="post-header">
         <Link href={`/u/${author.username}`} class="post-author">
           <Avatar user={author} />
@@ -138,6 +165,11 @@ export function PostCard(props: {
         <Link href={`/p/${post.id}`} class="post-time">
           <TimeAgo iso={post.createdAt} />
         </Link>
+        {post.editedAt && (
+          <span class="post-edited muted" title={`Edited ${new Date(post.editedAt).toLocaleString()}`}>
+            · Edited
+          </span>
+        )}
         {props.actions && <div class="post-header-actions">{props.actions}</div>}
       </header>
 
@@ -193,6 +225,12 @@ export function PostCard(props: {
         <p class="post-stats">
           <strong class="post-like-count">{plural(post.likeCount, "like")}</strong>
           <span class="muted post-comment-count">{plural(post.commentCount, "comment")}</span>
+          {post.viewCount !== undefined && (
+            <span class="muted post-view-count">
+              {plural(post.viewCount, "view")}
+              {post.media.some((m) => m.type === "video") && `, ${plural(post.playCount ?? 0, "play")}`}
+            </span>
+          )}
         </p>
         {post.caption && (
           <p class="post-caption">

@@ -4,11 +4,10 @@ import type { MediaView, PostView } from "../api/types";
 import { uploadFile, type UploadProgress } from "../api/uploads";
 import { ErrorBanner } from "../components/error-banner";
 import { navigate } from "../router";
-import { plural } from "../text";
+import { MAX_CAPTION, plural } from "../text";
 import "../styles/compose.css";
 
 const MAX_MEDIA = 10;
-const MAX_CAPTION = 2200;
 
 interface PickedFile {
   key: number;

@@ -9,10 +9,12 @@ import { PagedFooter, usePaged } from "../components/paged-list";
 import { PostCard } from "../components/post-card";
 import { UserList } from "../components/user-row";
 import { Link, navigate } from "../router";
+import { MAX_CAPTION } from "../text";
 import "../styles/posts.css";
 
-/** One post, large, with who liked it and its comments; its author can delete it. */
+/** One post, large, with who liked it and its comments; its author can edit its caption or delete it. */
 export function PostScreen(props: { id: string }) {
+  const [editing, setEditing] = useState(false);
   const {
     value: post,
     setValue: setPost,
@@ -60,14 +62,83 @@ export function PostScreen(props: { id: string }) {
         post={post}
         large
         onChange={setPost}
-        actions={mine ? <DeletePost id={post.id} /> : undefined}
+        actions={
+          mine ? (
+            <>
+              {!editing && (
+                <button type="button" class="text-button" onClick={() => setEditing(true)}>
+                  Edit
+                </button>
+              )}
+              <DeletePost id={post.id} />
+            </>
+          ) : undefined
+        }
       />
+      {mine && editing && (
+        <EditCaption
+          post={post}
+          onDone={(edited) => {
+            if (edited) setPost(edited);
+            setEditing(false);
+          }}
+        />
+      )}
       <Likers postId={post.id} likeCount={post.likeCount} />
       <Comments
         post={post}
         onCount={(delta) => setPost((p) => p && { ...p, commentCount: Math.max(0, p.commentCount + delta) })}
       />
     </section>
+  );
+}
+
+/** The caption, edited in place: tags, mentions and search follow it; the media stay as posted. */
+function EditCaption(props: { post: PostView; onDone: (edited: PostView | null) => void }) {
+  const [caption, setCaption] = useState(props.post.caption);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const field = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => field.current?.focus(), []);
+  const save = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      props.onDone(
+        await api<PostView>("PATCH", `/posts/${props.post.id}`, { body: { caption: caption.trim() } }),
+      );
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="card edit-caption" onSubmit={(e) => void save(e)}>
+      <label>
+        Caption
+        <textarea
+          ref={field}
+          rows={4}
+          maxLength={MAX_CAPTION}
+          value={caption}
+          onInput={(e) => setCaption(e.currentTarget.value)}
+          aria-describedby="edit-caption-count"
+        />
+      </label>
+      <p id="edit-caption-count" class={`hint ${caption.length >= MAX_CAPTION ? "over" : "muted"}`}>
+        {caption.length} / {MAX_CAPTION}
+      </p>
+      <ErrorBanner error={error} />
+      <div class="row">
+        <button type="submit" disabled={busy}>
+          Save
+        </button>
+        <button type="button" class="secondary" disabled={busy} onClick={() => props.onDone(null)}>
+          Cancel
+        </button>
+      </div>
+    </form>
   );
 }
 
