@@ -157,7 +157,7 @@ describe("two people use Mosaic in a browser", function () {
     await ada.page.goto(postPath);
     await ada.page.getByRole("button", { name: "Edit", exact: true }).click();
     await ada.page.getByLabel("Caption").fill(`Sunset at the old pier #golden${suffix} with @${names.bob}`);
-    await ada.page.getByRole("button", { name: "Save", exact: true }).click();
+    await ada.page.getByRole("button", { name: "Save caption", exact: true }).click();
     const mine = ada.page.getByRole("article", { name: `Post by ${names.ada}` });
     await mine.getByText("Sunset at the old pier").waitFor();
     await mine.getByText("· Edited").waitFor();
@@ -180,6 +180,13 @@ describe("two people use Mosaic in a browser", function () {
       30_000,
     );
     expect(await bob.page.getByText(/^\d+ views?$/).count(), "nobody else sees views").to.equal(0);
+    await ada.page.getByText("Insights", { exact: true }).click();
+    const reached = ada.page.locator(".insights-totals div").filter({ hasText: "Accounts reached" });
+    await until(async () => (await reached.locator("dd").textContent()) === "1", "Ada's insights count Bob");
+    expect(
+      await bob.page.getByText("Insights", { exact: true }).count(),
+      "insights are the author's",
+    ).to.equal(0);
   });
 
   it("they exchange direct messages, each seeing the other's live", async () => {

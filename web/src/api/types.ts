@@ -19,6 +19,8 @@ export type {
   UserView,
 } from "../../../lib/contracts/objects";
 
+export type { PostInsights } from "../../../lib/views/params";
+
 /** A page of a list: `?limit=&cursor=` in, this out. */
 export interface Page<T> {
   items: T[];

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError, page } from "../api/client";
 import { session } from "../api/session";
-import type { PostView, UserView } from "../api/types";
+import type { PostInsights, PostView, UserView } from "../api/types";
 import { useLoad } from "../api/use-load";
 import { Comments } from "../components/comments";
 import { ErrorBanner } from "../components/error-banner";
@@ -9,7 +9,7 @@ import { PagedFooter, usePaged } from "../components/paged-list";
 import { PostCard } from "../components/post-card";
 import { UserList } from "../components/user-row";
 import { Link, navigate } from "../router";
-import { MAX_CAPTION } from "../text";
+import { formatCount, MAX_CAPTION } from "../text";
 import "../styles/posts.css";
 
 /** One post, large, with who liked it and its comments; its author can edit its caption or delete it. */
@@ -84,6 +84,7 @@ export function PostScreen(props: { id: string }) {
           }}
         />
       )}
+      {mine && <Insights postId={post.id} />}
       <Likers postId={post.id} likeCount={post.likeCount} />
       <Comments
         post={post}
@@ -132,7 +133,7 @@ function EditCaption(props: { post: PostView; onDone: (edited: PostView | null) 
       <ErrorBanner error={error} />
       <div class="row">
         <button type="submit" disabled={busy}>
-          Save
+          Save caption
         </button>
         <button type="button" class="secondary" disabled={busy} onClick={() => props.onDone(null)}>
           Cancel
@@ -180,6 +181,82 @@ function DeletePost(props: { id: string }) {
       </button>
       <ErrorBanner error={error} />
     </div>
+  );
+}
+
+/** The author's insights, folded like "Liked by": read when opened, and again each time. */
+function Insights(props: { postId: string }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <details class="insights card" onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary>Insights</summary>
+      {open && <InsightsBody postId={props.postId} />}
+    </details>
+  );
+}
+
+function InsightsBody(props: { postId: string }) {
+  const { value, error, reload } = useLoad(
+    (signal) => api<PostInsights>("GET", `/posts/${props.postId}/insights`, { signal }),
+    [props.postId],
+  );
+  if (error !== null) return <ErrorBanner error={error} onRetry={reload} />;
+  if (value === null) {
+    return (
+      <p class="muted" role="status">
+        Loading…
+      </p>
+    );
+  }
+  const active = value.hours.filter((h) => h.views + h.plays + h.likes + h.comments + h.saves + h.shares > 0);
+  return (
+    <>
+      <dl class="insights-totals">
+        {(
+          [
+            ["Views", value.views],
+            ["Accounts reached", value.uniqueViewers],
+            ["From followers", value.reach.followers],
+            ["From others", value.reach.nonFollowers],
+            ["Plays", value.plays],
+            ["Likes", value.likes],
+            ["Comments", value.comments],
+            ["Saves", value.saves],
+            ["Shares", value.shares],
+          ] as const
+        ).map(([label, count]) => (
+          <div key={label}>
+            <dt>{label}</dt>
+            <dd>{formatCount(count)}</dd>
+          </div>
+        ))}
+      </dl>
+      {active.length > 0 && (
+        <table class="insights-hours">
+          <caption>The first 48 hours, hour by hour</caption>
+          <thead>
+            <tr>
+              <th scope="col">Hour</th>
+              <th scope="col">Views</th>
+              <th scope="col">Likes</th>
+              <th scope="col">Comments</th>
+            </tr>
+          </thead>
+          <tbody>
+            {active.map((h) => (
+              <tr key={h.at}>
+                <th scope="row">
+                  {new Date(h.at).toLocaleString([], { dateStyle: "short", timeStyle: "short" })}
+                </th>
+                <td>{formatCount(h.views)}</td>
+                <td>{formatCount(h.likes)}</td>
+                <td>{formatCount(h.comments)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
   );
 }
 
