@@ -12,6 +12,7 @@ import type { Posts } from "../lib/posts/posts";
 import type { Timelines } from "../lib/timeline/timelines";
 import type { Graph } from "../lib/graph";
 import { BACKFILL_POSTS, rebuildTimeline } from "../lib/timeline/rebuild";
+import { readReels } from "../lib/timeline/reels";
 import { authorPosts } from "../lib/posts/tables";
 import type { WideRowStore } from "../lib/store/store";
 import type { PublishStreamEvent } from "../lib/stream/events";
@@ -74,6 +75,23 @@ export function createTimelineService(deps: TimelineServiceDeps): ServiceSchema 
               limit: ctx.params.limit,
               ...(ctx.params.cursor !== undefined && { cursor: ctx.params.cursor }),
             }),
+          ),
+      },
+      /** On the caller's owner, whose feed is read here; explore's part comes from the discovery service. */
+      reels: {
+        options: byCaller,
+        handler: (ctx) =>
+          readReels(
+            {
+              feed: (viewerId, page) => feed.read(viewerId, page),
+              // With the caller's meta (and its proof): explore leaves out whom they follow and who blocks them.
+              explore: (page) => call(ctx, "discovery.explore", page),
+            },
+            callerIdOf(ctx),
+            {
+              limit: ctx.params.limit,
+              ...(ctx.params.cursor !== undefined && { cursor: ctx.params.cursor }),
+            },
           ),
       },
       /** Sent to one owner node with the users of one fan-out page it owns. */

@@ -136,6 +136,11 @@ export const actionContracts = {
     summary: "The home feed: own posts and followed users' posts, newest first",
     serialized: true,
   },
+  "timeline.reels": {
+    params: timeline.reelsParams,
+    result: postsPage,
+    summary: "Reels: video posts of the accounts the caller follows, newest first, then explore's",
+  },
   "timeline.push": {
     params: timeline.pushParams,
     result: z.object({ pushed: z.number().int() }),

@@ -15,3 +15,18 @@ export const feedParams = z.strictObject({
     .regex(/^[0-9]+\.[A-Za-z0-9_-]+$/, "is not a cursor of ours")
     .optional(),
 });
+
+/** `GET /api/reels`: a page of video posts; the cursor names the source it resumes (see lib/timeline/reels.ts). */
+export const reelsParams = z.strictObject({
+  limit: z.coerce
+    .number({ error: "must be a whole number from 1 to 50" })
+    .int("must be a whole number from 1 to 50")
+    .min(1, "must be a whole number from 1 to 50")
+    .max(50, "must be a whole number from 1 to 50")
+    .default(10),
+  cursor: z
+    .string()
+    .max(400, "is not a cursor of ours")
+    .regex(/^(f|e)(~[A-Za-z0-9._-]+)?$/, "is not a cursor of ours")
+    .optional(),
+});

@@ -54,6 +54,7 @@ export const apiRoutes = {
   "PATCH /posts/:id": { action: "posts.edit", auth: "required", refuses: [403] },
   "DELETE /posts/:id": { action: "posts.delete", auth: "required", status: 204, refuses: [403] },
   "GET /feed": { action: "timeline.feed", auth: "required" },
+  "GET /reels": { action: "timeline.reels", auth: "required" },
   "POST /posts/:id/like": { action: "interactions.like", auth: "required", quota: "likes" },
   "DELETE /posts/:id/like": { action: "interactions.unlike", auth: "required" },
   "GET /posts/:id/insights": { action: "interactions.insights", auth: "required", refuses: [403] },

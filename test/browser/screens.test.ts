@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { uploadPhoto } from "../support/media";
+import { uploadPhoto, uploadVideo } from "../support/media";
 import { api, signup, type Account } from "../support/test-node";
 import {
   DESKTOP,
@@ -54,6 +54,11 @@ describe("the web client's screens", function () {
       });
       postId = post.body.id;
     }
+    const clip = await uploadVideo(url, ada);
+    await api(url, "POST", "/api/posts", {
+      token: ada.token,
+      body: { caption: "Reel time", mediaIds: [clip.id] },
+    });
     await api(url, "POST", `/api/posts/${postId}/like`, { token: bob.token });
     await api(url, "POST", `/api/posts/${postId}/comments`, {
       token: bob.token,
@@ -100,6 +105,7 @@ describe("the web client's screens", function () {
     },
     { name: "tag", who: bob, path: `/tags/${tag}`, shows: `#${tag}` },
     { name: "explore", who: bob, path: "/explore", shows: "Explore" },
+    { name: "reels", who: bob, path: "/reels", shows: "Reel time" },
     { name: "saved", who: bob, path: "/saved", shows: "Saved" },
   ];
 

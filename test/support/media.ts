@@ -49,3 +49,41 @@ export async function createPost(url: string, owner: Account, caption = "hello")
   expect(res.status, res.text).to.equal(201);
   return res.body;
 }
+
+const CLIP = path.resolve(__dirname, "../fixtures/clip.mp4");
+let clip: Promise<Buffer> | undefined;
+
+/** Uploads the fixture video clip through `POST /api/media` and waits until it is transcoded. */
+export async function uploadVideo(url: string, owner: Account): Promise<MediaView> {
+  clip ??= readFile(CLIP);
+  const form = new FormData();
+  form.append("file", new Blob([await clip], { type: "video/mp4" }), "clip.mp4");
+  const res = await fetch(`${url}/api/media`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${owner.token}` },
+    body: form,
+  });
+  expect(res.status).to.equal(201);
+  let media = (await res.json()) as MediaView;
+  for (let i = 0; i < 600 && media.status === "processing"; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    media = (await api<MediaView>(url, "GET", `/api/media/${media.id}`, { token: owner.token })).body;
+  }
+  expect(media.status).to.equal("ready");
+  return media;
+}
+
+/** A post of the media given, through `POST /api/posts`. */
+export async function postMedia(
+  url: string,
+  owner: Account,
+  mediaIds: string[],
+  caption = "hello",
+): Promise<PostView> {
+  const res = await api<PostView>(url, "POST", "/api/posts", {
+    token: owner.token,
+    body: { caption, mediaIds },
+  });
+  expect(res.status, res.text).to.equal(201);
+  return res.body;
+}

@@ -12,6 +12,7 @@ import {
   HomeIcon,
   PaperPlaneIcon,
   PlusSquareIcon,
+  ReelsIcon,
   SearchIcon,
   UserIcon,
 } from "./components/icons";
@@ -22,6 +23,7 @@ import { AuthScreen } from "./screens/auth";
 import { ComposeScreen } from "./screens/compose";
 import { EditProfileScreen } from "./screens/edit-profile";
 import { ExploreScreen } from "./screens/explore";
+import { ReelsScreen } from "./screens/reels";
 import { FeedScreen } from "./screens/feed";
 import { FollowListScreen } from "./screens/follow-list";
 import { FollowRequestsScreen } from "./screens/follow-requests";
@@ -50,6 +52,7 @@ const ROUTES: [pattern: string, render: (p: Params) => JSX.Element][] = [
   ["/search", () => <SearchScreen />],
   ["/tags/:tag", (p) => <TagScreen tag={p.tag as string} />],
   ["/explore", () => <ExploreScreen />],
+  ["/reels", () => <ReelsScreen />],
   ["/saved", () => <SavedScreen />],
   ["/stories/:username", (p) => <StoryViewerScreen username={p.username as string} />],
   ["/notifications", () => <NotificationsScreen />],
@@ -150,6 +153,7 @@ const NAV_ITEMS: NavItem[] = [
   { href: "/", label: "Home", Icon: HomeIcon },
   { href: "/search", label: "Search", Icon: SearchIcon },
   { href: "/explore", label: "Explore", Icon: CompassIcon },
+  { href: "/reels", label: "Reels", Icon: ReelsIcon },
   { href: "/new", label: "New post", Icon: PlusSquareIcon },
   { href: "/notifications", label: "Notifications", Icon: HeartIcon, badge: unreadNotifications },
   { href: "/messages", label: "Messages", Icon: PaperPlaneIcon, badge: unreadMessages },

@@ -114,6 +114,16 @@ export function CompassIcon(props: IconProps) {
   );
 }
 
+export function ReelsIcon(props: IconProps) {
+  return (
+    <Icon {...props}>
+      <rect x="3.5" y="3.5" width="17" height="17" rx="4" />
+      <path d="M3.5 8.5h17M8 3.5l2.5 5M13.5 3.5l2.5 5" />
+      <path d="m10.5 12 4 2.5-4 2.5z" />
+    </Icon>
+  );
+}
+
 export function PlusSquareIcon(props: IconProps) {
   return (
     <Icon {...props}>
