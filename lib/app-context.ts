@@ -38,7 +38,8 @@ import type { AnyTable } from "./store/schema";
 import { Inbox, inboxTables } from "./inbox";
 import type { Messenger, Notifier } from "./contracts/ports";
 import { Engagement, Interactions, interactionTables } from "./interactions";
-import { Insights, PostActivity, PostViews, viewCountsOf, viewTables } from "./views";
+import { activityTotalsOf, Insights, PostActivity, PostViews, viewCountsOf, viewTables } from "./views";
+import { Affinities, RankedFeed, rankingTables } from "./ranking";
 import { Stories, storyTables } from "./stories";
 import { IdempotencyKeys, idempotencyTables } from "./idempotency";
 import type { PublishStreamEvent } from "./stream/events";
@@ -89,7 +90,8 @@ export interface AppContext {
   /** Writes that span partitions, recorded so that one a crash cut short is completed (lib/journal). */
   readonly journal: WriteJournal | undefined;
   readonly posts: Posts | undefined;
-  readonly timeline: { timelines: Timelines; fanout: Fanout; feed: Feed; postJson: PostJson } | undefined;
+  readonly timeline:
+    { timelines: Timelines; fanout: Fanout; feed: Feed; ranked: RankedFeed; postJson: PostJson } | undefined;
   readonly interactions: Interactions | undefined;
   /** Views and plays counted in memory and flushed as sums; where the interactions service runs. */
   readonly views: PostViews | undefined;
@@ -210,10 +212,17 @@ export async function createAppContext(config: Config, options: AppContextOption
         : []),
       ...(needsMedia || servesFiles ? mediaTables : []),
       ...(needsPosts
-        ? [...postTables, ...timelineTables, ...interactionTables, ...discoveryTables, ...viewTables]
+        ? [
+            ...postTables,
+            ...timelineTables,
+            ...interactionTables,
+            ...discoveryTables,
+            ...viewTables,
+            ...rankingTables,
+          ]
         : []),
       ...(hosts("stories") ? [...postTables, ...storyTables] : []),
-      ...(hosts("inbox") ? inboxTables : []),
+      ...(hosts("inbox") ? [...inboxTables, ...rankingTables] : []),
       ...(needsKeys ? idempotencyTables : []),
     ]);
     await store.open([...tables]);
@@ -368,7 +377,17 @@ export async function createAppContext(config: Config, options: AppContextOption
       metrics?.actors.watch("timeline", timelines.stats);
       const cursorKey = createHmac("sha256", secret).update("feed-cursor").digest("base64url");
       const feed = new Feed({ store, timelines, graph, posts, fanout, cursorKey, now });
-      timeline = { timelines, fanout, feed, postJson: new PostJson() };
+      const readerAffinities = new Affinities(store);
+      const rankingStore = store;
+      const ranked = new RankedFeed({
+        candidates: (readerId, max) => feed.visibleEntries(readerId, max),
+        cursorBefore: (postId) => feed.cursorBefore(postId),
+        hydrate: (readerId, entries) => feed.hydrateVisible(readerId, entries),
+        activity: (postIds) => activityTotalsOf(rankingStore, postIds),
+        affinity: (readerId) => readerAffinities.of(readerId),
+        now,
+      });
+      timeline = { timelines, fanout, feed, ranked, postJson: new PostJson() };
     }
   }
 
@@ -387,6 +406,7 @@ export async function createAppContext(config: Config, options: AppContextOption
           countsChanged: (postId) => engagement?.forget(postId),
           ...(discoveryWriters && { signals: discoveryWriters.engagementLog }),
           activity: new PostActivity(store, now),
+          affinity: new Affinities(store),
         })
       : undefined;
   let discovery: Discovery | undefined;
@@ -412,7 +432,17 @@ export async function createAppContext(config: Config, options: AppContextOption
       : undefined;
   const inbox =
     hosts("inbox") && store && media && posts && accounts && graph
-      ? new Inbox({ store, ids, now, accounts, graph, media: media.library, posts, publish: options.publish })
+      ? new Inbox({
+          store,
+          ids,
+          now,
+          accounts,
+          graph,
+          media: media.library,
+          posts,
+          publish: options.publish,
+          affinity: new Affinities(store),
+        })
       : undefined;
   if (inbox) metrics?.actors.watch("inbox", inbox.stats);
 

@@ -13,6 +13,9 @@ import type { Timelines } from "../lib/timeline/timelines";
 import type { Graph } from "../lib/graph";
 import { BACKFILL_POSTS, rebuildTimeline } from "../lib/timeline/rebuild";
 import { readReels } from "../lib/timeline/reels";
+import { isRankedCursor } from "../lib/timeline/params";
+import { asSerialized } from "../lib/contracts/serialized";
+import type { RankedFeed } from "../lib/ranking";
 import { authorPosts } from "../lib/posts/tables";
 import type { WideRowStore } from "../lib/store/store";
 import type { PublishStreamEvent } from "../lib/stream/events";
@@ -31,6 +34,8 @@ export interface TimelineServiceDeps {
   timelines: Timelines;
   fanout: Fanout;
   feed: Feed;
+  /** `?order=ranked`: the reader's newest posts scored, kept ranked for their next pages. */
+  ranked: RankedFeed;
   /** Serialises the feed's pages, each post from the parts this node serialised before. */
   postJson: PostJson;
   /** Keeps the rows of the posts it hydrates; told here when one is deleted. */
@@ -69,13 +74,23 @@ export function createTimelineService(deps: TimelineServiceDeps): ServiceSchema 
     actions: defineActions("timeline", {
       feed: {
         options: byCaller,
-        handler: async (ctx) =>
-          deps.postJson.page(
-            await feed.read(callerIdOf(ctx), {
-              limit: ctx.params.limit,
-              ...(ctx.params.cursor !== undefined && { cursor: ctx.params.cursor }),
-            }),
-          ),
+        handler: async (ctx) => {
+          const { order, explain, cursor, limit } = ctx.params;
+          const readerId = callerIdOf(ctx);
+          // A ranked read's first page, or a page of its ranking; past the ranking its cursors are chronological.
+          if (order === "ranked" && (cursor === undefined || isRankedCursor(cursor))) {
+            const page = await deps.ranked.read(readerId, {
+              limit,
+              explain,
+              ...(cursor !== undefined && { cursor }),
+            });
+            // Without the terms the posts are plain ones, written from the parts this node serialised before.
+            return explain ? asSerialized(JSON.stringify(page)) : deps.postJson.page(page);
+          }
+          return deps.postJson.page(
+            await feed.read(readerId, { limit, ...(cursor !== undefined && { cursor }) }),
+          );
+        },
       },
       /** On the caller's owner, whose feed is read here; explore's part comes from the discovery service. */
       reels: {

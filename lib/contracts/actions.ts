@@ -22,6 +22,7 @@ import {
   notificationObject,
   pageOf,
   postObject,
+  rankedPostObject,
   storyGroupObject,
   storyObject,
   tagObject,
@@ -132,8 +133,9 @@ export const actionContracts = {
 
   "timeline.feed": {
     params: timeline.feedParams,
-    result: postsPage,
-    summary: "The home feed: own posts and followed users' posts, newest first",
+    result: pageOf(rankedPostObject),
+    summary:
+      "The home feed: own and followed users' posts, newest first, or ranked (order=ranked; explain=1 shows why)",
     serialized: true,
   },
   "timeline.reels": {

@@ -81,6 +81,18 @@ export const postObject = z
   })
   .meta({ id: "Post" });
 
+/** A post of the ranked feed: with `explain=1`, the terms of its score. */
+export const rankedPostObject = postObject
+  .extend({
+    rank: z
+      .object({ total: z.number(), recency: z.number(), engagement: z.number(), affinity: z.number() })
+      .optional()
+      .describe(
+        "with order=ranked&explain=1: the score and its weighted terms (recency, engagement, affinity)",
+      ),
+  })
+  .meta({ id: "RankedPost" });
+
 export const tagObject = z
   .object({
     tag: z.string().describe("lower-case, without #"),

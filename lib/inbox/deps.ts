@@ -19,6 +19,8 @@ export interface InboxDeps {
   media: Pick<MediaLibrary, "find" | "view"> & Partial<Pick<MediaLibrary, "attach">>;
   posts: Pick<Posts, "get">;
   publish: PublishStreamEvent;
+  /** Where the messages a user sends someone are counted, for the ranked feed's affinity. */
+  affinity?: { bump(userId: string, authorId: string, kind: "messages"): Promise<void> };
 }
 
 export type { Page } from "../validation/page";

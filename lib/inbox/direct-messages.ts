@@ -102,7 +102,17 @@ export class DirectMessages {
       await this.deps.media.attach?.(senderId, [content.mediaId], "conversation", true);
     }
     if (content.postId !== undefined) await this.checkPost(senderId, content.postId);
-    return this.post(senderId, conversationId, memberIds, content, deliver);
+    const sent = await this.post(senderId, conversationId, memberIds, content, deliver);
+    const affinity = this.deps.affinity;
+    if (affinity) {
+      // Counted for the ranked feed; a failure here never fails the message, which is delivered.
+      await Promise.all(
+        memberIds
+          .filter((id) => id !== senderId)
+          .map((id) => affinity.bump(senderId, id, "messages").catch(() => undefined)),
+      );
+    }
+    return sent;
   }
 
   /** Sends the post to each recipient in their two-member conversation with the sender. */

@@ -50,12 +50,13 @@ export class Comments {
       await this.deps.store.increment(postCounts, { post_id: postId }, { comments: 1 });
       this.deps.countsChanged?.(postId);
     });
-    const { signals, activity } = this.deps;
+    const { signals, activity, affinity } = this.deps;
     if (signals) {
       const event = { postId, authorId: post.author.id, actorId: authorId, at: createdAt.getTime() };
       await quietly(() => signals.commented(event));
     }
     if (activity) await quietly(() => activity.record(postId, "comments"));
+    if (affinity) await quietly(() => affinity.bump(authorId, post.author.id, "comments"));
     await this.notify(authorId, post.author.id, postId, commentId, mentionedIds);
     return {
       id: commentId,

@@ -33,6 +33,8 @@ export interface InteractionsDeps {
   countsChanged?: (postId: string) => void;
   /** Where new likes and comments are signalled (explore). */
   signals?: EngagementSignals;
+  /** Where a reader's likes and comments of an author are counted, for the ranked feed's affinity. */
+  affinity?: { bump(userId: string, authorId: string, kind: "likes" | "comments"): Promise<void> };
   /** Where each new like, comment, save and share is counted by the hour, for the author's insights. */
   activity?: { record(postId: string, kind: "likes" | "comments" | "saves" | "shares"): Promise<void> };
 }

@@ -53,8 +53,9 @@ export class Likes {
         return inserted.applied;
       }),
     );
-    const activity = this.deps.activity;
+    const { activity, affinity } = this.deps;
     if (isNew && activity) await quietly(() => activity.record(postId, "likes"));
+    if (isNew && affinity) await quietly(() => affinity.bump(userId, post.author.id, "likes"));
     if (isNew && post.author.id !== userId) {
       await quietly(() =>
         this.deps.notifier.notify({ recipientId: post.author.id, type: "like", actorId: userId, postId }),

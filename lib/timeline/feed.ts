@@ -120,12 +120,55 @@ export class Feed {
     return { items, nextCursor: more && before !== undefined ? this.sealCursor(before) : null };
   }
 
-  /** Ownership of readers moved to other nodes: what this node kept of them is dropped. */
+  /**
+   * The newest `max` entries the reader may see now (own, followed, celebrities followed; no block either way),
+   * not hydrated: the ranked feed scores these before it hydrates the few it shows. `more`: older ones exist.
+   */
+  async visibleEntries(viewerId: string, max: number): Promise<{ entries: TimelineEntry[]; more: boolean }> {
+    const relations = await this.relations.of(viewerId);
+    const { ids: celebs, checked } = await this.followedCelebrities(viewerId, relations);
+    const followed = new Set(checked ? celebs : []);
+    const verdict = (authorId: string) =>
+      relations.mayRead(authorId, () => this.mayRead(viewerId, authorId, followed.has(authorId)));
+    const entries: TimelineEntry[] = [];
+    let before: string | undefined;
+    for (let round = 0; round < 5 && entries.length < max; round++) {
+      const want = max - entries.length;
+      const candidates = await this.candidates(viewerId, celebs, before, want);
+      const visible = await this.visibleOf(viewerId, candidates, verdict);
+      entries.push(...visible.map(({ postId, authorId }) => ({ postId, authorId })));
+      before = candidates[candidates.length - 1]?.postId;
+      if (candidates.length < want) return { entries, more: false };
+    }
+    return { entries, more: true };
+  }
+
+  /**
+   * Views of entries `visibleEntries` gave (followed authors, or the reader's own), built as the feed builds its
+   * pages: authors' public profiles shared by the node's readers for a few seconds, the relationship from what
+   * this node keeps of the reader.
+   */
+  async hydrateVisible(viewerId: string, entries: readonly TimelineEntry[]): Promise<PostView[]> {
+    const relations = await this.relations.of(viewerId);
+    return this.deps.posts.hydrate(viewerId, entries, {
+      authorView: (authorId, profile) =>
+        this.authors.ofFollowed(viewerId, authorId, profile, () =>
+          relations.followedBy(authorId, () => this.deps.graph.isFollowing(authorId, viewerId)),
+        ),
+    });
+  }
+
+  /** A chronological cursor that goes on with the posts older than `postId` (the ranked feed's continuation). */
+  cursorBefore(postId: string): string {
+    return this.sealCursor(postId);
+  }
+
   /** An account was suspended or let back: its profile, shared by every reader here, is read again. */
   forgetAuthor(authorId: string): void {
     this.authors.forget(authorId);
   }
 
+  /** Ownership of readers moved to other nodes: what this node kept of them is dropped. */
   forgetAll(): void {
     this.relations.forgetAll();
   }

@@ -9,12 +9,24 @@ export const backfillParams = z.strictObject({ userId: id, authorId: id });
 export const fanoutParams = z.strictObject({ postId: id, authorId: id });
 export const feedParams = z.strictObject({
   ...pageParams,
+  /** A chronological cursor (`<post id>.<mac>`), or a ranked one (`<ranking id>:<offset>`). */
   cursor: z
     .string()
     .max(64, "is not a cursor of ours")
-    .regex(/^[0-9]+\.[A-Za-z0-9_-]+$/, "is not a cursor of ours")
+    .regex(/^([0-9]+\.[A-Za-z0-9_-]+|[0-9a-f-]{36}:[0-9]{1,4})$/, "is not a cursor of ours")
     .optional(),
+  order: z.enum(["chronological", "ranked"]).default("chronological"),
+  /** With `order=ranked`: each post carries the terms of its score (`rank`). */
+  explain: z
+    .enum(["1", "0", "true", "false"])
+    .optional()
+    .transform((v) => v === "1" || v === "true"),
 });
+
+/** A ranked feed's cursor, as opposed to a chronological one. */
+export function isRankedCursor(cursor: string): boolean {
+  return cursor.includes(":");
+}
 
 /** `GET /api/reels`: a page of video posts; the cursor names the source it resumes (see lib/timeline/reels.ts). */
 export const reelsParams = z.strictObject({

@@ -1,6 +1,6 @@
 import type { WideRowStore } from "../store/store";
 import { HOUR_MS } from "./post-views";
-import { postHours } from "./tables";
+import { postActivityTotals, postHours } from "./tables";
 
 export type ActivityKind = "likes" | "comments" | "saves" | "shares";
 
@@ -18,7 +18,37 @@ export class PostActivity {
   async record(postId: string, kind: ActivityKind): Promise<void> {
     const key = { post_id: postId, hour: Math.floor(this.now() / HOUR_MS) };
     await this.store.increment(postHours, key, deltaOf(kind));
+    await this.store.increment(postActivityTotals, { post_id: postId }, deltaOf(kind));
   }
+}
+
+export interface ActivityTotals {
+  likes: number;
+  comments: number;
+  saves: number;
+  shares: number;
+}
+
+/** Each post's totals as made (zeros for one with none). */
+export async function activityTotalsOf(
+  store: WideRowStore,
+  postIds: readonly string[],
+): Promise<Map<string, ActivityTotals>> {
+  const rows = await Promise.all(postIds.map((post_id) => store.get(postActivityTotals, { post_id })));
+  return new Map(
+    postIds.map((id, i) => {
+      const row = rows[i];
+      return [
+        id,
+        {
+          likes: row?.likes ?? 0,
+          comments: row?.comments ?? 0,
+          saves: row?.saves ?? 0,
+          shares: row?.shares ?? 0,
+        },
+      ];
+    }),
+  );
 }
 
 function deltaOf(

@@ -42,4 +42,15 @@ export const postViewerSketches = defineTable({
   clustering: [{ column: "writer", order: "asc" }],
 });
 
-export const viewTables = [postViewCounts, postHours, postViewerSketches] as const;
+/**
+ * Likes, comments, saves and shares a post received, as they were made (undoing one does not take it back): what
+ * the ranked feed reads for a post's engagement velocity, one point read per candidate.
+ */
+export const postActivityTotals = defineTable({
+  name: "post_activity_totals",
+  columns: { post_id: "id", likes: "counter", comments: "counter", saves: "counter", shares: "counter" },
+  partitionKey: ["post_id"],
+  counter: true,
+});
+
+export const viewTables = [postViewCounts, postHours, postViewerSketches, postActivityTotals] as const;
