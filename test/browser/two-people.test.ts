@@ -187,6 +187,13 @@ describe("two people use Mosaic in a browser", function () {
       await bob.page.getByText("Insights", { exact: true }).count(),
       "insights are the author's",
     ).to.equal(0);
+    // The ranked feed ("For you") has the post too.
+    await bob.page.goto("/");
+    await bob.page.getByRole("button", { name: "For you", exact: true }).click();
+    await bob.page
+      .getByRole("article", { name: `Post by ${names.ada}` })
+      .getByText("Sunset at the old pier")
+      .waitFor();
   });
 
   it("they exchange direct messages, each seeing the other's live", async () => {

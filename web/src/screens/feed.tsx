@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { page } from "../api/client";
+import { api, page } from "../api/client";
 import { onStream } from "../api/stream";
-import type { PostView } from "../api/types";
+import type { Page, PostView } from "../api/types";
 import { PagedFooter, usePaged } from "../components/paged-list";
 import { PostCard } from "../components/post-card";
 import { StoriesBar } from "../components/stories-bar";
@@ -18,7 +18,15 @@ const REREAD_MS = 1000;
  * pushed in under the reader's eyes: a pill counts them, and a click on it loads them at the top.
  */
 export function FeedScreen() {
-  const feed = usePaged<PostView>((cursor) => page<PostView>("/feed", cursor, 10), []);
+  // "Following": newest first; "For you": ranked by engagement and whom one engages with (GET /feed?order=ranked).
+  const [order, setOrder] = useState<"chronological" | "ranked">("chronological");
+  const feed = usePaged<PostView>(
+    (cursor) =>
+      order === "ranked"
+        ? api<Page<PostView>>("GET", "/feed", { query: { limit: 10, order, cursor: cursor ?? undefined } })
+        : page<PostView>("/feed", cursor, 10),
+    [order],
+  );
   const [arrived, setArrived] = useState<ReadonlySet<string>>(new Set());
   const heading = useRef<HTMLHeadingElement>(null);
 
@@ -65,6 +73,24 @@ export function FeedScreen() {
         Home
       </h1>
       <StoriesBar />
+      <div class="feed-order" role="group" aria-label="Order of the feed">
+        <button
+          type="button"
+          class="secondary"
+          aria-pressed={order === "chronological"}
+          onClick={() => setOrder("chronological")}
+        >
+          Following
+        </button>
+        <button
+          type="button"
+          class="secondary"
+          aria-pressed={order === "ranked"}
+          onClick={() => setOrder("ranked")}
+        >
+          For you
+        </button>
+      </div>
       {fresh.length > 0 && (
         <button type="button" class="pill" onClick={showNew}>
           <span aria-hidden="true">↑ </span>
