@@ -64,7 +64,9 @@ describe("the OpenAPI document", () => {
       (successSchema(operationOf(key))?.properties as Record<string, unknown>)?.items;
     expect(successSchema(operationOf("GET /me"))).to.deep.equal(ref("User"));
     expect(successSchema(operationOf("GET /posts/:id"))).to.deep.equal(ref("Post"));
-    expect(items("GET /feed")).to.deep.equal(page("Post"));
+    // A ranked page's posts may carry their score's terms (`rank`, with explain=1).
+    expect(items("GET /feed")).to.deep.equal(page("RankedPost"));
+    expect(items("GET /reels")).to.deep.equal(page("Post"));
     expect(items("GET /posts/:id/likes")).to.deep.equal(page("User"));
     expect(items("GET /posts/:id/comments")).to.deep.equal(page("Comment"));
     expect(items("GET /notifications")).to.deep.equal(page("Notification"));
