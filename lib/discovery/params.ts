@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { parseHashtags } from "../posts/caption";
-import { pageParams } from "../validation/page";
+import { pageLimit, pageParams } from "../validation/page";
 
 /**
  * A tag in a path, as a person types it: with or without its `#`, any case. It is read the way a caption's tag
@@ -20,14 +20,7 @@ export const tagName = z
 
 export const tagPostsParams = z.strictObject({ tag: tagName, ...pageParams });
 
-export const trendingParams = z.strictObject({
-  limit: z.coerce
-    .number({ error: "must be a whole number from 1 to 50" })
-    .int("must be a whole number from 1 to 50")
-    .min(1, "must be a whole number from 1 to 50")
-    .max(50, "must be a whole number from 1 to 50")
-    .default(10),
-});
+export const trendingParams = z.strictObject({ limit: pageLimit(50, 10) });
 
 export const explorePageParams = z.strictObject({ ...pageParams });
 

@@ -63,12 +63,7 @@ export class Feed {
 
   async read(viewerId: string, page: { limit: number; cursor?: string }): Promise<Page<PostView>> {
     let before = page.cursor === undefined ? undefined : this.openCursor(page.cursor);
-    const relations = await this.relations.of(viewerId);
-    const { ids: celebs, checked } = await this.followedCelebrities(viewerId, relations);
-    // Celebrities checked against their deciding rows are followed: only blocks are left to ask of them.
-    const followed = new Set(checked ? celebs : []);
-    const verdict = (authorId: string) =>
-      relations.mayRead(authorId, () => this.mayRead(viewerId, authorId, followed.has(authorId)));
+    const { relations, celebs, verdict } = await this.readerOf(viewerId);
     const items: PostView[] = [];
     // Timeline rows the read skipped (author unfollowed or blocked, post deleted): storage catches up later.
     const stale: TimelineEntry[] = [];
@@ -125,11 +120,7 @@ export class Feed {
    * not hydrated: the ranked feed scores these before it hydrates the few it shows. `more`: older ones exist.
    */
   async visibleEntries(viewerId: string, max: number): Promise<{ entries: TimelineEntry[]; more: boolean }> {
-    const relations = await this.relations.of(viewerId);
-    const { ids: celebs, checked } = await this.followedCelebrities(viewerId, relations);
-    const followed = new Set(checked ? celebs : []);
-    const verdict = (authorId: string) =>
-      relations.mayRead(authorId, () => this.mayRead(viewerId, authorId, followed.has(authorId)));
+    const { celebs, verdict } = await this.readerOf(viewerId);
     const entries: TimelineEntry[] = [];
     let before: string | undefined;
     for (let round = 0; round < 5 && entries.length < max; round++) {
@@ -161,6 +152,21 @@ export class Feed {
   /** A chronological cursor that goes on with the posts older than `postId` (the ranked feed's continuation). */
   cursorBefore(postId: string): string {
     return this.sealCursor(postId);
+  }
+
+  /** What a read needs of the reader: their relations, the celebrities they follow, whether they may read an author. */
+  private async readerOf(viewerId: string): Promise<{
+    relations: Relations;
+    celebs: string[];
+    verdict: (authorId: string) => Promise<boolean>;
+  }> {
+    const relations = await this.relations.of(viewerId);
+    const { ids: celebs, checked } = await this.followedCelebrities(viewerId, relations);
+    // Celebrities checked against their deciding rows are followed: only blocks are left to ask of them.
+    const followed = new Set(checked ? celebs : []);
+    const verdict = (authorId: string) =>
+      relations.mayRead(authorId, () => this.mayRead(viewerId, authorId, followed.has(authorId)));
+    return { relations, celebs, verdict };
   }
 
   /** An account was suspended or let back: its profile, shared by every reader here, is read again. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { isId } from "../ids";
-import { pageParams } from "../validation/page";
+import { pageLimit, pageParams } from "../validation/page";
 
 const id = z.string().refine(isId, "must be an id (a decimal string)");
 
@@ -30,12 +30,7 @@ export function isRankedCursor(cursor: string): boolean {
 
 /** `GET /api/reels`: a page of video posts; the cursor names the source it resumes (see lib/timeline/reels.ts). */
 export const reelsParams = z.strictObject({
-  limit: z.coerce
-    .number({ error: "must be a whole number from 1 to 50" })
-    .int("must be a whole number from 1 to 50")
-    .min(1, "must be a whole number from 1 to 50")
-    .max(50, "must be a whole number from 1 to 50")
-    .default(10),
+  limit: pageLimit(50, 10),
   cursor: z
     .string()
     .max(400, "is not a cursor of ours")

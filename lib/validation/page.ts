@@ -4,14 +4,15 @@ import type { AnyTable, PartitionKey } from "../store/schema";
 import type { Slice, WideRowStore } from "../store/store";
 import { z } from "zod";
 
+/** A `limit` from 1 to `max` (`fallback` when absent); query strings arrive as text. */
+export function pageLimit(max: number, fallback: number) {
+  const message = `must be a whole number from 1 to ${max}`;
+  return z.coerce.number({ error: message }).int(message).min(1, message).max(max, message).default(fallback);
+}
+
 /** api.md's paging: `limit` 1–100 (default 20) and an opaque `cursor`; query strings arrive as text. */
 export const pageParams = {
-  limit: z.coerce
-    .number({ error: "must be a whole number from 1 to 100" })
-    .int("must be a whole number from 1 to 100")
-    .min(1, "must be a whole number from 1 to 100")
-    .max(100, "must be a whole number from 1 to 100")
-    .default(20),
+  limit: pageLimit(100, 20),
   cursor: z
     .string()
     .min(1, "must not be empty")

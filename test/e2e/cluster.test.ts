@@ -7,6 +7,7 @@ import { createNode, type MosaicNode } from "../../broker/create-node";
 import { createUsersService } from "../../services/users.service";
 import { adminCommands } from "../../broker/admin-commands";
 import { call } from "../../broker/calls";
+import { printed } from "../support/repl";
 import { api, signup, uniqueName } from "../support/test-node";
 
 const NATS_URL = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
@@ -134,15 +135,7 @@ describe("a cluster over NATS: gateway node + users node", function () {
       const run = async (name: string, args: unknown): Promise<string> => {
         const found = commands.find((c) => c.command.split(" ")[0] === name);
         if (!found) throw new Error(`no command ${name}`);
-        const lines: string[] = [];
-        const log = console.log;
-        console.log = (...parts: unknown[]) => lines.push(parts.map(String).join(" "));
-        try {
-          await (found.action as (b: unknown, a: unknown) => Promise<void>)(consoleNode.broker, args);
-        } finally {
-          console.log = log;
-        }
-        return lines.join("\n");
+        return (await printed(found, consoleNode.broker, args)).join("\n");
       };
       const a = await signup(url);
       expect(await run("suspend", { user: a.username, options: { reason: "spam", for: "1h" } })).to.match(

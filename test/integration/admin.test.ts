@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import type { ServiceBroker } from "moleculer";
 import { apiRoutes } from "../../services/gateway/routes";
 import { adminCommands, callAsOperator } from "../../broker/admin-commands";
 import { actAs } from "../../broker/operator";
@@ -19,20 +18,9 @@ import {
 } from "../support/test-node";
 import { createPost, uploadPhoto } from "../support/media";
 import { eventually } from "../support/eventually";
+import { printed } from "../support/repl";
 
 type Command = ReturnType<typeof adminCommands>[number];
-
-async function printed(command: Command, broker: ServiceBroker, args: unknown): Promise<string[]> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...parts: unknown[]) => lines.push(parts.map(String).join(" "));
-  try {
-    await (command.action as (b: ServiceBroker, a: unknown) => Promise<void>)(broker, args);
-  } finally {
-    console.log = log;
-  }
-  return lines.flatMap((line) => line.split("\n"));
-}
 
 const ADMIN_ROUTES = Object.entries(apiRoutes).filter(([route]) =>
   route.split(" ")[1]?.startsWith("/admin/"),

@@ -1,25 +1,14 @@
 import { expect } from "chai";
-import type { ServiceBroker } from "moleculer";
 import { actAs, UnknownUserError } from "../../broker/operator";
 import { replCommands } from "../../broker/repl-commands";
 import { call } from "../../broker/calls";
 import { api, signup, startTestNode, uniqueName, type TestNode } from "../support/test-node";
 import { createPost } from "../support/media";
+import { printed } from "../support/repl";
 
 type Command = ReturnType<typeof replCommands>[number];
 
 /** What a REPL command printed, line by line. */
-async function printed(command: Command, broker: ServiceBroker, args: unknown): Promise<string[]> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...parts: unknown[]) => lines.push(parts.map(String).join(" "));
-  try {
-    await (command.action as (b: ServiceBroker, a: unknown) => Promise<void>)(broker, args);
-  } finally {
-    console.log = log;
-  }
-  return lines.flatMap((line) => line.split("\n"));
-}
 
 describe("the operator's console", () => {
   let t: TestNode;

@@ -7,6 +7,8 @@ import { api, type Account } from "./test-node";
 
 const PHOTO = path.resolve(__dirname, "../fixtures/image.png");
 let photo: Promise<Buffer> | undefined;
+const CLIP = path.resolve(__dirname, "../fixtures/clip.mp4");
+let clip: Promise<Buffer> | undefined;
 
 /**
  * Uploads the fixture photo through `POST /api/media`, with bytes of its own each time so that content
@@ -18,12 +20,25 @@ export async function uploadPhoto(
   options: { ready?: boolean } = {},
 ): Promise<MediaView> {
   photo ??= readFile(PHOTO);
+  const bytes = new Blob([await photo, Buffer.from(Math.random().toString())], { type: "image/png" });
+  return upload(url, owner, bytes, "a.png", options.ready === true);
+}
+
+/** Uploads the fixture video clip through `POST /api/media` and waits until it is transcoded. */
+export async function uploadVideo(url: string, owner: Account): Promise<MediaView> {
+  clip ??= readFile(CLIP);
+  return upload(url, owner, new Blob([await clip], { type: "video/mp4" }), "clip.mp4", true);
+}
+
+async function upload(
+  url: string,
+  owner: Account,
+  bytes: Blob,
+  name: string,
+  ready: boolean,
+): Promise<MediaView> {
   const form = new FormData();
-  form.append(
-    "file",
-    new Blob([await photo, Buffer.from(Math.random().toString())], { type: "image/png" }),
-    "a.png",
-  );
+  form.append("file", bytes, name);
   const res = await fetch(`${url}/api/media`, {
     method: "POST",
     headers: { authorization: `Bearer ${owner.token}` },
@@ -31,11 +46,11 @@ export async function uploadPhoto(
   });
   expect(res.status).to.equal(201);
   let media = (await res.json()) as MediaView;
-  for (let i = 0; options.ready === true && i < 300 && media.status === "processing"; i++) {
+  for (let i = 0; ready && i < 600 && media.status === "processing"; i++) {
     await new Promise((r) => setTimeout(r, 100));
     media = (await api<MediaView>(url, "GET", `/api/media/${media.id}`, { token: owner.token })).body;
   }
-  if (options.ready === true) expect(media.status).to.equal("ready");
+  if (ready) expect(media.status).to.equal("ready");
   return media;
 }
 
@@ -48,29 +63,6 @@ export async function createPost(url: string, owner: Account, caption = "hello")
   });
   expect(res.status, res.text).to.equal(201);
   return res.body;
-}
-
-const CLIP = path.resolve(__dirname, "../fixtures/clip.mp4");
-let clip: Promise<Buffer> | undefined;
-
-/** Uploads the fixture video clip through `POST /api/media` and waits until it is transcoded. */
-export async function uploadVideo(url: string, owner: Account): Promise<MediaView> {
-  clip ??= readFile(CLIP);
-  const form = new FormData();
-  form.append("file", new Blob([await clip], { type: "video/mp4" }), "clip.mp4");
-  const res = await fetch(`${url}/api/media`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${owner.token}` },
-    body: form,
-  });
-  expect(res.status).to.equal(201);
-  let media = (await res.json()) as MediaView;
-  for (let i = 0; i < 600 && media.status === "processing"; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    media = (await api<MediaView>(url, "GET", `/api/media/${media.id}`, { token: owner.token })).body;
-  }
-  expect(media.status).to.equal("ready");
-  return media;
 }
 
 /** A post of the media given, through `POST /api/posts`. */
