@@ -15,10 +15,11 @@ export const RANKED_CANDIDATES = 100;
 /** How long a ranking stays for its next pages: a session of scrolling, not a day. */
 const SNAPSHOT_TTL_MS = 10 * 60_000;
 /**
- * Readers whose latest ranking a node keeps. One ranking per reader: a new first page replaces it (and its
- * cursors expire), so memory follows the readers, not the requests.
+ * Readers whose latest ranking a node keeps (about 10 KB each). One ranking per reader: a new first page replaces
+ * it (and its cursors expire), so memory follows the readers scrolling in the last minutes, not the requests; past
+ * it, the least recently read ranking goes, and its next page is a CURSOR_EXPIRED.
  */
-const KEPT_SNAPSHOTS = 20_000;
+const KEPT_SNAPSHOTS = 5_000;
 /**
  * How long a post's engagement and a reader's affinities are reused across rankings: a score may lag by as much,
  * and the readers of a popular author share its posts' totals instead of reading them each time.
