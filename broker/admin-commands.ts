@@ -1,11 +1,10 @@
-import type { BrokerOptions, ServiceBroker } from "moleculer";
+import type { ServiceBroker } from "moleculer";
 import { call } from "./calls";
-import { ConsoleUsageError, oneLine, operatorOf } from "./operator";
+import { ConsoleUsageError, operatorOf } from "./operator";
+import { argsOf, oneLineErrors, optionOf, type ReplCommand } from "./repl-args";
 import type { CallerProofs } from "../lib/accounts";
 import type { AdminUser } from "../lib/admin";
 import type { ActionName, ParamsIn, ResultOf } from "../lib/contracts";
-
-type ReplCommand = NonNullable<NonNullable<BrokerOptions["replOptions"]>["customCommands"]>[number];
 
 /**
  * Calls an admin action as the operator at this console: the call carries the operator's name with a proof
@@ -27,17 +26,6 @@ export function callAsOperator<N extends ActionName>(
   const operator = operatorOf(broker);
   const meta = { operator: { name: operator, proof: proofs.signOperator(operator, requestID) } };
   return call(broker, name, params, { requestID, meta });
-}
-
-function argsOf(args: unknown): Record<string, unknown> {
-  return typeof args === "object" && args !== null ? (args as Record<string, unknown>) : {};
-}
-
-function optionOf(args: unknown, name: string): string | undefined {
-  const options = argsOf(args).options;
-  if (typeof options !== "object" || options === null) return undefined;
-  const value = (options as Record<string, unknown>)[name];
-  return typeof value === "string" || typeof value === "number" ? String(value) : undefined;
 }
 
 function textArg(args: unknown, name: string): string {
@@ -66,13 +54,9 @@ function command(
 ): ReplCommand {
   return {
     ...spec,
-    action: async (broker: ServiceBroker, args: unknown) => {
-      try {
-        console.log(await run(broker, args, proofs()));
-      } catch (err: unknown) {
-        console.log(oneLine(err));
-      }
-    },
+    action: oneLineErrors(async (broker, args) => {
+      console.log(await run(broker, args, proofs()));
+    }),
   };
 }
 

@@ -1,16 +1,10 @@
-import type { BrokerOptions, Context, ServiceBroker } from "moleculer";
+import type { Context, ServiceBroker } from "moleculer";
 import { call } from "./calls";
 import { actAs, ConsoleUsageError, lookUpUser, oneLine, operatorOf, parseParams } from "./operator";
+import { argsOf, oneLineErrors, optionOf, type ReplCommand } from "./repl-args";
 import type { CallerProofs } from "../lib/accounts";
 import { parseAuditDay } from "../lib/audit";
 import { adminCommands } from "./admin-commands";
-
-type ReplCommand = NonNullable<NonNullable<BrokerOptions["replOptions"]>["customCommands"]>[number];
-
-/** moleculer-repl passes the parsed arguments as an object by name; Moleculer's typings say string[]. */
-function argsOf(args: unknown): Record<string, unknown> {
-  return typeof args === "object" && args !== null ? (args as Record<string, unknown>) : {};
-}
 
 /** `<actor>-owner <user>`: which node the Owner strategy gives a user's actor to, as every node computes it. */
 function ownerCommand(actor: "timeline" | "inbox", action: string): ReplCommand {
@@ -27,29 +21,6 @@ function ownerCommand(actor: "timeline" | "inbox", action: string): ReplCommand 
       );
     }),
   };
-}
-
-/**
- * A command whose failures are one line on the console (`no user "bob"`): moleculer-repl would log the error
- * with its stack.
- */
-function oneLineErrors(
-  run: (broker: ServiceBroker, args: unknown) => Promise<void>,
-): (broker: ServiceBroker, args: unknown) => Promise<void> {
-  return async (broker, args) => {
-    try {
-      await run(broker, args);
-    } catch (err: unknown) {
-      console.log(oneLine(err));
-    }
-  };
-}
-
-function optionOf(args: unknown, name: string): string | undefined {
-  const options = argsOf(args).options;
-  if (typeof options !== "object" || options === null) return undefined;
-  const value = (options as Record<string, unknown>)[name];
-  return typeof value === "string" || typeof value === "number" ? String(value) : undefined;
 }
 
 /** `act-as <user> <action> [params]`: calls one action as a user, audited (broker/operator.ts). */

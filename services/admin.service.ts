@@ -1,5 +1,6 @@
 import type { Context, ServiceBroker, ServiceSchema } from "moleculer";
-import { broadcast, call, callEveryNode } from "../broker/calls";
+import { broadcast, call } from "../broker/calls";
+import { sessionEndedEverywhere } from "./users.service";
 import { defineActions } from "../broker/define-action";
 import { AccountStanding } from "../lib/accounts";
 import { Admin, authorityOf, type AdminCluster, type Authority } from "../lib/admin";
@@ -7,7 +8,6 @@ import type { AuditLog } from "../lib/audit";
 import type { WideRowStore } from "../lib/store/store";
 import { NotFoundError } from "../lib/errors";
 
-const FORGET_TIMEOUT_MS = 2_000;
 /** Repairs walk whole lists: they may take far longer than a request. */
 const REPAIR_TIMEOUT_MS = 10 * 60_000;
 
@@ -16,16 +16,7 @@ function clusterOf(broker: ServiceBroker): AdminCluster {
   return {
     standingChanged: (userId) => broadcast(broker, "accounts.standing-changed", { userId }, ["timeline"]),
     async sessionsRevoked(userId, sessionIds) {
-      for (const sessionId of sessionIds) {
-        const untold = await callEveryNode(
-          broker,
-          "users.forgetSession",
-          { userId, sessionId },
-          FORGET_TIMEOUT_MS,
-        );
-        if (untold.length > 0) broker.logger.warn(`a revocation could not reach ${untold.join(", ")}`);
-        await broadcast(broker, "stream.session-ended", { userId, sessionId }, ["gateway"]);
-      }
+      for (const sessionId of sessionIds) await sessionEndedEverywhere(broker, { userId, sessionId });
     },
     recountFollows: (userId) => call(broker, "graph.recount", { userId }, { timeout: REPAIR_TIMEOUT_MS }),
     recountPosts: async (userId) =>

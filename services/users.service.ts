@@ -1,10 +1,24 @@
-import type { ServiceSchema } from "moleculer";
+import type { ServiceBroker, ServiceSchema } from "moleculer";
 import { broadcast, callEveryNode } from "../broker/calls";
 import { callerOf, defineActions } from "../broker/define-action";
 import type { Accounts, CallerProofs } from "../lib/accounts";
 import type { AuditLog } from "../lib/audit";
 
 const FORGET_TIMEOUT_MS = 2_000;
+
+/**
+ * After a session's row is deleted: every users node stops taking it as live before the answer (one that cannot
+ * be told in time honours it within its cache's life, lib/accounts), and streams opened with its token close on
+ * whichever gateway holds them. For a logout and for an operator's revocation alike.
+ */
+export async function sessionEndedEverywhere(
+  broker: ServiceBroker,
+  session: { userId: string; sessionId: string },
+): Promise<void> {
+  const untold = await callEveryNode(broker, "users.forgetSession", session, FORGET_TIMEOUT_MS);
+  if (untold.length > 0) broker.logger.warn(`ending a session could not reach ${untold.join(", ")}`);
+  await broadcast(broker, "stream.session-ended", session, ["gateway"]);
+}
 
 /** Accounts and profiles. Handlers only pick the caller out of the context and hand over to lib/accounts. */
 export function createUsersService(deps: {
@@ -22,13 +36,7 @@ export function createUsersService(deps: {
         handler: async (ctx) => {
           const caller = callerOf(ctx);
           await accounts.logout(caller);
-          // Every users node stops taking the session as live before the answer; one that cannot be told in
-          // time honours it within its cache's life (lib/accounts).
-          const untold = await callEveryNode(ctx.broker, "users.forgetSession", caller, FORGET_TIMEOUT_MS);
-          if (untold.length > 0) ctx.broker.logger.warn(`a logout could not reach ${untold.join(", ")}`);
-          // Streams opened with the revoked token close too, on whichever gateway holds them.
-          const ended = { userId: caller.userId, sessionId: caller.sessionId };
-          await broadcast(ctx, "stream.session-ended", ended, ["gateway"]);
+          await sessionEndedEverywhere(ctx.broker, caller);
         },
       },
       me: { handler: (ctx) => accounts.me(callerOf(ctx).userId) },
