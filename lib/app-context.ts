@@ -333,6 +333,7 @@ export async function createAppContext(config: Config, options: AppContextOption
     const fanout = new Fanout({
       store,
       graph,
+      closeFriends: graph.closeFriends,
       deliver: options.deliver,
       celebrityThreshold: config.feed.celebrityThreshold,
       pageSize: config.feed.fanoutPageSize,
@@ -364,6 +365,7 @@ export async function createAppContext(config: Config, options: AppContextOption
       },
       media: media.library,
       users: { idsOf: (names) => users.idsOf(names), view: (viewer, id) => users.view(viewer, id) },
+      closeFriends: graph.closeFriends,
       visibility: {
         async of(viewerId, author) {
           if (await follows.isBlockedEitherWay(viewerId, author.id)) return "hidden";

@@ -122,6 +122,27 @@ export function createGraphService(deps: {
           return { blocking: false };
         },
       },
+      closeFriends: {
+        handler: async (ctx) => {
+          const caller = callerIdOf(ctx);
+          return usersPage(caller, await graph.closeFriends.page(caller, page(ctx.params)));
+        },
+      },
+      addCloseFriend: {
+        handler: async (ctx) => {
+          const caller = callerIdOf(ctx);
+          // Someone hidden by a block either way cannot be added (404), as they cannot be followed.
+          const friend = await target(caller, ctx.params.username);
+          await graph.closeFriends.add(caller, friend.id);
+          return { closeFriend: true as const };
+        },
+      },
+      removeCloseFriend: {
+        handler: async (ctx) => {
+          await graph.closeFriends.remove(callerIdOf(ctx), await existing(ctx.params.username));
+          return { closeFriend: false as const };
+        },
+      },
       followers: {
         handler: async (ctx) => {
           const caller = callerIdOf(ctx);

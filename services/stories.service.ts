@@ -11,7 +11,7 @@ export function createStoriesService(deps: { stories: Stories }): ServiceSchema 
       create: {
         // Not idempotent: a retry after a failure part-way would store it twice. The client decides.
         options: { retryPolicy: { enabled: false } },
-        handler: (ctx) => stories.create(callerIdOf(ctx), ctx.params.mediaId),
+        handler: (ctx) => stories.create(callerIdOf(ctx), ctx.params.mediaId, ctx.params.audience),
       },
       feed: { handler: (ctx) => stories.feed(callerIdOf(ctx)) },
       byUser: { handler: (ctx) => stories.listByUser(callerIdOf(ctx), ctx.params.username) },

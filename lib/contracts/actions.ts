@@ -119,6 +119,21 @@ export const actionContracts = {
     result: z.object({ blocking: z.literal(false) }),
     summary: "Unblock a user",
   },
+  "graph.closeFriends": {
+    params: graph.pageOnlyParams,
+    result: users,
+    summary: "The caller's close friends (the audience of their close-friends posts and stories)",
+  },
+  "graph.addCloseFriend": {
+    params: graph.targetParams,
+    result: z.object({ closeFriend: z.literal(true) }),
+    summary: "Add a user to the caller's close friends",
+  },
+  "graph.removeCloseFriend": {
+    params: graph.targetParams,
+    result: z.object({ closeFriend: z.literal(false) }),
+    summary: "Take a user off the caller's close friends",
+  },
   "graph.followers": { params: graph.userPageParams, result: users, summary: "A user's followers" },
   "graph.following": { params: graph.userPageParams, result: users, summary: "Whom a user follows" },
 

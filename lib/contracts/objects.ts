@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { audience } from "../audience/audience";
 
 /**
  * The objects of api.md as schemas: the types the code builds them with are inferred from these, the OpenAPI
@@ -64,6 +65,7 @@ export const postObject = z
     media: z.array(mediaObject),
     createdAt: time,
     editedAt: time.optional().describe("when the author last edited the caption; absent if never"),
+    audience,
     likeCount: z.number().int(),
     commentCount: z.number().int(),
     viewCount: z
@@ -112,6 +114,7 @@ export const storyObject = z
     createdAt: time,
     expiresAt: time,
     seenByMe: z.boolean(),
+    audience,
   })
   .meta({ id: "Story" });
 

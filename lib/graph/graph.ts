@@ -1,4 +1,5 @@
 import type { Relationship } from "../accounts/user-view";
+import { CloseFriends } from "./close-friends";
 import { userCounts } from "../accounts/tables";
 import { BadRequestError, NotFoundError } from "../errors";
 import type { AnyTable, Row } from "../store/schema";
@@ -97,11 +98,14 @@ export class Graph {
   private readonly journal: WriteJournal | undefined;
 
   private readonly edgesChanged: GraphDeps["edgesChanged"];
+  /** Each user's close friends: a list beside the graph's edges, not an edge (lib/graph/close-friends.ts). */
+  readonly closeFriends: CloseFriends;
 
   constructor(deps: GraphDeps) {
     this.store = deps.store;
     this.ids = deps.ids;
     this.now = deps.now ?? Date.now;
+    this.closeFriends = new CloseFriends(deps.store, this.now);
     this.journal = deps.journal;
     this.edgesChanged = deps.edgesChanged;
     deps.journal?.register("follow", (op) => this.completeEdge(op.followerId, op.followeeId, op.edgeIds));

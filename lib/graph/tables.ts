@@ -156,6 +156,18 @@ export const graphChanges = defineTable({
   counter: true,
 });
 
+/**
+ * The people `user_id` keeps as close friends: they alone see the posts and stories the user shares with
+ * `audience: "close_friends"`. A row per friend in one partition per user, which answers both "is B a close
+ * friend of A" (a point read) and the list; bounded by MAX_CLOSE_FRIENDS (lib/graph/close-friends.ts).
+ */
+export const closeFriends = defineTable({
+  name: "close_friends",
+  columns: { user_id: "id", friend_id: "id", added_at: "timestamp" },
+  partitionKey: ["user_id"],
+  clustering: [{ column: "friend_id", order: "asc" }],
+});
+
 /** The graph's own tables; `user_counts` is opened with the account tables. */
 export const graphTables = [
   graphChanges,
@@ -169,5 +181,6 @@ export const graphTables = [
   blocks,
   blockedBy,
   blockLists,
+  closeFriends,
   listBuckets,
 ] as const;

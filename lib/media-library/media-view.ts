@@ -24,12 +24,12 @@ export function isAttachableBy(row: MediaRow | undefined, userId: string): row i
 
 /**
  * Who a media was shown to, widest last: its owner alone (an upload not used yet), the members of a conversation
- * (a direct message), or whoever may see the owner's posts (a post, a story, an avatar). Only the last is ever
- * public, and only while the owner's account is.
+ * (a direct message), the owner's close friends (a close friends' post or story), or whoever may see the owner's
+ * posts (a post, a story, an avatar). Only the last is ever public, and only while the owner's account is.
  */
-export type MediaAudience = "owner" | "conversation" | "followers";
+export type MediaAudience = "owner" | "conversation" | "close_friends" | "followers";
 
-const AUDIENCE_ORDER: readonly MediaAudience[] = ["owner", "conversation", "followers"];
+const AUDIENCE_ORDER: readonly MediaAudience[] = ["owner", "conversation", "close_friends", "followers"];
 
 export function audienceOf(row: Pick<MediaRow, "audience">): MediaAudience {
   return AUDIENCE_ORDER.find((a) => a === row.audience) ?? "owner";

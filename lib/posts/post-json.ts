@@ -20,6 +20,7 @@ type Written =
   | "media"
   | "createdAt"
   | "editedAt"
+  | "audience"
   | "likeCount"
   | "commentCount"
   | "viewCount"
@@ -45,7 +46,8 @@ interface KeptBody {
   media: readonly MediaView[];
   createdAt: string;
   editedAt: string | undefined;
-  /** `"caption":…,"createdAt":…(,"editedAt":…)`, without braces. */
+  audience: PostView["audience"];
+  /** `"caption":…,"createdAt":…(,"editedAt":…),"audience":…`, without braces. */
   text: string;
 }
 
@@ -100,13 +102,14 @@ export class PostJson {
       kept.caption === post.caption &&
       kept.createdAt === post.createdAt &&
       kept.editedAt === post.editedAt &&
+      kept.audience === post.audience &&
       sameItems(kept.media, post.media) &&
       sameItems(kept.hashtags, post.hashtags) &&
       sameItems(kept.mentions, post.mentions)
     ) {
       return kept.text;
     }
-    const { caption, hashtags, mentions, media, createdAt, editedAt } = post;
+    const { caption, hashtags, mentions, media, createdAt, editedAt, audience } = post;
     const body = {
       caption,
       hashtags,
@@ -114,9 +117,10 @@ export class PostJson {
       media,
       createdAt,
       ...(editedAt !== undefined && { editedAt }),
+      audience,
     };
     const text = JSON.stringify(body).slice(1, -1);
-    this.bodies.set(post.id, { caption, hashtags, mentions, media, createdAt, editedAt, text });
+    this.bodies.set(post.id, { caption, hashtags, mentions, media, createdAt, editedAt, audience, text });
     return text;
   }
 

@@ -15,6 +15,14 @@ import { setCounter } from "../store/counters";
 import { LruMap } from "../concurrency/lru-map";
 import type { Row } from "../store/schema";
 import { idTimestamp } from "../ids";
+import {
+  audienceColumn,
+  audienceOfColumn,
+  inAudience,
+  keepInAudience,
+  type Audience,
+  type CloseFriendsLookup,
+} from "../audience/audience";
 
 type PostRow = Row<typeof posts>;
 
@@ -44,7 +52,7 @@ export interface MediaCatalog {
   attach?(
     ownerId: string,
     mediaIds: readonly string[],
-    audience: "followers",
+    audience: "followers" | "close_friends",
     ownerIsPrivate: boolean,
   ): Promise<void>;
   /** The media of a deleted post: their files answer 404 at once and are removed later. */
@@ -73,6 +81,8 @@ export interface ListedPost {
   createdAt: Date;
   /** Absent when a deletion is completed after a crash, the row gone. */
   caption?: string;
+  /** Close friends' posts are listed nowhere beyond their author's profile and their friends' feeds. */
+  audience?: Audience;
 }
 
 /**
@@ -90,10 +100,12 @@ export interface PostsDeps {
   media: MediaCatalog;
   users: UserDirectory;
   visibility: PostVisibility;
+  /** Whom each author keeps as close friends: the audience of their close-friends posts. */
+  closeFriends: CloseFriendsLookup;
   /** Ready media views (immutable once ready) for hydration; a miss falls back to the store. */
   cache: Cache;
   /** Records the post's fan-out durably and starts it; the post is acknowledged only after it resolves. */
-  published: (post: { postId: string; authorId: string }) => Promise<void>;
+  published: (post: { postId: string; authorId: string; audience?: "close_friends" }) => Promise<void>;
   /** Likes, comments and saves of each post, asked once per answer. */
   engagement: EngagementSource;
   /** Tells users mentioned in a caption; a failure there never fails the post. */
@@ -143,8 +155,9 @@ export class Posts {
 
   async create(
     authorId: string,
-    input: { caption?: string; mediaIds: readonly string[] },
+    input: { caption?: string; mediaIds: readonly string[]; audience?: Audience },
   ): Promise<PostView> {
+    const audience = input.audience ?? "everyone";
     const mediaIds = [...new Set(input.mediaIds)];
     if (mediaIds.length !== input.mediaIds.length) {
       throw new BadRequestError("MEDIA_REPEATED", "a media may appear once in a post");
@@ -184,7 +197,12 @@ export class Posts {
       }
 
       const self = await this.deps.users.view(authorId, authorId);
-      await this.deps.media.attach?.(authorId, mediaIds, "followers", self?.isPrivate ?? true);
+      await this.deps.media.attach?.(
+        authorId,
+        mediaIds,
+        audience === "close_friends" ? "close_friends" : "followers",
+        self?.isPrivate ?? true,
+      );
       const caption = input.caption ?? "";
       const mentioned = await this.deps.users.idsOf(parseMentions(caption));
       const hashtags = parseHashtags(caption);
@@ -198,10 +216,11 @@ export class Posts {
         mentions: JSON.stringify([...mentioned.keys()]),
         media_ids: JSON.stringify(mediaIds),
         created_at: createdAt,
+        ...audienceColumn(audience),
       });
-      await this.list({ postId, authorId, hashtags, createdAt, caption });
+      await this.list({ postId, authorId, hashtags, createdAt, caption, audience });
       await this.deps.store.increment(userCounts, { user_id: authorId }, { posts: 1 });
-      await this.deps.published({ postId, authorId });
+      await this.deps.published(publishedJob(postId, authorId, audience));
       return mentioned;
     });
     const view = await this.get(authorId, postId);
@@ -217,6 +236,8 @@ export class Posts {
     if (viewerId !== author.id) {
       const seen = await this.deps.visibility.of(viewerId, { id: author.id, isPrivate: author.isPrivate });
       if (seen !== "visible") throw notFound();
+      const shared = audienceOfColumn(row.audience);
+      if (!(await inAudience(this.deps.closeFriends, shared, author.id, viewerId))) throw notFound();
     }
     const engagement = await this.deps.engagement.of(viewerId, [postId]);
     const [view] = await this.withViewCounts(viewerId, [
@@ -248,9 +269,16 @@ export class Posts {
     const owner = await this.deps.store.get(postAuthors, { post_id: postId });
     const authorId = owner?.author_id;
     if (authorId === undefined) return [];
-    const author = await this.deps.users.view(authorId, authorId);
-    if (author === undefined) return [];
-    return this.mayBeSeenBy({ id: authorId, isPrivate: author.isPrivate }, userIds);
+    const [author, row] = await Promise.all([
+      this.deps.users.view(authorId, authorId),
+      this.row(authorId, postId),
+    ]);
+    if (author === undefined || row === undefined) return [];
+    return this.mayBeSeenBy(
+      { id: authorId, isPrivate: author.isPrivate },
+      audienceOfColumn(row.audience),
+      userIds,
+    );
   }
 
   /** A user's posts, newest first; 403 for a private account the viewer does not follow, 404 when blocked. */
@@ -267,12 +295,14 @@ export class Posts {
       if (seen === "private") throw new ForbiddenError("PRIVATE_ACCOUNT", "this account is private");
     }
     const slice = await authorPosts.page(this.deps.store, authorId, page);
+    // A page may come out short of close friends' posts the viewer is not shown; its cursor goes on after them.
+    const shown = await this.inAudienceOf(viewerId, slice.rows, () => authorId);
     const engagement = await this.deps.engagement.of(
       viewerId,
-      slice.rows.map((row) => row.post_id),
+      shown.map((row) => row.post_id),
     );
     const items = await Promise.all(
-      slice.rows.map((row) => this.toView(row, author, engagement.get(row.post_id))),
+      shown.map((row) => this.toView(row, author, engagement.get(row.post_id))),
     );
     return { items: await this.withViewCounts(viewerId, items), nextCursor: slice.nextCursor };
   }
@@ -442,12 +472,13 @@ export class Posts {
     } else {
       await this.deps.store.put(postAuthors, { post_id: postId, author_id: authorId });
       await this.list(listedOf(authorId, row));
-      await this.deps.published({ postId, authorId });
+      await this.deps.published(publishedJob(postId, authorId, audienceOfColumn(row.audience)));
     }
     await this.recountPosts(authorId);
   }
 
   private async list(post: ListedPost): Promise<void> {
+    if (post.audience === "close_friends") return;
     for (const listing of this.deps.listings ?? []) await listing.listed(post);
   }
 
@@ -476,7 +507,11 @@ export class Posts {
   ): Promise<PostView[]> {
     const rows = await this.rows(entries);
     // Each author once, one cache round trip for the media of the whole page, one engagement round for its posts.
-    const present = rows.filter((row) => row !== undefined);
+    const present = await this.inAudienceOf(
+      viewerId,
+      rows.filter((row) => row !== undefined),
+      (row) => row.author_id,
+    );
     const authorIds = [...new Set(present.map((row) => row.author_id))];
     const mediaIds = present.flatMap((row) => listsOf(row).mediaIds);
     const [authors, mediaViews, engagement] = await Promise.all([
@@ -514,15 +549,33 @@ export class Posts {
 
   private async mayBeSeenBy(
     author: { id: string; isPrivate: boolean },
+    shared: Audience,
     userIds: readonly string[],
   ): Promise<string[]> {
     const seen = await Promise.all(
       userIds.map(
         async (userId) =>
-          userId === author.id || (await this.deps.visibility.of(userId, author)) === "visible",
+          userId === author.id ||
+          ((await this.deps.visibility.of(userId, author)) === "visible" &&
+            (await inAudience(this.deps.closeFriends, shared, author.id, userId))),
       ),
     );
     return userIds.filter((_, i) => seen[i]);
+  }
+
+  /** The rows the viewer is in the audience of, in order (see lib/audience/audience.ts). */
+  private inAudienceOf<R extends { audience?: string }>(
+    viewerId: string,
+    rows: readonly R[],
+    authorOf: (row: R) => string,
+  ): Promise<R[]> {
+    return keepInAudience(
+      this.deps.closeFriends,
+      viewerId,
+      rows,
+      (row) => audienceOfColumn(row.audience),
+      authorOf,
+    );
   }
 
   /** Mentions of people who may see the post; the author mentioning themselves is no news to them. */
@@ -531,6 +584,7 @@ export class Posts {
     // The post is stored and published: a failure from here on tells fewer people, it never fails the post.
     const audience = await this.mayBeSeenBy(
       { id: post.author.id, isPrivate: post.author.isPrivate },
+      post.audience,
       others,
     ).catch((): string[] => []);
     await Promise.all(
@@ -625,6 +679,7 @@ export class Posts {
       media_ids?: string;
       created_at?: Date;
       edited_at?: Date;
+      audience?: string;
     },
     author: UserView,
     engagement: PostEngagement | undefined,
@@ -640,6 +695,7 @@ export class Posts {
       mentions?: string;
       created_at?: Date;
       edited_at?: Date;
+      audience?: string;
     },
     author: UserView,
     engagement: PostEngagement | undefined,
@@ -654,6 +710,7 @@ export class Posts {
       media,
       createdAt: (row.created_at ?? new Date(0)).toISOString(),
       ...(row.edited_at !== undefined && { editedAt: row.edited_at.toISOString() }),
+      audience: audienceOfColumn(row.audience),
       ...NO_ENGAGEMENT,
       ...engagement,
     };
@@ -671,10 +728,11 @@ const parsedLists = new WeakMap<object, Lists>();
 
 function listedOf(
   authorId: string,
-  row: { post_id: string; hashtags?: string; created_at?: Date; caption?: string },
+  row: { post_id: string; hashtags?: string; created_at?: Date; caption?: string; audience?: string },
 ): ListedPost {
   return {
     ...(row.caption !== undefined && { caption: row.caption }),
+    audience: audienceOfColumn(row.audience),
     postId: row.post_id,
     authorId,
     hashtags: listsOf(row).hashtags,
@@ -697,6 +755,14 @@ function listsOf(row: { media_ids?: string; hashtags?: string; mentions?: string
 
 function parseList(text: string | undefined): string[] {
   return text ? (JSON.parse(text) as string[]) : [];
+}
+
+function publishedJob(
+  postId: string,
+  authorId: string,
+  audience: Audience,
+): { postId: string; authorId: string; audience?: "close_friends" } {
+  return audience === "close_friends" ? { postId, authorId, audience } : { postId, authorId };
 }
 
 function notFound(): NotFoundError {

@@ -17,6 +17,8 @@ export const posts = defineTable({
     created_at: "timestamp",
     /** When the author last edited the caption; absent if never. */
     edited_at: "timestamp",
+    /** "close_friends" for a post shared with the author's close friends only; absent for everyone. */
+    audience: "text",
   },
   partitionKey: ["author_id", "bucket"],
   clustering: [{ column: "post_id", order: "desc" }],

@@ -51,7 +51,8 @@ export class StoreSearchSources implements SearchSources {
       this.deps.store.get(posts, postKey(authorId, postId)),
       this.deps.store.get(users, { user_id: authorId }),
     ]);
-    if (row === undefined || author === undefined) return undefined;
+    // A close friends' post is searchable by nobody: to the index it is not there (reindexing included).
+    if (row === undefined || author === undefined || row.audience === "close_friends") return undefined;
     return {
       id: postId,
       authorId,

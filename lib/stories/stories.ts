@@ -9,6 +9,13 @@ import { mediaClaims } from "../posts/tables";
 import type { Row } from "../store/schema";
 import type { WideRowStore } from "../store/store";
 import { inBatches } from "./batches";
+import {
+  audienceColumn,
+  audienceOfColumn,
+  inAudience,
+  keepInAudience,
+  type Audience,
+} from "../audience/audience";
 import type { Page, StoryGroup, StoryView } from "./story-view";
 import {
   STORY_LIFETIME_SECONDS,
@@ -27,7 +34,7 @@ export interface StoriesDeps {
   /** `attach` and `markDeleted` keep the files as visible as the story, and stop them when it is deleted. */
   media: Pick<MediaLibrary, "find" | "view"> & Partial<Pick<MediaLibrary, "attach" | "markDeleted">>;
   accounts: Pick<Accounts, "idOf" | "view">;
-  graph: Pick<Graph, "isFollowing" | "canSeePrivate" | "following">;
+  graph: Pick<Graph, "isFollowing" | "canSeePrivate" | "following" | "closeFriends">;
 }
 
 type StoryRow = Row<typeof stories>;
@@ -51,7 +58,7 @@ const STORIES_PER_AUTHOR = 100;
 export class Stories {
   constructor(private readonly deps: StoriesDeps) {}
 
-  async create(authorId: string, mediaId: string): Promise<StoryView> {
+  async create(authorId: string, mediaId: string, audience: Audience = "everyone"): Promise<StoryView> {
     const { store, media, ids, accounts } = this.deps;
     // Fresh media is fine, as for posts: the story shows it processing until its variants are ready.
     if (!isAttachableBy(await media.find(mediaId), authorId)) {
@@ -77,6 +84,7 @@ export class Stories {
       media_id: mediaId,
       created_at: new Date(createdAt),
       expires_at: new Date(createdAt + LIFETIME_MS),
+      ...audienceColumn(audience),
     };
     const life = { ttlSeconds: STORY_LIFETIME_SECONDS };
     try {
@@ -89,7 +97,12 @@ export class Stories {
     }
     const author = await accounts.view(authorId, authorId);
     if (author === undefined) throw userNotFound();
-    await media.attach?.(authorId, [mediaId], "followers", author.isPrivate);
+    await media.attach?.(
+      authorId,
+      [mediaId],
+      audience === "close_friends" ? "close_friends" : "followers",
+      author.isPrivate,
+    );
     const view = await this.toView(row, author, false);
     if (view === undefined) throw new NotFoundError("MEDIA_NOT_FOUND", "no such media");
     return view;
@@ -185,6 +198,8 @@ export class Stories {
     if (row === undefined || !this.isLive(row)) throw storyNotFound();
     const author = await accounts.view(viewerId, row.author_id);
     if (author === undefined || !(await this.canSee(viewerId, author))) throw storyNotFound();
+    const shared = audienceOfColumn(row.audience);
+    if (!(await inAudience(this.deps.graph.closeFriends, shared, author.id, viewerId))) throw storyNotFound();
     return { row, author };
   }
 
@@ -233,8 +248,15 @@ export class Stories {
   }
 
   private async toViews(viewerId: string, author: UserView, rows: readonly StoryRow[]): Promise<StoryView[]> {
+    const shown = await keepInAudience(
+      this.deps.graph.closeFriends,
+      viewerId,
+      rows,
+      (row) => audienceOfColumn(row.audience),
+      () => author.id,
+    );
     const views = await Promise.all(
-      rows.map(async (row) => {
+      shown.map(async (row) => {
         // Only recorded views count, and the author's own never are.
         const seen =
           viewerId !== author.id &&
@@ -258,6 +280,7 @@ export class Stories {
       createdAt: (row.created_at ?? new Date(0)).toISOString(),
       expiresAt: new Date(expiryOf(row)).toISOString(),
       seenByMe,
+      audience: audienceOfColumn(row.audience),
     };
   }
 

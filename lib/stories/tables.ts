@@ -23,6 +23,8 @@ export const stories = defineTable({
     media_id: "id",
     created_at: "timestamp",
     expires_at: "timestamp",
+    /** "close_friends" for a story shared with the author's close friends only; absent for everyone. */
+    audience: "text",
   },
   partitionKey: ["author_id"],
   clustering: [{ column: "story_id", order: "desc" }],

@@ -15,6 +15,8 @@ const LEASE_RENEW_MS = 1_000;
 export interface FanoutJob {
   postId: string;
   authorId: string;
+  /** A close friends' post: recorded with the job, which then reaches those friends alone. */
+  audience?: "close_friends";
 }
 
 export interface PendingFanoutJob extends FanoutJob {
@@ -27,8 +29,10 @@ export type Deliver = (userIds: readonly string[], job: FanoutJob) => Promise<vo
 
 export interface FanoutDeps {
   store: WideRowStore;
-  /** Only the followers' pages are read here. */
-  graph: Pick<Graph, "followerIdsPage">;
+  /** The followers' pages, and whether a close friend follows the author. */
+  graph: Pick<Graph, "followerIdsPage" | "isFollowing">;
+  /** Whom an author keeps as close friends (bounded: lib/graph/close-friends.ts). */
+  closeFriends: { ids(userId: string): Promise<string[]> };
   deliver: Deliver;
   /** Authors with at least this many followers are read at feed time instead (celebrities). */
   celebrityThreshold: number;
@@ -69,6 +73,7 @@ export class Fanout {
       author_id: job.authorId,
       delivered: 0,
       created_at: new Date(this.now()),
+      ...(job.audience !== undefined && { audience: job.audience }),
     });
   }
 
@@ -112,6 +117,12 @@ export class Fanout {
       }
       if (row.cursor === "") {
         // Every page went out before a crash took the delete with it.
+      } else if (row.audience === "close_friends") {
+        // One bounded page; a crash delivers it again, which changes nothing. A celebrity's close friends get it
+        // pushed too: nobody pulls a post from a celebrity's posts that is not in their audience.
+        const reached = await this.closeFriendsFollowing(job.authorId);
+        await this.deps.deliver(reached, job);
+        this.deps.metrics?.rowsWritten.inc(reached.length);
       } else if (celebrity) {
         await this.deps.store.put(celebrities, {
           bucket: 0,
@@ -170,6 +181,13 @@ export class Fanout {
     }
     this.deps.metrics?.scanned(backlog, oldest, now);
     return jobs;
+  }
+
+  /** The author's close friends who follow them: a feed shows only followed authors' posts. */
+  private async closeFriendsFollowing(authorId: string): Promise<string[]> {
+    const friends = await this.deps.closeFriends.ids(authorId);
+    const follows = await Promise.all(friends.map((id) => this.deps.graph.isFollowing(id, authorId)));
+    return friends.filter((_, i) => follows[i]);
   }
 
   private async isCelebrity(userId: string): Promise<boolean> {

@@ -39,6 +39,8 @@ export const fanoutJobs = defineTable({
     cursor: "text",
     delivered: "int",
     created_at: "timestamp",
+    /** "close_friends": the job delivers to the author's close friends who follow them, not to every follower. */
+    audience: "text",
   },
   partitionKey: ["shard"],
   clustering: [{ column: "post_id", order: "asc" }],

@@ -31,6 +31,7 @@ describe("the web client's screens", function () {
   let bob: Account;
   let postId = "";
   let conversationId = "";
+  let closePostId = "";
   const tag = `light${Math.random().toString(36).slice(2, 6)}`;
 
   before(async () => {
@@ -76,6 +77,13 @@ describe("the web client's screens", function () {
       token: bob.token,
       body: { text: "Saw your morning series" },
     });
+    await api(url, "PUT", `/api/me/close-friends/${bob.username}`, { token: ada.token });
+    const forFriends = await uploadPhoto(url, ada, { ready: true });
+    const closePost = await api<{ id: string }>(url, "POST", "/api/posts", {
+      token: ada.token,
+      body: { caption: "Just for friends", mediaIds: [forFriends.id], audience: "close_friends" },
+    });
+    closePostId = closePost.body.id;
     await api(url, "PATCH", "/api/me", { token: carol.token, body: { isPrivate: true } });
     await api(url, "POST", `/api/users/${carol.username}/follow`, { token: bob.token });
     if (SHOTS) await mkdir(SHOTS, { recursive: true });
@@ -107,6 +115,8 @@ describe("the web client's screens", function () {
     { name: "explore", who: bob, path: "/explore", shows: "Explore" },
     { name: "reels", who: bob, path: "/reels", shows: "Reel time" },
     { name: "saved", who: bob, path: "/saved", shows: "Saved" },
+    { name: "close-friends", who: ada, path: "/close-friends", shows: bob.username },
+    { name: "close-friends-post", who: bob, path: `/p/${closePostId}`, shows: "Close friends" },
   ];
 
   for (const [width, viewport] of [

@@ -22,6 +22,7 @@ import { startBadges, unreadMessages, unreadNotifications } from "./state/badges
 import { AuthScreen } from "./screens/auth";
 import { ComposeScreen } from "./screens/compose";
 import { EditProfileScreen } from "./screens/edit-profile";
+import { CloseFriendsScreen } from "./screens/close-friends";
 import { ExploreScreen } from "./screens/explore";
 import { ReelsScreen } from "./screens/reels";
 import { FeedScreen } from "./screens/feed";
@@ -54,6 +55,7 @@ const ROUTES: [pattern: string, render: (p: Params) => JSX.Element][] = [
   ["/explore", () => <ExploreScreen />],
   ["/reels", () => <ReelsScreen />],
   ["/saved", () => <SavedScreen />],
+  ["/close-friends", () => <CloseFriendsScreen />],
   ["/stories/:username", (p) => <StoryViewerScreen username={p.username as string} />],
   ["/notifications", () => <NotificationsScreen />],
   ["/messages", () => <MessagesScreen />],

@@ -99,6 +99,7 @@ export async function createWorld(): Promise<World> {
   const posts = new Posts({
     store,
     ids,
+    closeFriends: graph.closeFriends,
     cache: new MemoryCache(),
     published: (job) => {
       published.push(job);

@@ -37,7 +37,9 @@ describe("the fan-out metrics", () => {
               ? { ids: followers.slice(0, 2), nextPageToken: "2" }
               : { ids: followers.slice(2), nextPageToken: null },
           ),
+        isFollowing: () => Promise.resolve(true),
       },
+      closeFriends: { ids: () => Promise.resolve([]) },
       deliver: (userIds) => {
         delivered.push(...userIds);
         return Promise.resolve();

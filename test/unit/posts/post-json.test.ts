@@ -35,6 +35,7 @@ const post = (over: Partial<PostView> = {}, shown = [media("21")]): PostView => 
   mentions: [],
   media: shown,
   createdAt: new Date(1_000).toISOString(),
+  audience: "everyone",
   likeCount: 2,
   commentCount: 1,
   likedByMe: true,
@@ -56,13 +57,27 @@ describe("PostJson", () => {
 
   it("writes an edit's time and the author's view counts where hydration puts them, and an edit afresh", () => {
     const json = new PostJson();
-    const { likeCount, commentCount, likedByMe, savedByMe, ...head } = post();
+    const { likeCount, commentCount, likedByMe, savedByMe, audience, ...head } = post();
     const counts = { likeCount, commentCount, likedByMe, savedByMe };
-    const before = { items: [{ ...head, ...counts, viewCount: 40, playCount: 3 }], nextCursor: null };
+    const before = {
+      items: [{ ...head, audience, ...counts, viewCount: 40, playCount: 3 }],
+      nextCursor: null,
+    };
     expect(json.page(before)).to.equal(JSON.stringify(before));
     const editedAt = new Date(2_000).toISOString();
-    const after = { items: [{ ...head, caption: "by the sea", editedAt, ...counts }], nextCursor: null };
+    const after = {
+      items: [{ ...head, caption: "by the sea", editedAt, audience, ...counts }],
+      nextCursor: null,
+    };
     expect(json.page(after)).to.equal(JSON.stringify(after));
+  });
+
+  it("writes a close friends' post's audience, and a post whose audience changed afresh", () => {
+    const json = new PostJson();
+    const open = { items: [post()], nextCursor: null };
+    expect(json.page(open)).to.equal(JSON.stringify(open));
+    const inner = { items: [post({ audience: "close_friends" })], nextCursor: null };
+    expect(json.page(inner)).to.equal(JSON.stringify(inner));
   });
 
   it("reuses a post's text for another viewer, with their own marks, counts and relationship", () => {

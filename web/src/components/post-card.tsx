@@ -1,4 +1,5 @@
 import type { ComponentChildren } from "preact";
+import { CloseFriendsBadge } from "./close-friends-badge";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "../api/client";
 import { session } from "../api/session";
@@ -165,6 +166,7 @@ export function PostCard(props: {
         <Link href={`/p/${post.id}`} class="post-time">
           <TimeAgo iso={post.createdAt} />
         </Link>
+        {post.audience === "close_friends" && <CloseFriendsBadge />}
         {post.editedAt && (
           <span class="post-edited muted" title={`Edited ${new Date(post.editedAt).toLocaleString()}`}>
             · Edited

@@ -60,13 +60,15 @@ export function StoriesBar() {
     };
   }, [load]);
 
-  const add = useAddStory(load);
+  const add = useAddStory(load, "everyone");
+  const addForFriends = useAddStory(load, "close_friends");
   if (!me) return null;
   const ownSeen = rings?.own.every((s) => s.seenByMe) ?? false;
   return (
     <section class="stories-bar" aria-label="Stories">
       <ul class="stories-list" onKeyDown={moveFocusWithArrows}>
         <li class="story-item">{add.button}</li>
+        <li class="story-item">{addForFriends.button}</li>
         {rings && rings.own.length > 0 && (
           <li class="story-item">
             <StoryRing
@@ -94,6 +96,7 @@ export function StoriesBar() {
         </p>
       )}
       {add.status}
+      {addForFriends.status}
       <ErrorBanner error={error} onRetry={load} />
     </section>
   );
@@ -127,8 +130,9 @@ function StoryRing(props: {
   );
 }
 
-/** Picking a photo or video, uploading it with its progress, and posting it as a story. */
-function useAddStory(onAdded: () => void) {
+/** Picking a photo or video, uploading it with its progress, and posting it as a story for `audience`. */
+function useAddStory(onAdded: () => void, audience: StoryView["audience"]) {
+  const forFriends = audience === "close_friends";
   const input = useRef<HTMLInputElement>(null);
   const upload = useSingleUpload();
   const [done, setDone] = useState(false);
@@ -141,7 +145,7 @@ function useAddStory(onAdded: () => void) {
     if (!file) return;
     setDone(false);
     void upload.start(file, async (media, signal) => {
-      await api("POST", "/stories", { body: { mediaId: media.id }, signal });
+      await api("POST", "/stories", { body: { mediaId: media.id, audience }, signal });
       setDone(true);
       onAdded();
     });
@@ -150,14 +154,17 @@ function useAddStory(onAdded: () => void) {
   const button = (
     <>
       <button type="button" class="story-add-button" onClick={() => input.current?.click()} disabled={busy}>
-        <span class="story-ring story-ring-add" aria-hidden="true">
-          <span class="story-plus">+</span>
+        <span
+          class={`story-ring story-ring-add ${forFriends ? "story-ring-friends" : ""}`}
+          aria-hidden="true"
+        >
+          <span class="story-plus">{forFriends ? "★" : "+"}</span>
         </span>
-        <span class="story-caption">Add to your story</span>
+        <span class="story-caption">{forFriends ? "Close friends story" : "Add to your story"}</span>
       </button>
       {/* The button opens the picker; the input stays out of the tab order but keeps its label. */}
       <label class="visually-hidden">
-        Story photo or video
+        {forFriends ? "Photo or video for close friends" : "Story photo or video"}
         <input ref={input} type="file" accept="image/*,video/*" tabIndex={-1} onChange={onChange} />
       </label>
     </>
@@ -166,15 +173,23 @@ function useAddStory(onAdded: () => void) {
   const status = (
     <div class="story-add-status">
       {progress && (
-        <progress aria-label="Uploading your story" max={progress.size || 1} value={progress.sent} />
+        <progress
+          aria-label={forFriends ? "Uploading your close friends story" : "Uploading your story"}
+          max={progress.size || 1}
+          value={progress.sent}
+        />
       )}
       <span class={busy ? "muted" : "visually-hidden"} role="status">
         {progress?.phase === "retrying"
           ? "Connection lost, retrying…"
           : busy
-            ? "Adding to your story…"
+            ? forFriends
+              ? "Adding to your close friends story…"
+              : "Adding to your story…"
             : done
-              ? "Added to your story"
+              ? forFriends
+                ? "Added to your story, for close friends"
+                : "Added to your story"
               : ""}
       </span>
       <ErrorBanner error={upload.error} />

@@ -3,7 +3,7 @@ import { api } from "../api/client";
 import type { MediaView, PostView } from "../api/types";
 import { uploadFile, type UploadProgress } from "../api/uploads";
 import { ErrorBanner } from "../components/error-banner";
-import { navigate } from "../router";
+import { Link, navigate } from "../router";
 import { MAX_CAPTION, plural } from "../text";
 import "../styles/compose.css";
 
@@ -29,6 +29,7 @@ let nextKey = 1;
 export function ComposeScreen() {
   const [picks, setPicks] = useState<PickedFile[]>([]);
   const [caption, setCaption] = useState("");
+  const [audience, setAudience] = useState<PostView["audience"]>("everyone");
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [sharing, setSharing] = useState(false);
@@ -119,7 +120,7 @@ export function ComposeScreen() {
       const mediaIds = picks.flatMap((p) => (p.media ? [p.media.id] : []));
       const text = caption.trim();
       const post = await api<PostView>("POST", "/posts", {
-        body: text ? { caption: text, mediaIds } : { mediaIds },
+        body: { ...(text && { caption: text }), mediaIds, audience },
       });
       navigate(`/p/${post.id}`);
     } catch (err) {
@@ -192,6 +193,30 @@ export function ComposeScreen() {
             {caption.length} / {MAX_CAPTION}
           </p>
         </div>
+
+        <fieldset class="compose-audience">
+          <legend>Share with</legend>
+          <label>
+            <input
+              type="radio"
+              name="audience"
+              value="everyone"
+              checked={audience === "everyone"}
+              onChange={() => setAudience("everyone")}
+            />
+            Everyone who sees your posts
+          </label>
+          <label>
+            <input
+              type="radio"
+              name="audience"
+              value="close_friends"
+              checked={audience === "close_friends"}
+              onChange={() => setAudience("close_friends")}
+            />
+            Close friends only (<Link href="/close-friends">your list</Link>)
+          </label>
+        </fieldset>
 
         <ErrorBanner error={error} />
         <div class="row compose-submit">

@@ -151,6 +151,9 @@ function OwnActions(props: { user: UserView }) {
       <Link href="/saved" class="button secondary">
         Saved
       </Link>
+      <Link href="/close-friends" class="button secondary">
+        Close friends
+      </Link>
       <SignOutButton class="secondary profile-sign-out" />
     </>
   );

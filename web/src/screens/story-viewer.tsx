@@ -13,6 +13,7 @@ import { usePrefersReducedMotion } from "../components/use-reduced-motion";
 import { UserList } from "../components/user-row";
 import { Link, navigate } from "../router";
 import { TimeAgo } from "../components/time";
+import { CloseFriendsBadge } from "../components/close-friends-badge";
 import "../styles/stories.css";
 
 type Panel = "viewers" | "delete" | null;
@@ -217,6 +218,7 @@ function Viewer(props: {
         <div class="story-head-text">
           {props.title}
           <TimeAgo iso={story.createdAt} class="muted" />
+          {story.audience === "close_friends" && <CloseFriendsBadge />}
         </div>
         <span class="visually-hidden" aria-live="polite">
           Story {index + 1} of {stories.length}
