@@ -4,7 +4,12 @@
  * share refused (503 with Retry-After, at once), the p99 of the requests admitted against the p99 at rest (target:
  * within 2×), and the node's memory before and after.
  *
- *   npm run bench:overload -- [--seconds 10] [--limit N]   (--limit sets MAX_IN_FLIGHT; default: the config's)
+ * Clients honour Retry-After, as the web client and any well-behaved one do: a refused client waits that long
+ * before its next request. `--ignore-retry-after` makes them retry at once instead (a client that never backs off).
+ *
+ *   npm run bench:overload -- [--seconds 10] [--limit N] [--target MS] [--clients N] [--ignore-retry-after]
+ *     (--limit sets MAX_IN_FLIGHT, --target QUEUE_TARGET_MS; default: the config's. --clients: the overload run's
+ *     clients, instead of four times the saturating concurrency)
  */
 import { readFile } from "node:fs/promises";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -27,11 +32,19 @@ async function main(): Promise<void> {
   const limitArg = process.argv.includes("--limit")
     ? positiveIntOption(process.argv, "limit", 128)
     : undefined;
+  const targetArg = process.argv.includes("--target")
+    ? positiveIntOption(process.argv, "target", 5)
+    : undefined;
+  const backOff = !process.argv.includes("--ignore-retry-after");
+  const clientsArg = process.argv.includes("--clients")
+    ? positiveIntOption(process.argv, "clients", 64)
+    : undefined;
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "mosaic-overload-"));
   const node = await startMosaic({
     DATA_DIR: dataDir,
     PORT: String(30_000 + Math.floor(Math.random() * 10_000)),
     ...(limitArg !== undefined && { MAX_IN_FLIGHT: String(limitArg) }),
+    ...(targetArg !== undefined && { QUEUE_TARGET_MS: String(targetArg) }),
   });
   try {
     const client = new Client(node.url, 1024);
@@ -46,7 +59,7 @@ async function main(): Promise<void> {
     });
     const token = (JSON.parse(signup.body) as { token: string }).token;
     const run = (concurrency: number, forSeconds: number) =>
-      closedLoop(client, token, concurrency, forSeconds);
+      closedLoop(client, token, concurrency, forSeconds, backOff);
     await run(8, 3); // warm-up, unmeasured
 
     const rest = await run(1, Math.max(3, Math.round(seconds / 2)));
@@ -59,17 +72,21 @@ async function main(): Promise<void> {
     const best = Math.max(...sweep.map((s) => s.perSecond));
     const saturating = sweep.find((s) => s.perSecond >= 0.9 * best)?.concurrency ?? 64;
     const rssBefore = await rssMiB(node.child.pid);
-    const overload = await run(saturating * 4, seconds);
+    const clients = clientsArg ?? saturating * 4;
+    const overload = await run(clients, seconds);
     const rssAfter = await rssMiB(node.child.pid);
     const accepted = summarise(overload.ok);
     const total = overload.ok.length + overload.refused + overload.other;
 
-    console.log(`GET /api/me on an embedded node, MAX_IN_FLIGHT ${limitArg ?? "default"}`);
+    console.log(
+      `GET /api/me on an embedded node, MAX_IN_FLIGHT ${limitArg ?? "default"}, QUEUE_TARGET_MS ${targetArg ?? "default"}; ` +
+        `clients ${backOff ? "honour" : "ignore"} Retry-After`,
+    );
     console.log(`at rest (1 in flight): p50 ${ms(summarise(rest.ok).p50)} ms, p99 ${ms(restP99)} ms`);
     console.log(
       `sweep (in flight → req/s): ${sweep.map((s) => `${s.concurrency} → ${Math.round(s.perSecond)}`).join(", ")}`,
     );
-    console.log(`saturates at ${saturating} in flight; overload run at ${saturating * 4} for ${seconds} s:`);
+    console.log(`saturates at ${saturating} in flight; overload run at ${clients} for ${seconds} s:`);
     console.log(
       `  ${total} answers: ${overload.ok.length} admitted (${Math.round(overload.ok.length / overload.seconds)} req/s), ` +
         `${overload.refused} refused with 503 (${overload.refusedWithoutRetryAfter} without Retry-After), ${overload.other} other`,
@@ -92,6 +109,7 @@ async function closedLoop(
   token: string,
   concurrency: number,
   seconds: number,
+  backOff: boolean,
 ): Promise<Phase> {
   const phase: Phase = { ok: [], refused: 0, refusedWithoutRetryAfter: 0, other: 0, seconds };
   const until = performance.now() + seconds * 1000;
@@ -103,6 +121,10 @@ async function closedLoop(
       else if (answer.status === 503) {
         phase.refused++;
         if (!answer.retryAfter) phase.refusedWithoutRetryAfter++;
+        else if (backOff) {
+          const wait = Math.min(Number(answer.retryAfter) * 1000, until - performance.now());
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        }
       } else phase.other++;
     }
   };

@@ -27,6 +27,9 @@ export interface Config {
     readonly bodyIdleTimeoutMs: number;
     /** API requests worked on at once; the rest are refused (503) rather than queued. */
     readonly maxInFlight: number;
+    /** Past a standing queue (turns of the event loop longer than this for `queueIntervalMs`), requests read this late in a turn are refused. */
+    readonly queueTargetMs: number;
+    readonly queueIntervalMs: number;
     /** The built web client served at `/`. */
     readonly webDir: string;
   };
@@ -222,6 +225,8 @@ export function loadConfig(
       trustProxy: e.TRUST_PROXY ?? { kind: "none" },
       bodyIdleTimeoutMs: e.BODY_IDLE_TIMEOUT_MS,
       maxInFlight: e.MAX_IN_FLIGHT,
+      queueTargetMs: e.QUEUE_TARGET_MS,
+      queueIntervalMs: e.QUEUE_INTERVAL_MS,
       webDir: path.resolve(e.WEB_DIR ?? path.join(__dirname, "..", "web", "dist")),
     },
     dataDir: path.resolve(e.DATA_DIR),

@@ -341,6 +341,18 @@ export const envSchema = z.object({
     .describe(
       "API requests a gateway works on at once; past it, 503 with Retry-After at once (health, metrics, media files and streams are not counted)",
     ),
+  QUEUE_TARGET_MS: positiveInt
+    .max(10_000)
+    .default(100)
+    .describe(
+      "Once turns of a gateway's event loop have run longer than this for QUEUE_INTERVAL_MS (a standing queue), API requests read later than this into a turn get 503 with Retry-After",
+    ),
+  QUEUE_INTERVAL_MS: positiveInt
+    .max(60_000)
+    .default(1_000)
+    .describe(
+      "How long turns must stay over QUEUE_TARGET_MS before requests are refused for it (CoDel's interval)",
+    ),
   BODY_IDLE_TIMEOUT_MS: positiveInt
     .max(600_000)
     .default(15_000)

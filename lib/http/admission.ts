@@ -1,22 +1,65 @@
 /**
- * A gateway's bound on the API requests it works on at once. Past it a request is refused at once (503 with
- * Retry-After) rather than queued: a queue only adds its wait to every answer once the node is saturated, while
- * a refusal costs the client one quick retry and keeps the answers of those admitted as fast as at normal load.
+ * What decides whether a gateway takes a request: a bound on those it works on at once, and a bound on how long
+ * requests wait for the event loop (CoDel's control law, applied to turns of the loop).
+ *
+ * The in-flight bound alone does not see the queue of a saturated node: a request the node answers within one
+ * turn of the loop (a cached read) is in flight for microseconds, so however many clients wait, the count stays
+ * at one, and the queue is the sockets whose bytes the loop has not read yet. What it does see is how long each
+ * turn runs: the requests read late in a long turn waited for every one before them, and the sockets read in
+ * the next turn waited for all of it. So every turn is timed from the first request it reads, and once turns have
+ * run longer than `targetMs` for a whole `intervalMs` (a standing queue, not a burst), each request read later
+ * than `targetMs` into its turn is refused (503 with Retry-After), which a refusal does at a third of an answer's
+ * cost, and clients that honour Retry-After stay away for a while. The first turn under the target ends it.
  */
+export interface AdmissionOptions {
+  /** API requests worked on at once. */
+  maxInFlight: number;
+  /** How far into a turn of the event loop a request may be read and still be taken, once there is a queue. */
+  targetMs: number;
+  /** How long turns must stay longer than `targetMs` before requests are refused for it. */
+  intervalMs: number;
+  /** For tests: the clock (ms) and the hook that runs once the loop's current turn is over. */
+  now?: () => number;
+  afterTurn?: (callback: () => void) => void;
+}
+
+export type Refusal = "in-flight" | "queue";
+
 export class Admission {
   private inFlight = 0;
   private refusedTotal = 0;
+  /** When the current turn read its first request; undefined between turns. */
+  private turnStartedAt: number | undefined;
+  /** Since when every turn has run longer than the target; undefined while they do not. */
+  private overSince: number | undefined;
+  private readonly now: () => number;
+  private readonly afterTurn: (callback: () => void) => void;
+  private readonly endTurn = () => this.turnEnded();
 
-  constructor(private readonly limit: number) {}
+  constructor(private readonly options: AdmissionOptions) {
+    this.now = options.now ?? (() => performance.now());
+    this.afterTurn = options.afterTurn ?? ((callback) => setImmediate(callback));
+  }
 
-  /** Takes a place, or answers false when none is free. Every true must be followed by exactly one leave(). */
-  tryEnter(): boolean {
-    if (this.inFlight >= this.limit) {
+  /**
+   * Takes a place, or answers why not. Every admission must be followed by exactly one leave(). The turn is
+   * marked on the first request it reads, so an idle node schedules nothing.
+   */
+  tryEnter(): Refusal | undefined {
+    const now = this.now();
+    if (this.turnStartedAt === undefined) {
+      this.turnStartedAt = now;
+      this.afterTurn(this.endTurn);
+    }
+    let refusal: Refusal | undefined;
+    if (this.inFlight >= this.options.maxInFlight) refusal = "in-flight";
+    else if (this.queued(now) && now - this.turnStartedAt > this.options.targetMs) refusal = "queue";
+    if (refusal !== undefined) {
       this.refusedTotal++;
-      return false;
+      return refusal;
     }
     this.inFlight++;
-    return true;
+    return undefined;
   }
 
   leave(): void {
@@ -29,5 +72,19 @@ export class Admission {
 
   get refused(): number {
     return this.refusedTotal;
+  }
+
+  /** Whether turns have been over the target for a whole interval: a standing queue. */
+  private queued(now: number): boolean {
+    return this.overSince !== undefined && now - this.overSince >= this.options.intervalMs;
+  }
+
+  private turnEnded(): void {
+    const startedAt = this.turnStartedAt;
+    this.turnStartedAt = undefined;
+    if (startedAt === undefined) return;
+    const now = this.now();
+    if (now - startedAt > this.options.targetMs) this.overSince ??= startedAt;
+    else this.overSince = undefined;
   }
 }

@@ -41,7 +41,11 @@ export class FrontDoor {
     this.cors = new CorsPolicy({ origins: config.cors.origins, ...CORS });
     this.trust = new ProxyTrust(config.http.trustProxy);
     this.idleMs = config.http.bodyIdleTimeoutMs;
-    this.admission = new Admission(config.http.maxInFlight);
+    this.admission = new Admission({
+      maxInFlight: config.http.maxInFlight,
+      targetMs: config.http.queueTargetMs,
+      intervalMs: config.http.queueIntervalMs,
+    });
   }
 
   /**
@@ -71,7 +75,7 @@ export class FrontDoor {
         return;
       }
       if (countsAgainstAdmission(req.url)) {
-        if (!this.admission.tryEnter()) {
+        if (this.admission.tryEnter() !== undefined) {
           res.setHeader("Retry-After", "1");
           sendJson(res, 503, {
             error: { code: "OVERLOADED", message: "the server is busy: try again in a moment" },

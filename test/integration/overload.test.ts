@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { RawConnection, requestHead } from "../support/raw-http";
+import { RawConnection, requestHead, type RawResponse } from "../support/raw-http";
 import { api, startTestNode, type ErrorBody, type TestNode } from "../support/test-node";
 
 /**
@@ -47,5 +47,55 @@ describe("the gateway under overload", function () {
     for (const c of held.splice(0)) c.destroy();
     await new Promise((r) => setTimeout(r, 200));
     expect((await api(t.url, "GET", "/api/me")).status, "places free once the requests end").to.equal(401);
+  });
+});
+
+/**
+ * A node answering every request within its turn of the event loop never has two in flight, so the in-flight
+ * bound never sees its queue; the queue bound does: once turns stay longer than QUEUE_TARGET_MS, requests read
+ * late in a turn are refused at once. The test holds this process's event loop (which the node shares) while
+ * many connections each send a request, so the node then reads them all in one long turn, as a saturated node
+ * does; a target and an interval of 1 ms make two such turns a standing queue.
+ */
+describe("the gateway under a standing queue", function () {
+  this.timeout(60_000);
+  let t: TestNode;
+  const connections: RawConnection[] = [];
+
+  before(async () => {
+    // No in-flight bound to speak of: only the queue's may refuse here.
+    t = await startTestNode({ QUEUE_TARGET_MS: "1", QUEUE_INTERVAL_MS: "1", MAX_IN_FLIGHT: "100000" });
+  });
+  after(async () => {
+    for (const c of connections) c.destroy();
+    await t.stop();
+  });
+
+  /** Every connection sends one request while the loop is held, then each reads its answer. */
+  async function round(): Promise<RawResponse[]> {
+    const sent = connections.map((c) => c.write(requestHead("GET", "/api/me", {})));
+    const until = performance.now() + 30;
+    while (performance.now() < until) {
+      // Held: the node reads nothing meanwhile, so every request is waiting when the loop turns.
+    }
+    await Promise.all(sent);
+    return Promise.all(connections.map((c) => c.response()));
+  }
+
+  it("refuses the requests read late in long turns with 503 OVERLOADED and Retry-After, and answers the rest", async () => {
+    for (let i = 0; i < 200; i++) connections.push(new RawConnection(t.url));
+    const answers = [...(await round()), ...(await round()), ...(await round())];
+    const refused = answers.filter((a) => a.status === 503);
+    expect(refused.length, "some refused").to.be.above(0);
+    for (const a of refused) {
+      expect((JSON.parse(a.body) as ErrorBody).error.code).to.equal("OVERLOADED");
+      expect(a.headers["retry-after"]).to.equal("1");
+    }
+    const answered = answers.filter((a) => a.status !== 503);
+    expect(answered.length, "some answered").to.be.above(0);
+    expect(answered.every((a) => a.status === 401)).to.equal(true);
+    // Once the queue is gone, the first request of a turn is taken.
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await api(t.url, "GET", "/api/me")).status).to.equal(401);
   });
 });

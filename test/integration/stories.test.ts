@@ -116,7 +116,16 @@ describe("stories through the gateway", function () {
       const mediaId = await readyMedia(ada);
       const res = await create(ada, { mediaId });
       expect(res.status, res.text).to.equal(201);
-      expect(res.body).to.have.all.keys("id", "author", "media", "createdAt", "expiresAt", "seenByMe");
+      expect(res.body).to.have.all.keys(
+        "id",
+        "author",
+        "media",
+        "createdAt",
+        "expiresAt",
+        "seenByMe",
+        "audience",
+      );
+      expect(res.body.audience).to.equal("everyone");
       expect(res.body.author).to.deep.include({ id: ada.user.id, username: ada.username });
       expect(res.body.media).to.deep.include({ id: mediaId, status: "ready", type: "image" });
       expect(res.body.media.variants).to.include.keys("thumb", "small", "large");

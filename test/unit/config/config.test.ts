@@ -15,6 +15,8 @@ describe("config", () => {
       trustProxy: { kind: "none" },
       bodyIdleTimeoutMs: 15_000,
       maxInFlight: 128,
+      queueTargetMs: 100,
+      queueIntervalMs: 1_000,
       // The client this checkout builds, wherever the node is started from.
       webDir: path.resolve(__dirname, "../../../web/dist"),
     });

@@ -1,3 +1,4 @@
+import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "../api/client";
 import type { MediaView, PostView } from "../api/types";
@@ -8,6 +9,17 @@ import { MAX_CAPTION, plural } from "../text";
 import "../styles/compose.css";
 
 const MAX_MEDIA = 10;
+
+/** Whom a post may be shared with, as the composer offers it. */
+const AUDIENCES: readonly [PostView["audience"], ComponentChildren][] = [
+  ["everyone", "Everyone who sees your posts"],
+  [
+    "close_friends",
+    <>
+      Close friends only (<Link href="/close-friends">your list</Link>)
+    </>,
+  ],
+];
 
 interface PickedFile {
   key: number;
@@ -196,26 +208,18 @@ export function ComposeScreen() {
 
         <fieldset class="compose-audience">
           <legend>Share with</legend>
-          <label>
-            <input
-              type="radio"
-              name="audience"
-              value="everyone"
-              checked={audience === "everyone"}
-              onChange={() => setAudience("everyone")}
-            />
-            Everyone who sees your posts
-          </label>
-          <label>
-            <input
-              type="radio"
-              name="audience"
-              value="close_friends"
-              checked={audience === "close_friends"}
-              onChange={() => setAudience("close_friends")}
-            />
-            Close friends only (<Link href="/close-friends">your list</Link>)
-          </label>
+          {AUDIENCES.map(([value, label]) => (
+            <label key={value}>
+              <input
+                type="radio"
+                name="audience"
+                value={value}
+                checked={audience === value}
+                onChange={() => setAudience(value)}
+              />
+              {label}
+            </label>
+          ))}
         </fieldset>
 
         <ErrorBanner error={error} />
