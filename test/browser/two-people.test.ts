@@ -247,6 +247,31 @@ describe("two people use Mosaic in a browser", function () {
       .waitFor();
   });
 
+  it("Ada adds Bob to her close friends and shares a photo with them alone: Bob sees it marked, Carol does not", async () => {
+    await ada.page.goto("/close-friends");
+    await ada.page.getByLabel("Username").fill(names.bob);
+    await ada.page.getByRole("button", { name: "Add", exact: true }).click();
+    await ada.page.getByRole("button", { name: `Remove ${names.bob} from close friends` }).waitFor();
+
+    await ada.page.getByRole("link", { name: "New post", exact: true }).click();
+    await ada.page.getByLabel("Photos or videos").setInputFiles(PHOTOS[0] as string);
+    await ada.page.getByLabel("Caption").fill(`Only for friends ${suffix}`);
+    await ada.page.getByRole("radio", { name: /Close friends only/ }).check();
+    const share = ada.page.getByRole("button", { name: "Share" });
+    await until(() => share.isEnabled(), "the upload finished and Share is enabled", 60_000);
+    await share.click();
+    await ada.page.waitForURL(/\/p\/\d+$/);
+    const path = new URL(ada.page.url()).pathname;
+
+    await bob.page.goto(path);
+    const post = bob.page.getByRole("article", { name: `Post by ${names.ada}` });
+    await post.getByText(`Only for friends ${suffix}`).waitFor();
+    await post.getByText("Close friends").waitFor();
+
+    await carol.page.goto(path);
+    await carol.page.getByRole("heading", { name: "This post is not available" }).waitFor();
+  });
+
   it("Ada posts a story; Bob sees it unseen, watches it, and it turns seen; Ada sees Bob among its viewers", async () => {
     await ada.page.getByRole("link", { name: "Home", exact: true }).click();
     await ada.page.getByRole("button", { name: "Add to your story" }).click();
