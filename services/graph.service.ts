@@ -3,11 +3,21 @@ import { call } from "../broker/calls";
 import { callerIdOf, defineActions } from "../broker/define-action";
 import type { Accounts } from "../lib/accounts";
 import type { UserView } from "../lib/accounts/user-view";
-import { ForbiddenError, NotFoundError } from "../lib/errors";
+import { BadRequestError, ForbiddenError, NotFoundError } from "../lib/errors";
+import type { Mute } from "../lib/graph/mutes";
 import type { Graph } from "../lib/graph/graph";
 import type { NotificationInput, Notifier } from "../lib/contracts/ports";
 
-/** Follows, requests and blocks; usernames are resolved here, the rules live in lib/graph. */
+/** A mute as the API shows it. */
+function muteView(mute: Mute | undefined): { muting: boolean; until: string | null } {
+  return { muting: mute !== undefined, until: isoOrNull(mute?.until) };
+}
+
+function isoOrNull(ms: number | undefined): string | null {
+  return ms === undefined ? null : new Date(ms).toISOString();
+}
+
+/** Follows, requests, blocks, mutes and close friends; usernames are resolved here, the rules live in lib/graph. */
 export function createGraphService(deps: {
   graph: Graph;
   accounts: Accounts;
@@ -120,6 +130,41 @@ export function createGraphService(deps: {
         handler: async (ctx) => {
           await graph.unblock(callerIdOf(ctx), await existing(ctx.params.username));
           return { blocking: false };
+        },
+      },
+      mute: {
+        handler: async (ctx) => {
+          const caller = callerIdOf(ctx);
+          // As for following: someone hidden by a block either way is nobody to the caller (404).
+          const user = await target(caller, ctx.params.username);
+          if (user.id === caller) throw new BadRequestError("CANNOT_MUTE_SELF", "you cannot mute yourself");
+          return muteView(await graph.mutes.mute(caller, user.id, ctx.params.seconds));
+        },
+      },
+      unmute: {
+        handler: async (ctx) => {
+          await graph.mutes.unmute(callerIdOf(ctx), await existing(ctx.params.username));
+          return muteView(undefined);
+        },
+      },
+      muteState: {
+        handler: async (ctx) => {
+          const caller = callerIdOf(ctx);
+          return muteView(await graph.mutes.of(caller, await existing(ctx.params.username)));
+        },
+      },
+      mutes: {
+        handler: async (ctx) => {
+          const caller = callerIdOf(ctx);
+          const muted = await graph.mutes.page(caller, page(ctx.params));
+          const users = await Promise.all(muted.items.map((mute) => accounts.view(caller, mute.userId)));
+          return {
+            items: muted.items.flatMap((mute, i) => {
+              const user = users[i];
+              return user === undefined ? [] : [{ user, until: isoOrNull(mute.until) }];
+            }),
+            nextCursor: muted.nextCursor,
+          };
         },
       },
       closeFriends: {

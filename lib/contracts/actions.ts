@@ -19,6 +19,8 @@ import {
   conversationObject,
   mediaObject,
   messageObject,
+  mutedUserObject,
+  muteObject,
   notificationObject,
   pageOf,
   postObject,
@@ -118,6 +120,22 @@ export const actionContracts = {
     params: graph.targetParams,
     result: z.object({ blocking: z.literal(false) }),
     summary: "Unblock a user",
+  },
+  "graph.mute": {
+    params: graph.muteParams,
+    result: muteObject,
+    summary: "Mute a user: their posts, stories and notifications leave the caller's view; they are not told",
+  },
+  "graph.unmute": { params: graph.targetParams, result: muteObject, summary: "Unmute a user" },
+  "graph.muteState": {
+    params: graph.targetParams,
+    result: muteObject,
+    summary: "Whether the caller mutes a user",
+  },
+  "graph.mutes": {
+    params: graph.pageOnlyParams,
+    result: pageOf(mutedUserObject),
+    summary: "The accounts the caller mutes",
   },
   "graph.closeFriends": {
     params: graph.pageOnlyParams,

@@ -165,6 +165,17 @@ export const conversationObject = z
   .meta({ id: "Conversation" });
 
 /** api.md's answer for a list. */
+export const muteObject = z
+  .object({
+    muting: z.boolean(),
+    until: time.nullable().describe("when the mute ends; null: until undone, or not muting"),
+  })
+  .meta({ id: "Mute" });
+
+export const mutedUserObject = z
+  .object({ user: userObject, until: time.nullable().describe("when the mute ends; null: until undone") })
+  .meta({ id: "MutedUser" });
+
 export function pageOf<T extends z.ZodType>(item: T) {
   return z.object({
     items: z.array(item),
@@ -184,3 +195,5 @@ export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 export type NotificationView = z.infer<typeof notificationObject>;
 export type MessageView = z.infer<typeof messageObject>;
 export type ConversationView = z.infer<typeof conversationObject>;
+export type MuteView = z.infer<typeof muteObject>;
+export type MutedUserView = z.infer<typeof mutedUserObject>;

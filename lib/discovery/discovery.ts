@@ -6,6 +6,7 @@ import {
   type AccountPrivacy,
   type AuthorStanding,
   type BlockLists,
+  type MuteLists,
   type FollowLists,
   type UserViews,
   type VisiblePosts,
@@ -33,7 +34,7 @@ export interface Discovery {
 export interface DiscoveryDeps {
   store: WideRowStore;
   posts: VisiblePosts;
-  graph: BlockLists & FollowLists;
+  graph: BlockLists & FollowLists & { mutes: MuteLists };
   users: UserViews;
   privacy: AccountPrivacy;
   /** Suspended authors, once they exist; everyone counts until then. */
@@ -75,6 +76,7 @@ export function createDiscovery(deps: DiscoveryDeps): Discovery {
       posts: deps.posts,
       follows: graph,
       blocks: graph,
+      mutes: graph.mutes,
       privacy: deps.privacy,
       standing,
       halfLifeMs: settings.explore.halfLifeMs,

@@ -8,7 +8,14 @@ import type { Page, PageRequest } from "../validation/page";
 import type { EngagementLog } from "./engagement-log";
 import { HeatTally, MAX_PER_AUTHOR, pickCandidates, type RankedPost } from "./explore-rank";
 import { mapLimit } from "./map-limit";
-import type { AccountPrivacy, AuthorStanding, BlockLists, FollowLists, VisiblePosts } from "./ports";
+import type {
+  AccountPrivacy,
+  AuthorStanding,
+  BlockLists,
+  FollowLists,
+  MuteLists,
+  VisiblePosts,
+} from "./ports";
 import { SealedCursor } from "./sealed-cursor";
 import type { Snapshot, Snapshots } from "./snapshots";
 import { HOUR_MS, hourOf } from "./tables";
@@ -72,6 +79,8 @@ export class Explore {
       posts: VisiblePosts;
       follows: FollowLists;
       blocks: BlockLists;
+      /** Read afresh for every page (one partition), so that a mute shows at once. */
+      mutes: MuteLists;
       privacy: AccountPrivacy;
       standing: AuthorStanding;
       halfLifeMs: number;
@@ -134,9 +143,15 @@ export class Explore {
     }
     if (snapshot === undefined) return { items: [], nextCursor: null };
     const entries = snapshot.entries;
-    const { following, blocked } = await this.relationsOf(viewerId);
+    const [{ following, blocked }, muted] = await Promise.all([
+      this.relationsOf(viewerId),
+      this.deps.mutes.active(viewerId),
+    ]);
     const skip = (entry: RankedPost) =>
-      entry.authorId === viewerId || following.has(entry.authorId) || blocked.has(entry.authorId);
+      entry.authorId === viewerId ||
+      following.has(entry.authorId) ||
+      blocked.has(entry.authorId) ||
+      muted.has(entry.authorId);
     const until = Math.min(entries.length, from + READ_FACTOR * request.limit);
     const onPage = new Map<string, number>();
     const items: PostView[] = [];

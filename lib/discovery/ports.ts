@@ -19,6 +19,11 @@ export interface BlockLists {
   blockedEitherWayIds(userId: string, max: number): Promise<string[]>;
 }
 
+/** Whom a user mutes now, each until when (ms; undefined: until undone) (Graph's mutes). */
+export interface MuteLists {
+  active(userId: string): Promise<ReadonlyMap<string, number | undefined>>;
+}
+
 /** Whom a user follows, newest follow first, at most `max` (Graph). */
 export interface FollowLists {
   followingIds(userId: string, max: number): Promise<string[]>;

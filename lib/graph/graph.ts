@@ -1,5 +1,6 @@
 import type { Relationship } from "../accounts/user-view";
 import { CloseFriends } from "./close-friends";
+import { Mutes } from "./mutes";
 import { userCounts } from "../accounts/tables";
 import { BadRequestError, NotFoundError } from "../errors";
 import type { AnyTable, Row } from "../store/schema";
@@ -100,12 +101,21 @@ export class Graph {
   private readonly edgesChanged: GraphDeps["edgesChanged"];
   /** Each user's close friends: a list beside the graph's edges, not an edge (lib/graph/close-friends.ts). */
   readonly closeFriends: CloseFriends;
+  /** Each user's mutes: beside the edges, read with them by the feed (lib/graph/mutes.ts). */
+  readonly mutes: Mutes;
 
   constructor(deps: GraphDeps) {
     this.store = deps.store;
     this.ids = deps.ids;
     this.now = deps.now ?? Date.now;
     this.closeFriends = new CloseFriends(deps.store, this.now);
+    this.mutes = new Mutes(
+      deps.store,
+      async (userId) => {
+        await this.store.increment(graphChanges, { user_id: userId }, { changes: 1 });
+      },
+      this.now,
+    );
     this.journal = deps.journal;
     this.edgesChanged = deps.edgesChanged;
     deps.journal?.register("follow", (op) => this.completeEdge(op.followerId, op.followeeId, op.edgeIds));

@@ -168,6 +168,19 @@ export const closeFriends = defineTable({
   clustering: [{ column: "friend_id", order: "asc" }],
 });
 
+/**
+ * Whom `user_id` mutes: their posts and stories leave the muter's feeds, reels and explore, and they notify the
+ * muter of nothing, without being told. `until` is absent for a mute without end; a mute for a time is also
+ * written with that TTL, so the store forgets it when it ends. One partition per muter, bounded by MAX_MUTES
+ * (lib/graph/mutes.ts).
+ */
+export const mutes = defineTable({
+  name: "mutes",
+  columns: { user_id: "id", muted_id: "id", since: "timestamp", until: "timestamp" },
+  partitionKey: ["user_id"],
+  clustering: [{ column: "muted_id", order: "asc" }],
+});
+
 /** The graph's own tables; `user_counts` is opened with the account tables. */
 export const graphTables = [
   graphChanges,
@@ -182,5 +195,6 @@ export const graphTables = [
   blockedBy,
   blockLists,
   closeFriends,
+  mutes,
   listBuckets,
 ] as const;

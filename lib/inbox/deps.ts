@@ -14,7 +14,7 @@ export interface InboxDeps {
   ids: { next(): Promise<string> };
   now: () => number;
   accounts: Pick<Accounts, "idsOf" | "view">;
-  graph: Pick<Graph, "isBlockedEitherWay">;
+  graph: Pick<Graph, "isBlockedEitherWay" | "mutes">;
   /** `attach` records a photo as a message's: served only at signed URLs, whatever the sender's privacy. */
   media: Pick<MediaLibrary, "find" | "view"> & Partial<Pick<MediaLibrary, "attach">>;
   posts: Pick<Posts, "get">;

@@ -34,7 +34,7 @@ export interface StoriesDeps {
   /** `attach` and `markDeleted` keep the files as visible as the story, and stop them when it is deleted. */
   media: Pick<MediaLibrary, "find" | "view"> & Partial<Pick<MediaLibrary, "attach" | "markDeleted">>;
   accounts: Pick<Accounts, "idOf" | "view">;
-  graph: Pick<Graph, "isFollowing" | "canSeePrivate" | "following" | "closeFriends">;
+  graph: Pick<Graph, "isFollowing" | "canSeePrivate" | "following" | "closeFriends" | "mutes">;
 }
 
 type StoryRow = Row<typeof stories>;
@@ -113,12 +113,14 @@ export class Stories {
    * with something unseen before the fully seen ones, each part by its newest story, most recent first.
    */
   async feed(viewerId: string): Promise<{ items: StoryGroup[] }> {
-    const [own, followees] = await Promise.all([
+    const [own, followees, muted] = await Promise.all([
       this.groupOf(viewerId, viewerId),
       this.recentFollowees(viewerId),
+      this.deps.graph.mutes.active(viewerId),
     ]);
     const groups = await inBatches(
-      followees.filter((id) => id !== viewerId),
+      // Muted accounts' stories leave the tray; their own page still shows them to whoever opens it.
+      followees.filter((id) => id !== viewerId && !muted.has(id)),
       READ_BATCH,
       (id) => this.groupOf(viewerId, id),
     );

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { inForce } from "../graph/mutes";
 import { BadRequestError } from "../errors";
 import type { Graph } from "../graph";
 import { isId } from "../ids";
@@ -63,7 +64,7 @@ export class Feed {
 
   async read(viewerId: string, page: { limit: number; cursor?: string }): Promise<Page<PostView>> {
     let before = page.cursor === undefined ? undefined : this.openCursor(page.cursor);
-    const { relations, celebs, verdict } = await this.readerOf(viewerId);
+    const { relations, celebs, verdict, unmuted } = await this.readerOf(viewerId);
     const items: PostView[] = [];
     // Timeline rows the read skipped (author unfollowed or blocked, post deleted): storage catches up later.
     const stale: TimelineEntry[] = [];
@@ -81,9 +82,11 @@ export class Feed {
       for (let at = 0; at < candidates.length && items.length < page.limit;) {
         const next = candidates.slice(at, at + page.limit - items.length);
         at += next.length;
-        const chunk = await this.visibleOf(viewerId, next, verdict);
-        const kept = new Set(chunk.map((e) => e.postId));
+        const visible = await this.visibleOf(viewerId, next, verdict);
+        const kept = new Set(visible.map((e) => e.postId));
         stale.push(...next.filter((c) => c.stored && !kept.has(c.postId)));
+        // Muted authors' rows are passed over, never cleaned up: an unmute shows them again.
+        const chunk = visible.filter(unmuted);
         if (chunk.length === 0) continue;
         // Every author here passed visibleOf just now: followed (or the viewer), no block either way.
         const views = await this.deps.posts.hydrate(viewerId, chunk, {
@@ -120,13 +123,13 @@ export class Feed {
    * not hydrated: the ranked feed scores these before it hydrates the few it shows. `more`: older ones exist.
    */
   async visibleEntries(viewerId: string, max: number): Promise<{ entries: TimelineEntry[]; more: boolean }> {
-    const { celebs, verdict } = await this.readerOf(viewerId);
+    const { celebs, verdict, unmuted } = await this.readerOf(viewerId);
     const entries: TimelineEntry[] = [];
     let before: string | undefined;
     for (let round = 0; round < 5 && entries.length < max; round++) {
       const want = max - entries.length;
       const candidates = await this.candidates(viewerId, celebs, before, want);
-      const visible = await this.visibleOf(viewerId, candidates, verdict);
+      const visible = (await this.visibleOf(viewerId, candidates, verdict)).filter(unmuted);
       entries.push(...visible.map(({ postId, authorId }) => ({ postId, authorId })));
       before = candidates[candidates.length - 1]?.postId;
       if (candidates.length < want) return { entries, more: false };
@@ -154,19 +157,27 @@ export class Feed {
     return this.sealCursor(postId);
   }
 
-  /** What a read needs of the reader: their relations, the celebrities they follow, whether they may read an author. */
+  /**
+   * What a read needs of the reader: their relations, the celebrities they follow, whether they may read an
+   * author, and whether an entry's author is one they do not mute.
+   */
   private async readerOf(viewerId: string): Promise<{
     relations: Relations;
     celebs: string[];
     verdict: (authorId: string) => Promise<boolean>;
+    unmuted: (entry: { authorId: string }) => boolean;
   }> {
     const relations = await this.relations.of(viewerId);
+    const muted = await relations.muted(() => this.deps.graph.mutes.active(viewerId));
+    const now = this.deps.now?.() ?? Date.now();
+    const unmuted = (entry: { authorId: string }) =>
+      !muted.has(entry.authorId) || !inForce(muted.get(entry.authorId), now);
     const { ids: celebs, checked } = await this.followedCelebrities(viewerId, relations);
     // Celebrities checked against their deciding rows are followed: only blocks are left to ask of them.
     const followed = new Set(checked ? celebs : []);
     const verdict = (authorId: string) =>
       relations.mayRead(authorId, () => this.mayRead(viewerId, authorId, followed.has(authorId)));
-    return { relations, celebs, verdict };
+    return { relations, celebs, verdict, unmuted };
   }
 
   /** An account was suspended or let back: its profile, shared by every reader here, is read again. */

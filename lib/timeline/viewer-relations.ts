@@ -24,6 +24,8 @@ interface Learnt {
   /** Whether an author follows the reader. */
   followedBy: Map<string, boolean>;
   celebrities?: { of: readonly string[]; followed: FollowedCelebrities };
+  /** Whom the reader mutes, each until when (ms; undefined: until undone). A mute bumps the change count. */
+  muted?: ReadonlyMap<string, number | undefined>;
 }
 
 /**
@@ -72,6 +74,13 @@ export class Relations {
 
   followedBy(authorId: string, ask: () => Promise<boolean>): Promise<boolean> {
     return remembered(this.learnt.followedBy, authorId, ask);
+  }
+
+  async muted(
+    ask: () => Promise<ReadonlyMap<string, number | undefined>>,
+  ): Promise<ReadonlyMap<string, number | undefined>> {
+    this.learnt.muted ??= await ask();
+    return this.learnt.muted;
   }
 
   async followedCelebrities(

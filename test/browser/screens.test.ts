@@ -32,6 +32,7 @@ describe("the web client's screens", function () {
   let postId = "";
   let conversationId = "";
   let closePostId = "";
+  let mutedName = "";
   const tag = `light${Math.random().toString(36).slice(2, 6)}`;
 
   before(async () => {
@@ -78,6 +79,11 @@ describe("the web client's screens", function () {
       body: { text: "Saw your morning series" },
     });
     await api(url, "PUT", `/api/me/close-friends/${bob.username}`, { token: ada.token });
+    await api(url, "POST", `/api/users/${carol.username}/mute`, {
+      token: bob.token,
+      body: { seconds: 86_400 },
+    });
+    mutedName = carol.username;
     const forFriends = await uploadPhoto(url, ada, { ready: true });
     const closePost = await api<{ id: string }>(url, "POST", "/api/posts", {
       token: ada.token,
@@ -116,6 +122,7 @@ describe("the web client's screens", function () {
     { name: "reels", who: bob, path: "/reels", shows: "Reel time" },
     { name: "saved", who: bob, path: "/saved", shows: "Saved" },
     { name: "close-friends", who: ada, path: "/close-friends", shows: bob.username },
+    { name: "muted", who: bob, path: "/muted", shows: mutedName },
     { name: "close-friends-post", who: bob, path: `/p/${closePostId}`, shows: "Close friends" },
   ];
 

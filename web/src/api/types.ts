@@ -9,6 +9,8 @@ export type {
   ConversationView,
   MediaView,
   MessageView,
+  MutedUserView,
+  MuteView,
   NotificationType,
   NotificationView,
   PostView,

@@ -12,6 +12,7 @@ import { PagedFooter, usePaged } from "../components/paged-list";
 import { PostGrid } from "../components/post-grid";
 import { SignOutButton } from "../components/sign-out-button";
 import { Link, navigate } from "../router";
+import { MuteButton } from "../components/mute-button";
 import { formatCount, pluralNoun } from "../text";
 import "../styles/profile.css";
 
@@ -154,6 +155,9 @@ function OwnActions(props: { user: UserView }) {
       <Link href="/close-friends" class="button secondary">
         Close friends
       </Link>
+      <Link href="/muted" class="button secondary">
+        Muted
+      </Link>
       <SignOutButton class="secondary profile-sign-out" />
     </>
   );
@@ -224,6 +228,7 @@ function OtherActions(props: {
           Message
         </button>
       )}
+      {!blocking && <MuteButton user={user} />}
       <button
         type="button"
         class={blocking ? "secondary" : "secondary profile-block"}
