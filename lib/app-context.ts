@@ -27,7 +27,7 @@ import { deriveMediaUrlKey, MediaUrlSigner } from "./media-library/signed-urls";
 import { CallerProofs, deriveCallerKey } from "./accounts/caller-proof";
 import { AuditLog, auditTables } from "./audit";
 import { Posts } from "./posts/posts";
-import { postTables } from "./posts/tables";
+import { mediaClaims, postTables } from "./posts/tables";
 import { mediaTables } from "./media-library/tables";
 import { Uploads } from "./media-library/uploads";
 import { createRateLimiter } from "./rate-limit/factory";
@@ -210,7 +210,8 @@ export async function createAppContext(config: Config, options: AppContextOption
             ...(hosts("users") ? auditTables : []),
           ]
         : []),
-      ...(needsMedia || servesFiles ? mediaTables : []),
+      // Media claims too: a media's new alt text finds the post that holds it.
+      ...(needsMedia || servesFiles ? [...mediaTables, mediaClaims] : []),
       ...(needsPosts
         ? [
             ...postTables,
@@ -307,6 +308,9 @@ export async function createAppContext(config: Config, options: AppContextOption
       ...(fileAccess && { fileAccess }),
       // Posts keep ready views (with their URLs) for a while: a change of access must not leave plain ones there.
       forgetView: (mediaId) => cache.delete(cacheKeys.media(mediaId)),
+      ...(searchOutbox && {
+        described: (postId: string) => searchOutbox.record([{ type: "post" as const, docId: postId }]),
+      }),
       deleteGraceMs: config.media.deleteGraceSeconds * 1000,
       now,
       // Only the media service scans the jobs and records their results.

@@ -52,6 +52,9 @@ export function createMediaService(deps: MediaServiceDeps): ServiceSchema {
       get: {
         handler: (ctx) => library.get(callerIdOf(ctx), ctx.params.id),
       },
+      describe: {
+        handler: (ctx) => library.describe(callerIdOf(ctx), ctx.params.id, ctx.params.altText ?? ""),
+      },
       /** For the users service: the URL of an image of the owner at avatar size, or null when it is none. */
       avatar: {
         handler: (ctx) => library.avatarOf(ctx.params.ownerId, ctx.params.mediaId),

@@ -362,6 +362,11 @@ export const actionContracts = {
 
   "media.upload": { params: media.uploadParams, result: mediaObject, summary: "Upload a photo or video" },
   "media.get": { params: media.mediaIdParams, result: mediaObject, summary: "A media and its variants" },
+  "media.describe": {
+    params: media.describeMediaParams,
+    result: mediaObject,
+    summary: "Set or remove a media's alt text (its owner, before or after it is posted)",
+  },
   "media.avatar": {
     params: media.avatarParams,
     result: z.object({ url: z.string().nullable() }).nullable(),

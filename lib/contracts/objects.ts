@@ -52,6 +52,7 @@ export const mediaObject = z
       .describe("images: thumb, small, large; videos: mp4, poster; empty until ready"),
     failure: z.string().optional().describe("why transcoding failed"),
     createdAt: time,
+    altText: z.string().nullable().describe("what it shows, for people who cannot see it; null: none given"),
   })
   .meta({ id: "Media" });
 

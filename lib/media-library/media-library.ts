@@ -26,6 +26,7 @@ import {
   type StoredVariant,
 } from "./media-view";
 import { peek } from "./peek";
+import { mediaClaims } from "../posts/tables";
 import type { FailedTranscode } from "./params";
 import {
   failedTranscodes,
@@ -75,6 +76,8 @@ export interface MediaLibraryDeps {
   fileAccess?: MediaFileAccess;
   /** Forgets cached media views (the posts' cache) whose URLs a change of access turned stale. */
   forgetView?: (mediaId: string) => Promise<void>;
+  /** A media of this post got a new alt text: the post is searched by it (a search job for the post). */
+  described?: (postId: string) => Promise<void>;
   /** How long the files of deleted media stay before the janitor removes them. */
   deleteGraceMs?: number;
   now?: () => number;
@@ -160,6 +163,29 @@ export class MediaLibrary {
     if (row === undefined || row.owner_id !== viewerId || row.deleted_at !== undefined)
       throw new NotFoundError("MEDIA_NOT_FOUND", "no such media");
     return this.view(row);
+  }
+
+  /**
+   * Sets the alt text of one of the caller's media ("" removes it), whether posted yet or not. Its views are
+   * forgotten so that posts show the new text at once, and the post holding it is searched by its words anew.
+   */
+  async describe(ownerId: string, mediaId: string, altText: string): Promise<MediaView> {
+    const row = await this.find(mediaId);
+    if (row === undefined || row.owner_id !== ownerId || row.deleted_at !== undefined)
+      throw new NotFoundError("MEDIA_NOT_FOUND", "no such media");
+    await this.deps.store.put(media, {
+      owner_id: ownerId,
+      media_id: mediaId,
+      alt_text: altText,
+      updated_at: new Date(this.now()),
+    });
+    await this.forget(ownerId, mediaId);
+    const claim = await this.deps.store.get(mediaClaims, { media_id: mediaId });
+    if (claim?.owner_kind === "post" && claim.owner_id !== undefined)
+      await this.deps.described?.(claim.owner_id);
+    const updated = await this.find(mediaId);
+    if (updated === undefined) throw new NotFoundError("MEDIA_NOT_FOUND", "no such media");
+    return this.view(updated);
   }
 
   /**

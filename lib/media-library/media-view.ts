@@ -74,6 +74,7 @@ export async function toMediaView(
     height: row.height ?? null,
     variants: status === "ready" ? variants : {},
     createdAt: (row.created_at ?? new Date(0)).toISOString(),
+    altText: row.alt_text ? row.alt_text : null,
   };
   if (kind === "video") view.durationMs = row.duration_ms ?? null;
   else view.blurhash = row.blurhash ?? null;

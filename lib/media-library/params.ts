@@ -1,6 +1,7 @@
 import { id } from "../validation/id";
 import { z } from "zod";
 import { MAX_UPLOAD_BYTES } from "./limits";
+import { boundedText } from "../validation/text";
 
 /** The fields moleculer-web passes with the file of a multipart upload; only a `file` field is taken. */
 export const uploadParams = z.strictObject({
@@ -12,6 +13,12 @@ export const uploadParams = z.strictObject({
 
 export const mediaIdParams = z.strictObject({ id });
 
+/** Alt text, as Mastodon bounds it: what a photo or video shows, for people who use a screen reader. */
+export const altText = boundedText(0, 1500).describe("what the media shows, for people who cannot see it");
+
+/** The owner's description of a media, before or after it is posted; null or "" removes it. */
+export const describeMediaParams = z.strictObject({ id, altText: altText.nullable() });
+
 export const startUploadParams = z.strictObject({
   filename: z.string().trim().min(1).max(255),
   size: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
@@ -20,6 +27,7 @@ export const startUploadParams = z.strictObject({
     .string()
     .regex(/^[0-9a-f]{64}$/, "lower-case hex of 64 characters")
     .optional(),
+  altText: altText.optional(),
 });
 
 export const uploadIdParams = z.strictObject({ id });

@@ -31,6 +31,8 @@ export const media = defineTable({
     is_public: "boolean",
     /** Its post or story was deleted: every URL of it answers 404, and the janitor removes its files later. */
     deleted_at: "timestamp",
+    /** What it shows, for people who cannot see it (screen readers); "" or absent: none given. */
+    alt_text: "text",
   },
   partitionKey: ["owner_id"],
   clustering: [{ column: "media_id", order: "desc" }],
@@ -80,6 +82,8 @@ export const uploads = defineTable({
     multipart_id: "text",
     media_id: "id",
     created_at: "timestamp",
+    /** The alt text given when the upload started, set on the media once it is complete. */
+    alt_text: "text",
   },
   partitionKey: ["upload_id"],
   ttlSeconds: 24 * 3600,

@@ -46,7 +46,7 @@ export class Uploads {
 
   async start(
     ownerId: string,
-    input: { filename: string; size: number; contentType: string; sha256?: string },
+    input: { filename: string; size: number; contentType: string; sha256?: string; altText?: string },
   ): Promise<UploadSession> {
     const contentType = input.contentType.toLowerCase();
     if (!ACCEPTED_CONTENT_TYPES.includes(contentType)) {
@@ -82,6 +82,7 @@ export class Uploads {
       blob_key: blobKey,
       multipart_id: multipartId,
       created_at: new Date(now),
+      ...(input.altText ? { alt_text: input.altText } : {}),
     });
     return { id: uploadId, partSize: UPLOAD_PART_BYTES, partCount };
   }
@@ -167,6 +168,8 @@ export class Uploads {
       ...(session.content_type !== undefined && { claimedType: session.content_type }),
     });
     await this.deps.store.put(uploads, { upload_id: uploadId, media_id: view.id });
+    // Given at the start, kept with the session until there is a media to describe.
+    if (session.alt_text) return this.deps.library.describe(ownerId, view.id, session.alt_text);
     return view;
   }
 

@@ -1,4 +1,5 @@
 import { userCounts, users } from "../accounts/tables";
+import { media } from "../media-library/tables";
 import { authorPosts, postAuthors, postKey, posts } from "../posts/tables";
 import type { WideRowStore } from "../store/store";
 import type { Position } from "../validation/bucketed-list";
@@ -53,10 +54,19 @@ export class StoreSearchSources implements SearchSources {
     ]);
     // A close friends' post is searchable by nobody: to the index it is not there (reindexing included).
     if (row === undefined || author === undefined || row.audience === "close_friends") return undefined;
+    // The words searched are the caption's and its media's alt texts (a described photo is found by what it shows).
+    const mediaIds = row.media_ids ? (JSON.parse(row.media_ids) as string[]) : [];
+    const described = await Promise.all(
+      mediaIds.map(
+        async (mediaId) =>
+          (await this.deps.store.get(media, { owner_id: authorId, media_id: mediaId }))?.alt_text,
+      ),
+    );
+    const words = [row.caption ?? "", ...described.filter((text): text is string => Boolean(text))];
     return {
       id: postId,
       authorId,
-      caption: row.caption ?? "",
+      caption: words.join("\n"),
       hashtags: parseTags(row.hashtags),
       authorPrivate: author.is_private ?? false,
       createdAt: (row.created_at ?? new Date(0)).getTime(),

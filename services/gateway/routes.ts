@@ -133,6 +133,7 @@ export const apiRoutes = {
     idempotent: true,
   },
   "GET /media/:id": { action: "media.get", auth: "required" },
+  "PATCH /media/:id": { action: "media.describe", auth: "required" },
   "POST /media/:id/finalize": { action: "media.finalize", auth: "required", status: 201, idempotent: true },
   "POST /uploads": { action: "media.startUpload", auth: "required", status: 201, idempotent: true },
   "POST /uploads/presign": { action: "media.presign", auth: "required", status: 201, idempotent: true },

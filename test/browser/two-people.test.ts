@@ -256,6 +256,7 @@ describe("two people use Mosaic in a browser", function () {
     await ada.page.getByRole("link", { name: "New post", exact: true }).click();
     await ada.page.getByLabel("Photos or videos").setInputFiles(PHOTOS[0] as string);
     await ada.page.getByLabel("Caption").fill(`Only for friends ${suffix}`);
+    await ada.page.getByLabel(/^Alt text/).fill("Two friends laughing on a bench");
     await ada.page.getByRole("radio", { name: /Close friends only/ }).check();
     const share = ada.page.getByRole("button", { name: "Share" });
     await until(() => share.isEnabled(), "the upload finished and Share is enabled", 60_000);
@@ -267,6 +268,8 @@ describe("two people use Mosaic in a browser", function () {
     const post = bob.page.getByRole("article", { name: `Post by ${names.ada}` });
     await post.getByText(`Only for friends ${suffix}`).waitFor();
     await post.getByText("Close friends").waitFor();
+    // The photo carries Ada's description as its alt text.
+    await post.getByRole("img", { name: "Two friends laughing on a bench" }).waitFor();
 
     await carol.page.goto(path);
     await carol.page.getByRole("heading", { name: "This post is not available" }).waitFor();

@@ -129,6 +129,7 @@ export async function createWorld(): Promise<World> {
           height: 1,
           variants: {},
           createdAt: new Date(0).toISOString(),
+          altText: null,
         }),
     },
     users: { idsOf: (names) => accounts.idsOf(names), view: (viewer, id) => accounts.view(viewer, id) },

@@ -45,10 +45,12 @@ export function MediaCarousel(props: {
     else if (target === count - 1) refocus.current = prev.current;
   };
   const kind = (m: Media | undefined) => (m?.type === "video" ? "video" : "photo");
+  // The author's own description first (alt text); else what the item is and whose.
   const altOf = (i: number) =>
-    count > 1
+    media[i]?.altText ??
+    (count > 1
       ? `${kind(media[i]) === "video" ? "Video" : "Photo"} ${i + 1} of ${count} by ${props.username}`
-      : `${kind(media[i]) === "video" ? "Video" : "Photo"} by ${props.username}`;
+      : `${kind(media[i]) === "video" ? "Video" : "Photo"} by ${props.username}`);
 
   if (!item) return null;
   return (

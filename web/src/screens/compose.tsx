@@ -9,6 +9,8 @@ import { MAX_CAPTION, plural } from "../text";
 import "../styles/compose.css";
 
 const MAX_MEDIA = 10;
+/** As the API bounds it (Mastodon's length). */
+const MAX_ALT_TEXT = 1500;
 
 /** Whom a post may be shared with, as the composer offers it. */
 const AUDIENCES: readonly [PostView["audience"], ComponentChildren][] = [
@@ -30,6 +32,8 @@ interface PickedFile {
   media?: MediaView;
   error?: unknown;
   abort: AbortController;
+  /** What it shows, for people who use a screen reader; sent as the media's alt text when sharing. */
+  altText: string;
 }
 
 let nextKey = 1;
@@ -97,6 +101,7 @@ export function ComposeScreen() {
       preview: URL.createObjectURL(file),
       progress: { sent: 0, size: file.size, phase: "sending" },
       abort: new AbortController(),
+      altText: "",
     }));
     setPicks((old) => [...old, ...added]);
     added.forEach(start);
@@ -130,6 +135,11 @@ export function ComposeScreen() {
     setError(null);
     try {
       const mediaIds = picks.flatMap((p) => (p.media ? [p.media.id] : []));
+      // Each description first, so the post is never seen without them.
+      for (const pick of picks) {
+        const altText = pick.altText.trim();
+        if (pick.media && altText) await api("PATCH", `/media/${pick.media.id}`, { body: { altText } });
+      }
       const text = caption.trim();
       const post = await api<PostView>("POST", "/posts", {
         body: { ...(text && { caption: text }), mediaIds, audience },
@@ -182,6 +192,7 @@ export function ComposeScreen() {
                 index={i}
                 onRemove={() => remove(pick)}
                 onRetry={() => retry(pick)}
+                onAltText={(altText) => patch(pick.key, { altText })}
               />
             ))}
           </ul>
@@ -247,6 +258,7 @@ function PickedFileItem(props: {
   index: number;
   onRemove: () => void;
   onRetry: () => void;
+  onAltText: (altText: string) => void;
 }) {
   const { pick } = props;
   const name = pick.file.name || `file ${props.index + 1}`;
@@ -281,6 +293,16 @@ function PickedFileItem(props: {
                   : `${percent}%`}
         </span>
         {failed && <ErrorBanner error={pick.error} />}
+        <label class="compose-alt">
+          Alt text<span class="visually-hidden"> for {name}</span>
+          <textarea
+            rows={2}
+            maxLength={MAX_ALT_TEXT}
+            value={pick.altText}
+            placeholder="Describe it for people who use a screen reader"
+            onInput={(e) => props.onAltText(e.currentTarget.value)}
+          />
+        </label>
         <div class="row compose-preview-buttons">
           {failed && (
             <button type="button" class="secondary" onClick={props.onRetry}>

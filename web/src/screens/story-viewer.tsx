@@ -236,7 +236,7 @@ function Viewer(props: {
         <MediaView
           key={story.id}
           media={story.media}
-          alt={`Story by ${story.author.username}`}
+          alt={story.media.altText ?? `Story by ${story.author.username}`}
           sizes="(max-width: 640px) 100vw, 480px"
         />
         <button
