@@ -1,4 +1,5 @@
 import type { Context, ServiceBroker, ServiceSchema } from "moleculer";
+import { rowsForTimeline } from "../lib/audience/audience";
 import { keepsPostRows } from "../mixins/post-rows.mixin";
 import type { PayloadOf } from "../lib/contracts";
 import { call, broadcast } from "../broker/calls";
@@ -126,9 +127,12 @@ export function createTimelineService(deps: TimelineServiceDeps): ServiceSchema 
       backfill: {
         options: byParam("userId"),
         handler: async (ctx) => {
-          const recent = await authorPosts.first(deps.store, ctx.params.authorId, {
-            limit: BACKFILL_POSTS,
-          });
+          const recent = await rowsForTimeline(
+            deps.graph.closeFriends,
+            ctx.params.userId,
+            ctx.params.authorId,
+            await authorPosts.first(deps.store, ctx.params.authorId, { limit: BACKFILL_POSTS }),
+          );
           await timelines.push(
             ctx.params.userId,
             recent.map((r) => ({ postId: r.post_id, authorId: ctx.params.authorId })),
@@ -199,7 +203,8 @@ async function resumeFanouts(broker: ServiceBroker, fanout: Fanout): Promise<voi
 /** Starts a recorded job on some timeline node; if that fails, the resumer picks it up. */
 export function startFanout(broker: ServiceBroker): (job: FanoutJob) => void {
   return (job) => {
-    call(broker, "timeline.fanout", job).catch((err: unknown) => {
+    // The job's row carries the rest (its audience); the call names it only.
+    call(broker, "timeline.fanout", { postId: job.postId, authorId: job.authorId }).catch((err: unknown) => {
       broker.logger.warn(
         `fan-out of ${job.postId} will be resumed`,
         err instanceof Error ? err.message : err,

@@ -40,6 +40,25 @@ export async function inAudience(
 }
 
 /**
+ * An author's post rows a reader's timeline may take (a follow's backfill, a rebuild): everyone's, and close
+ * friends' when the reader is on the author's list, so that a timeline holds no row its feed would only pass over.
+ */
+export function rowsForTimeline<R extends { audience?: string }>(
+  lookup: CloseFriendsLookup,
+  readerId: string,
+  authorId: string,
+  rows: readonly R[],
+): Promise<R[]> {
+  return keepInAudience(
+    lookup,
+    readerId,
+    rows,
+    (row) => audienceOfColumn(row.audience),
+    () => authorId,
+  );
+}
+
+/**
  * The same question for many items of a page, asking the list once per author: `audienceOf` and `authorOf` say
  * what each item is. Keeps the items the viewer may see, in order.
  */

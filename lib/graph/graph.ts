@@ -240,6 +240,9 @@ export class Graph {
         this.removeFollow(blockedId, blockerId),
         this.removeRequest(blockerId, blockedId),
         this.removeRequest(blockedId, blockerId),
+        // Nor is either left on the other's close-friends list, which an unblock would quietly reopen.
+        this.closeFriends.remove(blockerId, blockedId),
+        this.closeFriends.remove(blockedId, blockerId),
       ]);
     });
   }

@@ -9,7 +9,7 @@
  * the next turn waited for all of it. So every turn is timed from the first request it reads, and once turns have
  * run longer than `targetMs` for a whole `intervalMs` (a standing queue, not a burst), each request read later
  * than `targetMs` into its turn is refused (503 with Retry-After), which a refusal does at a third of an answer's
- * cost, and clients that honour Retry-After stay away for a while. The first turn under the target ends it.
+ * cost, and clients that honour Retry-After stay away for a while. The first turn under the target ends it, and so does an interval without a request.
  */
 export interface AdmissionOptions {
   /** API requests worked on at once. */
@@ -30,8 +30,10 @@ export class Admission {
   private refusedTotal = 0;
   /** When the current turn read its first request; undefined between turns. */
   private turnStartedAt: number | undefined;
-  /** Since when every turn has run longer than the target; undefined while they do not. */
+  /** Since when every turn has run longer than the target (the end of the first); undefined while they do not. */
   private overSince: number | undefined;
+  /** When the last turn that read a request ended. */
+  private lastTurnEndedAt: number | undefined;
   private readonly now: () => number;
   private readonly afterTurn: (callback: () => void) => void;
   private readonly endTurn = () => this.turnEnded();
@@ -48,6 +50,10 @@ export class Admission {
   tryEnter(): Refusal | undefined {
     const now = this.now();
     if (this.turnStartedAt === undefined) {
+      // No request for a whole interval since the last turn: no queue stood through it.
+      if (this.lastTurnEndedAt !== undefined && now - this.lastTurnEndedAt >= this.options.intervalMs) {
+        this.overSince = undefined;
+      }
       this.turnStartedAt = now;
       this.afterTurn(this.endTurn);
     }
@@ -84,7 +90,9 @@ export class Admission {
     this.turnStartedAt = undefined;
     if (startedAt === undefined) return;
     const now = this.now();
-    if (now - startedAt > this.options.targetMs) this.overSince ??= startedAt;
+    this.lastTurnEndedAt = now;
+    // Counted from the end of the first slow turn, as CoDel does: one long turn alone is never a standing queue.
+    if (now - startedAt > this.options.targetMs) this.overSince ??= now;
     else this.overSince = undefined;
   }
 }

@@ -144,7 +144,9 @@ export class Feed {
    */
   async hydrateVisible(viewerId: string, entries: readonly TimelineEntry[]): Promise<PostView[]> {
     const relations = await this.relations.of(viewerId);
-    return this.deps.posts.hydrate(viewerId, entries, {
+    // The ranked feed keeps its ranking for minutes: a mute made since takes effect on its next page.
+    const unmuted = await this.unmutedOf(viewerId, relations);
+    return this.deps.posts.hydrate(viewerId, entries.filter(unmuted), {
       authorView: (authorId, profile) =>
         this.authors.ofFollowed(viewerId, authorId, profile, () =>
           relations.followedBy(authorId, () => this.deps.graph.isFollowing(authorId, viewerId)),
@@ -168,16 +170,23 @@ export class Feed {
     unmuted: (entry: { authorId: string }) => boolean;
   }> {
     const relations = await this.relations.of(viewerId);
-    const muted = await relations.muted(() => this.deps.graph.mutes.active(viewerId));
-    const now = this.deps.now?.() ?? Date.now();
-    const unmuted = (entry: { authorId: string }) =>
-      !muted.has(entry.authorId) || !inForce(muted.get(entry.authorId), now);
+    const unmuted = await this.unmutedOf(viewerId, relations);
     const { ids: celebs, checked } = await this.followedCelebrities(viewerId, relations);
     // Celebrities checked against their deciding rows are followed: only blocks are left to ask of them.
     const followed = new Set(checked ? celebs : []);
     const verdict = (authorId: string) =>
       relations.mayRead(authorId, () => this.mayRead(viewerId, authorId, followed.has(authorId)));
     return { relations, celebs, verdict, unmuted };
+  }
+
+  /** Whether an entry's author is one the reader does not mute now (their own entries always are). */
+  private async unmutedOf(
+    viewerId: string,
+    relations: Relations,
+  ): Promise<(entry: { authorId: string }) => boolean> {
+    const muted = await relations.muted(() => this.deps.graph.mutes.active(viewerId));
+    const now = this.deps.now?.() ?? Date.now();
+    return (entry) => !muted.has(entry.authorId) || !inForce(muted.get(entry.authorId), now);
   }
 
   /** An account was suspended or let back: its profile, shared by every reader here, is read again. */

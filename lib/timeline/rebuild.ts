@@ -1,6 +1,7 @@
 import { mapLimit } from "../discovery/map-limit";
 import type { Graph } from "../graph";
 import { authorPosts } from "../posts/tables";
+import { rowsForTimeline } from "../audience/audience";
 import type { WideRowStore } from "../store/store";
 import type { Timelines } from "./timelines";
 
@@ -13,7 +14,7 @@ const READS_IN_FLIGHT = 8;
 
 export interface RebuildDeps {
   store: WideRowStore;
-  graph: Pick<Graph, "followingIds">;
+  graph: Pick<Graph, "followingIds" | "closeFriends">;
   timelines: Pick<Timelines, "push">;
   /** Accounts whose posts readers pull instead of being pushed (lib/timeline/fanout.ts). */
   celebrityIds: () => Promise<string[]>;
@@ -36,7 +37,12 @@ export async function rebuildTimeline(
   const pulled = new Set(celebrities);
   const authors = [...new Set([userId, ...following])].filter((id) => !pulled.has(id));
   const counts = await mapLimit(authors, READS_IN_FLIGHT, async (authorId) => {
-    const recent = await authorPosts.first(deps.store, authorId, { limit: BACKFILL_POSTS });
+    const recent = await rowsForTimeline(
+      deps.graph.closeFriends,
+      userId,
+      authorId,
+      await authorPosts.first(deps.store, authorId, { limit: BACKFILL_POSTS }),
+    );
     await deps.timelines.push(
       userId,
       recent.map((row) => ({ postId: row.post_id, authorId })),

@@ -105,6 +105,19 @@ describe("close friends", function () {
     });
   });
 
+  it("loses a friend to a block either way, for good: an unblock does not bring them back", async () => {
+    const [owner, friend, other] = await Promise.all([signup(t.url), signup(t.url), signup(t.url)]);
+    await addFriend(owner, friend.username);
+    await addFriend(owner, other.username);
+    await addFriend(other, owner.username);
+    await api(t.url, "POST", `/api/users/${friend.username}/block`, { token: owner.token });
+    await api(t.url, "POST", `/api/users/${owner.username}/block`, { token: other.token });
+    await api(t.url, "DELETE", `/api/users/${friend.username}/block`, { token: owner.token });
+    await api(t.url, "DELETE", `/api/users/${owner.username}/block`, { token: other.token });
+    expect((await friendsOf(owner)).body.items).to.deep.equal([]);
+    expect((await friendsOf(other)).body.items).to.deep.equal([]);
+  });
+
   describe("a close friends' post", () => {
     it("is shown to the author and their close friends, and is a 404 to every other follower", async () => {
       const { author, friend, follower } = await circle();
@@ -151,6 +164,22 @@ describe("close friends", function () {
       expect(
         (await api(t.url, "POST", `/api/posts/${inner.id}/like`, { token: friend.token })).status,
       ).to.equal(200);
+    });
+
+    it("is backfilled into the timeline of a new follower on the list, not of one who is not", async () => {
+      const [author, friend, stranger] = await Promise.all([signup(t.url), signup(t.url), signup(t.url)]);
+      await addFriend(author, friend.username);
+      const open = await share(author, "for all");
+      const inner = await share(author, "for friends", "close_friends");
+      await follow(friend, author);
+      await follow(stranger, author);
+      const timelines = t.node.app.timeline?.timelines;
+      if (timelines === undefined) throw new Error("the test node hosts timelines");
+      const rows = async (who: Account) =>
+        (await timelines.page(who.user.id, { limit: 50 })).map((e) => e.postId);
+      await eventually(async () => (await rows(stranger)).includes(open.id), "the backfill");
+      expect(await rows(stranger)).to.not.include(inner.id);
+      await eventually(async () => (await rows(friend)).includes(inner.id), "the friend's backfill");
     });
 
     it("is on no tag page, in no search and nowhere in explore", async () => {

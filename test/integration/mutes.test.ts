@@ -109,6 +109,26 @@ describe("mutes", function () {
     }, "both posts back, none deleted from the timeline");
   });
 
+  it("takes effect on the next page of a ranked feed ranked before the mute", async () => {
+    const [reader, loud, quiet] = await Promise.all([signup(t.url), signup(t.url), signup(t.url)]);
+    await follow(reader, loud);
+    await follow(reader, quiet);
+    const posts: PostView[] = [];
+    for (let i = 0; i < 3; i++) {
+      posts.push(await createPost(t.url, loud, `loud ${i}`), await createPost(t.url, quiet, `quiet ${i}`));
+    }
+    const ranked = (query: string) =>
+      api<Page<PostView>>(t.url, "GET", `/api/feed?order=ranked${query}`, { token: reader.token });
+    await eventually(async () => (await feedIds(reader)).length === 6, "every post in the feed");
+    const first = await ranked("&limit=2");
+    expect(first.body.nextCursor).to.be.a("string");
+    await mute(reader, loud.username);
+    const rest = await ranked(`&limit=10&cursor=${first.body.nextCursor}`);
+    expect(rest.status, rest.text).to.equal(200);
+    expect(rest.body.items.map((p) => p.author.id)).to.not.include(loud.user.id);
+    expect(rest.body.items.length).to.be.above(0);
+  });
+
   it("ends a mute for a time when its time is up", async () => {
     const [reader, loud] = await Promise.all([signup(t.url), signup(t.url)]);
     await follow(reader, loud);

@@ -32,7 +32,10 @@ function harness(options: Partial<AdmissionOptions> = {}) {
     endTurn();
     return answers;
   };
-  return { admission, endTurn, turn };
+  const advance = (ms: number) => {
+    clock += ms;
+  };
+  return { admission, endTurn, turn, advance };
 }
 
 describe("Admission", () => {
@@ -70,6 +73,18 @@ describe("Admission", () => {
     for (let i = 0; i < 7; i++) h.turn(20, 1);
     expect(h.turn(3, 1).every((r) => r === undefined)).to.equal(true); // 3 ms: under the target
     expect(h.turn(20, 1).every((r) => r === undefined)).to.equal(true); // the queue must stand again first
+  });
+
+  it("counts neither an idle gap nor one long turn as a standing queue", () => {
+    const h = harness();
+    // One slow turn, a minute of nothing, then a burst in one long turn: nothing refused.
+    h.turn(20, 10);
+    h.advance(60_000);
+    expect(h.turn(30, 1).every((r) => r === undefined)).to.equal(true);
+    // One turn of a whole second (a pause of the process) is over the target once, not for an interval.
+    h.advance(60_000);
+    h.turn(1, 1_000);
+    expect(h.turn(30, 1).every((r) => r === undefined)).to.equal(true);
   });
 
   it("schedules nothing while no request arrives", () => {
