@@ -14,6 +14,8 @@ import { params } from "./middlewares/params-validator";
 export interface CallerMeta {
   /** With the proof that whoever checked the token made for this request (broker/middlewares/caller-proof.ts). */
   user?: { userId: string; sessionId: string; proof?: string } | null;
+  /** Set by the gateway on sign-up and sign-in only: where the session starts from, for the owner's list. */
+  client?: { address: string; userAgent: string };
 }
 
 export type ActionContext<N extends ActionName> = Context<ParamsOut<N>, CallerMeta>;

@@ -99,6 +99,10 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
     async onBeforeCall(ctx: GatewayContext, _route: Route, req: IncomingRequest) {
       const route = routeOf(req.$alias?.action);
       if (route) await limits.checkIp(route, frontDoor.clientAddress(req));
+      if (route?.action === "users.login" || route?.action === "users.signup") {
+        const userAgent = req.headers["user-agent"] ?? "";
+        ctx.meta.client = { address: frontDoor.clientAddress(req), userAgent: userAgent.slice(0, 256) };
+      }
       // An action that answers its JSON text (lib/contracts/serialized.ts): moleculer-web sends a text with a
       // response type as it is.
       if (route && contractOf(route.action)?.serialized) ctx.meta.$responseType = JSON_TYPE;

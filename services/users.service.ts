@@ -30,8 +30,8 @@ export function createUsersService(deps: {
   return {
     name: "users",
     actions: defineActions("users", {
-      signup: { handler: (ctx) => accounts.signup(ctx.params) },
-      login: { handler: (ctx) => accounts.login(ctx.params) },
+      signup: { handler: (ctx) => accounts.signup(ctx.params, ctx.meta.client) },
+      login: { handler: (ctx) => accounts.login(ctx.params, ctx.meta.client) },
       logout: {
         handler: async (ctx) => {
           const caller = callerOf(ctx);
@@ -40,6 +40,31 @@ export function createUsersService(deps: {
         },
       },
       me: { handler: (ctx) => accounts.me(callerOf(ctx).userId) },
+      sessions: {
+        handler: async (ctx) => {
+          const caller = callerOf(ctx);
+          return { items: await accounts.sessions.list(caller.userId, caller.sessionId) };
+        },
+      },
+      endSession: {
+        handler: async (ctx) => {
+          const ended = await accounts.sessions.end(callerOf(ctx).userId, ctx.params.id);
+          await sessionEndedEverywhere(ctx.broker, ended);
+        },
+      },
+      endOtherSessions: {
+        handler: async (ctx) => {
+          const caller = callerOf(ctx);
+          const ended = await accounts.sessions.endAllBut(caller.userId, caller.sessionId);
+          await Promise.all(ended.map((session) => sessionEndedEverywhere(ctx.broker, session)));
+        },
+      },
+      changePassword: {
+        handler: async (ctx) => {
+          const ended = await accounts.changePassword(callerOf(ctx), ctx.params);
+          await Promise.all(ended.map((session) => sessionEndedEverywhere(ctx.broker, session)));
+        },
+      },
       updateMe: { handler: (ctx) => accounts.updateMe(callerOf(ctx).userId, ctx.params) },
       get: { handler: (ctx) => accounts.getByUsername(ctx.meta.user?.userId, ctx.params.username) },
       authenticate: {

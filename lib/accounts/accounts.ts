@@ -14,6 +14,7 @@ import { hashPassword, verifyAgainstNothing, verifyPassword } from "./passwords"
 import { emails, sessions, userCounts, usernames, users } from "./tables";
 import { toUserView, type Relationship, type UserView } from "./user-view";
 import { LruMap } from "../concurrency/lru-map";
+import { SessionList, type ClientInfo } from "./session-list";
 import { FOREVER_UNTIL, suspendedUntil } from "./standing";
 
 /** Long enough for one sign-up to finish, short enough that a crashed one frees its name quickly. */
@@ -107,6 +108,8 @@ export class Accounts {
   private readonly now: () => number;
   /** `userId:sessionId` → until when it is taken as live without a read. */
   private readonly liveSessions = new LruMap<string, number>(LIVE_SESSIONS);
+  /** The owner's view of their sessions: listed, ended one by one or all but the current. */
+  readonly sessions: SessionList;
 
   constructor(deps: AccountsDeps) {
     this.ownerMedia = deps.ownerMedia;
@@ -118,9 +121,10 @@ export class Accounts {
     this.relationships = deps.relationships;
     this.searchSync = deps.searchSync;
     this.now = deps.now ?? Date.now;
+    this.sessions = new SessionList(deps.store, this.now);
   }
 
-  async signup(input: SignupInput): Promise<SignedIn> {
+  async signup(input: SignupInput, client?: ClientInfo): Promise<SignedIn> {
     // Hash before claiming anything, so a claim is held only for the few milliseconds of the writes below.
     const passwordHash = await hashPassword(input.password);
     const userId = await this.ids.next();
@@ -170,10 +174,10 @@ export class Accounts {
       throw new ServiceUnavailableError("SIGNUP_INTERRUPTED", "sign-up took too long: try again");
     }
 
-    return this.startSession(userId);
+    return this.startSession(userId, client);
   }
 
-  async login(input: LoginInput): Promise<SignedIn> {
+  async login(input: LoginInput, client?: ClientInfo): Promise<SignedIn> {
     const userId = await this.findUserId(input.login);
     const row = userId === undefined ? undefined : await this.store.get(users, { user_id: userId });
     const ok =
@@ -193,7 +197,7 @@ export class Accounts {
           : `this account is suspended until ${until.toISOString()}`,
       );
     }
-    return this.startSession(userId);
+    return this.startSession(userId, client);
   }
 
   /** Revokes the session; the caller tells every users node to forget it too (`forgetSession`). */
@@ -215,6 +219,8 @@ export class Accounts {
     const session = await this.store.get(sessions, { user_id: claims.userId, session_id: claims.sessionId });
     if (session === undefined) throw new UnauthorizedError();
     this.liveSessions.set(key, now + LIVE_SESSION_TTL_MS);
+    // "Last used" for the owner's list; never holds up, nor fails, the request.
+    this.sessions.touch(session).catch(() => undefined);
     return { userId: claims.userId, sessionId: claims.sessionId };
   }
 
@@ -338,12 +344,43 @@ export class Accounts {
     return url;
   }
 
-  private async startSession(userId: string): Promise<SignedIn> {
+  /**
+   * Changes the password, given the current one, and ends every other session (a thief's included); the caller
+   * tells every node about those ended (services/users.service.ts). A wrong current password is a 400 on its
+   * field: the caller is signed in, so it tells them nothing they could not learn by signing in.
+   */
+  async changePassword(
+    caller: Caller,
+    input: { currentPassword: string; newPassword: string },
+  ): Promise<{ userId: string; sessionId: string }[]> {
+    const row = await this.store.get(users, { user_id: caller.userId });
+    if (row?.password_hash === undefined) throw new UnauthorizedError("this account no longer exists");
+    if (!(await verifyPassword(row.password_hash, input.currentPassword))) {
+      throw new BadRequestError("PASSWORD_WRONG", "the current password is wrong", {
+        field: "currentPassword",
+      });
+    }
+    await this.store.put(users, {
+      user_id: caller.userId,
+      password_hash: await hashPassword(input.newPassword),
+    });
+    const ended = await this.sessions.endAllBut(caller.userId, caller.sessionId);
+    for (const session of ended) this.forgetSession(session);
+    return ended;
+  }
+
+  private async startSession(userId: string, client?: ClientInfo): Promise<SignedIn> {
     const sessionId = await this.ids.next();
     const { token, expiresAt } = await this.tokens.issue(userId, sessionId);
     await this.store.put(
       sessions,
-      { user_id: userId, session_id: sessionId, created_at: new Date(this.now()), expires_at: expiresAt },
+      {
+        user_id: userId,
+        session_id: sessionId,
+        created_at: new Date(this.now()),
+        expires_at: expiresAt,
+        ...(client !== undefined && { user_agent: client.userAgent, address: client.address }),
+      },
       // The row outlives the token by a little, so it is never the row's expiry that ends a valid token.
       { ttlSeconds: this.tokens.lifetimeSeconds + 60 },
     );

@@ -47,6 +47,15 @@ export const loginParams = z.strictObject({
   password: z.string().min(1, "must not be empty").max(1024, "must be at most 1024 characters"),
 });
 
+/** A new password for a signed-in user, who proves they know the current one. */
+export const changePasswordParams = z.strictObject({
+  currentPassword: z.string().min(1, "must not be empty").max(1024, "must be at most 1024 characters"),
+  newPassword: password,
+});
+
+/** One of the caller's sessions, by the id `GET /api/me/sessions` lists. */
+export const sessionIdParams = z.strictObject({ id });
+
 export const updateMeParams = z.strictObject({
   displayName: displayName.optional(),
   bio: bio.optional(),

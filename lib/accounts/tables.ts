@@ -44,7 +44,17 @@ export const emails = defineTable({
 /** A signed-in session; its token is valid only while the row lives, so deleting it revokes at once everywhere. */
 export const sessions = defineTable({
   name: "sessions",
-  columns: { user_id: "id", session_id: "id", created_at: "timestamp", expires_at: "timestamp" },
+  columns: {
+    user_id: "id",
+    session_id: "id",
+    created_at: "timestamp",
+    expires_at: "timestamp",
+    /** Where it signed in from, as the gateway saw it (TRUST_PROXY decides the address): for the owner's list. */
+    user_agent: "text",
+    address: "text",
+    /** Written when a users node reads the row again (at most once per LAST_USED_EVERY_MS), not per request. */
+    last_used_at: "timestamp",
+  },
   partitionKey: ["user_id"],
   clustering: [{ column: "session_id", order: "desc" }],
 });

@@ -20,6 +20,7 @@ import {
   mediaObject,
   messageObject,
   mutedUserObject,
+  sessionObject,
   muteObject,
   notificationObject,
   pageOf,
@@ -62,6 +63,26 @@ export const actionContracts = {
   "users.login": { params: accounts.loginParams, result: signedIn, summary: "Sign in" },
   "users.logout": { params: noParams, result: nothing, summary: "Sign out (revokes the token)" },
   "users.me": { params: noParams, result: userObject, summary: "The signed-in user, with email" },
+  "users.sessions": {
+    params: noParams,
+    result: z.object({ items: z.array(sessionObject) }),
+    summary: "Where one is signed in (the newest 100 sessions), this one marked",
+  },
+  "users.endSession": {
+    params: accounts.sessionIdParams,
+    result: nothing,
+    summary: "Sign one session out, at once on every node",
+  },
+  "users.endOtherSessions": {
+    params: noParams,
+    result: nothing,
+    summary: "Sign out everywhere but here",
+  },
+  "users.changePassword": {
+    params: accounts.changePasswordParams,
+    result: nothing,
+    summary: "Change one's password, given the current one; every other session is signed out",
+  },
   "users.updateMe": { params: accounts.updateMeParams, result: userObject, summary: "Edit one's profile" },
   "users.get": { params: accounts.byUsernameParams, result: userObject, summary: "A user's profile" },
   "users.forgetSession": {

@@ -177,6 +177,19 @@ export const mutedUserObject = z
   .object({ user: userObject, until: time.nullable().describe("when the mute ends; null: until undone") })
   .meta({ id: "MutedUser" });
 
+export const sessionObject = z
+  .object({
+    id,
+    createdAt: time,
+    lastUsedAt: time.describe("when it was last used, to within five minutes"),
+    userAgent: z.string().describe("as the client sent it at sign-in"),
+    address: z
+      .string()
+      .describe("the client's address at sign-in, as the trusted proxies (TRUST_PROXY) give it"),
+    current: z.boolean().describe("the session of this request"),
+  })
+  .meta({ id: "Session" });
+
 export function pageOf<T extends z.ZodType>(item: T) {
   return z.object({
     items: z.array(item),
@@ -197,4 +210,5 @@ export type NotificationView = z.infer<typeof notificationObject>;
 export type MessageView = z.infer<typeof messageObject>;
 export type ConversationView = z.infer<typeof conversationObject>;
 export type MuteView = z.infer<typeof muteObject>;
+export type SessionView = z.infer<typeof sessionObject>;
 export type MutedUserView = z.infer<typeof mutedUserObject>;

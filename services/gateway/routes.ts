@@ -35,6 +35,11 @@ export const apiRoutes = {
   "POST /auth/logout": { action: "users.logout", auth: "required", status: 204 },
   "GET /me": { action: "users.me", auth: "required" },
   "PATCH /me": { action: "users.updateMe", auth: "required" },
+  "GET /me/sessions": { action: "users.sessions", auth: "required" },
+  "DELETE /me/sessions": { action: "users.endOtherSessions", auth: "required", status: 204 },
+  "DELETE /me/sessions/:id": { action: "users.endSession", auth: "required", status: 204 },
+  // The per-IP login limit: a stolen token must not become a way to guess the password.
+  "POST /me/password": { action: "users.changePassword", auth: "required", status: 204, ipLimit: "login" },
   // Before /users/:username, which would take "suggested" for a name.
   "GET /users/suggested": { action: "discovery.suggested", auth: "required" },
   "GET /users/:username": { action: "users.get", auth: "required" },

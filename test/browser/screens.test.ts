@@ -123,6 +123,7 @@ describe("the web client's screens", function () {
     { name: "saved", who: bob, path: "/saved", shows: "Saved" },
     { name: "close-friends", who: ada, path: "/close-friends", shows: bob.username },
     { name: "muted", who: bob, path: "/muted", shows: mutedName },
+    { name: "security", who: ada, path: "/settings/security", shows: "This device" },
     { name: "close-friends-post", who: bob, path: `/p/${closePostId}`, shows: "Close friends" },
   ];
 

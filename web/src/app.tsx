@@ -35,6 +35,7 @@ import { PostScreen } from "./screens/post";
 import { ProfileScreen } from "./screens/profile";
 import { SavedScreen } from "./screens/saved";
 import { SearchScreen } from "./screens/search";
+import { SecurityScreen } from "./screens/security";
 import { StoryViewerScreen } from "./screens/story-viewer";
 import { TagScreen } from "./screens/tag";
 import "./styles/nav.css";
@@ -50,6 +51,7 @@ const ROUTES: [pattern: string, render: (p: Params) => JSX.Element][] = [
   ["/u/:username/followers", (p) => <FollowListScreen username={p.username as string} which="followers" />],
   ["/u/:username/following", (p) => <FollowListScreen username={p.username as string} which="following" />],
   ["/settings/profile", () => <EditProfileScreen />],
+  ["/settings/security", () => <SecurityScreen />],
   ["/requests", () => <FollowRequestsScreen />],
   ["/search", () => <SearchScreen />],
   ["/tags/:tag", (p) => <TagScreen tag={p.tag as string} />],

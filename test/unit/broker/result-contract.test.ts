@@ -39,6 +39,10 @@ describe("ResultContractMiddleware", () => {
         forgetSession: { handler: () => Promise.resolve() },
         recordAudit: { handler: () => Promise.reject(new Error("unused")) },
         auditLog: { handler: () => Promise.reject(new Error("unused")) },
+        sessions: { handler: () => Promise.reject(new Error("unused")) },
+        endSession: { handler: () => Promise.reject(new Error("unused")) },
+        endOtherSessions: { handler: () => Promise.reject(new Error("unused")) },
+        changePassword: { handler: () => Promise.reject(new Error("unused")) },
       }),
     });
     await broker.start();

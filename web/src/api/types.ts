@@ -14,6 +14,7 @@ export type {
   NotificationType,
   NotificationView,
   PostView,
+  SessionView,
   Relationship,
   StoryGroup,
   StoryView,

@@ -164,6 +164,7 @@ function ProfileForm(props: { me: UserView }) {
           {saving ? "Saving…" : "Save"}
         </button>
         <Link href={`/u/${encodeURIComponent(me.username)}`}>Back to your profile</Link>
+        <Link href="/settings/security">Password and sessions</Link>
         <p role="status" class="edit-profile-status">
           {status}
         </p>
