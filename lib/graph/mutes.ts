@@ -84,14 +84,9 @@ export class Mutes {
     );
   }
 
-  /** Whether `recipientId` mutes `actorId` now: a notification from a muted account is not made. */
-  async mutes(recipientId: string, actorId: string): Promise<boolean> {
-    return (await this.of(recipientId, actorId)) !== undefined;
-  }
-
   /** The store's TTL ends a timed mute, but its clock may not be ours: the end is checked on every read too. */
   private live(until: Date | undefined): boolean {
-    return until === undefined || until.getTime() > this.now();
+    return inForce(until?.getTime(), this.now());
   }
 }
 

@@ -43,7 +43,7 @@ export class Notifications {
     const recipientId = input.recipientId;
     if (input.actorId === recipientId) return;
     // A muted account notifies of nothing while the mute lasts, and nothing is kept to show after it.
-    if (await this.deps.graph.mutes.mutes(recipientId, input.actorId)) return;
+    if ((await this.deps.graph.mutes.of(recipientId, input.actorId)) !== undefined) return;
     const views = new Views(this.deps, recipientId);
     // Also says no to an actor the recipient blocks or is blocked by: neither learns of the other.
     const actor = await views.user(input.actorId);

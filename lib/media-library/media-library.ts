@@ -183,9 +183,7 @@ export class MediaLibrary {
     const claim = await this.deps.store.get(mediaClaims, { media_id: mediaId });
     if (claim?.owner_kind === "post" && claim.owner_id !== undefined)
       await this.deps.described?.(claim.owner_id);
-    const updated = await this.find(mediaId);
-    if (updated === undefined) throw new NotFoundError("MEDIA_NOT_FOUND", "no such media");
-    return this.view(updated);
+    return this.view({ ...row, alt_text: altText });
   }
 
   /**

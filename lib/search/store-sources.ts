@@ -55,7 +55,7 @@ export class StoreSearchSources implements SearchSources {
     // A close friends' post is searchable by nobody: to the index it is not there (reindexing included).
     if (row === undefined || author === undefined || row.audience === "close_friends") return undefined;
     // The words searched are the caption's and its media's alt texts (a described photo is found by what it shows).
-    const mediaIds = row.media_ids ? (JSON.parse(row.media_ids) as string[]) : [];
+    const mediaIds = parseStrings(row.media_ids);
     const described = await Promise.all(
       mediaIds.map(
         async (mediaId) =>
@@ -67,7 +67,7 @@ export class StoreSearchSources implements SearchSources {
       id: postId,
       authorId,
       caption: words.join("\n"),
-      hashtags: parseTags(row.hashtags),
+      hashtags: parseStrings(row.hashtags),
       authorPrivate: author.is_private ?? false,
       createdAt: (row.created_at ?? new Date(0)).getTime(),
     };
@@ -116,8 +116,9 @@ export function wordsOf(spelling: string): string[] {
   return words.length > 1 ? words : [];
 }
 
-function parseTags(text: string | undefined): string[] {
-  if (text === undefined) return [];
+/** A JSON list of strings as a post row keeps its tags and media ids; anything else in it is left out. */
+function parseStrings(text: string | undefined): string[] {
+  if (!text) return [];
   const parsed: unknown = JSON.parse(text);
   return Array.isArray(parsed) ? parsed.filter((tag): tag is string => typeof tag === "string") : [];
 }
