@@ -25,6 +25,7 @@ import { createBrokerOptions } from "../moleculer.config";
 import { createGatewayService } from "../services/gateway.service";
 import { createUsersService } from "../services/users.service";
 import { createAdminService } from "../services/admin.service";
+import { createModerationService } from "../services/moderation.service";
 import { createLifecycleService } from "../services/lifecycle.service";
 import { NodeMetrics } from "../lib/metrics";
 import { nodeReadiness } from "./readiness";
@@ -173,6 +174,14 @@ export async function createNode(config: Config, options: NodeOptions = {}): Pro
     // The admin API sits beside the accounts whose rows say who is an admin.
     withPorts("users", ["store", "audit"], (ports) =>
       createAdminService({ ...ports, now: options.now ?? Date.now }),
+    ),
+    // Reports and the moderation queue, beside the accounts whose rows say who is a moderator.
+    withPorts("users", ["store", "audit", "accounts", "ids"], (ports) =>
+      createModerationService({
+        ...ports,
+        holdReporters: config.moderation.holdReporters,
+        now: options.now ?? Date.now,
+      }),
     ),
     withPorts("graph", ["graph", "accounts", "notifier"], createGraphService),
     withPorts("posts", ["posts", "accounts"], createPostsService),

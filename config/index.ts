@@ -121,8 +121,12 @@ export interface Config {
   readonly stream: { readonly maxPerUser: number; readonly heartbeatMs: number };
   readonly discovery: {
     readonly roundSeconds: number;
-    readonly trending: { readonly minAuthors: number; readonly halfLifeMs: number };
+    readonly trending: { readonly minAuthors: number; readonly halfLifeMs: number; readonly newAccountMs: number };
     readonly explore: { readonly halfLifeMs: number };
+  };
+  readonly moderation: {
+    /** Distinct reporters of one account within an hour that hold it out of discovery until reviewed. */
+    readonly holdReporters: number;
   };
 }
 
@@ -276,6 +280,7 @@ export function loadConfig(
         follows: e.QUOTA_FOLLOWS_PER_HOUR,
         stories: e.QUOTA_STORIES_PER_HOUR,
         messages: e.QUOTA_MESSAGES_PER_HOUR,
+        reports: e.QUOTA_REPORTS_PER_HOUR,
       },
     },
     cors: { origins: e.CORS_ORIGINS ?? [] },
@@ -297,9 +302,14 @@ export function loadConfig(
     stream: { maxPerUser: e.STREAM_MAX_PER_USER, heartbeatMs: e.STREAM_HEARTBEAT_SECONDS * 1000 },
     discovery: {
       roundSeconds: e.DISCOVERY_ROUND_SECONDS,
-      trending: { minAuthors: e.TRENDING_MIN_AUTHORS, halfLifeMs: e.TRENDING_HALF_LIFE_HOURS * 3_600_000 },
+      trending: {
+        minAuthors: e.TRENDING_MIN_AUTHORS,
+        halfLifeMs: e.TRENDING_HALF_LIFE_HOURS * 3_600_000,
+        newAccountMs: e.TRENDING_NEW_ACCOUNT_HOURS * 3_600_000,
+      },
       explore: { halfLifeMs: e.EXPLORE_HALF_LIFE_HOURS * 3_600_000 },
     },
+    moderation: { holdReporters: e.MODERATION_HOLD_REPORTERS },
   });
 }
 

@@ -233,12 +233,25 @@ export const envSchema = z.object({
     .describe(
       "Seconds between two computations of trending tags and of explore (one discovery node per round)",
     ),
+  MODERATION_HOLD_REPORTERS: positiveInt
+    .max(1_000)
+    .default(5)
+    .describe(
+      "Distinct people reporting one account within an hour that hide it from explore, trending and search until a moderator decides",
+    ),
   TRENDING_MIN_AUTHORS: positiveInt
     .max(1_000)
     .default(3)
     .describe(
       "Fewest distinct authors a tag needs over the last day to trend (one account's posts never do)",
     ),
+  TRENDING_NEW_ACCOUNT_HOURS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(720)
+    .default(24)
+    .describe("How long a new account's posts carry no weight in trending (0: from the start)"),
   TRENDING_HALF_LIFE_HOURS: positiveInt
     .max(168)
     .default(6)
@@ -311,6 +324,9 @@ export const envSchema = z.object({
   QUOTA_MESSAGES_PER_HOUR: positiveInt
     .default(500)
     .describe("Direct messages (shared posts included) per user per hour"),
+  QUOTA_REPORTS_PER_HOUR: positiveInt
+    .default(60)
+    .describe("Reports per user per hour, so that reporting cannot flood the moderation queue"),
   TRUST_PROXY: z
     .string()
     .transform((text, ctx) => {

@@ -51,6 +51,8 @@ import { SearchOutbox, searchOutboxTables } from "./search/outbox";
 import { SearchReindexer, searchReindexTables } from "./search/reindex";
 import type { SearchIndex } from "./search/search-index";
 import { SearchQueries } from "./search/search-queries";
+import { DiscoveryStanding } from "./accounts/discovery-standing";
+import { moderationTables, Removals } from "./moderation";
 import { SearchSync, searchSyncTables } from "./search/search-sync";
 import { StoreSearchSources } from "./search/store-sources";
 import { TagPages } from "./discovery/tag-pages";
@@ -208,6 +210,8 @@ export async function createAppContext(config: Config, options: AppContextOption
             ...searchSyncTables,
             ...searchReindexTables,
             ...(hosts("users") ? auditTables : []),
+            // Reports on the users nodes; what was removed is read wherever messages and notifications are.
+            ...moderationTables,
           ]
         : []),
       // Media claims too: a media's new alt text finds the post that holds it.
@@ -427,6 +431,7 @@ export async function createAppContext(config: Config, options: AppContextOption
         isPublic: async (userId) => (await users.view(userId, userId))?.isPrivate === false,
       },
       ...discoveryWriters,
+      standing: new DiscoveryStanding(store, now, config.discovery.trending.newAccountMs),
       settings: config.discovery,
       holder: config.broker.nodeId,
       now,
@@ -448,6 +453,7 @@ export async function createAppContext(config: Config, options: AppContextOption
           posts,
           publish: options.publish,
           affinity: new Affinities(store),
+          removals: new Removals(store),
         })
       : undefined;
   if (inbox) metrics?.actors.watch("inbox", inbox.stats);
@@ -473,6 +479,7 @@ export async function createAppContext(config: Config, options: AppContextOption
       graph,
       accounts,
       posts,
+      standing: new DiscoveryStanding(store, now),
       ...(searchMetrics && { metrics: searchMetrics }),
     });
     search = { index, indexer, queries, reindexer };

@@ -12,7 +12,7 @@ import { NotFoundError } from "../lib/errors";
 const REPAIR_TIMEOUT_MS = 10 * 60_000;
 
 /** The services owning the data, as admin commands reach them over the broker. */
-function clusterOf(broker: ServiceBroker): AdminCluster {
+export function adminClusterOf(broker: ServiceBroker): AdminCluster {
   return {
     standingChanged: (userId) => broadcast(broker, "accounts.standing-changed", { userId }, ["timeline"]),
     async sessionsRevoked(userId, sessionIds) {
@@ -50,7 +50,7 @@ export function createAdminService(deps: {
     (admin ??= new Admin({
       standing: new AccountStanding(deps.store, deps.now),
       audit: deps.audit,
-      cluster: clusterOf(ctx.broker),
+      cluster: adminClusterOf(ctx.broker),
       now: deps.now,
     }));
   const by = (ctx: Context): Promise<Authority> => {

@@ -93,6 +93,14 @@ export function createInboxService(deps: { inbox: Inbox; posts: Posts }): Servic
             deliverThrough(ctx),
           ),
       },
+      /** For moderation: reports (members only) and removals. */
+      reportedMessage: {
+        handler: (ctx) =>
+          inbox.reportedMessage(callerIdOf(ctx), ctx.params.conversationId, ctx.params.id),
+      },
+      removeMessage: {
+        handler: (ctx) => inbox.removeMessage(ctx.params.conversationId, ctx.params.id),
+      },
       /** The gateway's `Last-Event-ID` resumption. */
       replay: {
         options: byParam("userId"),

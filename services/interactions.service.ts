@@ -45,6 +45,14 @@ export function createInteractionsService(deps: {
         handler: (ctx) => interactions.listComments(callerIdOf(ctx), ctx.params.id, ctx.params),
       },
       deleteComment: { handler: (ctx) => interactions.deleteComment(callerIdOf(ctx), ctx.params.id) },
+      /** For moderation: reports and removals. */
+      reportedComment: {
+        handler: async (ctx) => ({
+          ...(await interactions.reportedComment(callerIdOf(ctx), ctx.params.id)),
+          mediaIds: [],
+        }),
+      },
+      removeComment: { handler: (ctx) => interactions.removeComment(ctx.params.id) },
       save: { handler: (ctx) => interactions.save(callerIdOf(ctx), ctx.params.id) },
       unsave: { handler: (ctx) => interactions.unsave(callerIdOf(ctx), ctx.params.id) },
       saved: { handler: (ctx) => interactions.saved(callerIdOf(ctx), ctx.params) },

@@ -27,6 +27,8 @@ export function createPostsService(deps: { posts: Posts; accounts: Accounts }): 
         handler: async (ctx) => ({ posts: await posts.recountPosts(ctx.params.userId) }),
       },
       delete: { handler: (ctx) => posts.delete(callerIdOf(ctx), ctx.params.id) },
+      /** For moderation's removals. */
+      remove: { handler: (ctx) => posts.remove(ctx.params.id) },
       byUser: {
         handler: async (ctx) => {
           const authorId = await accounts.idOf(ctx.params.username);

@@ -24,6 +24,9 @@ export function createStoriesService(deps: { stories: Stories }): ServiceSchema 
           }),
       },
       delete: { handler: (ctx) => stories.delete(callerIdOf(ctx), ctx.params.id) },
+      /** For moderation: reports and removals. */
+      reported: { handler: (ctx) => stories.reported(callerIdOf(ctx), ctx.params.id) },
+      remove: { handler: (ctx) => stories.remove(ctx.params.id) },
     }),
   };
 }

@@ -63,6 +63,15 @@ export class AccountStanding {
     });
   }
 
+  /** Hidden from discovery until a moderator reviews it (see `held_for_review_at`). */
+  async hold(userId: string): Promise<void> {
+    await this.store.put(users, { user_id: userId, held_for_review_at: new Date(this.now()) });
+  }
+
+  async release(userId: string): Promise<void> {
+    await this.store.put(users, { user_id: userId, held_for_review_at: new Date(0) });
+  }
+
   async unsuspend(userId: string): Promise<void> {
     // A suspension that ended at the epoch: the store writes values, never absences.
     await this.store.put(users, { user_id: userId, suspended_until: new Date(0), suspension_reason: "" });

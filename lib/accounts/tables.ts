@@ -18,6 +18,11 @@ export const users = defineTable({
     /** Suspended by an operator or an admin until then (far in the future: for good); absent or past: in good standing. */
     suspended_until: "timestamp",
     suspension_reason: "text",
+    /**
+     * Set when enough distinct people reported the account within an hour (lib/moderation/reports.ts): hidden from
+     * explore, trending and search until a moderator decides a case about it. The epoch: not held.
+     */
+    held_for_review_at: "timestamp",
   },
   partitionKey: ["user_id"],
 });

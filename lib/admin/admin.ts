@@ -192,7 +192,8 @@ export class Admin {
     return this.auditedRaw(by, command, `${row.username ?? ""} (${row.user_id})`, params, () => run(row));
   }
 
-  private async auditedRaw<T>(
+  /** Any command, audited: its row is written before it runs and settled with its outcome. */
+  async auditedRaw<T>(
     by: Authority,
     command: string,
     target: string,

@@ -6,7 +6,7 @@ import type { Role } from "../accounts";
  * broker/middlewares/caller-proof.ts) or a signed-in account holding the admin role.
  */
 export type Authority =
-  { kind: "console"; operator: string } | { kind: "admin"; userId: string; username: string };
+  { kind: "console"; operator: string } | { kind: Role; userId: string; username: string };
 
 /** What an admin call carries: the proven caller or the proven operator, as the broker checked them. */
 export interface AdminMeta {
@@ -21,6 +21,13 @@ export class NotAdminError extends ForbiddenError {
   }
 }
 
+/** An account with neither the admin nor the moderator role reached a moderation route. */
+export class NotModeratorError extends ForbiddenError {
+  constructor() {
+    super("NOT_MODERATOR", "only a moderator or an admin may do this");
+  }
+}
+
 /** An admin token reached a command only the operator's console may run (granting roles). */
 export class ConsoleOnlyError extends ForbiddenError {
   constructor(command: string) {
@@ -29,23 +36,27 @@ export class ConsoleOnlyError extends ForbiddenError {
 }
 
 /**
- * The authority behind a call, or the refusal: 401 without a caller, 403 for an account without the role. The
- * role is read from the account's row at every call, so a role taken away holds at once.
+ * The authority behind a call, or the refusal: 401 without a caller, 403 for an account without one of the
+ * `allowed` roles (the admin's alone unless said; moderation lets moderators in too). The role is read from the
+ * account's row at every call, so a role taken away holds at once.
  */
 export async function authorityOf(
   meta: AdminMeta,
   account: (userId: string) => Promise<{ role: Role | undefined; username: string } | undefined>,
+  allowed: readonly Role[] = ["admin"],
 ): Promise<Authority> {
   if (meta.operator) return { kind: "console", operator: meta.operator.name };
   if (!meta.user) throw new UnauthorizedError();
   const found = await account(meta.user.userId);
-  if (found?.role !== "admin") throw new NotAdminError();
-  return { kind: "admin", userId: meta.user.userId, username: found.username };
+  if (found?.role === undefined || !allowed.includes(found.role)) {
+    throw allowed.includes("moderator") ? new NotModeratorError() : new NotAdminError();
+  }
+  return { kind: found.role, userId: meta.user.userId, username: found.username };
 }
 
 /** How the audit log names who acted. */
 export function describeAuthority(authority: Authority): string {
   return authority.kind === "console"
     ? `console ${authority.operator}`
-    : `admin ${authority.username} (${authority.userId})`;
+    : `${authority.kind} ${authority.username} (${authority.userId})`;
 }

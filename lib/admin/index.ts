@@ -4,6 +4,7 @@ export {
   ConsoleOnlyError,
   describeAuthority,
   NotAdminError,
+  NotModeratorError,
   type AdminMeta,
   type Authority,
 } from "./authority";

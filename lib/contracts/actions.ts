@@ -7,6 +7,7 @@ import * as graph from "../graph/params";
 import * as inbox from "../inbox/params";
 import * as interactions from "../interactions/params";
 import * as media from "../media-library/params";
+import * as moderation from "../moderation/params";
 import * as posts from "../posts/params";
 import * as discovery from "../discovery/params";
 import * as search from "../search/params";
@@ -561,6 +562,68 @@ export const actionContracts = {
     params: admin.mediaRefParams,
     result: mediaObject,
     summary: "Sends a failed media to the transcoders again",
+    internal: true,
+  },
+  "moderation.report": {
+    params: moderation.reportParams,
+    result: moderation.reportObject,
+    summary: "Report a post, comment, story, message (its conversation's members only) or account",
+  },
+  "moderation.queue": {
+    params: moderation.queueParams,
+    result: pageOf(moderation.reportCaseObject),
+    summary: "The moderation queue: open report cases, oldest first (moderators and admins)",
+  },
+  "moderation.case": {
+    params: moderation.caseIdParams,
+    result: moderation.reportCaseDetailObject,
+    summary: "One report case with its reports (moderators and admins)",
+  },
+  "moderation.resolve": {
+    params: moderation.resolveParams,
+    result: moderation.reportCaseObject,
+    summary: "Decide a report case: dismiss it, remove the content, or suspend its author (moderators and admins)",
+  },
+  "posts.remove": {
+    params: moderation.contentRefParams,
+    result: nothing,
+    summary: "Removes a post for everyone, as a deletion (a moderator's decision)",
+    internal: true,
+  },
+  "interactions.reportedComment": {
+    params: moderation.contentRefParams,
+    result: moderation.targetSnapshotObject,
+    summary: "A comment as the caller reports it; 404 when they may not see it",
+    internal: true,
+  },
+  "interactions.removeComment": {
+    params: moderation.contentRefParams,
+    result: nothing,
+    summary: "Removes a comment for everyone (a moderator's decision)",
+    internal: true,
+  },
+  "stories.reported": {
+    params: moderation.contentRefParams,
+    result: moderation.targetSnapshotObject,
+    summary: "A story as the caller reports it; 404 when they may not see it",
+    internal: true,
+  },
+  "stories.remove": {
+    params: moderation.contentRefParams,
+    result: nothing,
+    summary: "Removes a story for everyone (a moderator's decision)",
+    internal: true,
+  },
+  "inbox.reportedMessage": {
+    params: moderation.messageRefParams,
+    result: moderation.targetSnapshotObject,
+    summary: "A message as a member of its conversation reports it; 404 for anyone else",
+    internal: true,
+  },
+  "inbox.removeMessage": {
+    params: moderation.messageRefParams,
+    result: nothing,
+    summary: "Marks a message removed and stops serving its media (a moderator's decision)",
     internal: true,
   },
   "lifecycle.drain": {

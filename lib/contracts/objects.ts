@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { audience } from "../audience/audience";
+import { REPORT_OUTCOMES, REPORT_TARGETS } from "../moderation/params";
 
 /**
  * The objects of api.md as schemas: the types the code builds them with are inferred from these, the OpenAPI
@@ -130,7 +131,18 @@ export const NOTIFICATION_TYPES = [
   "follow_request",
   "follow_accepted",
   "mention",
+  /** A report the recipient made was decided; `report` says how. The actor is the recipient themself. */
+  "report_resolved",
 ] as const;
+
+/** How a report ended, as its reporter is told. */
+export const reportOutcomeObject = z
+  .object({
+    id: id.describe("the report's case"),
+    targetType: z.enum(REPORT_TARGETS),
+    outcome: z.enum(REPORT_OUTCOMES),
+  })
+  .meta({ id: "ReportOutcome" });
 
 export const notificationObject = z
   .object({
@@ -139,6 +151,7 @@ export const notificationObject = z
     actor: userObject,
     postId: id.optional(),
     commentId: id.optional(),
+    report: reportOutcomeObject.optional().describe("report_resolved only"),
     createdAt: time,
     read: z.boolean(),
   })
@@ -152,6 +165,10 @@ export const messageObject = z
     text: z.string().optional(),
     media: mediaObject.optional(),
     postId: id.optional(),
+    removed: z
+      .boolean()
+      .optional()
+      .describe("true when a moderator removed the message, or the post it shares: its content is gone"),
     createdAt: time,
   })
   .meta({ id: "Message" });
@@ -207,6 +224,7 @@ export type StoryView = z.infer<typeof storyObject>;
 export type StoryGroup = z.infer<typeof storyGroupObject>;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 export type NotificationView = z.infer<typeof notificationObject>;
+export type ReportOutcomeView = z.infer<typeof reportOutcomeObject>;
 export type MessageView = z.infer<typeof messageObject>;
 export type ConversationView = z.infer<typeof conversationObject>;
 export type MuteView = z.infer<typeof muteObject>;

@@ -4,7 +4,7 @@
  * another node. The node binds them to the broker (calls to the recipient's inbox owner).
  */
 
-import type { NotificationType } from "./objects";
+import type { NotificationType, ReportOutcomeView } from "./objects";
 
 export interface NotificationInput {
   /** Who gets it. Producers need not filter themselves out: the inbox never notifies an actor of their own act. */
@@ -13,6 +13,8 @@ export interface NotificationInput {
   actorId: string;
   postId?: string;
   commentId?: string;
+  /** report_resolved only: which case, and how it ended. */
+  report?: ReportOutcomeView;
 }
 
 export interface Notifier {

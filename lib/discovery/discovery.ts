@@ -37,7 +37,7 @@ export interface DiscoveryDeps {
   graph: BlockLists & FollowLists & { mutes: MuteLists };
   users: UserViews;
   privacy: AccountPrivacy;
-  /** Suspended authors, once they exist; everyone counts until then. */
+  /** Suspended, held and new authors (lib/accounts/discovery-standing.ts); everyone counts when absent. */
   standing?: AuthorStanding;
   /** The writers, built wherever posts, likes and comments are written (the post listings, the signals). */
   tagPages: TagPages;

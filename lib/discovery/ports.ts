@@ -40,14 +40,18 @@ export interface AccountPrivacy {
 }
 
 /**
- * Authors whose activity must not count for discovery (trending, explore): suspended accounts, once there is
- * such a thing. Asked while rankings are computed, with a round's authors at once.
+ * Authors whose activity must not count for discovery. Asked while rankings are computed, with a round's authors
+ * at once (lib/accounts/discovery-standing.ts).
  */
 export interface AuthorStanding {
+  /** Left out of trending and explore: suspended, or held for review after many reports. */
   excluded(authorIds: readonly string[]): Promise<ReadonlySet<string>>;
+  /** When each author's activity starts to carry trending weight (ms): a new account's first day carries none. */
+  countsFrom(authorIds: readonly string[]): Promise<ReadonlyMap<string, number>>;
 }
 
-/** No account is suspended yet: everyone counts. */
+/** Everyone counts, from the start: for tests of the rankings alone. */
 export const EVERYONE_COUNTS: AuthorStanding = {
   excluded: () => Promise.resolve(new Set<string>()),
+  countsFrom: () => Promise.resolve(new Map<string, number>()),
 };

@@ -20,6 +20,8 @@ export interface TrendInput {
   minAuthors: number;
   /** Authors who do not count (for this reader: blocked either way; for everyone: suspended). */
   excluded?: ReadonlySet<string>;
+  /** When each author's uses start to count (ms): an hour that began before carries none of theirs (new accounts). */
+  countsFrom?: ReadonlyMap<string, number>;
 }
 
 export interface Trend {
@@ -45,7 +47,12 @@ export function trendScore(input: TrendInput): Trend {
   const seen = new Set<string>();
   const hours: HourAuthors[] = [];
   for (const hour of [...input.hours].sort((a, b) => b.hour - a.hour)) {
-    const ids = hour.authorIds.filter((id) => !seen.has(id) && !(input.excluded?.has(id) ?? false));
+    const ids = hour.authorIds.filter(
+      (id) =>
+        !seen.has(id) &&
+        !(input.excluded?.has(id) ?? false) &&
+        (input.countsFrom?.get(id) ?? 0) <= hour.hour,
+    );
     for (const id of ids) seen.add(id);
     // Authors beyond the ids kept cannot be told apart: they count as they were counted.
     const unlisted = Math.max(0, hour.authors - hour.authorIds.length);

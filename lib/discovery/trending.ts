@@ -81,11 +81,13 @@ export class TrendingTags {
       tag,
       hours: await uses.hours(tag, windowStart, current),
     }));
-    const excluded = await this.deps.standing.excluded([
-      ...new Set(windowed.flatMap((w) => w.hours.flatMap((h) => h.authorIds))),
+    const authorIds = [...new Set(windowed.flatMap((w) => w.hours.flatMap((h) => h.authorIds)))];
+    const [excluded, countsFrom] = await Promise.all([
+      this.deps.standing.excluded(authorIds),
+      this.deps.standing.countsFrom(authorIds),
     ]);
     const score = (hours: readonly HourAuthors[], baseline: number): Trend =>
-      trendScore({ hours, baseline, now, excluded, ...settings });
+      trendScore({ hours, baseline, now, excluded, countsFrom, ...settings });
     const candidates = windowed
       .map((w) => ({ ...w, trend: score(w.hours, 0) }))
       .filter((c) => c.trend.score > 0)

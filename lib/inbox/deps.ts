@@ -2,6 +2,7 @@ import type { Accounts } from "../accounts";
 import type { Graph } from "../graph";
 import type { MediaLibrary } from "../media-library/media-library";
 import type { Posts } from "../posts/posts";
+import type { Removals } from "../moderation/removals";
 import type { WideRowStore } from "../store/store";
 import type { PublishStreamEvent } from "../stream/events";
 
@@ -16,9 +17,11 @@ export interface InboxDeps {
   accounts: Pick<Accounts, "idsOf" | "view">;
   graph: Pick<Graph, "isBlockedEitherWay" | "mutes">;
   /** `attach` records a photo as a message's: served only at signed URLs, whatever the sender's privacy. */
-  media: Pick<MediaLibrary, "find" | "view"> & Partial<Pick<MediaLibrary, "attach">>;
+  media: Pick<MediaLibrary, "find" | "view"> & Partial<Pick<MediaLibrary, "attach" | "markDeleted">>;
   posts: Pick<Posts, "get">;
   publish: PublishStreamEvent;
+  /** What moderators removed: messages and notifications pointing at it say so, or leave it out. */
+  removals?: Pick<Removals, "removed">;
   /** Where the messages a user sends someone are counted, for the ranked feed's affinity. */
   affinity?: { bump(userId: string, authorId: string, kind: "messages"): Promise<void> };
 }

@@ -115,6 +115,32 @@ export class DirectMessages {
     return sent;
   }
 
+  /** A message as a member reports it: its sender and content; 404 for anyone else, or no such message. */
+  async reported(
+    callerId: string,
+    conversationId: string,
+    messageId: string,
+  ): Promise<{ authorId: string; text?: string; mediaIds: string[] }> {
+    await this.conversations.membersFor(conversationId, callerId);
+    const found = await this.messages.find(conversationId, messageId);
+    if (found === undefined || found.removed === true) {
+      throw new NotFoundError("MESSAGE_NOT_FOUND", "no such message in this conversation");
+    }
+    return {
+      authorId: found.senderId,
+      ...(found.text !== undefined && { text: found.text }),
+      mediaIds: found.mediaId === undefined ? [] : [found.mediaId],
+    };
+  }
+
+  /** A moderator's removal: the message stays in its place as removed, and its media stop being served. */
+  async remove(conversationId: string, messageId: string): Promise<void> {
+    const found = await this.messages.find(conversationId, messageId);
+    if (found === undefined) return;
+    if (found.mediaId !== undefined) await this.deps.media.markDeleted?.(found.senderId, [found.mediaId]);
+    await this.messages.remove(conversationId, messageId, new Date(this.deps.now()));
+  }
+
   /** Sends the post to each recipient in their two-member conversation with the sender. */
   async sharePost(
     senderId: string,

@@ -87,6 +87,16 @@ export class Inbox {
     return this.direct.send(senderId, conversationId, content, deliver);
   }
 
+  /** A message as a member reports it (moderation). */
+  reportedMessage(callerId: string, conversationId: string, messageId: string) {
+    return this.direct.reported(callerId, conversationId, messageId);
+  }
+
+  /** A moderator removed the message. */
+  removeMessage(conversationId: string, messageId: string): Promise<void> {
+    return this.direct.remove(conversationId, messageId);
+  }
+
   /** One member's share of a message; run on that member's owner. */
   deliverMessage(userId: string, message: MessageRecord): Promise<void> {
     return this.direct.deliver(userId, message);

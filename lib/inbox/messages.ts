@@ -22,6 +22,25 @@ export class Messages {
     });
   }
 
+  /** One message of the conversation, or undefined. */
+  async find(conversationId: string, messageId: string): Promise<MessageRecord | undefined> {
+    const row = await this.store.get(messages, {
+      ...conversationMessages.partitionOf(conversationId, messageId),
+      message_id: messageId,
+    });
+    return row && fromRow(row)[0];
+  }
+
+  /** Keeps the message in its place as removed, its text blanked: readers show it without content. */
+  async remove(conversationId: string, messageId: string, at: Date): Promise<void> {
+    await this.store.put(messages, {
+      ...conversationMessages.partitionOf(conversationId, messageId),
+      message_id: messageId,
+      body: "",
+      removed_at: at,
+    });
+  }
+
   /** Up to `limit` messages older than `before` (or the newest), newest first. */
   async page(
     conversationId: string,
@@ -51,6 +70,17 @@ export class Messages {
 
 function fromRow(row: Row<typeof messages>): MessageRecord[] {
   if (row.sender_id === undefined) return [];
+  if (row.removed_at !== undefined) {
+    return [
+      {
+        id: row.message_id,
+        conversationId: row.conversation_id,
+        senderId: row.sender_id,
+        removed: true,
+        createdAt: (row.created_at ?? new Date(0)).toISOString(),
+      },
+    ];
+  }
   const record: MessageRecord = {
     id: row.message_id,
     conversationId: row.conversation_id,

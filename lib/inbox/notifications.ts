@@ -4,7 +4,8 @@ import type { Row } from "../store/schema";
 import type { StreamEvent } from "../stream/events";
 import type { InboxDeps, Page, PageRequest } from "./deps";
 import type { ActorMemory } from "../concurrency/actor-memory";
-import { NOTIFICATION_TYPES } from "../contracts/objects";
+import { NOTIFICATION_TYPES, type ReportOutcomeView } from "../contracts/objects";
+import { REPORT_OUTCOMES, REPORT_TARGETS } from "../moderation/params";
 import type { NotificationInput } from "../contracts/ports";
 import type { StreamLog } from "./stream-log";
 import { notificationKeys, notificationReads, notifications, userNotifications } from "./tables";
@@ -41,7 +42,8 @@ export class Notifications {
 
   async notify(input: NotificationInput): Promise<void> {
     const recipientId = input.recipientId;
-    if (input.actorId === recipientId) return;
+    // One's own act is no news; the outcome of one's own report is (it names the reporter as its actor).
+    if (input.actorId === recipientId && input.type !== "report_resolved") return;
     // A muted account notifies of nothing while the mute lasts, and nothing is kept to show after it.
     if ((await this.deps.graph.mutes.of(recipientId, input.actorId)) !== undefined) return;
     const views = new Views(this.deps, recipientId);
@@ -75,6 +77,7 @@ export class Notifications {
         actorId: input.actorId,
         ...(input.postId !== undefined && { postId: input.postId }),
         ...(input.commentId !== undefined && { commentId: input.commentId }),
+        ...(input.report !== undefined && { report: input.report }),
         createdAt: new Date(this.deps.now()),
       };
       await store.put(notifications, {
@@ -213,7 +216,7 @@ export class Notifications {
  * mention in a post or comment, the same comment. Unlike-and-like-again is the same action.
  */
 export function actionKeyOf(input: NotificationInput): string {
-  const object = input.commentId ?? input.postId ?? "account";
+  const object = input.report?.id ?? input.commentId ?? input.postId ?? "account";
   return `${input.type}:${object}:${input.actorId}`;
 }
 
@@ -228,6 +231,11 @@ function toRow(record: NotificationRecord) {
     actor_id: record.actorId,
     ...(record.postId !== undefined && { post_id: record.postId }),
     ...(record.commentId !== undefined && { comment_id: record.commentId }),
+    ...(record.report !== undefined && {
+      report_id: record.report.id,
+      report_target: record.report.targetType,
+      report_outcome: record.report.outcome,
+    }),
     created_at: record.createdAt,
   };
 }
@@ -235,12 +243,21 @@ function toRow(record: NotificationRecord) {
 function fromRow(row: Row<typeof notifications>): NotificationRecord | undefined {
   const type = NOTIFICATION_TYPES.find((t) => t === row.kind);
   if (type === undefined || row.actor_id === undefined) return undefined;
+  const report = reportOf(row);
   return {
     id: row.notification_id,
     type,
     actorId: row.actor_id,
     ...(row.post_id !== undefined && { postId: row.post_id }),
     ...(row.comment_id !== undefined && { commentId: row.comment_id }),
+    ...(report !== undefined && { report }),
     createdAt: row.created_at ?? new Date(0),
   };
+}
+
+function reportOf(row: Row<typeof notifications>): ReportOutcomeView | undefined {
+  const targetType = REPORT_TARGETS.find((t) => t === row.report_target);
+  const outcome = REPORT_OUTCOMES.find((o) => o === row.report_outcome);
+  if (row.report_id === undefined || targetType === undefined || outcome === undefined) return undefined;
+  return { id: row.report_id, targetType, outcome };
 }

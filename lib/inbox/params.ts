@@ -3,7 +3,7 @@ import { z } from "zod";
 import { username } from "../accounts/params";
 import { pageParams } from "../validation/page";
 import { boundedText } from "../validation/text";
-import { NOTIFICATION_TYPES } from "../contracts/objects";
+import { NOTIFICATION_TYPES, reportOutcomeObject } from "../contracts/objects";
 
 /** A conversation has 2 to 32 members, the caller included. */
 export const MAX_OTHER_MEMBERS = 31;
@@ -18,6 +18,7 @@ export const notifyParams = z.strictObject({
   actorId: id,
   postId: id.optional(),
   commentId: id.optional(),
+  report: reportOutcomeObject.optional(),
 });
 
 export const pageOnlyParams = z.strictObject(pageParams);
@@ -59,6 +60,7 @@ export const messageRecord = z.strictObject({
     .optional(),
   mediaId: id.optional(),
   postId: id.optional(),
+  removed: z.literal(true).optional(),
   createdAt: z.iso.datetime(),
 });
 

@@ -23,6 +23,10 @@ export const notifications = defineTable({
     actor_id: "id",
     post_id: "id",
     comment_id: "id",
+    /** report_resolved: the case, its target's type and how it ended. */
+    report_id: "id",
+    report_target: "text",
+    report_outcome: "text",
     created_at: "timestamp",
   },
   partitionKey: ["user_id", "bucket"],
@@ -139,6 +143,8 @@ export const messages = defineTable({
     media_id: "id",
     post_id: "id",
     created_at: "timestamp",
+    /** Set when a moderator removed it: its text is blanked and its media deleted, the row kept in its place. */
+    removed_at: "timestamp",
   },
   partitionKey: ["conversation_id", "bucket"],
   clustering: [{ column: "message_id", order: "desc" }],

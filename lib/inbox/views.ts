@@ -1,7 +1,8 @@
 import type { MediaView, MessageView, NotificationView, UserView } from "../contracts/objects";
 import type { InboxDeps } from "./deps";
 import type { MessageRecord } from "./params";
-import type { NotificationType } from "../contracts/objects";
+import type { NotificationType, ReportOutcomeView } from "../contracts/objects";
+import type { ReportTarget } from "../moderation/params";
 
 export type { ConversationView, MessageView, NotificationView } from "../contracts/objects";
 
@@ -11,6 +12,7 @@ export interface NotificationRecord {
   actorId: string;
   postId?: string;
   commentId?: string;
+  report?: ReportOutcomeView;
   createdAt: Date;
 }
 
@@ -21,9 +23,10 @@ export interface NotificationRecord {
 export class Views {
   private readonly users = new Map<string, Promise<UserView | undefined>>();
   private readonly media = new Map<string, Promise<MediaView | undefined>>();
+  private readonly removals = new Map<string, Promise<boolean>>();
 
   constructor(
-    private readonly deps: Pick<InboxDeps, "accounts" | "media">,
+    private readonly deps: Pick<InboxDeps, "accounts" | "media" | "removals">,
     readonly viewerId: string,
   ) {}
 
@@ -37,27 +40,48 @@ export class Views {
     return view;
   }
 
+  /** Undefined when the actor is hidden from the viewer, or a moderator removed what it is about. */
   async notification(record: NotificationRecord, read: boolean): Promise<NotificationView | undefined> {
-    const actor = await this.user(record.actorId);
-    if (actor === undefined) return undefined;
+    const [actor, postRemoved, commentRemoved] = await Promise.all([
+      this.user(record.actorId),
+      record.postId === undefined ? false : this.removed({ type: "post", id: record.postId }),
+      record.commentId === undefined ? false : this.removed({ type: "comment", id: record.commentId }),
+    ]);
+    if (actor === undefined || postRemoved || commentRemoved) return undefined;
     return {
       id: record.id,
       type: record.type,
       actor,
       ...(record.postId !== undefined && { postId: record.postId }),
       ...(record.commentId !== undefined && { commentId: record.commentId }),
+      ...(record.report !== undefined && { report: record.report }),
       createdAt: record.createdAt.toISOString(),
       read,
     };
   }
 
-  /** Undefined when the sender is hidden from the viewer. */
+  /**
+   * Undefined when the sender is hidden from the viewer. A message a moderator removed, or one sharing a post a
+   * moderator removed, keeps its place and says so, without its content.
+   */
   async message(record: MessageRecord): Promise<MessageView | undefined> {
+    const removed =
+      record.removed === true ||
+      (record.postId !== undefined && (await this.removed({ type: "post", id: record.postId })));
     const [sender, media] = await Promise.all([
       this.user(record.senderId),
-      record.mediaId === undefined ? undefined : this.mediaView(record.mediaId),
+      record.mediaId === undefined || removed ? undefined : this.mediaView(record.mediaId),
     ]);
     if (sender === undefined) return undefined;
+    if (removed) {
+      return {
+        id: record.id,
+        conversationId: record.conversationId,
+        sender,
+        removed: true,
+        createdAt: record.createdAt,
+      };
+    }
     return {
       id: record.id,
       conversationId: record.conversationId,
@@ -67,6 +91,18 @@ export class Views {
       ...(record.postId !== undefined && { postId: record.postId }),
       createdAt: record.createdAt,
     };
+  }
+
+  private removed(target: ReportTarget): Promise<boolean> {
+    const removals = this.deps.removals;
+    if (removals === undefined) return Promise.resolve(false);
+    const key = `${target.type}:${target.id}`;
+    let known = this.removals.get(key);
+    if (known === undefined) {
+      known = removals.removed([target]).then((found) => found.size > 0);
+      this.removals.set(key, known);
+    }
+    return known;
   }
 
   /** Kept for this request only: a message's media may still be processing, so each answer reads it anew. */

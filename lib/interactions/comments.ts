@@ -95,6 +95,30 @@ export class Comments {
 
   /** By the comment's author or the post's; 404 when the caller may not see the post (or the comment is gone). */
   async delete(callerId: string, commentId: string): Promise<void> {
+    const { postId, postAuthorId, row } = await this.visible(callerId, commentId);
+    if (row.author_id !== callerId && postAuthorId !== callerId) {
+      throw new ForbiddenError("NOT_ALLOWED", "only the comment's author or the post's author may delete it");
+    }
+    await this.deleteRows(postId, commentId);
+  }
+
+  /** A comment as the caller reports it: its author and text; 404 whenever the caller may not see it. */
+  async reported(callerId: string, commentId: string): Promise<{ authorId: string; text?: string }> {
+    const { row } = await this.visible(callerId, commentId);
+    return { authorId: row.author_id ?? "", ...(row.text !== undefined && { text: row.text }) };
+  }
+
+  /** A moderator's removal: as a deletion, whoever wrote it; a comment already gone is left gone. */
+  async remove(commentId: string): Promise<void> {
+    const ref = await this.deps.store.get(commentPosts, { comment_id: commentId });
+    if (ref?.post_id === undefined) return;
+    await this.deleteRows(ref.post_id, commentId);
+  }
+
+  private async visible(
+    callerId: string,
+    commentId: string,
+  ): Promise<{ postId: string; postAuthorId: string; row: Row<typeof comments> }> {
     const ref = await this.deps.store.get(commentPosts, { comment_id: commentId });
     if (ref?.post_id === undefined) throw commentNotFound();
     const postId = ref.post_id;
@@ -105,12 +129,16 @@ export class Comments {
       if (error instanceof NotFoundError) throw commentNotFound();
       throw error;
     }
-    const key = { ...postComments.partitionOf(postId, commentId), comment_id: commentId };
-    const row = await this.deps.store.get(comments, key);
+    const row = await this.deps.store.get(comments, {
+      ...postComments.partitionOf(postId, commentId),
+      comment_id: commentId,
+    });
     if (row === undefined) throw commentNotFound();
-    if (row.author_id !== callerId && postAuthorId !== callerId) {
-      throw new ForbiddenError("NOT_ALLOWED", "only the comment's author or the post's author may delete it");
-    }
+    return { postId, postAuthorId, row };
+  }
+
+  private async deleteRows(postId: string, commentId: string): Promise<void> {
+    const key = { ...postComments.partitionOf(postId, commentId), comment_id: commentId };
     // Of racing deletions only the one whose conditional delete applies uncounts the comment; a comment id is
     // never reused, so the others may safely finish the other deletes.
     await this.deps.journal.run("comment", { postId, commentId }, async () => {

@@ -63,6 +63,16 @@ export class Interactions {
     return this.comments.delete(callerId, commentId);
   }
 
+  /** A comment as the caller reports it (moderation). */
+  reportedComment(callerId: string, commentId: string): Promise<{ authorId: string; text?: string }> {
+    return this.comments.reported(callerId, commentId);
+  }
+
+  /** A moderator removed the comment. */
+  removeComment(commentId: string): Promise<void> {
+    return this.comments.remove(commentId);
+  }
+
   save(userId: string, postId: string): Promise<{ saved: boolean }> {
     return this.saves.save(userId, postId);
   }

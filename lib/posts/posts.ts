@@ -418,6 +418,20 @@ export class Posts {
       await this.get(callerId, postId);
       throw new ForbiddenError("NOT_AUTHOR", "only the author may delete a post");
     }
+    await this.deleteDurably(row);
+  }
+
+  /**
+   * A moderator's removal: the author's deletion, whoever asks, so it leaves everywhere a deletion does (feeds,
+   * profile, tag pages, search, explore, trending) and its media stop being served. A post already gone is left.
+   */
+  async remove(postId: string): Promise<void> {
+    const row = await this.find(postId);
+    if (row !== undefined) await this.deleteDurably(row);
+  }
+
+  private async deleteDurably(row: NonNullable<Awaited<ReturnType<Posts["find"]>>>): Promise<void> {
+    const postId = row.post_id;
     const mediaIds = parseList(row.media_ids);
     const listed = listedOf(row.author_id, row);
     await this.deps.journal.run(

@@ -1,4 +1,5 @@
 import type { Accounts } from "../accounts";
+import type { DiscoveryStanding } from "../accounts/discovery-standing";
 import type { PostView, TagView, UserView } from "../contracts/objects";
 import type { Graph } from "../graph";
 import type { SearchMetrics } from "../metrics/search-metrics";
@@ -24,6 +25,8 @@ export class SearchQueries {
       graph: Graph;
       accounts: Accounts;
       posts: Posts;
+      /** Accounts held for review after many reports: left out of search until a moderator decides. */
+      standing?: Pick<DiscoveryStanding, "held">;
       metrics?: SearchMetrics;
     },
   ) {}
@@ -38,7 +41,9 @@ export class SearchQueries {
         );
         // All of the caller's follows were read (fewer than the cap): whether it follows each result is known.
         const followed = followedIds.length < MAX_RELATIONS ? new Set(followedIds) : undefined;
-        return { items: await this.users(viewerId, hits.ids, followed), nextCursor: cursorOf(hits) };
+        const held = await this.held(hits.ids);
+        const shown = hits.ids.filter((id) => !held.has(id));
+        return { items: await this.users(viewerId, shown, followed), nextCursor: cursorOf(hits) };
       }
       case "tags": {
         const hits = await this.timed("tags", () => this.deps.index.searchTags({ text: input.q, ...paging }));
@@ -59,13 +64,19 @@ export class SearchQueries {
             privateAuthorIds: [viewerId, ...followedIds],
           }),
         );
-        const entries = await this.deps.posts.entriesOf(hits.ids);
+        const found = await this.deps.posts.entriesOf(hits.ids);
+        const held = await this.held(found.map((entry) => entry.authorId));
+        const entries = found.filter((entry) => !held.has(entry.authorId));
         return {
           items: await this.deps.posts.hydrateVisible(viewerId, entries),
           nextCursor: cursorOf(hits),
         };
       }
     }
+  }
+
+  private async held(userIds: readonly string[]): Promise<ReadonlySet<string>> {
+    return this.deps.standing ? this.deps.standing.held(userIds) : new Set();
   }
 
   private relations(viewerId: string): Promise<[string[], string[]]> {

@@ -179,6 +179,24 @@ export class Stories {
   async delete(viewerId: string, storyId: string): Promise<void> {
     const { row, author } = await this.visible(viewerId, storyId);
     if (author.id !== viewerId) throw notAuthor("only the author may delete a story");
+    await this.deleteRows(row, storyId);
+  }
+
+  /** A story as the viewer reports it: its author and media; 404 whenever the viewer may not see it. */
+  async reported(viewerId: string, storyId: string): Promise<{ authorId: string; mediaIds: string[] }> {
+    const { row } = await this.visible(viewerId, storyId);
+    return { authorId: row.author_id, mediaIds: row.media_id === undefined ? [] : [row.media_id] };
+  }
+
+  /** A moderator's removal: as the author's deletion; a story already gone (or expired) is left. */
+  async remove(storyId: string): Promise<void> {
+    const owner = await this.deps.store.get(storyAuthors, { story_id: storyId });
+    if (owner?.author_id === undefined) return;
+    const row = await this.deps.store.get(stories, { author_id: owner.author_id, story_id: storyId });
+    if (row !== undefined) await this.deleteRows(row, storyId);
+  }
+
+  private async deleteRows(row: StoryRow, storyId: string): Promise<void> {
     const { store } = this.deps;
     // Its file stops first: a delete cut short leaves a story with a broken picture, never a picture left out.
     if (row.media_id !== undefined) await this.deps.media.markDeleted?.(row.author_id, [row.media_id]);

@@ -126,6 +126,14 @@ export const apiRoutes = {
     idempotent: true,
   },
   "POST /conversations/:id/read": { action: "inbox.markConversationRead", auth: "required", status: 204 },
+  "POST /reports": {
+    action: "moderation.report",
+    auth: "required",
+    status: 201,
+    quota: "reports",
+    idempotent: true,
+    refuses: [409],
+  },
   "GET /search": { action: "search.query", auth: "required" },
   "GET /tags/trending": { action: "discovery.trending", auth: "required" },
   "GET /tags/:tag/posts": { action: "discovery.tagPosts", auth: "required" },
@@ -175,6 +183,14 @@ export const apiRoutes = {
     refuses: [403],
   },
   "GET /admin/audit": { action: "admin.audit", auth: "required", refuses: [403] },
+  // Moderation: moderators and admins (403 NOT_MODERATOR for everyone else).
+  "GET /admin/reports": { action: "moderation.queue", auth: "required", refuses: [403] },
+  "GET /admin/reports/:id": { action: "moderation.case", auth: "required", refuses: [403] },
+  "POST /admin/reports/:id/resolve": {
+    action: "moderation.resolve",
+    auth: "required",
+    refuses: [403, 409],
+  },
 } as const satisfies Record<string, ApiRoute>;
 
 export type ApiAction = (typeof apiRoutes)[keyof typeof apiRoutes]["action"];

@@ -23,7 +23,8 @@ describe("discovery through the gateway: tag pages, trending, explore, suggestio
   let discovery: Discovery;
 
   before(async () => {
-    t = await startTestNode();
+    // Accounts made a moment ago trend here; the first-day rule has its own test (moderation.test.ts).
+    t = await startTestNode({ TRENDING_NEW_ACCOUNT_HOURS: "0" });
     const built = t.node.app.discovery;
     if (built === undefined) throw new Error("the test node hosts discovery");
     discovery = built;

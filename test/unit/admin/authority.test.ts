@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { authorityOf, describeAuthority, NotAdminError } from "../../../lib/admin";
+import { authorityOf, describeAuthority, NotAdminError, NotModeratorError } from "../../../lib/admin";
 import { UnauthorizedError } from "../../../lib/errors";
 import type { Role } from "../../../lib/accounts";
 import { parseDuration } from "../../../broker/admin-commands";
@@ -34,6 +34,22 @@ describe("admin authority", () => {
     );
   });
 
+  it("lets a moderator in where moderators are allowed, and still no plain account", async () => {
+    const moderation = ["admin", "moderator"] as const;
+    expect(await authorityOf({ user: { userId: "2" } }, account, moderation)).to.deep.equal({
+      kind: "moderator",
+      userId: "2",
+      username: "mod",
+    });
+    expect((await authorityOf({ user: { userId: "1" } }, account, moderation)).kind).to.equal("admin");
+    for (const userId of ["3", "404"]) {
+      await authorityOf({ user: { userId } }, account, moderation).then(
+        () => expect.fail(`user ${userId} was let in`),
+        (err: unknown) => expect(err).to.be.instanceOf(NotModeratorError),
+      );
+    }
+  });
+
   it("reads the role at every call: a role taken away holds at once", async () => {
     const roles = new Map<string, { role: Role | undefined; username: string }>([
       ["1", { role: "admin", username: "root" }],
@@ -50,6 +66,9 @@ describe("admin authority", () => {
   it("names who acted for the audit log", () => {
     expect(describeAuthority({ kind: "console", operator: "alice@c1" })).to.equal("console alice@c1");
     expect(describeAuthority({ kind: "admin", userId: "1", username: "root" })).to.equal("admin root (1)");
+    expect(describeAuthority({ kind: "moderator", userId: "2", username: "mod" })).to.equal(
+      "moderator mod (2)",
+    );
   });
 
   it("reads the console's durations, and refuses anything else in one line", () => {

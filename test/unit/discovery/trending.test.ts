@@ -7,6 +7,7 @@ import { discoveryTables, tagHours } from "../../../lib/discovery/tables";
 import { TagPages } from "../../../lib/discovery/tag-pages";
 import { TagUses } from "../../../lib/discovery/tag-uses";
 import { TrendingTags } from "../../../lib/discovery/trending";
+import { EVERYONE_COUNTS } from "../../../lib/discovery/ports";
 import { idAtTime } from "../../../lib/ids";
 import type { ListedPost } from "../../../lib/posts/posts";
 import { LevelStore } from "../../../lib/store/level";
@@ -21,6 +22,8 @@ describe("TrendingTags", () => {
   let clock: number;
   let blocked: Map<string, string[]>;
   let suspended: Set<string>;
+  /** Author → when their uses start to count (a new account's first day does not). */
+  let countsFrom: Map<string, number>;
   let trending: TrendingTags;
   let sequence = 0;
 
@@ -33,12 +36,16 @@ describe("TrendingTags", () => {
     clock = Date.UTC(2026, 4, 10, 12, 30);
     blocked = new Map();
     suspended = new Set();
+    countsFrom = new Map();
     trending = new TrendingTags({
       uses,
       counts: pages,
       snapshots: new Snapshots(store, () => clock),
       blocks: { blockedEitherWayIds: (userId) => Promise.resolve(blocked.get(userId) ?? []) },
-      standing: { excluded: (ids) => Promise.resolve(new Set(ids.filter((id) => suspended.has(id)))) },
+      standing: {
+        excluded: (ids) => Promise.resolve(new Set(ids.filter((id) => suspended.has(id)))),
+        countsFrom: () => Promise.resolve(countsFrom),
+      },
       settings: { minAuthors: 3, halfLifeMs: 6 * HOUR },
       now: () => clock,
     });
@@ -110,6 +117,16 @@ describe("TrendingTags", () => {
     expect(await top("1001")).to.deep.equal([]);
   });
 
+  it("gives a new account's uses no weight in its first day, and full weight after", async () => {
+    // Three authors trend a tag; with one of them a day old only from an hour ago, two remain: under the minimum.
+    for (const author of ["1", "2", "3"]) await post(author, 2, "fresh");
+    countsFrom.set("3", clock - HOUR);
+    expect((await trending.compute()).entries.map((e) => e.tag)).to.deep.equal([]);
+    // Its day began before the hour of its post: the same uses count.
+    countsFrom.set("3", clock - 3 * HOUR);
+    expect((await trending.compute()).entries.map((e) => e.tag)).to.deep.equal(["fresh"]);
+  });
+
   it("counts an hour again only when it changed since it was counted", async () => {
     for (const author of ["1", "2", "3"]) await post(author, 0, "y");
     await trending.compute();
@@ -132,7 +149,7 @@ describe("TrendingTags", () => {
       counts: pages,
       snapshots: new Snapshots(store, () => clock),
       blocks: { blockedEitherWayIds: () => Promise.resolve([]) },
-      standing: { excluded: () => Promise.resolve(new Set()) },
+      standing: EVERYONE_COUNTS,
       settings: { minAuthors: 3, halfLifeMs: 6 * HOUR },
       now: () => clock,
     });
