@@ -121,7 +121,11 @@ export interface Config {
   readonly stream: { readonly maxPerUser: number; readonly heartbeatMs: number };
   readonly discovery: {
     readonly roundSeconds: number;
-    readonly trending: { readonly minAuthors: number; readonly halfLifeMs: number; readonly newAccountMs: number };
+    readonly trending: {
+      readonly minAuthors: number;
+      readonly halfLifeMs: number;
+      readonly newAccountMs: number;
+    };
     readonly explore: { readonly halfLifeMs: number };
   };
   readonly moderation: {

@@ -95,8 +95,7 @@ export function createInboxService(deps: { inbox: Inbox; posts: Posts }): Servic
       },
       /** For moderation: reports (members only) and removals. */
       reportedMessage: {
-        handler: (ctx) =>
-          inbox.reportedMessage(callerIdOf(ctx), ctx.params.conversationId, ctx.params.id),
+        handler: (ctx) => inbox.reportedMessage(callerIdOf(ctx), ctx.params.conversationId, ctx.params.id),
       },
       removeMessage: {
         handler: (ctx) => inbox.removeMessage(ctx.params.conversationId, ctx.params.id),

@@ -35,9 +35,7 @@ export class DiscoveryStanding {
   async countsFrom(userIds: readonly string[]): Promise<ReadonlyMap<string, number>> {
     if (this.newAccountMs === 0) return new Map();
     const rows = await this.rows(userIds);
-    return new Map(
-      rows.map(([id, row]) => [id, (row?.created_at?.getTime() ?? 0) + this.newAccountMs]),
-    );
+    return new Map(rows.map(([id, row]) => [id, (row?.created_at?.getTime() ?? 0) + this.newAccountMs]));
   }
 
   private async rows(userIds: readonly string[]) {

@@ -1,3 +1,4 @@
+import { roleOf } from "./standing";
 import type { Relationship, UserView } from "../contracts/objects";
 import type { Row } from "../store/schema";
 import type { userCounts, users } from "./tables";
@@ -25,5 +26,8 @@ export function toUserView(
   };
   if (extra.relationship) view.relationship = extra.relationship;
   if (extra.email) view.email = row.email ?? "";
+  // Told only to its holder, so the client can offer what the role opens (the moderation queue).
+  const role = extra.email ? roleOf(row) : undefined;
+  if (role !== undefined) view.role = role;
   return view;
 }

@@ -582,7 +582,8 @@ export const actionContracts = {
   "moderation.resolve": {
     params: moderation.resolveParams,
     result: moderation.reportCaseObject,
-    summary: "Decide a report case: dismiss it, remove the content, or suspend its author (moderators and admins)",
+    summary:
+      "Decide a report case: dismiss it, remove the content, or suspend its author (moderators and admins)",
   },
   "posts.remove": {
     params: moderation.contentRefParams,

@@ -32,6 +32,10 @@ export const userObject = z
       .optional()
       .describe("how the caller and this user are related; not on oneself"),
     email: z.string().optional().describe("only on /api/me"),
+    role: z
+      .enum(["admin", "moderator"])
+      .optional()
+      .describe("only on /api/me, and only for an admin or a moderator"),
   })
   .meta({ id: "User" });
 

@@ -49,9 +49,7 @@ export function trendScore(input: TrendInput): Trend {
   for (const hour of [...input.hours].sort((a, b) => b.hour - a.hour)) {
     const ids = hour.authorIds.filter(
       (id) =>
-        !seen.has(id) &&
-        !(input.excluded?.has(id) ?? false) &&
-        (input.countsFrom?.get(id) ?? 0) <= hour.hour,
+        !seen.has(id) && !(input.excluded?.has(id) ?? false) && (input.countsFrom?.get(id) ?? 0) <= hour.hour,
     );
     for (const id of ids) seen.add(id);
     // Authors beyond the ids kept cannot be told apart: they count as they were counted.

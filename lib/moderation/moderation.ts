@@ -38,7 +38,13 @@ export interface ModerationDeps {
   /** Suspends an account (audited, signed out everywhere, hidden): the admin API's own suspension. */
   suspend(by: Authority, userId: string, until: Date | undefined, reason: string): Promise<void>;
   /** Records a decision in the operators' audit log before it acts, and its outcome after. */
-  audited<T>(by: Authority, command: string, target: string, params: unknown, run: () => Promise<T>): Promise<T>;
+  audited<T>(
+    by: Authority,
+    command: string,
+    target: string,
+    params: unknown,
+    run: () => Promise<T>,
+  ): Promise<T>;
   now: () => number;
 }
 
@@ -195,8 +201,7 @@ export class Moderation {
         ? {
             action: actionOf(row.action),
             reason: row.resolution_reason ?? "",
-            by:
-              row.resolved_by === undefined ? null : { id: row.resolved_by, username: decider ?? "" },
+            by: row.resolved_by === undefined ? null : { id: row.resolved_by, username: decider ?? "" },
             at: (row.resolved_at ?? new Date(0)).toISOString(),
             until:
               row.action === "suspend" && row.suspended_until !== undefined

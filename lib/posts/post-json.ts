@@ -36,7 +36,16 @@ export type EveryAuthorFieldWritten = Assert<
 >;
 type KeptProfile = Pick<
   UserView,
-  "id" | "username" | "displayName" | "bio" | "avatarUrl" | "isPrivate" | "createdAt" | "counts" | "email"
+  | "id"
+  | "username"
+  | "displayName"
+  | "bio"
+  | "avatarUrl"
+  | "isPrivate"
+  | "createdAt"
+  | "counts"
+  | "email"
+  | "role"
 >;
 
 interface KeptBody {
@@ -129,9 +138,13 @@ export class PostJson {
     let text: string;
     if (kept !== undefined && sameProfile(kept.of, author)) text = kept.text;
     else {
-      const { id, username, displayName, bio, avatarUrl, isPrivate, createdAt, counts, email } = author;
-      const profile = { id, username, displayName, bio, avatarUrl, isPrivate, createdAt, counts };
-      text = JSON.stringify(email === undefined ? profile : { ...profile, email }).slice(0, -1);
+      const { id, username, displayName, bio, avatarUrl, isPrivate, createdAt, counts, email, role } = author;
+      const profile = {
+        ...{ id, username, displayName, bio, avatarUrl, isPrivate, createdAt, counts },
+        ...(email !== undefined && { email }),
+        ...(role !== undefined && { role }),
+      };
+      text = JSON.stringify(profile).slice(0, -1);
       this.authors.set(author.id, { of: author, text });
     }
     const { relationship: r } = author;
@@ -158,6 +171,7 @@ function sameProfile(a: UserView, b: UserView): boolean {
     a.isPrivate === b.isPrivate &&
     a.createdAt === b.createdAt &&
     a.email === b.email &&
+    a.role === b.role &&
     a.counts.followers === b.counts.followers &&
     a.counts.following === b.counts.following &&
     a.counts.posts === b.counts.posts

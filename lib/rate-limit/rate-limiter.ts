@@ -10,7 +10,15 @@ export interface RateLimiter {
 export type RateLimitVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
 /** The per-user hourly quotas (in the spirit of Pixelfed's), each configured by `QUOTA_<NAME>_PER_HOUR`. */
-export const QUOTA_NAMES = ["likes", "comments", "posts", "follows", "stories", "messages", "reports"] as const;
+export const QUOTA_NAMES = [
+  "likes",
+  "comments",
+  "posts",
+  "follows",
+  "stories",
+  "messages",
+  "reports",
+] as const;
 
 export type QuotaName = (typeof QUOTA_NAMES)[number];
 

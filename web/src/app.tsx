@@ -29,6 +29,7 @@ import { FeedScreen } from "./screens/feed";
 import { FollowListScreen } from "./screens/follow-list";
 import { FollowRequestsScreen } from "./screens/follow-requests";
 import { MessagesScreen } from "./screens/messages";
+import { ModerationScreen } from "./screens/moderation";
 import { MutedScreen } from "./screens/muted";
 import { NotificationsScreen } from "./screens/notifications";
 import { PostScreen } from "./screens/post";
@@ -60,6 +61,7 @@ const ROUTES: [pattern: string, render: (p: Params) => JSX.Element][] = [
   ["/saved", () => <SavedScreen />],
   ["/close-friends", () => <CloseFriendsScreen />],
   ["/muted", () => <MutedScreen />],
+  ["/moderation", () => <ModerationScreen />],
   ["/stories/:username", (p) => <StoryViewerScreen username={p.username as string} />],
   ["/notifications", () => <NotificationsScreen />],
   ["/messages", () => <MessagesScreen />],

@@ -62,6 +62,7 @@ describe("config", () => {
       follows: 200,
       stories: 50,
       messages: 500,
+      reports: 60,
     });
     const config = loadConfig({ QUOTA_FOLLOWS_PER_HOUR: "2", QUOTA_MESSAGES_PER_HOUR: "1000" });
     expect(config.rateLimits.quotasPerHour).to.include({ follows: 2, messages: 1000, likes: 500 });

@@ -23,6 +23,13 @@ export type {
 } from "../../../lib/contracts/objects";
 
 export type { PostInsights } from "../../../lib/views/params";
+export type {
+  ModerationAction,
+  ReportCaseDetail,
+  ReportCaseView,
+  ReportReason,
+  ReportTarget,
+} from "../../../lib/moderation/params";
 
 /** A page of a list: `?limit=&cursor=` in, this out. */
 export interface Page<T> {

@@ -2,6 +2,7 @@ import type { ComponentChildren } from "preact";
 import { useRef, useState } from "preact/hooks";
 import { api, page } from "../api/client";
 import { session } from "../api/session";
+import { ReportButton } from "./report-dialog";
 import type { CommentView, PostView } from "../api/types";
 import { Link } from "../router";
 import { Avatar } from "./avatar";
@@ -208,6 +209,9 @@ function CommentItem(props: {
               <button type="button" class="text-button danger-text" onClick={props.onDelete}>
                 Delete<span class="visually-hidden"> comment by {author.username}</span>
               </button>
+            )}
+            {author.id !== session.value?.me.id && (
+              <ReportButton target={{ type: "comment", id: comment.id }} class="text-button" />
             )}
           </p>
         </div>

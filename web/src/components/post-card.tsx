@@ -12,6 +12,7 @@ import { CaptionText } from "./caption-text";
 import { ErrorBanner } from "./error-banner";
 import { BookmarkIcon, CommentIcon, HeartIcon, PaperPlaneIcon } from "./icons";
 import { MediaCarousel } from "./media-carousel";
+import { ReportButton } from "./report-dialog";
 import { ShareDialog } from "./share-dialog";
 import { TimeAgo } from "./time";
 import "../styles/posts.css";
@@ -173,6 +174,11 @@ export function PostCard(props: {
           </span>
         )}
         {props.actions && <div class="post-header-actions">{props.actions}</div>}
+        {author.id !== session.value?.me.id && (
+          <div class="post-header-actions">
+            <ReportButton target={{ type: "post", id: post.id }} class="text-button post-report" />
+          </div>
+        )}
       </header>
 
       <MediaCarousel

@@ -18,6 +18,14 @@ const WHAT: Record<NotificationView["type"], string> = {
   follow_request: "requested to follow you",
   follow_accepted: "accepted your follow request",
   mention: "mentioned you",
+  report_resolved: "",
+};
+
+/** How a report ended, as its reporter reads it. */
+const OUTCOME: Record<NonNullable<NotificationView["report"]>["outcome"], string> = {
+  dismissed: "was reviewed: it does not go against our guidelines",
+  removed: "was reviewed, and what you reported was removed",
+  suspended: "was reviewed, and the account was suspended",
 };
 
 /**
@@ -77,12 +85,19 @@ function NotificationItem(props: { notification: NotificationView }) {
     <li class={`notification ${n.read ? "" : "notification-unread"}`}>
       <Avatar user={n.actor} />
       <div class="notification-body">
-        <p class="notification-text">
-          <Link href={`/u/${encodeURIComponent(actor)}`} class="notification-actor">
-            {actor}
-          </Link>{" "}
-          {WHAT[n.type] ?? "did something"}
-        </p>
+        {n.report ? (
+          <p class="notification-text">
+            Your report of a {n.report.targetType} {OUTCOME[n.report.outcome]}. Thank you for helping keep
+            Mosaic safe.
+          </p>
+        ) : (
+          <p class="notification-text">
+            <Link href={`/u/${encodeURIComponent(actor)}`} class="notification-actor">
+              {actor}
+            </Link>{" "}
+            {WHAT[n.type] ?? "did something"}
+          </p>
+        )}
         <p class="notification-meta">
           <TimeAgo iso={n.createdAt} class="muted" />
           {n.postId !== undefined && <Link href={`/p/${n.postId}`}>View post</Link>}

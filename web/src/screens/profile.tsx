@@ -13,6 +13,7 @@ import { PostGrid } from "../components/post-grid";
 import { SignOutButton } from "../components/sign-out-button";
 import { Link, navigate } from "../router";
 import { MuteButton } from "../components/mute-button";
+import { ReportButton } from "../components/report-dialog";
 import { formatCount, pluralNoun } from "../text";
 import "../styles/profile.css";
 
@@ -158,6 +159,11 @@ function OwnActions(props: { user: UserView }) {
       <Link href="/muted" class="button secondary">
         Muted
       </Link>
+      {user.role !== undefined && (
+        <Link href="/moderation" class="button secondary">
+          Moderation
+        </Link>
+      )}
       <SignOutButton class="secondary profile-sign-out" />
     </>
   );
@@ -229,6 +235,9 @@ function OtherActions(props: {
         </button>
       )}
       {!blocking && <MuteButton user={user} />}
+      {!blocking && (
+        <ReportButton target={{ type: "account", id: user.id }} class="secondary" label="Report" />
+      )}
       <button
         type="button"
         class={blocking ? "secondary" : "secondary profile-block"}

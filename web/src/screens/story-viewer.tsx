@@ -14,6 +14,7 @@ import { UserList } from "../components/user-row";
 import { Link, navigate } from "../router";
 import { TimeAgo } from "../components/time";
 import { CloseFriendsBadge } from "../components/close-friends-badge";
+import { ReportButton } from "../components/report-dialog";
 import "../styles/stories.css";
 
 type Panel = "viewers" | "delete" | null;
@@ -227,6 +228,12 @@ function Viewer(props: {
           <button type="button" class="secondary" onClick={() => setPaused(!paused)}>
             {paused ? "Play" : "Pause"}
           </button>
+        )}
+        {!isAuthor && (
+          // Paused while the person says what is wrong with it, so the story does not move on under them.
+          <span onClickCapture={() => setPaused(true)}>
+            <ReportButton target={{ type: "story", id: story.id }} class="secondary" />
+          </span>
         )}
         <button type="button" class="secondary" onClick={close}>
           Close

@@ -1,6 +1,7 @@
 import type { MessageView } from "../../api/types";
 import { MediaView } from "../../components/media-view";
 import { SharedPost } from "./shared-post";
+import { ReportButton } from "../../components/report-dialog";
 import { TimeAgo } from "../../components/time";
 
 /** Messages closer than this from the same sender read as one run: one name, one time. */
@@ -35,9 +36,17 @@ export function MessageItem(props: {
             />
           </div>
         )}
+        {m.removed === true && <p class="dm-text dm-removed muted">Removed by a moderator</p>}
         {m.postId !== undefined && <SharedPost postId={m.postId} />}
         {m.text && <p class="dm-text">{m.text}</p>}
       </div>
+      {!mine && m.removed !== true && (
+        <ReportButton
+          target={{ type: "message", id: m.id, conversationId: m.conversationId }}
+          class="text-button dm-report"
+          label="Report"
+        />
+      )}
       <TimeAgo iso={m.createdAt} class={`dm-time ${props.endsRun ? "" : "visually-hidden"}`} />
     </li>
   );
