@@ -159,7 +159,7 @@ function OwnActions(props: { user: UserView }) {
       <Link href="/muted" class="button secondary">
         Muted
       </Link>
-      {user.role !== undefined && (
+      {session.value?.me.role !== undefined && (
         <Link href="/moderation" class="button secondary">
           Moderation
         </Link>
