@@ -148,6 +148,7 @@ export async function createNode(config: Config, options: NodeOptions = {}): Pro
     maxPerUser: config.stream.maxPerUser,
     heartbeatMs: config.stream.heartbeatMs,
     replay: async (userId, afterId) => (await call(broker, "inbox.replay", { userId, afterId })).events,
+    presence: app.presence,
     replayBatch: REPLAY_MAX_EVENTS,
     mintId: () => app.ids.next(),
     onError: (message, err) => broker.logger.warn(message, err instanceof Error ? err.message : err),
@@ -192,7 +193,7 @@ export async function createNode(config: Config, options: NodeOptions = {}): Pro
     withPorts("stories", ["stories"], createStoriesService),
     withPorts("discovery", ["discovery", "posts"], createDiscoveryService),
     withPorts("search", ["search", "store"], createSearchService),
-    withPorts("inbox", ["inbox", "posts"], createInboxService),
+    withPorts("inbox", ["inbox", "posts", "push"], createInboxService),
     withPorts("media", ["media"], ({ media }) =>
       createMediaService({ ...media, transcodeTimeoutMs: config.media.transcodeTimeoutMs }),
     ),

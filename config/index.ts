@@ -128,6 +128,13 @@ export interface Config {
     };
     readonly explore: { readonly halfLifeMs: number };
   };
+  readonly push: {
+    /** Unset: derived from the token key (lib/push/vapid.ts). */
+    readonly vapid: { readonly publicKey: string; readonly privateKey: string } | undefined;
+    readonly subject: string;
+    readonly insecureEndpoints: boolean;
+    readonly queueMax: number;
+  };
   readonly moderation: {
     /** Distinct reporters of one account within an hour that hold it out of discovery until reviewed. */
     readonly holdReporters: number;
@@ -154,6 +161,7 @@ const SERVICES_THAT_MINT: readonly ServiceName[] = [
 const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   "CASSANDRA_PASSWORD",
   "JWT_SECRET",
+  "VAPID_PRIVATE_KEY",
   "S3_SECRET_ACCESS_KEY",
 ]);
 
@@ -201,6 +209,9 @@ export function loadConfig(
     problems.push(
       "JWT_SECRET: required with TRANSPORTER on a node hosting users, so all sign the same tokens",
     );
+  }
+  if ((e.VAPID_PUBLIC_KEY === undefined) !== (e.VAPID_PRIVATE_KEY === undefined)) {
+    problems.push("VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY: set both or neither");
   }
   if (e.BLOBS === "s3" && (e.S3_ACCESS_KEY_ID === undefined || e.S3_SECRET_ACCESS_KEY === undefined)) {
     problems.push("S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY: required with BLOBS=s3");
@@ -314,6 +325,15 @@ export function loadConfig(
       explore: { halfLifeMs: e.EXPLORE_HALF_LIFE_HOURS * 3_600_000 },
     },
     moderation: { holdReporters: e.MODERATION_HOLD_REPORTERS },
+    push: {
+      vapid:
+        e.VAPID_PUBLIC_KEY !== undefined && e.VAPID_PRIVATE_KEY !== undefined
+          ? { publicKey: e.VAPID_PUBLIC_KEY, privateKey: e.VAPID_PRIVATE_KEY }
+          : undefined,
+      subject: e.VAPID_SUBJECT,
+      insecureEndpoints: e.PUSH_INSECURE_ENDPOINTS === "on",
+      queueMax: e.PUSH_QUEUE_MAX,
+    },
   });
 }
 

@@ -308,6 +308,30 @@ export const envSchema = z.object({
     .max(90 * 24 * 3600)
     .default(7 * 24 * 3600)
     .describe("Lifetime of an access token"),
+  VAPID_PUBLIC_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{87}$/, "a P-256 public key in base64url (87 characters)")
+    .optional()
+    .describe(
+      "Web Push's VAPID public key; with VAPID_PRIVATE_KEY (both or neither). Unset: a pair derived from JWT_SECRET, so set these before rotating that",
+    ),
+  VAPID_PRIVATE_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43}$/, "a P-256 private key in base64url (43 characters)")
+    .optional()
+    .describe("Web Push's VAPID private key (e.g. from `npx web-push generate-vapid-keys`)"),
+  VAPID_SUBJECT: z
+    .string()
+    .regex(/^(mailto:\S+@\S+|https:\/\/\S+)$/, "a mailto: or https: URL")
+    .default("mailto:push@mosaic.invalid")
+    .describe("The contact push services are given with each push (RFC 8292): a mailto: or https: URL"),
+  PUSH_INSECURE_ENDPOINTS: onOff
+    .default("off")
+    .describe("`on` lets push subscriptions name plain http:// endpoints (tests with a local push service)"),
+  PUSH_QUEUE_MAX: positiveInt
+    .max(1_000_000)
+    .default(10_000)
+    .describe("Pushes one inbox node keeps queued or retrying; past it new ones are dropped (and counted)"),
   RATE_LIMITS: onOff.default("on").describe("`off` turns every rate limit and quota off (load tests)"),
   RATE_LIMIT_SIGNUP_PER_HOUR: positiveInt.default(20).describe("Sign-ups per client IP per hour"),
   RATE_LIMIT_LOGIN_PER_MINUTE: positiveInt.default(10).describe("Login attempts per client IP per minute"),

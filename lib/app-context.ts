@@ -52,6 +52,16 @@ import { SearchReindexer, searchReindexTables } from "./search/reindex";
 import type { SearchIndex } from "./search/search-index";
 import { SearchQueries } from "./search/search-queries";
 import { DiscoveryStanding } from "./accounts/discovery-standing";
+import {
+  PushSender,
+  PushSubscriptions,
+  pushTables,
+  vapidKeysFrom,
+  WebPush,
+  webPushTransport,
+  type PushOutcome,
+} from "./push";
+import { StreamPresence } from "./stream/presence";
 import { moderationTables, Removals } from "./moderation";
 import { SearchSync, searchSyncTables } from "./search/search-sync";
 import { StoreSearchSources } from "./search/store-sources";
@@ -60,6 +70,11 @@ import { createDiscovery, discoveryTables, EngagementLog, TagUses, type Discover
 
 /** How long an avatar URL is kept (Accounts.avatarUrlOf): a profile page of 20 authors asks for none. */
 const AVATAR_URL_TTL_MS = 60_000;
+/** Web Push: a push service that has not answered by then is tried again later. */
+const PUSH_TIMEOUT_MS = 10_000;
+const PUSH_CONCURRENCY = 8;
+const PUSH_MAX_ATTEMPTS = 5;
+const PUSH_BACKOFF_MS = 1_000;
 
 /**
  * Every dependency of a node, built in this one place from the config and handed to the services that need it.
@@ -101,6 +116,12 @@ export interface AppContext {
   readonly insights: Insights | undefined;
   readonly stories: Stories | undefined;
   readonly inbox: Inbox | undefined;
+  /** Who has an event stream open (the shared cache): gateways write it, the inbox asks it before a push. */
+  readonly presence: StreamPresence;
+  /** Web Push subscriptions and sending, with the VAPID public key; on inbox nodes. */
+  readonly push:
+    | { subscriptions: PushSubscriptions; publicKey: string; sender: PushSender; webPush: WebPush }
+    | undefined;
   /** The gateway's Idempotency-Key records; absent without a store it can share with the other gateways. */
   readonly idempotency: IdempotencyKeys | undefined;
   /** Records notifications in the recipient's inbox, wherever its owner runs. */
@@ -227,7 +248,7 @@ export async function createAppContext(config: Config, options: AppContextOption
           ]
         : []),
       ...(hosts("stories") ? [...postTables, ...storyTables] : []),
-      ...(hosts("inbox") ? [...inboxTables, ...rankingTables] : []),
+      ...(hosts("inbox") ? [...inboxTables, ...rankingTables, ...pushTables] : []),
       ...(needsKeys ? idempotencyTables : []),
     ]);
     await store.open([...tables]);
@@ -441,6 +462,9 @@ export async function createAppContext(config: Config, options: AppContextOption
     hosts("stories") && store && media && accounts && graph
       ? new Stories({ store, ids, now, media: media.library, accounts, graph })
       : undefined;
+  const presence = new StreamPresence(cache, 3 * config.stream.heartbeatMs);
+  const push = hosts("inbox") && store ? webPushFor(config, secret, store, presence, now, options) : undefined;
+  if (push) closers.push(() => Promise.resolve(push.sender.stop()));
   const inbox =
     hosts("inbox") && store && media && posts && accounts && graph
       ? new Inbox({
@@ -454,6 +478,7 @@ export async function createAppContext(config: Config, options: AppContextOption
           publish: options.publish,
           affinity: new Affinities(store),
           removals: new Removals(store),
+          ...(push && { push: push.webPush }),
         })
       : undefined;
   if (inbox) metrics?.actors.watch("inbox", inbox.stats);
@@ -513,6 +538,13 @@ export async function createAppContext(config: Config, options: AppContextOption
         : undefined,
     stories,
     inbox,
+    presence,
+    push: push && {
+      subscriptions: push.subscriptions,
+      publicKey: push.publicKey,
+      sender: push.sender,
+      webPush: push.webPush,
+    },
     idempotency: needsKeys && store ? new IdempotencyKeys({ store }) : undefined,
     mediaFiles: fileAccess && signer && { access: fileAccess, signer },
     notifier: options.notifier,
@@ -520,6 +552,38 @@ export async function createAppContext(config: Config, options: AppContextOption
       for (const close of closers.reverse()) await close();
     },
   };
+}
+
+/** Web Push for an inbox node: its subscriptions, its queue and the VAPID keys (configured, or from the token key). */
+function webPushFor(
+  config: Config,
+  tokenSecret: string,
+  store: WideRowStore,
+  presence: StreamPresence,
+  now: () => number,
+  options: { metrics?: NodeMetrics; log?: (level: "warn" | "info", message: string) => void },
+) {
+  const vapid = vapidKeysFrom(config.push.vapid, tokenSecret);
+  const subscriptions = new PushSubscriptions(store, now, config.push.insecureEndpoints);
+  const metrics = options.metrics?.push;
+  const sender = new PushSender({
+    transport: webPushTransport({ vapid, subject: config.push.subject, timeoutMs: PUSH_TIMEOUT_MS }),
+    expired: (userId, subscriptionId) => subscriptions.remove(userId, subscriptionId),
+    maxQueued: config.push.queueMax,
+    concurrency: PUSH_CONCURRENCY,
+    maxAttempts: PUSH_MAX_ATTEMPTS,
+    backoffMs: PUSH_BACKOFF_MS,
+    ...(metrics && { onOutcome: (outcome: PushOutcome) => metrics.outcome(outcome) }),
+    ...(options.log && { warn: (message: string) => options.log?.("warn", message) }),
+  });
+  metrics?.watch(() => sender.size);
+  const webPush = new WebPush({
+    subscriptions,
+    sender,
+    presence,
+    ...(options.log && { warn: (message: string) => options.log?.("warn", message) }),
+  });
+  return { subscriptions, sender, webPush, publicKey: vapid.publicKey };
 }
 
 function postViews(

@@ -5,6 +5,8 @@ import { actor, byCaller, byParam } from "../mixins/actor.mixin";
 import { callerIdOf, defineActions, type CallerMeta } from "../broker/define-action";
 import type { DeliverMessage, Inbox, MessageRecord } from "../lib/inbox";
 import type { Posts } from "../lib/posts/posts";
+import { NotFoundError } from "../lib/errors";
+import type { PushSubscriptions } from "../lib/push";
 
 const page = (p: { limit: number; cursor?: string | undefined }) => ({
   limit: p.limit,
@@ -22,8 +24,12 @@ function deliverThrough(ctx: Context): DeliverMessage {
  * Per-user inbox actors (mixins/actor.mixin.ts): notifications, direct messages and the stream log. The owner
  * of a user keeps their unread count and newest notifications in memory and writes through to the store.
  */
-export function createInboxService(deps: { inbox: Inbox; posts: Posts }): ServiceSchema {
-  const { inbox } = deps;
+export function createInboxService(deps: {
+  inbox: Inbox;
+  posts: Posts;
+  push: { subscriptions: PushSubscriptions; publicKey: string };
+}): ServiceSchema {
+  const { inbox, push } = deps;
   return {
     name: "inbox",
     mixins: [
@@ -99,6 +105,19 @@ export function createInboxService(deps: { inbox: Inbox; posts: Posts }): Servic
       },
       removeMessage: {
         handler: (ctx) => inbox.removeMessage(ctx.params.conversationId, ctx.params.id),
+      },
+      /** Web Push: the key to subscribe with, and one's subscriptions (lib/push). */
+      pushKey: { handler: () => Promise.resolve({ publicKey: push.publicKey }) },
+      pushSubscriptions: {
+        handler: async (ctx) => ({ items: await push.subscriptions.list(callerIdOf(ctx)) }),
+      },
+      subscribePush: { handler: (ctx) => push.subscriptions.subscribe(callerIdOf(ctx), ctx.params) },
+      unsubscribePush: {
+        handler: async (ctx) => {
+          if (!(await push.subscriptions.unsubscribe(callerIdOf(ctx), ctx.params.endpoint))) {
+            throw new NotFoundError("PUSH_SUBSCRIPTION_NOT_FOUND", "no subscription of yours has this endpoint");
+          }
+        },
       },
       /** The gateway's `Last-Event-ID` resumption. */
       replay: {

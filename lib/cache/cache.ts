@@ -11,7 +11,12 @@ export interface Cache {
 }
 
 /** Every cache key, in one place. */
-export type CacheKey = `post:${string}` | `media:${string}` | `user:${string}` | `avatar:${string}`;
+export type CacheKey =
+  | `post:${string}`
+  | `media:${string}`
+  | `user:${string}`
+  | `avatar:${string}`
+  | `stream:${string}`;
 
 export const cacheKeys = {
   post: (postId: string): CacheKey => `post:${postId}`,
@@ -20,4 +25,6 @@ export const cacheKeys = {
   /** An avatar's URL as a profile shows it: by owner, image and privacy (plain when public, else signed). */
   avatar: (userId: string, mediaId: string, isPrivate: boolean): CacheKey =>
     `avatar:${userId}:${mediaId}:${isPrivate ? "private" : "public"}`,
+  /** Present while the user has a stream open on some gateway (lib/stream/presence.ts). */
+  stream: (userId: string): CacheKey => `stream:${userId}`,
 } as const;

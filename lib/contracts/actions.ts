@@ -8,6 +8,7 @@ import * as inbox from "../inbox/params";
 import * as interactions from "../interactions/params";
 import * as media from "../media-library/params";
 import * as moderation from "../moderation/params";
+import * as push from "../push/params";
 import * as posts from "../posts/params";
 import * as discovery from "../discovery/params";
 import * as search from "../search/params";
@@ -374,6 +375,26 @@ export const actionContracts = {
     result: z.object({ conversationIds: z.array(z.string()) }),
     summary: "Sends a post to recipients as messages",
     internal: true,
+  },
+  "inbox.pushKey": {
+    params: noParams,
+    result: push.pushKeyObject,
+    summary: "The VAPID public key to subscribe to Web Push with",
+  },
+  "inbox.pushSubscriptions": {
+    params: noParams,
+    result: z.object({ items: z.array(push.pushSubscriptionObject) }),
+    summary: "One's Web Push subscriptions (browsers and devices)",
+  },
+  "inbox.subscribePush": {
+    params: push.subscribeParams,
+    result: push.pushSubscriptionObject,
+    summary: "Subscribe a browser to Web Push, for some kinds of notification",
+  },
+  "inbox.unsubscribePush": {
+    params: push.unsubscribeParams,
+    result: nothing,
+    summary: "Unsubscribe a browser from Web Push",
   },
   "inbox.replay": {
     params: inbox.replayParams,

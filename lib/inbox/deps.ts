@@ -3,6 +3,7 @@ import type { Graph } from "../graph";
 import type { MediaLibrary } from "../media-library/media-library";
 import type { Posts } from "../posts/posts";
 import type { Removals } from "../moderation/removals";
+import type { WebPush } from "../push/web-push";
 import type { WideRowStore } from "../store/store";
 import type { PublishStreamEvent } from "../stream/events";
 
@@ -20,6 +21,8 @@ export interface InboxDeps {
   media: Pick<MediaLibrary, "find" | "view"> & Partial<Pick<MediaLibrary, "attach" | "markDeleted">>;
   posts: Pick<Posts, "get">;
   publish: PublishStreamEvent;
+  /** Web Push to the recipient's subscriptions when they have no stream open (lib/push). */
+  push?: Pick<WebPush, "notification" | "message">;
   /** What moderators removed: messages and notifications pointing at it say so, or leave it out. */
   removals?: Pick<Removals, "removed">;
   /** Where the messages a user sends someone are counted, for the ranked feed's affinity. */

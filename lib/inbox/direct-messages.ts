@@ -187,6 +187,8 @@ export class DirectMessages {
       }
       if (event) this.deps.publish([userId], event);
     });
+    // Outside the mailbox, never failing the delivery: a push only announces what is stored.
+    if (view && userId !== message.senderId) void this.deps.push?.message(userId, view);
   }
 
   async markRead(userId: string, conversationId: string): Promise<void> {

@@ -98,6 +98,8 @@ export class Notifications {
       }
       // Published from the mailbox, so a user's events leave in the order of their ids.
       if (event) this.deps.publish([recipientId], event);
+      // Never failing the notification: a push only announces what is stored.
+      if (view) void this.deps.push?.notification(recipientId, view);
     });
   }
 

@@ -4,6 +4,7 @@ import { ActorMetrics } from "./actor-metrics";
 import { FanoutMetrics } from "./fanout-metrics";
 import { HttpMetrics } from "./http-metrics";
 import { processMetrics } from "./process-metrics";
+import { PushMetrics } from "./push-metrics";
 import { RateLimitMetrics } from "./rate-limit-metrics";
 import { SearchMetrics } from "./search-metrics";
 import { StoreMetrics } from "./store-metrics";
@@ -26,6 +27,7 @@ interface RegisteredOnUse {
   transcodeJobs?: TranscodeJobMetrics;
   transcoder?: TranscoderMetrics;
   streams?: StreamMetrics;
+  push?: PushMetrics;
 }
 
 /**
@@ -67,6 +69,10 @@ export class NodeMetrics implements MetricsEndpoint {
 
   get transcoder(): TranscoderMetrics {
     return (this.parts.transcoder ??= new TranscoderMetrics(this.registry));
+  }
+
+  get push(): PushMetrics {
+    return (this.parts.push ??= new PushMetrics(this.registry));
   }
 
   get streams(): StreamMetrics {

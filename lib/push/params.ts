@@ -11,7 +11,10 @@ const base64url = (bytes: number, what: string) =>
   z
     .string()
     .regex(/^[A-Za-z0-9_-]+={0,2}$/, `must be ${what} in base64url`)
-    .refine((s) => Buffer.from(s, "base64url").length === bytes, `must be ${what} (${bytes} bytes) in base64url`);
+    .refine(
+      (s) => Buffer.from(s, "base64url").length === bytes,
+      `must be ${what} (${bytes} bytes) in base64url`,
+    );
 
 export const endpoint = z
   .string()

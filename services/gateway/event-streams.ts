@@ -30,6 +30,8 @@ export interface EventStreamOptions {
   onError: (message: string, err: unknown) => void;
   /** Hears of each live event written to a stream (not replays), for the delivery metrics. */
   delivered?: (event: StreamEvent) => void;
+  /** Told a user has a stream open here (on open and at each heartbeat) and when their last one here closes. */
+  presence?: { seen(userId: string): Promise<void>; gone(userId: string): Promise<void> };
 }
 
 interface Connection {
@@ -85,7 +87,10 @@ export class EventStreams {
       userId: caller.userId,
       sessionId: caller.sessionId,
       res,
-      heartbeat: setInterval(() => this.write(connection, ": heartbeat\n\n"), this.options.heartbeatMs),
+      heartbeat: setInterval(() => {
+        this.write(connection, ": heartbeat\n\n");
+        this.mark(connection.userId, "seen");
+      }, this.options.heartbeatMs),
       pending: lastEventId === undefined ? undefined : [],
       replayed: new Set(),
       resumeFrom,
@@ -176,6 +181,7 @@ export class EventStreams {
   private add(connection: Connection): void {
     const connections = [...(this.byUser.get(connection.userId) ?? []), connection];
     this.byUser.set(connection.userId, connections);
+    this.mark(connection.userId, "seen");
     // Past the bound the oldest go: most likely tabs or devices the user has left.
     for (const oldest of connections.slice(0, Math.max(0, connections.length - this.options.maxPerUser))) {
       this.close(oldest);
@@ -188,7 +194,17 @@ export class EventStreams {
     if (connections === undefined) return;
     const rest = connections.filter((c) => c !== connection);
     if (rest.length > 0) this.byUser.set(connection.userId, rest);
-    else this.byUser.delete(connection.userId);
+    else {
+      this.byUser.delete(connection.userId);
+      this.mark(connection.userId, "gone");
+    }
+  }
+
+  /** Presence is a hint for pushes: a cache that fails costs a push too many, never the stream. */
+  private mark(userId: string, state: "seen" | "gone"): void {
+    const presence = this.options.presence;
+    if (presence === undefined) return;
+    presence[state](userId).catch((err: unknown) => this.options.onError("stream presence failed", err));
   }
 
   private close(connection: Connection): void {
