@@ -136,22 +136,24 @@ export function createModerationService(deps: {
       now: deps.now,
     });
   };
+  const reportsOf = (ctx: Context): Reports =>
+    new Reports({
+      store: deps.store,
+      ids: deps.ids,
+      targets: targetsThrough(ctx, deps.accounts),
+      review,
+      holdThreshold: deps.holdReporters,
+      now: deps.now,
+    });
   return {
     name: "moderation",
     actions: defineActions("moderation", {
       report: {
         // A retry would find the report already made (409): the client decides, with an Idempotency-Key.
         options: { retryPolicy: { enabled: false } },
-        handler: (ctx) =>
-          new Reports({
-            store: deps.store,
-            ids: deps.ids,
-            targets: targetsThrough(ctx, deps.accounts),
-            review,
-            holdThreshold: deps.holdReporters,
-            now: deps.now,
-          }).file(callerIdOf(ctx), ctx.params),
+        handler: (ctx) => reportsOf(ctx).file(callerIdOf(ctx), ctx.params),
       },
+      mine: { handler: (ctx) => reportsOf(ctx).mine(callerIdOf(ctx), ctx.params) },
       queue: {
         handler: async (ctx) => {
           await by(ctx);

@@ -590,6 +590,11 @@ export const actionContracts = {
     result: moderation.reportObject,
     summary: "Report a post, comment, story, message (its conversation's members only) or account",
   },
+  "moderation.mine": {
+    params: moderation.myReportsParams,
+    result: pageOf(moderation.reportObject),
+    summary: "One's own reports, newest first, each with what became of it",
+  },
   "moderation.queue": {
     params: moderation.queueParams,
     result: pageOf(moderation.reportCaseObject),

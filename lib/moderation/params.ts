@@ -58,6 +58,7 @@ export const reportParams = z
 export type ReportInput = z.output<typeof reportParams>;
 
 export const queueParams = z.strictObject(pageParams);
+export const myReportsParams = z.strictObject(pageParams);
 
 export const caseIdParams = z.strictObject({ id });
 
@@ -106,6 +107,7 @@ export const reportObject = z
     reason: z.enum(REPORT_REASONS),
     note: z.string().nullable(),
     status: z.enum(["open", "resolved"]),
+    outcome: z.enum(REPORT_OUTCOMES).nullable().describe("how it ended, once resolved"),
     createdAt: time,
   })
   .meta({ id: "Report" });

@@ -1,6 +1,14 @@
 import { BadRequestError, ConflictError, ServiceUnavailableError } from "../errors";
 import type { WideRowStore } from "../store/store";
-import type { ReportInput, ReportTarget, ReportView } from "./params";
+import { slicePage, type Page, type PageRequest } from "../validation/page";
+import {
+  REPORT_REASONS,
+  REPORT_TARGETS,
+  type ReportInput,
+  type ReportOutcome,
+  type ReportTarget,
+  type ReportView,
+} from "./params";
 import type { AccountReview, ReportTargets, TargetSnapshot } from "./ports";
 import {
   caseCounts,
@@ -9,6 +17,7 @@ import {
   openCaseByTarget,
   openCases,
   reportCases,
+  reporterReports,
   reportsReceived,
   SIGNAL_WINDOW_MS,
 } from "./tables";
@@ -70,6 +79,17 @@ export class Reports {
       await store.increment(caseCounts, { case_id: caseId }, { reporters: 1 });
       // Again with every report: a report cut short after opening its case still queues it.
       await store.put(openCases, { queue: OPEN_QUEUE, case_id: caseId });
+      await store.put(reporterReports, {
+        reporter_id: reporterId,
+        report_id: reportId,
+        case_id: caseId,
+        target_type: target.type,
+        target_id: target.id,
+        ...(target.conversationId !== undefined && { conversation_id: target.conversationId }),
+        reason: input.reason,
+        ...(input.note !== undefined && input.note !== "" && { note: input.note }),
+        created_at: now,
+      });
       await this.signal(snapshot.authorId, reporterId, reportId, now);
       return {
         id: reportId,
@@ -77,10 +97,38 @@ export class Reports {
         reason: input.reason,
         note: input.note === undefined || input.note === "" ? null : input.note,
         status: "open",
+        outcome: null,
         createdAt: now.toISOString(),
       };
     }
     throw new ServiceUnavailableError("MODERATION_BUSY", "the report's case kept changing; try again");
+  }
+
+  /** The reporter's own reports, newest first, each with what became of its case. */
+  async mine(reporterId: string, page: PageRequest): Promise<Page<ReportView>> {
+    const { store } = this.deps;
+    const slice = await slicePage(store, reporterReports, { reporter_id: reporterId }, page);
+    const items = await Promise.all(
+      slice.rows.map(async (row): Promise<ReportView> => {
+        const decided =
+          row.case_id === undefined ? undefined : await store.get(reportCases, { case_id: row.case_id });
+        const resolved = decided?.status === "resolved";
+        return {
+          id: row.report_id,
+          target: {
+            type: REPORT_TARGETS.find((t) => t === row.target_type) ?? "post",
+            id: row.target_id ?? "",
+            ...(row.conversation_id !== undefined && { conversationId: row.conversation_id }),
+          },
+          reason: REPORT_REASONS.find((r) => r === row.reason) ?? "other",
+          note: row.note ?? null,
+          status: resolved ? "resolved" : "open",
+          outcome: resolved ? outcomeOf(decided.action) : null,
+          createdAt: (row.created_at ?? new Date(0)).toISOString(),
+        };
+      }),
+    );
+    return { items, nextCursor: slice.nextPageToken ?? null };
   }
 
   /** The target's open case, opened now (with the content as the reporter saw it) when there is none. */
@@ -124,6 +172,10 @@ export class Reports {
     );
     if (reporters.size >= this.deps.holdThreshold) await this.deps.review.hold(authorId);
   }
+}
+
+function outcomeOf(action: string | undefined): ReportOutcome {
+  return action === "remove" ? "removed" : action === "suspend" ? "suspended" : "dismissed";
 }
 
 function cannotReportSelf(): BadRequestError {

@@ -96,7 +96,30 @@ export const removedContent = defineTable({
   partitionKey: ["target_key"],
 });
 
+/** How long a reporter's own list keeps a report. */
+export const REPORTER_LIST_TTL_SECONDS = 365 * 24 * 3600;
+
+/** A reporter's own reports, newest first, so they can follow what became of each (kept a year). */
+export const reporterReports = defineTable({
+  name: "reporter_reports",
+  columns: {
+    reporter_id: "id",
+    report_id: "id",
+    case_id: "id",
+    target_type: "text",
+    target_id: "id",
+    conversation_id: "id",
+    reason: "text",
+    note: "text",
+    created_at: "timestamp",
+  },
+  partitionKey: ["reporter_id"],
+  clustering: [{ column: "report_id", order: "desc" }],
+  ttlSeconds: REPORTER_LIST_TTL_SECONDS,
+});
+
 export const moderationTables = [
+  reporterReports,
   reportCases,
   openCaseByTarget,
   openCases,

@@ -138,6 +138,7 @@ export const apiRoutes = {
   "GET /push/subscriptions": { action: "inbox.pushSubscriptions", auth: "required" },
   "POST /push/subscriptions": { action: "inbox.subscribePush", auth: "required", status: 201 },
   "DELETE /push/subscriptions": { action: "inbox.unsubscribePush", auth: "required", status: 204 },
+  "GET /me/reports": { action: "moderation.mine", auth: "required" },
   "GET /search": { action: "search.query", auth: "required" },
   "GET /tags/trending": { action: "discovery.trending", auth: "required" },
   "GET /tags/:tag/posts": { action: "discovery.tagPosts", auth: "required" },

@@ -121,7 +121,8 @@ describe("moderation: reports, the queue and its decisions", function () {
       note: "  bought likes ",
     });
     expect(filed.status, filed.text).to.equal(201);
-    expect(filed.body).to.include({ reason: "spam", note: "bought likes", status: "open" });
+    expect(filed.headers.get("location")).to.equal("/api/me/reports");
+    expect(filed.body).to.include({ reason: "spam", note: "bought likes", status: "open", outcome: null });
     expect(filed.body.target).to.deep.equal({ type: "post", id: post.id });
 
     const again = await report(reporter, { type: "post", id: post.id, reason: "hate" });
@@ -289,10 +290,14 @@ describe("moderation: reports, the queue and its decisions", function () {
     expect(share).to.not.have.property("postId");
     await eventually(async () => (await status(fileUrl)) === 404, "its files stop being served");
 
-    // Every reporter is told how it ended; the case is closed and out of the queue.
+    // Every reporter is told how it ended, and their own list says so; the case is closed and out of the queue.
     for (const reporter of [r1, r2]) {
       expect(await outcomes(reporter)).to.deep.equal([
         { id: open.id, targetType: "post", outcome: "removed" },
+      ]);
+      const mine = await api<Page<ReportView>>(t.url, "GET", "/api/me/reports", { token: reporter.token });
+      expect(mine.body.items.map((r) => [r.target.id, r.status, r.outcome])).to.deep.equal([
+        [post.id, "resolved", "removed"],
       ]);
     }
     const twice = await resolve(admin, open.id, { action: "dismiss", reason: "changed my mind" });
