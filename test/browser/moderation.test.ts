@@ -109,6 +109,20 @@ describe("reporting and moderating in a browser", function () {
     );
   });
 
+  it("the push settings screen registers the service worker, and says so when notifications are blocked", async () => {
+    const { page } = reporter;
+    await page.goto("/settings/notifications");
+    await page.getByRole("heading", { name: "Push notifications" }).waitFor();
+    await page.getByRole("checkbox", { name: "Direct messages" }).waitFor();
+    // A string, evaluated in the page: this project's types have no DOM.
+    const scope = await page.evaluate<string>("navigator.serviceWorker.ready.then((r) => r.scope)");
+    expect(new URL(scope).pathname).to.equal("/");
+    expect(await seriousViolations(page)).to.deep.equal([]);
+    // Headless Chromium denies the permission: the screen says what to do instead of failing.
+    await page.getByRole("button", { name: "Turn on push notifications" }).click();
+    await page.getByText("Notifications are blocked for this site.", { exact: false }).waitFor();
+  });
+
   it("raised no error in any page", () => {
     expect([...reporter.errors, ...moderator.errors]).to.deep.equal([]);
   });

@@ -30,6 +30,7 @@ import { FollowListScreen } from "./screens/follow-list";
 import { FollowRequestsScreen } from "./screens/follow-requests";
 import { MessagesScreen } from "./screens/messages";
 import { ModerationScreen } from "./screens/moderation";
+import { PushSettingsScreen } from "./screens/push-settings";
 import { MutedScreen } from "./screens/muted";
 import { NotificationsScreen } from "./screens/notifications";
 import { PostScreen } from "./screens/post";
@@ -62,6 +63,7 @@ const ROUTES: [pattern: string, render: (p: Params) => JSX.Element][] = [
   ["/close-friends", () => <CloseFriendsScreen />],
   ["/muted", () => <MutedScreen />],
   ["/moderation", () => <ModerationScreen />],
+  ["/settings/notifications", () => <PushSettingsScreen />],
   ["/stories/:username", (p) => <StoryViewerScreen username={p.username as string} />],
   ["/notifications", () => <NotificationsScreen />],
   ["/messages", () => <MessagesScreen />],

@@ -23,6 +23,7 @@ export type {
 } from "../../../lib/contracts/objects";
 
 export type { PostInsights } from "../../../lib/views/params";
+export type { PushKind } from "../../../lib/push/params";
 export type {
   ModerationAction,
   ReportCaseDetail,

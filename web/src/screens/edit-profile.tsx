@@ -165,6 +165,7 @@ function ProfileForm(props: { me: UserView }) {
         </button>
         <Link href={`/u/${encodeURIComponent(me.username)}`}>Back to your profile</Link>
         <Link href="/settings/security">Password and sessions</Link>
+        <Link href="/settings/notifications">Push notifications</Link>
         <p role="status" class="edit-profile-status">
           {status}
         </p>
