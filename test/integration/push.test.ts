@@ -124,7 +124,7 @@ describe("Web Push", function () {
       token: bob.token,
       body: { text: "see you at eight" },
     });
-    await eventually(async () => payloads(everything).length >= 5, "five pushes arrive");
+    await eventually(() => Promise.resolve(payloads(everything).length >= 5), "five pushes arrive");
     await settled();
 
     const got = payloads(everything);
@@ -169,7 +169,7 @@ describe("Web Push", function () {
     stream.close();
     await eventually(async () => !(await t.node.app.presence.online(ada.user.id)), "the stream is closed");
     await api(t.url, "POST", `/api/posts/${post.id}/comments`, { token: bob.token, body: { text: "nice" } });
-    await eventually(async () => payloads(id).length === 1, "the comment is pushed");
+    await eventually(() => Promise.resolve(payloads(id).length === 1), "the comment is pushed");
     expect(payloads(id)[0]?.kind).to.equal("comments");
   });
 
@@ -183,7 +183,7 @@ describe("Web Push", function () {
     service.answer(gone, 410);
     await api(t.url, "POST", `/api/users/${ada.username}/follow`, { token: bob.token });
     await eventually(
-      async () => payloads(flaky).length === 1,
+      () => Promise.resolve(payloads(flaky).length === 1),
       "the push gets through on its third try",
       20_000,
     );
