@@ -120,8 +120,7 @@ export interface AppContext {
   readonly presence: StreamPresence;
   /** Web Push subscriptions and sending, with the VAPID public key; on inbox nodes. */
   readonly push:
-    | { subscriptions: PushSubscriptions; publicKey: string; sender: PushSender; webPush: WebPush }
-    | undefined;
+    { subscriptions: PushSubscriptions; publicKey: string; sender: PushSender; webPush: WebPush } | undefined;
   /** The gateway's Idempotency-Key records; absent without a store it can share with the other gateways. */
   readonly idempotency: IdempotencyKeys | undefined;
   /** Records notifications in the recipient's inbox, wherever its owner runs. */
@@ -463,7 +462,8 @@ export async function createAppContext(config: Config, options: AppContextOption
       ? new Stories({ store, ids, now, media: media.library, accounts, graph })
       : undefined;
   const presence = new StreamPresence(cache, 3 * config.stream.heartbeatMs);
-  const push = hosts("inbox") && store ? webPushFor(config, secret, store, presence, now, options) : undefined;
+  const push =
+    hosts("inbox") && store ? webPushFor(config, secret, store, presence, now, options) : undefined;
   if (push) closers.push(() => Promise.resolve(push.sender.stop()));
   const inbox =
     hosts("inbox") && store && media && posts && accounts && graph

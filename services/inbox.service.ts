@@ -115,7 +115,10 @@ export function createInboxService(deps: {
       unsubscribePush: {
         handler: async (ctx) => {
           if (!(await push.subscriptions.unsubscribe(callerIdOf(ctx), ctx.params.endpoint))) {
-            throw new NotFoundError("PUSH_SUBSCRIPTION_NOT_FOUND", "no subscription of yours has this endpoint");
+            throw new NotFoundError(
+              "PUSH_SUBSCRIPTION_NOT_FOUND",
+              "no subscription of yours has this endpoint",
+            );
           }
         },
       },

@@ -12,11 +12,7 @@ export interface Cache {
 
 /** Every cache key, in one place. */
 export type CacheKey =
-  | `post:${string}`
-  | `media:${string}`
-  | `user:${string}`
-  | `avatar:${string}`
-  | `stream:${string}`;
+  `post:${string}` | `media:${string}` | `user:${string}` | `avatar:${string}` | `stream:${string}`;
 
 export const cacheKeys = {
   post: (postId: string): CacheKey => `post:${postId}`,
