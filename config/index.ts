@@ -95,6 +95,7 @@ export interface Config {
   readonly rateLimits: {
     readonly enabled: boolean;
     readonly signupPerHour: number;
+    readonly recoveryPerHour: number;
     readonly loginPerMinute: number;
     readonly writesPerMinute: number;
     /** Hits of a route carrying a quota, per user per hour. */
@@ -135,6 +136,11 @@ export interface Config {
     readonly insecureEndpoints: boolean;
     readonly queueMax: number;
   };
+  readonly mail: {
+    readonly smtpUrl: string | undefined;
+    readonly from: string;
+    readonly verification: "off" | "optional" | "required";
+  };
   readonly moderation: {
     /** Distinct reporters of one account within an hour that hold it out of discovery until reviewed. */
     readonly holdReporters: number;
@@ -162,6 +168,7 @@ const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   "CASSANDRA_PASSWORD",
   "JWT_SECRET",
   "VAPID_PRIVATE_KEY",
+  "SMTP_URL",
   "S3_SECRET_ACCESS_KEY",
 ]);
 
@@ -286,6 +293,7 @@ export function loadConfig(
     rateLimits: {
       enabled: e.RATE_LIMITS === "on",
       signupPerHour: e.RATE_LIMIT_SIGNUP_PER_HOUR,
+      recoveryPerHour: e.RATE_LIMIT_RECOVERY_PER_HOUR,
       loginPerMinute: e.RATE_LIMIT_LOGIN_PER_MINUTE,
       writesPerMinute: e.RATE_LIMIT_WRITES_PER_MINUTE,
       quotasPerHour: {
@@ -325,6 +333,7 @@ export function loadConfig(
       explore: { halfLifeMs: e.EXPLORE_HALF_LIFE_HOURS * 3_600_000 },
     },
     moderation: { holdReporters: e.MODERATION_HOLD_REPORTERS },
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, verification: e.EMAIL_VERIFICATION },
     push: {
       vapid:
         e.VAPID_PUBLIC_KEY !== undefined && e.VAPID_PRIVATE_KEY !== undefined

@@ -308,6 +308,28 @@ export const envSchema = z.object({
     .max(90 * 24 * 3600)
     .default(7 * 24 * 3600)
     .describe("Lifetime of an access token"),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/\S+$/, "an smtp:// or smtps:// URL")
+    .optional()
+    .describe(
+      "Mail server for account mail, e.g. `smtp://user:pass@mail.example.com:587` (unset: `.eml` files under DATA_DIR/outbox)",
+    ),
+  MAIL_FROM: z
+    .string()
+    .min(3)
+    .max(254)
+    .default("Mosaic <no-reply@mosaic.invalid>")
+    .describe("The From of account mail (password resets, address verification)"),
+  EMAIL_VERIFICATION: z
+    .enum(["off", "optional", "required"])
+    .default("optional")
+    .describe(
+      "At sign-up: `off`, `optional` (a link is mailed; the account works meanwhile) or `required` (no sign-in until the link is followed)",
+    ),
+  RATE_LIMIT_RECOVERY_PER_HOUR: positiveInt
+    .default(10)
+    .describe("Password-reset and verification requests per client IP per hour"),
   VAPID_PUBLIC_KEY: z
     .string()
     .regex(/^[A-Za-z0-9_-]{87}$/, "a P-256 public key in base64url (87 characters)")

@@ -62,6 +62,9 @@ import {
   type PushOutcome,
 } from "./push";
 import { StreamPresence } from "./stream/presence";
+import { createMailer } from "./mail";
+import { Recovery } from "./accounts";
+import { SessionList } from "./accounts/session-list";
 import { moderationTables, Removals } from "./moderation";
 import { SearchSync, searchSyncTables } from "./search/search-sync";
 import { StoreSearchSources } from "./search/store-sources";
@@ -116,6 +119,8 @@ export interface AppContext {
   readonly insights: Insights | undefined;
   readonly stories: Stories | undefined;
   readonly inbox: Inbox | undefined;
+  /** Password resets and address verification by mail; on users nodes. */
+  readonly recovery: Recovery | undefined;
   /** Who has an event stream open (the shared cache): gateways write it, the inbox asks it before a push. */
   readonly presence: StreamPresence;
   /** Web Push subscriptions and sending, with the VAPID public key; on inbox nodes. */
@@ -280,6 +285,7 @@ export async function createAppContext(config: Config, options: AppContextOption
   let journal: WriteJournal | undefined;
   let searchOutbox: SearchOutbox | undefined;
   let searchSync: SearchSync | undefined;
+  let recovery: Recovery | undefined;
   if (needsAccounts && store) {
     const tokens = new AccessTokens(secret, config.auth.accessTokenTtlSeconds, now);
     journal = new WriteJournal({
@@ -298,11 +304,37 @@ export async function createAppContext(config: Config, options: AppContextOption
     searchSync = new SearchSync({ store, journal, outbox: searchOutbox, now });
     const sync = searchSync;
     graph = new Graph({ store, ids, now, journal, edgesChanged: (a, b) => sync.followersChanged(a, b) });
+    if (hosts("users")) {
+      const log = (message: string) => options.log?.("info", message);
+      const mailer = createMailer({ ...config.mail, dataDir: config.dataDir, log });
+      closers.push(() => mailer.close());
+      const warn = (message: string) => options.log?.("warn", message);
+      recovery = new Recovery({
+        store,
+        ids,
+        mailer,
+        sessions: new SessionList(store, now),
+        baseUrl: options.publicBaseUrl,
+        now,
+        warn,
+      });
+    }
+    const mailed = recovery;
     accounts = new Accounts({
       store,
       ids,
       tokens,
       now,
+      ...(mailed && {
+        verification: {
+          mode: config.mail.verification,
+          // Never failing the sign-up: another link can be asked for (POST /api/auth/email/verification).
+          send: (userId: string, email: string) =>
+            mailed.sendVerification(userId, email).catch((err: unknown) => {
+              options.log?.("warn", `verification mail not sent: ${err instanceof Error ? err.message : String(err)}`);
+            }),
+        },
+      }),
       avatars: options.avatars,
       relationships: graph,
       searchSync,
@@ -538,6 +570,7 @@ export async function createAppContext(config: Config, options: AppContextOption
         : undefined,
     stories,
     inbox,
+    recovery,
     presence,
     push: push && {
       subscriptions: push.subscriptions,

@@ -1,7 +1,7 @@
 import type { ServiceBroker, ServiceSchema } from "moleculer";
 import { broadcast, callEveryNode } from "../broker/calls";
 import { callerOf, defineActions } from "../broker/define-action";
-import type { Accounts, CallerProofs } from "../lib/accounts";
+import type { Accounts, CallerProofs, Recovery } from "../lib/accounts";
 import type { AuditLog } from "../lib/audit";
 
 const FORGET_TIMEOUT_MS = 2_000;
@@ -25,8 +25,9 @@ export function createUsersService(deps: {
   accounts: Accounts;
   callerProofs: CallerProofs;
   audit: AuditLog;
+  recovery: Recovery;
 }): ServiceSchema {
-  const { accounts, callerProofs, audit } = deps;
+  const { accounts, callerProofs, audit, recovery } = deps;
   return {
     name: "users",
     actions: defineActions("users", {
@@ -65,6 +66,16 @@ export function createUsersService(deps: {
           await Promise.all(ended.map((session) => sessionEndedEverywhere(ctx.broker, session)));
         },
       },
+      requestPasswordReset: { handler: (ctx) => recovery.requestReset(ctx.params.email) },
+      confirmPasswordReset: {
+        handler: async (ctx) => {
+          const ended = await recovery.confirmReset(ctx.params.token, ctx.params.password);
+          for (const session of ended) accounts.forgetSession(session);
+          await Promise.all(ended.map((session) => sessionEndedEverywhere(ctx.broker, session)));
+        },
+      },
+      verifyEmail: { handler: (ctx) => recovery.verifyEmail(ctx.params.token) },
+      resendVerification: { handler: (ctx) => recovery.resendVerification(ctx.params.email) },
       updateMe: { handler: (ctx) => accounts.updateMe(callerOf(ctx).userId, ctx.params) },
       get: { handler: (ctx) => accounts.getByUsername(ctx.meta.user?.userId, ctx.params.username) },
       authenticate: {

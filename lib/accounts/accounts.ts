@@ -16,6 +16,7 @@ import { toUserView, type Relationship, type UserView } from "./user-view";
 import { LruMap } from "../concurrency/lru-map";
 import { SessionList, type ClientInfo } from "./session-list";
 import { FOREVER_UNTIL, suspendedUntil } from "./standing";
+import type { VerificationMode } from "./recovery";
 
 /** Long enough for one sign-up to finish, short enough that a crashed one frees its name quickly. */
 const CLAIM_TTL_SECONDS = 120;
@@ -72,6 +73,8 @@ export interface AccountsDeps {
   avatarCache?: { cache: Cache; ttlMs: number };
   /** Makes profile changes searchable; absent (unit tests), search is not told. */
   searchSync?: ProfileChanges;
+  /** Email verification at sign-up (lib/accounts/recovery.ts); absent: off. `send` never throws. */
+  verification?: { mode: VerificationMode; send(userId: string, email: string): Promise<void> };
   now?: () => number;
 }
 
@@ -95,6 +98,12 @@ export interface SignedIn {
   token: string;
 }
 
+/** A sign-up where the address must be verified before signing in: no session yet. */
+export interface VerificationPending {
+  user: UserView;
+  emailVerification: "required";
+}
+
 /** Sign-up, sign-in, sessions and profiles: the account rules, independent of how they are served. */
 export class Accounts {
   private readonly store: WideRowStore;
@@ -105,6 +114,7 @@ export class Accounts {
   private readonly ownerMedia: OwnerMediaAccess | undefined;
   private readonly avatarCache: AccountsDeps["avatarCache"];
   private readonly searchSync: ProfileChanges | undefined;
+  private readonly verification: AccountsDeps["verification"];
   private readonly now: () => number;
   /** `userId:sessionId` → until when it is taken as live without a read. */
   private readonly liveSessions = new LruMap<string, number>(LIVE_SESSIONS);
@@ -120,11 +130,12 @@ export class Accounts {
     this.avatars = deps.avatars;
     this.relationships = deps.relationships;
     this.searchSync = deps.searchSync;
+    this.verification = deps.verification;
     this.now = deps.now ?? Date.now;
     this.sessions = new SessionList(deps.store, this.now);
   }
 
-  async signup(input: SignupInput, client?: ClientInfo): Promise<SignedIn> {
+  async signup(input: SignupInput, client?: ClientInfo): Promise<SignedIn | VerificationPending> {
     // Hash before claiming anything, so a claim is held only for the few milliseconds of the writes below.
     const passwordHash = await hashPassword(input.password);
     const userId = await this.ids.next();
@@ -174,6 +185,9 @@ export class Accounts {
       throw new ServiceUnavailableError("SIGNUP_INTERRUPTED", "sign-up took too long: try again");
     }
 
+    const mode = this.verification?.mode ?? "off";
+    if (mode !== "off") await this.verification?.send(userId, input.email);
+    if (mode === "required") return { user: await this.me(userId), emailVerification: "required" };
     return this.startSession(userId, client);
   }
 
@@ -195,6 +209,12 @@ export class Accounts {
         until.getTime() >= FOREVER_UNTIL.getTime()
           ? "this account is suspended"
           : `this account is suspended until ${until.toISOString()}`,
+      );
+    }
+    if (this.verification?.mode === "required" && (row.email_verified_at?.getTime() ?? 0) <= 0) {
+      throw new ForbiddenError(
+        "EMAIL_NOT_VERIFIED",
+        "confirm your email address first: follow the link we mailed you, or ask for another",
       );
     }
     return this.startSession(userId, client);

@@ -6,6 +6,7 @@ export {
   type OwnerMediaAccess,
   type RelationshipSource,
   type SignedIn,
+  type VerificationPending,
 } from "./accounts";
 export { AccessTokens } from "./access-tokens";
 export { accountTables } from "./tables";
@@ -19,4 +20,5 @@ export {
   type ProvenCaller,
   type ProvenOperator,
 } from "./caller-proof";
+export { Recovery, type VerificationMode } from "./recovery";
 export { AccountStanding, FOREVER_UNTIL, ROLES, roleOf, suspendedUntil, type Role } from "./standing";

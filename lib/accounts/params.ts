@@ -65,6 +65,13 @@ export const updateMeParams = z.strictObject({
 
 export const byUsernameParams = z.strictObject({ username });
 
+/** A token from a mailed link: 32 random bytes in base64url. */
+const mailedToken = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "is not a token we mailed");
+
+export const passwordResetParams = z.strictObject({ email });
+export const passwordResetConfirmParams = z.strictObject({ token: mailedToken, password });
+export const tokenParams = z.strictObject({ token: mailedToken });
+
 export type SignupInput = z.output<typeof signupParams>;
 export type LoginInput = z.output<typeof loginParams>;
 export type UpdateMeInput = z.output<typeof updateMeParams>;

@@ -23,6 +23,8 @@ export const users = defineTable({
      * explore, trending and search until a moderator decides a case about it. The epoch: not held.
      */
     held_for_review_at: "timestamp",
+    /** When the owner followed a link mailed to the address; absent: not verified. */
+    email_verified_at: "timestamp",
   },
   partitionKey: ["user_id"],
 });
@@ -44,6 +46,26 @@ export const emails = defineTable({
   columns: { email: "text", user_id: "id" },
   partitionKey: ["email"],
   conditional: true,
+});
+
+/**
+ * Single-use tokens mailed to an account's address, by the SHA-256 of the token (the token itself is only in the
+ * mail): a password reset or an email verification. Taken by a conditional delete, so a token works once.
+ */
+export const accountTokens = defineTable({
+  name: "account_tokens",
+  columns: { token_hash: "text", purpose: "text", user_id: "id", email: "text", expires_at: "timestamp" },
+  partitionKey: ["token_hash"],
+  conditional: true,
+});
+
+/** Mail asked for per address in the last hour (reset links, verification again), so one address gets few. */
+export const recoveryRequests = defineTable({
+  name: "recovery_requests",
+  columns: { email: "text", request_id: "id", created_at: "timestamp" },
+  partitionKey: ["email"],
+  clustering: [{ column: "request_id", order: "desc" }],
+  ttlSeconds: 3600,
 });
 
 /** A signed-in session; its token is valid only while the row lives, so deleting it revokes at once everywhere. */
@@ -71,4 +93,12 @@ export const userCounts = defineTable({
   counter: true,
 });
 
-export const accountTables = [users, usernames, emails, sessions, userCounts] as const;
+export const accountTables = [
+  users,
+  usernames,
+  emails,
+  sessions,
+  userCounts,
+  accountTokens,
+  recoveryRequests,
+] as const;

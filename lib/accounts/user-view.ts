@@ -25,7 +25,10 @@ export function toUserView(
     },
   };
   if (extra.relationship) view.relationship = extra.relationship;
-  if (extra.email) view.email = row.email ?? "";
+  if (extra.email) {
+    view.email = row.email ?? "";
+    view.emailVerified = (row.email_verified_at?.getTime() ?? 0) > 0;
+  }
   // Told only to its holder, so the client can offer what the role opens (the moderation queue).
   const role = extra.email ? roleOf(row) : undefined;
   if (role !== undefined) view.role = role;

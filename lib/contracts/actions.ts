@@ -54,6 +54,10 @@ export interface ActionContract {
 const noParams = z.strictObject({});
 const nothing = z.void();
 const signedIn = z.object({ user: userObject, token: z.string() }).meta({ id: "SignedIn" });
+const verificationPending = z
+  .object({ user: userObject, emailVerification: z.literal("required") })
+  .describe("EMAIL_VERIFICATION=required: no session until the mailed link is followed")
+  .meta({ id: "VerificationPending" });
 const followState = z.object({ state: z.enum(["following", "requested", "none"]) });
 const likeState = z.object({ liked: z.boolean(), likeCount: z.number().int() });
 const saveState = z.object({ saved: z.boolean() });
@@ -61,7 +65,31 @@ const users = pageOf(userObject);
 const postsPage = pageOf(postObject);
 
 export const actionContracts = {
-  "users.signup": { params: accounts.signupParams, result: signedIn, summary: "Create an account" },
+  "users.signup": {
+    params: accounts.signupParams,
+    result: z.union([signedIn, verificationPending]),
+    summary: "Create an account",
+  },
+  "users.requestPasswordReset": {
+    params: accounts.passwordResetParams,
+    result: nothing,
+    summary: "Mail a reset link, if an account has the address (the answer never says)",
+  },
+  "users.confirmPasswordReset": {
+    params: accounts.passwordResetConfirmParams,
+    result: nothing,
+    summary: "Set a new password with a mailed token; every session of the account ends",
+  },
+  "users.verifyEmail": {
+    params: accounts.tokenParams,
+    result: nothing,
+    summary: "Confirm the account's address with a mailed token",
+  },
+  "users.resendVerification": {
+    params: accounts.passwordResetParams,
+    result: nothing,
+    summary: "Mail another verification link, if an unverified account has the address (never says)",
+  },
   "users.login": { params: accounts.loginParams, result: signedIn, summary: "Sign in" },
   "users.logout": { params: noParams, result: nothing, summary: "Sign out (revokes the token)" },
   "users.me": { params: noParams, result: userObject, summary: "The signed-in user, with email" },

@@ -32,6 +32,7 @@ export const userObject = z
       .optional()
       .describe("how the caller and this user are related; not on oneself"),
     email: z.string().optional().describe("only on /api/me"),
+    emailVerified: z.boolean().optional().describe("only on /api/me: whether a mailed link confirmed the address"),
     role: z
       .enum(["admin", "moderator"])
       .optional()

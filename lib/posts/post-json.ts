@@ -46,6 +46,7 @@ type KeptProfile = Pick<
   | "counts"
   | "email"
   | "role"
+  | "emailVerified"
 >;
 
 interface KeptBody {
@@ -138,10 +139,12 @@ export class PostJson {
     let text: string;
     if (kept !== undefined && sameProfile(kept.of, author)) text = kept.text;
     else {
-      const { id, username, displayName, bio, avatarUrl, isPrivate, createdAt, counts, email, role } = author;
+      const { id, username, displayName, bio, avatarUrl, isPrivate, createdAt, counts, email } = author;
+      const { role, emailVerified } = author;
       const profile = {
         ...{ id, username, displayName, bio, avatarUrl, isPrivate, createdAt, counts },
         ...(email !== undefined && { email }),
+        ...(emailVerified !== undefined && { emailVerified }),
         ...(role !== undefined && { role }),
       };
       text = JSON.stringify(profile).slice(0, -1);
@@ -172,6 +175,7 @@ function sameProfile(a: UserView, b: UserView): boolean {
     a.createdAt === b.createdAt &&
     a.email === b.email &&
     a.role === b.role &&
+    a.emailVerified === b.emailVerified &&
     a.counts.followers === b.counts.followers &&
     a.counts.following === b.counts.following &&
     a.counts.posts === b.counts.posts

@@ -26,12 +26,14 @@ export type QuotaName = (typeof QUOTA_NAMES)[number];
 export type RateLimitKey =
   | `rl:signup:ip:${string}`
   | `rl:login:ip:${string}`
+  | `rl:recovery:ip:${string}`
   | `rl:write:user:${string}`
   | `rl:quota:${QuotaName}:user:${string}`;
 
 export const rateLimitKeys = {
   signup: (ip: string): RateLimitKey => `rl:signup:ip:${ip}`,
   login: (ip: string): RateLimitKey => `rl:login:ip:${ip}`,
+  recovery: (ip: string): RateLimitKey => `rl:recovery:ip:${ip}`,
   write: (userId: string): RateLimitKey => `rl:write:user:${userId}`,
   quota: (name: QuotaName, userId: string): RateLimitKey => `rl:quota:${name}:user:${userId}`,
 } as const;
@@ -40,6 +42,7 @@ export const rateLimitKeys = {
 export const RATE_LIMIT_NAMES = [
   "signup",
   "login",
+  "recovery",
   "write",
   ...QUOTA_NAMES.map((name) => `quota_${name}` as const),
 ] as const;

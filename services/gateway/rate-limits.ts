@@ -21,7 +21,9 @@ export class GatewayRateLimits {
     const verdict =
       route.ipLimit === "signup"
         ? await this.limiter.hit(rateLimitKeys.signup(ip), this.config.signupPerHour, HOUR)
-        : await this.limiter.hit(rateLimitKeys.login(ip), this.config.loginPerMinute, MINUTE);
+        : route.ipLimit === "recovery"
+          ? await this.limiter.hit(rateLimitKeys.recovery(ip), this.config.recoveryPerHour, HOUR)
+          : await this.limiter.hit(rateLimitKeys.login(ip), this.config.loginPerMinute, MINUTE);
     if (!verdict.allowed) throw new RateLimitedError(verdict.retryAfterSeconds);
   }
 

@@ -12,7 +12,7 @@ export interface ApiRoute {
   /** HTTP status of a success (200 unless said). */
   status?: 200 | 201 | 202 | 204;
   /** A per-IP limit for routes used before signing in; signed-in writes get the per-user write limit. */
-  ipLimit?: "signup" | "login";
+  ipLimit?: "signup" | "login" | "recovery";
   /** How the body arrives: JSON (default), a multipart form with a file, or raw bytes streamed to the action. */
   body?: "json" | "multipart" | "stream";
   /** The per-user hourly quota each call of this route spends (in the spirit of Pixelfed's). */
@@ -33,6 +33,25 @@ export const apiRoutes = {
   },
   "POST /auth/login": { action: "users.login", auth: "none", ipLimit: "login" },
   "POST /auth/logout": { action: "users.logout", auth: "required", status: 204 },
+  "POST /auth/password-reset": {
+    action: "users.requestPasswordReset",
+    auth: "none",
+    status: 202,
+    ipLimit: "recovery",
+  },
+  "POST /auth/password-reset/confirm": {
+    action: "users.confirmPasswordReset",
+    auth: "none",
+    status: 204,
+    ipLimit: "recovery",
+  },
+  "POST /auth/email/verify": { action: "users.verifyEmail", auth: "none", status: 204, ipLimit: "recovery" },
+  "POST /auth/email/verification": {
+    action: "users.resendVerification",
+    auth: "none",
+    status: 202,
+    ipLimit: "recovery",
+  },
   "GET /me": { action: "users.me", auth: "required" },
   "PATCH /me": { action: "users.updateMe", auth: "required" },
   "GET /me/sessions": { action: "users.sessions", auth: "required" },

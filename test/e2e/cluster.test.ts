@@ -109,6 +109,7 @@ describe("a cluster over NATS: gateway node + users node", function () {
         accounts: users.app.accounts!,
         callerProofs: users.app.callerProofs!,
         audit: users.app.audit!,
+        recovery: users.app.recovery!,
       }),
     );
     await gateway.broker.waitForServices(["users"], 10_000);

@@ -2,7 +2,13 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import { AccessTokens, Accounts, accountTables } from "../../../lib/accounts";
+import {
+  AccessTokens,
+  Accounts,
+  accountTables,
+  type SignedIn,
+  type VerificationPending,
+} from "../../../lib/accounts";
 import { UnauthorizedError } from "../../../lib/errors";
 import { SnowflakeGenerator } from "../../../lib/ids";
 import { LevelStore } from "../../../lib/store/level";
@@ -49,11 +55,11 @@ describe("Accounts: sessions", () => {
 
   it("reads a session once, then takes it as live without reading it again", async () => {
     const users = node();
-    const { token } = await users.signup({
+    const { token } = signedIn(await users.signup({
       username: "ada",
       email: "ada@example.com",
       password: "correct horse",
-    });
+    }));
     reads = 0;
     const caller = await users.authenticate(token);
     expect(reads).to.equal(1);
@@ -68,11 +74,11 @@ describe("Accounts: sessions", () => {
   it("refuses a token at once after logout, on the node that logged out and on one told to forget it", async () => {
     const a = node();
     const b = node();
-    const { token } = await a.signup({
+    const { token } = signedIn(await a.signup({
       username: "bob",
       email: "bob@example.com",
       password: "correct horse",
-    });
+    }));
     const caller = await a.authenticate(token);
     await b.authenticate(token);
     await a.logout(caller);
@@ -84,3 +90,8 @@ describe("Accounts: sessions", () => {
     }
   });
 });
+
+function signedIn(answer: SignedIn | VerificationPending): SignedIn {
+  if (!("token" in answer)) throw new Error("the sign-up opened no session");
+  return answer;
+}

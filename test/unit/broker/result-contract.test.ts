@@ -43,6 +43,10 @@ describe("ResultContractMiddleware", () => {
         endSession: { handler: () => Promise.reject(new Error("unused")) },
         endOtherSessions: { handler: () => Promise.reject(new Error("unused")) },
         changePassword: { handler: () => Promise.reject(new Error("unused")) },
+        requestPasswordReset: { handler: () => Promise.reject(new Error("unused")) },
+        confirmPasswordReset: { handler: () => Promise.reject(new Error("unused")) },
+        verifyEmail: { handler: () => Promise.reject(new Error("unused")) },
+        resendVerification: { handler: () => Promise.reject(new Error("unused")) },
       }),
     });
     await broker.start();
