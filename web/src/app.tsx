@@ -31,6 +31,7 @@ import { FollowRequestsScreen } from "./screens/follow-requests";
 import { MessagesScreen } from "./screens/messages";
 import { ModerationScreen } from "./screens/moderation";
 import { PushSettingsScreen } from "./screens/push-settings";
+import { ForgotPasswordScreen, ResetPasswordScreen, VerifyEmailScreen } from "./screens/recovery";
 import { MutedScreen } from "./screens/muted";
 import { NotificationsScreen } from "./screens/notifications";
 import { PostScreen } from "./screens/post";
@@ -114,6 +115,10 @@ export function App() {
       </main>
     );
   }
+  // Pages a mailed link opens work whether one is signed in or not.
+  if (path === "/forgot-password") return <ForgotPasswordScreen />;
+  if (path === "/reset-password") return <ResetPasswordScreen />;
+  if (path === "/verify-email") return <VerifyEmailScreen />;
   if (me === null) {
     const mode = path === "/signup" ? "signup" : "signin";
     if (path !== "/signin" && path !== "/signup") {

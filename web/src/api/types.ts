@@ -44,6 +44,12 @@ export interface SignedIn {
   token: string;
 }
 
+/** `POST /api/auth/signup` when EMAIL_VERIFICATION=required: no session until the mailed link is followed. */
+export interface VerificationPending {
+  user: UserView;
+  emailVerification: "required";
+}
+
 /** `POST /api/uploads`: a resumable upload, sent in parts of `partSize` bytes. */
 export interface UploadSession {
   id: string;

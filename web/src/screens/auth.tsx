@@ -2,7 +2,7 @@ import type { JSX } from "preact";
 import { useState } from "preact/hooks";
 import { api } from "../api/client";
 import { signIn, signOutReason } from "../api/session";
-import type { SignedIn } from "../api/types";
+import type { SignedIn, VerificationPending } from "../api/types";
 import { ErrorBanner } from "../components/error-banner";
 import { Link, navigate } from "../router";
 
@@ -11,6 +11,7 @@ export function AuthScreen(props: { mode: "signin" | "signup" }) {
   const signup = props.mode === "signup";
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [pending, setPending] = useState<string | null>(null);
 
   const submit = async (event: JSX.TargetedEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -23,7 +24,7 @@ export function AuthScreen(props: { mode: "signin" | "signup" }) {
     setError(null);
     try {
       const answer = signup
-        ? await api<SignedIn>("POST", "/auth/signup", {
+        ? await api<SignedIn | VerificationPending>("POST", "/auth/signup", {
             body: {
               username: field("username").trim().toLowerCase(),
               email: field("email").trim(),
@@ -34,6 +35,12 @@ export function AuthScreen(props: { mode: "signin" | "signup" }) {
         : await api<SignedIn>("POST", "/auth/login", {
             body: { login: field("login").trim(), password: field("password") },
           });
+      if (!("token" in answer)) {
+        // EMAIL_VERIFICATION=required: no session until the mailed link is followed.
+        setPending(answer.user.email ?? field("email").trim());
+        setBusy(false);
+        return;
+      }
       signIn(answer.token, answer.user);
       navigate("/", { replace: true });
     } catch (err) {
@@ -47,6 +54,11 @@ export function AuthScreen(props: { mode: "signin" | "signup" }) {
       <h1 class="brand-large">Mosaic</h1>
       <p class="muted">Share photos and videos with the people you follow.</p>
       {signOutReason.value && <p role="status">{signOutReason.value}</p>}
+      {pending !== null && (
+        <p role="status" class="card">
+          Almost there: we sent a link to {pending}. Follow it to confirm your address, then sign in.
+        </p>
+      )}
       <form class="card stack" onSubmit={(e) => void submit(e)} aria-labelledby="auth-title">
         <h2 id="auth-title">{signup ? "Create your account" : "Sign in"}</h2>
         {signup ? (
@@ -100,7 +112,8 @@ export function AuthScreen(props: { mode: "signin" | "signup" }) {
           </>
         ) : (
           <>
-            New to Mosaic? <Link href="/signup">Create an account</Link>
+            New to Mosaic? <Link href="/signup">Create an account</Link> ·{" "}
+            <Link href="/forgot-password">Forgot your password?</Link>
           </>
         )}
       </p>

@@ -4,6 +4,7 @@ import type { SessionView } from "../api/types";
 import { useLoad } from "../api/use-load";
 import { ErrorBanner } from "../components/error-banner";
 import { TimeAgo } from "../components/time";
+import { session } from "../api/session";
 import "../styles/profile.css";
 
 const MIN_PASSWORD = 8;
@@ -13,6 +14,7 @@ export function SecurityScreen() {
   return (
     <section class="security">
       <h1>Password and sessions</h1>
+      <EmailStatus />
       <PasswordForm />
       <SessionsList />
     </section>
@@ -148,6 +150,41 @@ function SessionsList() {
         </button>
       )}
       <p role="status">{status}</p>
+    </div>
+  );
+}
+
+/** The account's address, and another confirmation link when it is not confirmed yet. */
+function EmailStatus() {
+  const me = session.value?.me;
+  const [sent, setSent] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  if (me?.email === undefined) return null;
+  const email = me.email;
+  const resend = async () => {
+    setError(null);
+    try {
+      await api("POST", "/auth/email/verification", { body: { email } });
+      setSent(true);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <div class="card stack">
+      <h2>Email address</h2>
+      <p>
+        {email} · {me.emailVerified ? "confirmed" : "not confirmed yet"}
+      </p>
+      {!me.emailVerified &&
+        (sent ? (
+          <p role="status">We sent a new link to {email}.</p>
+        ) : (
+          <button type="button" class="secondary" onClick={() => void resend()}>
+            Send the confirmation link again
+          </button>
+        ))}
+      <ErrorBanner error={error} />
     </div>
   );
 }
