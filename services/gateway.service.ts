@@ -165,6 +165,15 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
                 maxFileBytes: MAX_UPLOAD_BYTES,
                 afterCall: (ctx, req, res, data) =>
                   apiHooks.onAfterCall(ctx as GatewayContext, req.$route, req, res, data),
+                // Alt text sent after the file describes the media just made.
+                lateFields: async (ctx, action, data, fields) => {
+                  const { altText, ...rest } = fields;
+                  const id = (data as { id?: unknown } | null)?.id;
+                  if (action !== "media.upload" || altText === undefined || typeof id !== "string")
+                    return undefined;
+                  if (Object.keys(rest).length > 0) return undefined;
+                  return call(ctx, "media.describe", { id, altText });
+                },
               }),
             ),
             ...aliasesFor("stream"),

@@ -47,7 +47,8 @@ export function createMediaService(deps: MediaServiceDeps): ServiceSchema {
       retryTranscode: { handler: (ctx) => library.retryFailed(ctx.params.mediaId) },
       upload: {
         options: { timeout: 0 },
-        handler: (ctx) => library.ingest(callerIdOf(ctx), streamOf(ctx), ctx.params.$mimetype),
+        handler: (ctx) =>
+          library.ingest(callerIdOf(ctx), streamOf(ctx), ctx.params.$mimetype, ctx.params.altText),
       },
       get: {
         handler: (ctx) => library.get(callerIdOf(ctx), ctx.params.id),

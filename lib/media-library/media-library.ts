@@ -104,7 +104,12 @@ export class MediaLibrary {
    * Stores an upload streamed in (never held whole): the first bytes decide what it is, the size limit of that
    * kind applies while it streams, and a claimed type that the bytes contradict is refused.
    */
-  async ingest(ownerId: string, source: Readable, claimedType?: string): Promise<MediaView> {
+  async ingest(
+    ownerId: string,
+    source: Readable,
+    claimedType?: string,
+    altText?: string,
+  ): Promise<MediaView> {
     const { head, stream } = await peek(source, SNIFF_BYTES);
     const sniffed = this.checkType(head, claimedType, () => stream.resume());
     const mediaId = await this.deps.ids.next();
@@ -120,11 +125,12 @@ export class MediaLibrary {
       if (err instanceof BlobTooLargeError) throw tooLarge(sniffed.kind);
       throw err;
     }
-    return this.record(ownerId, mediaId, sniffed, {
+    const made = await this.record(ownerId, mediaId, sniffed, {
       key: originalKey,
       size: stored.size,
       sha256: stored.sha256,
     });
+    return altText === undefined || altText === "" ? made : this.describe(ownerId, made.id, altText);
   }
 
   /** Creates the record of an original already in the blob store (a finished resumable or direct upload). */

@@ -4,17 +4,19 @@ import { MAX_UPLOAD_BYTES } from "./limits";
 import { boundedText } from "../validation/text";
 
 /** The fields moleculer-web passes with the file of a multipart upload; only a `file` field is taken. */
+/** Alt text, as Mastodon bounds it: what a photo or video shows, for people who use a screen reader. */
+export const altText = boundedText(0, 1500).describe("what the media shows, for people who cannot see it");
+
 export const uploadParams = z.strictObject({
   $fieldname: z.literal("file", { error: "send the file in the field named `file`" }),
   $filename: z.string().max(255).optional(),
   $encoding: z.string().max(32).optional(),
   $mimetype: z.string().max(255).optional(),
+  /** Multipart uploads only: the alt text, as a form field (before the file, or after: it is applied then). */
+  altText: altText.optional(),
 });
 
 export const mediaIdParams = z.strictObject({ id });
-
-/** Alt text, as Mastodon bounds it: what a photo or video shows, for people who use a screen reader. */
-export const altText = boundedText(0, 1500).describe("what the media shows, for people who cannot see it");
 
 /** The owner's description of a media, before or after it is posted; null or "" removes it. */
 export const describeMediaParams = z.strictObject({ id, altText: altText.nullable() });

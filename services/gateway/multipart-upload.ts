@@ -16,6 +16,11 @@ export interface MultipartUploadOptions {
   maxFileBytes: number;
   /** The route's onAfterCall: turns the action's answer into the route's (status, headers, records). */
   afterCall(ctx: Context, req: IncomingRequest, res: GatewayResponse, data: unknown): Promise<unknown>;
+  /**
+   * Fields that came after the file (the action had started without them): applied to what it made, answering
+   * the new answer. Absent, or answering undefined: such fields are refused with 400.
+   */
+  lateFields?(ctx: Context, action: string, data: unknown, fields: Record<string, string>): Promise<unknown>;
 }
 
 /** What moleculer-web gives an alias handler as `this`. */
@@ -54,7 +59,8 @@ export function multipartUpload(options: MultipartUploadOptions): AliasHandler {
           files: 1,
           fields: 8,
           parts: 16,
-          fieldSize: 1024,
+          // Alt text is up to 1,500 characters of up to 4 bytes each.
+          fieldSize: 8 * 1024,
           headerPairs: 32,
           fileSize: options.maxFileBytes + 1,
         },
@@ -64,11 +70,18 @@ export function multipartUpload(options: MultipartUploadOptions): AliasHandler {
       return;
     }
     const fields: Record<string, string> = {};
+    const late: Record<string, string> = {};
     let call: Promise<unknown> | undefined;
     let formError: Error | undefined;
 
-    form.on("field", (name, value) => {
-      fields[name] = value;
+    form.on("field", (name, value, info) => {
+      if (info.valueTruncated) {
+        formError ??= new BadRequestError("VALIDATION_FAILED", `the field ${name} is too long`, {
+          fields: { [name]: "is too long" },
+        });
+      }
+      if (call === undefined) fields[name] = value;
+      else late[name] = value;
     });
     form.on("file", (name, file, info) => {
       // The action listens once the call reaches it; a form failing before that must not throw meanwhile.
@@ -114,6 +127,26 @@ export function multipartUpload(options: MultipartUploadOptions): AliasHandler {
         // The file stream failed because the form did: that is the answer, not what the reader made of it.
         next(formError ?? err);
         return;
+      }
+      if (formError !== undefined) {
+        next(formError);
+        return;
+      }
+      if (Object.keys(late).length > 0) {
+        try {
+          const applied = await options.lateFields?.(ctx, action, data, late);
+          if (applied === undefined) {
+            throw new BadRequestError("VALIDATION_FAILED", "these fields go before the file", {
+              fields: Object.fromEntries(
+                Object.keys(late).map((name) => [name, "must come before the file"]),
+              ),
+            });
+          }
+          data = applied;
+        } catch (err: unknown) {
+          next(err);
+          return;
+        }
       }
       if (res.headersSent) return;
       try {

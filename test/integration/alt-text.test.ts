@@ -76,6 +76,52 @@ describe("alt text", function () {
     expect(done.body.altText).to.equal("A kite");
   });
 
+  it("is given as a form field of a multipart upload, before the file or after it; too long is refused", async () => {
+    const owner = await signup(t.url);
+    const bytes = await readFile(path.resolve(__dirname, "../fixtures/image.png"));
+    const upload = async (parts: [string, string | Blob][]) => {
+      const form = new FormData();
+      for (const [name, value] of parts) {
+        if (typeof value === "string") form.append(name, value);
+        else form.append(name, value, "kite.png");
+      }
+      const res = await fetch(`${t.url}/api/media`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${owner.token}` },
+        body: form,
+      });
+      return { status: res.status, body: (await res.json()) as MediaView & ErrorBody };
+    };
+    // Bytes of their own each time, so that deduplication does not make two uploads one.
+    const photo = () => new Blob([bytes, Buffer.from(Math.random().toString())], { type: "image/png" });
+    const before = await upload([
+      ["altText", "A kite, named first"],
+      ["file", photo()],
+    ]);
+    expect(before.status).to.equal(201);
+    expect(before.body.altText).to.equal("A kite, named first");
+    const afterFile = await upload([
+      ["file", photo()],
+      ["altText", "A kite, named after"],
+    ]);
+    expect(afterFile.status).to.equal(201);
+    expect(afterFile.body.altText).to.equal("A kite, named after");
+    const read = await api<MediaView>(t.url, "GET", `/api/media/${afterFile.body.id}`, {
+      token: owner.token,
+    });
+    expect(read.body.altText).to.equal("A kite, named after");
+    const long = await upload([
+      ["altText", "x".repeat(1501)],
+      ["file", photo()],
+    ]);
+    expect([long.status, long.body.error.code]).to.deep.equal([400, "VALIDATION_FAILED"]);
+    const stray = await upload([
+      ["file", photo()],
+      ["caption", "not a field of media"],
+    ]);
+    expect([stray.status, stray.body.error.code]).to.deep.equal([400, "VALIDATION_FAILED"]);
+  });
+
   it("shows in the post to its readers, changes after posting, and finds the post by its words", async () => {
     const [author, reader] = await Promise.all([signup(t.url), signup(t.url)]);
     await api(t.url, "POST", `/api/users/${author.username}/follow`, { token: reader.token });
