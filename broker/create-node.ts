@@ -171,7 +171,9 @@ export async function createNode(config: Config, options: NodeOptions = {}): Pro
         idempotency: app.idempotency,
       }),
     ),
-    withPorts("users", ["accounts", "callerProofs", "audit", "recovery"], createUsersService),
+    withPorts("users", ["accounts", "callerProofs", "audit", "recovery"], (ports) =>
+      createUsersService({ ...ports, deletionGraceMs: config.accountDeletionGraceMs }),
+    ),
     // The admin API sits beside the accounts whose rows say who is an admin.
     withPorts("users", ["store", "audit"], (ports) =>
       createAdminService({ ...ports, now: options.now ?? Date.now }),

@@ -136,6 +136,8 @@ export interface Config {
     readonly insecureEndpoints: boolean;
     readonly queueMax: number;
   };
+  /** How long a deleted account waits, hidden, before it is erased (signing in takes it back meanwhile). */
+  readonly accountDeletionGraceMs: number;
   readonly mail: {
     readonly smtpUrl: string | undefined;
     readonly from: string;
@@ -333,6 +335,7 @@ export function loadConfig(
       explore: { halfLifeMs: e.EXPLORE_HALF_LIFE_HOURS * 3_600_000 },
     },
     moderation: { holdReporters: e.MODERATION_HOLD_REPORTERS },
+    accountDeletionGraceMs: e.ACCOUNT_DELETION_GRACE_DAYS * 24 * 3600_000,
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, verification: e.EMAIL_VERIFICATION },
     push: {
       vapid:

@@ -308,6 +308,15 @@ export const envSchema = z.object({
     .max(90 * 24 * 3600)
     .default(7 * 24 * 3600)
     .describe("Lifetime of an access token"),
+  ACCOUNT_DELETION_GRACE_DAYS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(365)
+    .default(30)
+    .describe(
+      "Days a deleted account stays hidden, and can be taken back by signing in, before it is erased",
+    ),
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\/\S+$/, "an smtp:// or smtps:// URL")

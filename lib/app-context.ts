@@ -331,7 +331,10 @@ export async function createAppContext(config: Config, options: AppContextOption
           // Never failing the sign-up: another link can be asked for (POST /api/auth/email/verification).
           send: (userId: string, email: string) =>
             mailed.sendVerification(userId, email).catch((err: unknown) => {
-              options.log?.("warn", `verification mail not sent: ${err instanceof Error ? err.message : String(err)}`);
+              options.log?.(
+                "warn",
+                `verification mail not sent: ${err instanceof Error ? err.message : String(err)}`,
+              );
             }),
         },
       }),

@@ -26,6 +26,8 @@ export function createUsersService(deps: {
   callerProofs: CallerProofs;
   audit: AuditLog;
   recovery: Recovery;
+  /** How long a deleted account waits, hidden, before it is erased. */
+  deletionGraceMs: number;
 }): ServiceSchema {
   const { accounts, callerProofs, audit, recovery } = deps;
   return {
@@ -64,6 +66,20 @@ export function createUsersService(deps: {
         handler: async (ctx) => {
           const ended = await accounts.changePassword(callerOf(ctx), ctx.params);
           await Promise.all(ended.map((session) => sessionEndedEverywhere(ctx.broker, session)));
+        },
+      },
+      deleteMe: {
+        handler: async (ctx) => {
+          const caller = callerOf(ctx);
+          const { eraseAfter, ended } = await accounts.deactivate(
+            caller,
+            ctx.params.password,
+            deps.deletionGraceMs,
+          );
+          await Promise.all(ended.map((session) => sessionEndedEverywhere(ctx.broker, session)));
+          // Feed pages keep authors' profiles for a moment: they drop this one at once.
+          await broadcast(ctx.broker, "accounts.standing-changed", { userId: caller.userId }, ["timeline"]);
+          return { eraseAfter: eraseAfter.toISOString() };
         },
       },
       requestPasswordReset: { handler: (ctx) => recovery.requestReset(ctx.params.email) },

@@ -15,7 +15,7 @@ import { emails, sessions, userCounts, usernames, users } from "./tables";
 import { toUserView, type Relationship, type UserView } from "./user-view";
 import { LruMap } from "../concurrency/lru-map";
 import { SessionList, type ClientInfo } from "./session-list";
-import { FOREVER_UNTIL, suspendedUntil } from "./standing";
+import { deactivatedSince, FOREVER_UNTIL, hiddenFromEveryone, suspendedUntil } from "./standing";
 import type { VerificationMode } from "./recovery";
 
 /** Long enough for one sign-up to finish, short enough that a crashed one frees its name quickly. */
@@ -211,6 +211,13 @@ export class Accounts {
           : `this account is suspended until ${until.toISOString()}`,
       );
     }
+    if (deactivatedSince(row) !== undefined) {
+      // Past its grace the account is as good as erased; within it, signing in takes the deletion back.
+      if ((row.erase_after?.getTime() ?? 0) <= this.now()) {
+        throw new UnauthorizedError("the username, email or password is wrong");
+      }
+      await this.store.put(users, { user_id: userId, deactivated_at: new Date(0), erase_after: new Date(0) });
+    }
     if (this.verification?.mode === "required" && (row.email_verified_at?.getTime() ?? 0) <= 0) {
       throw new ForbiddenError(
         "EMAIL_NOT_VERIFIED",
@@ -327,7 +334,7 @@ export class Accounts {
     const row = await this.store.get(users, { user_id: userId });
     // A suspended account is hidden from everyone, as if gone: its profile, and with it everything shown under
     // its name (posts, stories, comments, likes, notifications), since every list builds its people here.
-    if (row === undefined || suspendedUntil(row, this.now()) !== undefined) return undefined;
+    if (row === undefined || hiddenFromEveryone(row, this.now())) return undefined;
     let relationship: Relationship | undefined;
     if (viewerId !== undefined && viewerId !== userId) {
       const { blockedBy, ...rest } = await this.relationships.relationship(viewerId, userId, known);
@@ -387,6 +394,35 @@ export class Accounts {
     const ended = await this.sessions.endAllBut(caller.userId, caller.sessionId);
     for (const session of ended) this.forgetSession(session);
     return ended;
+  }
+
+  /**
+   * `DELETE /api/me`: with the password, the account is hidden from everyone at once and every session ends;
+   * it is erased once `graceMs` has passed, unless its owner signs in before. Answers when, and the sessions
+   * ended, for every node to forget.
+   */
+  async deactivate(
+    caller: Caller,
+    password: string,
+    graceMs: number,
+  ): Promise<{ eraseAfter: Date; ended: { userId: string; sessionId: string }[] }> {
+    const row = await this.store.get(users, { user_id: caller.userId });
+    if (row?.password_hash === undefined) throw new UnauthorizedError("this account no longer exists");
+    if (!(await verifyPassword(row.password_hash, password))) {
+      throw new BadRequestError("PASSWORD_WRONG", "the password is wrong", { field: "password" });
+    }
+    const now = this.now();
+    const eraseAfter = new Date(now + graceMs);
+    await this.changed(caller.userId, true, () =>
+      this.store.put(users, {
+        user_id: caller.userId,
+        deactivated_at: new Date(now),
+        erase_after: eraseAfter,
+      }),
+    );
+    const ended = await this.sessions.endAllBut(caller.userId, undefined);
+    for (const session of ended) this.forgetSession(session);
+    return { eraseAfter, ended };
   }
 
   private async startSession(userId: string, client?: ClientInfo): Promise<SignedIn> {

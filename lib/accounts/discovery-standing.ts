@@ -1,5 +1,5 @@
 import type { WideRowStore } from "../store/store";
-import { suspendedUntil } from "./standing";
+import { hiddenFromEveryone } from "./standing";
 import { users } from "./tables";
 
 /**
@@ -20,7 +20,7 @@ export class DiscoveryStanding {
     const now = this.now();
     return new Set(
       rows
-        .filter(([, row]) => row !== undefined && (suspendedUntil(row, now) !== undefined || isHeld(row)))
+        .filter(([, row]) => row !== undefined && (hiddenFromEveryone(row, now) || isHeld(row)))
         .map(([id]) => id),
     );
   }

@@ -53,6 +53,11 @@ export const changePasswordParams = z.strictObject({
   newPassword: password,
 });
 
+/** `DELETE /api/me`: the password, so a token left on a shared device cannot delete the account. */
+export const deleteMeParams = z.strictObject({
+  password: z.string().min(1, "must not be empty").max(1024, "must be at most 1024 characters"),
+});
+
 /** One of the caller's sessions, by the id `GET /api/me/sessions` lists. */
 export const sessionIdParams = z.strictObject({ id });
 

@@ -18,6 +18,20 @@ export function suspendedUntil(
   return until !== undefined && until.getTime() > now ? until : undefined;
 }
 
+/** Since when the owner has deleted the account (hidden, waiting to be erased), or undefined. */
+export function deactivatedSince(row: Pick<Row<typeof users>, "deactivated_at">): Date | undefined {
+  const at = row.deactivated_at;
+  return at !== undefined && at.getTime() > 0 ? at : undefined;
+}
+
+/** Shown to nobody but operators: suspended, or deleted by its owner. */
+export function hiddenFromEveryone(
+  row: Pick<Row<typeof users>, "suspended_until" | "deactivated_at">,
+  now: number,
+): boolean {
+  return suspendedUntil(row, now) !== undefined || deactivatedSince(row) !== undefined;
+}
+
 export function roleOf(row: Pick<Row<typeof users>, "role"> | undefined): Role | undefined {
   const role = row?.role;
   return (ROLES as readonly string[]).includes(role ?? "") ? (role as Role) : undefined;

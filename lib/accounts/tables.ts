@@ -23,6 +23,12 @@ export const users = defineTable({
      * explore, trending and search until a moderator decides a case about it. The epoch: not held.
      */
     held_for_review_at: "timestamp",
+    /**
+     * Set when the owner deleted the account (`DELETE /api/me`): hidden from everyone at once, as a suspended one,
+     * until `erase_after`; signing in before then undoes it. The epoch in both: not deactivated.
+     */
+    deactivated_at: "timestamp",
+    erase_after: "timestamp",
     /** When the owner followed a link mailed to the address; absent: not verified. */
     email_verified_at: "timestamp",
   },

@@ -70,6 +70,15 @@ export const actionContracts = {
     result: z.union([signedIn, verificationPending]),
     summary: "Create an account",
   },
+  "users.deleteMe": {
+    params: accounts.deleteMeParams,
+    result: z.object({
+      eraseAfter: z
+        .string()
+        .describe("when it is erased for good, unless its owner signs in before (ISO-8601)"),
+    }),
+    summary: "Delete one's account: hidden at once, every session ended, erased after the grace period",
+  },
   "users.requestPasswordReset": {
     params: accounts.passwordResetParams,
     result: nothing,

@@ -32,7 +32,10 @@ export const userObject = z
       .optional()
       .describe("how the caller and this user are related; not on oneself"),
     email: z.string().optional().describe("only on /api/me"),
-    emailVerified: z.boolean().optional().describe("only on /api/me: whether a mailed link confirmed the address"),
+    emailVerified: z
+      .boolean()
+      .optional()
+      .describe("only on /api/me: whether a mailed link confirmed the address"),
     role: z
       .enum(["admin", "moderator"])
       .optional()

@@ -54,6 +54,8 @@ export const apiRoutes = {
   },
   "GET /me": { action: "users.me", auth: "required" },
   "PATCH /me": { action: "users.updateMe", auth: "required" },
+  // The per-IP login limit: a stolen token must not become a way to guess the password.
+  "DELETE /me": { action: "users.deleteMe", auth: "required", status: 202, ipLimit: "login" },
   "GET /me/sessions": { action: "users.sessions", auth: "required" },
   "DELETE /me/sessions": { action: "users.endOtherSessions", auth: "required", status: 204 },
   "DELETE /me/sessions/:id": { action: "users.endSession", auth: "required", status: 204 },

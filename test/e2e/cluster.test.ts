@@ -110,6 +110,7 @@ describe("a cluster over NATS: gateway node + users node", function () {
         callerProofs: users.app.callerProofs!,
         audit: users.app.audit!,
         recovery: users.app.recovery!,
+        deletionGraceMs: 30 * 24 * 3600_000,
       }),
     );
     await gateway.broker.waitForServices(["users"], 10_000);

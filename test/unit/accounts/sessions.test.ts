@@ -55,11 +55,13 @@ describe("Accounts: sessions", () => {
 
   it("reads a session once, then takes it as live without reading it again", async () => {
     const users = node();
-    const { token } = signedIn(await users.signup({
-      username: "ada",
-      email: "ada@example.com",
-      password: "correct horse",
-    }));
+    const { token } = signedIn(
+      await users.signup({
+        username: "ada",
+        email: "ada@example.com",
+        password: "correct horse",
+      }),
+    );
     reads = 0;
     const caller = await users.authenticate(token);
     expect(reads).to.equal(1);
@@ -74,11 +76,13 @@ describe("Accounts: sessions", () => {
   it("refuses a token at once after logout, on the node that logged out and on one told to forget it", async () => {
     const a = node();
     const b = node();
-    const { token } = signedIn(await a.signup({
-      username: "bob",
-      email: "bob@example.com",
-      password: "correct horse",
-    }));
+    const { token } = signedIn(
+      await a.signup({
+        username: "bob",
+        email: "bob@example.com",
+        password: "correct horse",
+      }),
+    );
     const caller = await a.authenticate(token);
     await b.authenticate(token);
     await a.logout(caller);

@@ -47,6 +47,7 @@ describe("ResultContractMiddleware", () => {
         confirmPasswordReset: { handler: () => Promise.reject(new Error("unused")) },
         verifyEmail: { handler: () => Promise.reject(new Error("unused")) },
         resendVerification: { handler: () => Promise.reject(new Error("unused")) },
+        deleteMe: { handler: () => Promise.reject(new Error("unused")) },
       }),
     });
     await broker.start();
