@@ -4,7 +4,7 @@ import type { SessionView } from "../api/types";
 import { useLoad } from "../api/use-load";
 import { ErrorBanner } from "../components/error-banner";
 import { TimeAgo } from "../components/time";
-import { session } from "../api/session";
+import { session, signOut } from "../api/session";
 import "../styles/profile.css";
 
 const MIN_PASSWORD = 8;
@@ -17,6 +17,7 @@ export function SecurityScreen() {
       <EmailStatus />
       <PasswordForm />
       <SessionsList />
+      <DeleteAccount />
     </section>
   );
 }
@@ -186,5 +187,52 @@ function EmailStatus() {
         ))}
       <ErrorBanner error={error} />
     </div>
+  );
+}
+
+/** Deleting the account: hidden at once, erased after the grace period unless its owner signs in before. */
+function DeleteAccount() {
+  const [password, setPassword] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const submit = async (event: SubmitEvent) => {
+    event.preventDefault();
+    if (!confirm("Delete your account? Your profile, posts and comments disappear for everyone now.")) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const { eraseAfter } = await api<{ eraseAfter: string }>("DELETE", "/me", { body: { password } });
+      signOut(
+        `Your account is deleted. Sign in before ${new Date(eraseAfter).toLocaleDateString()} to take it back; after that it is erased for good.`,
+      );
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="card stack" onSubmit={(e) => void submit(e)}>
+      <h2>Delete account</h2>
+      <p class="muted">
+        Your account is hidden from everyone at once and every device is signed out. Signing in again within
+        the grace period takes it back; after it, everything you posted is erased.
+      </p>
+      <label>
+        Password
+        <input
+          type="password"
+          required
+          autoComplete="current-password"
+          value={password}
+          onInput={(e) => setPassword(e.currentTarget.value)}
+        />
+      </label>
+      <ErrorBanner error={error} />
+      <div class="row">
+        <button type="submit" class="danger" disabled={busy || password === ""}>
+          Delete my account
+        </button>
+      </div>
+    </form>
   );
 }
