@@ -82,7 +82,12 @@ export function createUsersService(deps: {
           return { eraseAfter: eraseAfter.toISOString() };
         },
       },
-      requestPasswordReset: { handler: (ctx) => recovery.requestReset(ctx.params.email) },
+      requestPasswordReset: {
+        handler: async (ctx) => {
+          await recovery.requestReset(ctx.params.email);
+          return { message: "If an account has this address, a link to reset its password is on its way." };
+        },
+      },
       confirmPasswordReset: {
         handler: async (ctx) => {
           const ended = await recovery.confirmReset(ctx.params.token, ctx.params.password);
@@ -91,7 +96,12 @@ export function createUsersService(deps: {
         },
       },
       verifyEmail: { handler: (ctx) => recovery.verifyEmail(ctx.params.token) },
-      resendVerification: { handler: (ctx) => recovery.resendVerification(ctx.params.email) },
+      resendVerification: {
+        handler: async (ctx) => {
+          await recovery.resendVerification(ctx.params.email);
+          return { message: "If an unconfirmed account has this address, a new link is on its way." };
+        },
+      },
       updateMe: { handler: (ctx) => accounts.updateMe(callerOf(ctx).userId, ctx.params) },
       get: { handler: (ctx) => accounts.getByUsername(ctx.meta.user?.userId, ctx.params.username) },
       authenticate: {

@@ -54,6 +54,10 @@ export interface ActionContract {
 const noParams = z.strictObject({});
 const nothing = z.void();
 const signedIn = z.object({ user: userObject, token: z.string() }).meta({ id: "SignedIn" });
+/** A request taken, whose outcome is not told (a mail that may or may not go out). */
+const accepted = z
+  .object({ message: z.string().describe("what happens next, for a person to read") })
+  .meta({ id: "Accepted" });
 const verificationPending = z
   .object({ user: userObject, emailVerification: z.literal("required") })
   .describe("EMAIL_VERIFICATION=required: no session until the mailed link is followed")
@@ -81,7 +85,7 @@ export const actionContracts = {
   },
   "users.requestPasswordReset": {
     params: accounts.passwordResetParams,
-    result: nothing,
+    result: accepted,
     summary: "Mail a reset link, if an account has the address (the answer never says)",
   },
   "users.confirmPasswordReset": {
@@ -96,7 +100,7 @@ export const actionContracts = {
   },
   "users.resendVerification": {
     params: accounts.passwordResetParams,
-    result: nothing,
+    result: accepted,
     summary: "Mail another verification link, if an unverified account has the address (never says)",
   },
   "users.login": { params: accounts.loginParams, result: signedIn, summary: "Sign in" },

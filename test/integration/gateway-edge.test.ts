@@ -50,7 +50,7 @@ describe("the gateway's edge", () => {
   it("answers 404 with the envelope for unknown routes and methods", async () => {
     for (const [method, route] of [
       ["GET", "/api/nothing-here"],
-      ["DELETE", "/api/me"],
+      ["PUT", "/api/me"],
       ["POST", "/elsewhere"],
     ] as const) {
       const res = await api<ErrorBody>(t.url, method, route);

@@ -34,6 +34,7 @@ describe("the rate-limit metrics", () => {
     const keys = [
       rateLimitKeys.signup("::1"),
       rateLimitKeys.login("10.0.0.1"),
+      rateLimitKeys.recovery("10.0.0.2"),
       rateLimitKeys.write("7"),
       ...QUOTA_NAMES.map((name) => rateLimitKeys.quota(name, "7")),
     ];
