@@ -6,8 +6,8 @@ import type { Mailer, MailMessage } from "./mailer";
 
 /**
  * The embedded default: each message is composed as SMTP would send it and written to `dir` as an `.eml` file
- * (any mail program opens it), and its path is logged, so that a person trying Mosaic can follow a reset link
- * without a mail server.
+ * (any mail program opens it), and its path and links are logged, so that a person trying Mosaic can follow a
+ * reset link without a mail server.
  */
 export class OutboxMailer implements Mailer {
   private readonly composer = createTransport({ streamTransport: true, buffer: true, newline: "unix" });
@@ -25,7 +25,10 @@ export class OutboxMailer implements Mailer {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const file = path.join(this.dir, `${new Date().toISOString().replace(/[:.]/g, "-")}-${randomUUID()}.eml`);
     await writeFile(file, body, { mode: 0o600 });
-    this.log(`mail to ${message.to} ("${message.subject}") written to ${file}`);
+    // The file is encoded for mail programs (long lines wrapped); the links are logged as they are, to follow.
+    const links = message.text.match(/https?:\/\/\S+/g) ?? [];
+    const linked = links.length > 0 ? `; its link: ${links.join(" ")}` : "";
+    this.log(`mail to ${message.to} ("${message.subject}") written to ${file}${linked}`);
   }
 
   close(): Promise<void> {
