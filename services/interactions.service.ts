@@ -56,6 +56,8 @@ export function createInteractionsService(deps: {
       save: { handler: (ctx) => interactions.save(callerIdOf(ctx), ctx.params.id) },
       unsave: { handler: (ctx) => interactions.unsave(callerIdOf(ctx), ctx.params.id) },
       saved: { handler: (ctx) => interactions.saved(callerIdOf(ctx), ctx.params) },
+      liked: { handler: (ctx) => interactions.liked(callerIdOf(ctx), ctx.params) },
+      myComments: { handler: (ctx) => interactions.myComments(callerIdOf(ctx), ctx.params) },
       share: {
         options: NO_RETRY,
         handler: (ctx) => interactions.share(callerIdOf(ctx), ctx.params.id, ctx.params.usernames),

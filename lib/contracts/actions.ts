@@ -338,6 +338,16 @@ export const actionContracts = {
     result: postsPage,
     summary: "The caller's saved posts",
   },
+  "interactions.liked": {
+    params: interactions.savedParams,
+    result: postsPage,
+    summary: "The posts the caller liked, newest like first",
+  },
+  "interactions.myComments": {
+    params: interactions.savedParams,
+    result: pageOf(commentObject),
+    summary: "The caller's own comments, newest first",
+  },
   "interactions.share": {
     params: interactions.shareParams,
     result: z.object({ sent: z.number().int() }),

@@ -6,7 +6,14 @@ import type { Row } from "../store/schema";
 import type { InteractionsDeps } from "./deps";
 import type { Page, PageRequest } from "../validation/page";
 import { quietly } from "./quietly";
-import { commentPosts, comments, postComments, postCounts } from "./tables";
+import {
+  authorComments,
+  authorCommentsByTime,
+  commentPosts,
+  comments,
+  postComments,
+  postCounts,
+} from "./tables";
 import { setCounter } from "../store/counters";
 
 export type { CommentView } from "../contracts/objects";
@@ -35,8 +42,13 @@ export class Comments {
     if (author === undefined) throw new NotFoundError("USER_NOT_FOUND", "no such user");
     const createdAt = new Date(this.deps.now());
     const mentionedIds = [...new Set(mentioned.values())];
-    await this.deps.journal.run("comment", { postId, commentId }, async () => {
+    await this.deps.journal.run("comment", { postId, commentId, authorId }, async () => {
       await this.deps.store.put(commentPosts, { comment_id: commentId, post_id: postId });
+      await this.deps.store.put(authorCommentsByTime, {
+        ...(await authorComments.writePartition(this.deps.store, authorId, commentId)),
+        comment_id: commentId,
+        post_id: postId,
+      });
       // Taken conditionally, as its delete is: the comment id is new, so this always applies.
       await this.deps.store.insertIfAbsent(comments, {
         ...(await postComments.writePartition(this.deps.store, postId, commentId)),
@@ -99,7 +111,7 @@ export class Comments {
     if (row.author_id !== callerId && postAuthorId !== callerId) {
       throw new ForbiddenError("NOT_ALLOWED", "only the comment's author or the post's author may delete it");
     }
-    await this.deleteRows(postId, commentId);
+    await this.deleteRows(postId, commentId, row.author_id);
   }
 
   /** A comment as the caller reports it: its author and text; 404 whenever the caller may not see it. */
@@ -112,7 +124,11 @@ export class Comments {
   async remove(commentId: string): Promise<void> {
     const ref = await this.deps.store.get(commentPosts, { comment_id: commentId });
     if (ref?.post_id === undefined) return;
-    await this.deleteRows(ref.post_id, commentId);
+    const row = await this.deps.store.get(comments, {
+      ...postComments.partitionOf(ref.post_id, commentId),
+      comment_id: commentId,
+    });
+    await this.deleteRows(ref.post_id, commentId, row?.author_id);
   }
 
   private async visible(
@@ -137,13 +153,14 @@ export class Comments {
     return { postId, postAuthorId, row };
   }
 
-  private async deleteRows(postId: string, commentId: string): Promise<void> {
+  private async deleteRows(postId: string, commentId: string, authorId: string | undefined): Promise<void> {
     const key = { ...postComments.partitionOf(postId, commentId), comment_id: commentId };
     // Of racing deletions only the one whose conditional delete applies uncounts the comment; a comment id is
     // never reused, so the others may safely finish the other deletes.
-    await this.deps.journal.run("comment", { postId, commentId }, async () => {
+    await this.deps.journal.run("comment", { postId, commentId, ...(authorId && { authorId }) }, async () => {
       const mine = await this.deps.store.deleteIf(comments, key);
       await this.deps.store.delete(commentPosts, { comment_id: commentId });
+      if (authorId !== undefined) await this.unlistByAuthor(authorId, commentId);
       if (mine) {
         await this.deps.store.increment(postCounts, { post_id: postId }, { comments: -1 });
         this.deps.countsChanged?.(postId);
@@ -155,12 +172,50 @@ export class Comments {
    * Completes an add or delete of a comment cut short: a lookup row without its comment goes, and the post's
    * count is recounted from its comments.
    */
-  async complete(postId: string, commentId: string): Promise<void> {
+  async complete(postId: string, commentId: string, authorId?: string): Promise<void> {
     const key = { ...postComments.partitionOf(postId, commentId), comment_id: commentId };
-    if ((await this.deps.store.get(comments, key)) === undefined) {
+    const row = await this.deps.store.get(comments, key);
+    if (row === undefined) {
       await this.deps.store.delete(commentPosts, { comment_id: commentId });
+      if (authorId !== undefined) await this.unlistByAuthor(authorId, commentId);
+    } else if (row.author_id !== undefined) {
+      await this.deps.store.put(authorCommentsByTime, {
+        ...(await authorComments.writePartition(this.deps.store, row.author_id, commentId)),
+        comment_id: commentId,
+        post_id: postId,
+      });
     }
     await this.recount(postId);
+  }
+
+  /** The user's own comments, newest first ("your comments"); those deleted since are skipped. */
+  async mine(userId: string, page: PageRequest): Promise<Page<CommentView>> {
+    const [slice, author] = await Promise.all([
+      authorComments.page(this.deps.store, userId, page),
+      this.deps.accounts.view(userId, userId),
+    ]);
+    if (author === undefined) return { items: [], nextCursor: null };
+    const rows = await Promise.all(
+      slice.rows.map((entry) =>
+        this.deps.store.get(comments, {
+          ...postComments.partitionOf(entry.post_id ?? "", entry.comment_id),
+          comment_id: entry.comment_id,
+        }),
+      ),
+    );
+    return {
+      items: rows
+        .filter((row): row is Row<typeof comments> => row !== undefined && row.author_id === userId)
+        .map((row) => toCommentView(row, author)),
+      nextCursor: slice.nextCursor,
+    };
+  }
+
+  private async unlistByAuthor(authorId: string, commentId: string): Promise<void> {
+    await this.deps.store.delete(authorCommentsByTime, {
+      ...authorComments.partitionOf(authorId, commentId),
+      comment_id: commentId,
+    });
   }
 
   /** Sets the post's comment count to the number of its comments; answers that number. */

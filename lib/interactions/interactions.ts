@@ -26,7 +26,7 @@ export class Interactions {
     this.shares = new Shares(deps);
     deps.journal.register("like", (op) => this.likes.complete(op.userId, op.postId));
     deps.journal.register("unlike", (op) => this.likes.complete(op.userId, op.postId, op.likeId));
-    deps.journal.register("comment", (op) => this.comments.complete(op.postId, op.commentId));
+    deps.journal.register("comment", (op) => this.comments.complete(op.postId, op.commentId, op.authorId));
   }
 
   /** Sets a post's counts to what its rows say, repairing drift a crash left (an operator's command). */
@@ -83,6 +83,14 @@ export class Interactions {
 
   saved(userId: string, page: PageRequest): Promise<Page<PostView>> {
     return this.saves.list(userId, page);
+  }
+
+  liked(userId: string, page: PageRequest): Promise<Page<PostView>> {
+    return this.likes.liked(userId, page);
+  }
+
+  myComments(userId: string, page: PageRequest): Promise<Page<CommentView>> {
+    return this.comments.mine(userId, page);
   }
 
   share(senderId: string, postId: string, usernames: readonly string[]): Promise<{ sent: number }> {

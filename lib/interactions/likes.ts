@@ -1,10 +1,11 @@
 import type { UserView } from "../accounts/user-view";
+import type { PostView } from "../posts/posts";
 import { KeyedLock } from "../concurrency/keyed-lock";
 import type { InteractionsDeps } from "./deps";
 import { marked } from "./engagement";
 import type { Page, PageRequest } from "../validation/page";
 import { quietly } from "./quietly";
-import { likes, likesByTime, postCounts, postLikers } from "./tables";
+import { likedPosts, likes, likesByTime, postCounts, postLikers, userLikesByTime } from "./tables";
 import { setCounter } from "../store/counters";
 
 export interface LikeState {
@@ -42,9 +43,8 @@ export class Likes {
           ...fresh,
         });
         const likeId = inserted.applied ? fresh.like_id : (inserted.existing.like_id ?? fresh.like_id);
-        // Also on a repeat: rewrites a list row that a crash left out.
-        const listed = await postLikers.writePartition(this.deps.store, postId, likeId);
-        await this.deps.store.put(likesByTime, { ...listed, like_id: likeId, user_id: userId });
+        // Also on a repeat: rewrites list rows that a crash left out.
+        await this.listLike(userId, postId, post.author.id, likeId);
         if (inserted.applied) {
           madeAt = fresh.liked_at.getTime();
           await this.deps.store.increment(postCounts, { post_id: postId }, { likes: 1 });
@@ -85,11 +85,7 @@ export class Likes {
         );
         // Another unlike, on another node, removed this very like and uncounts it.
         if (!removed) return;
-        await this.deps.store.delete(likesByTime, {
-          ...postLikers.partitionOf(postId, likeId),
-          like_id: likeId,
-          user_id: userId,
-        });
+        await this.unlistLike(userId, postId, likeId);
         await this.deps.store.increment(postCounts, { post_id: postId }, { likes: -1 });
         this.deps.countsChanged?.(postId);
         undoneLikedAt = row?.liked_at?.getTime();
@@ -132,19 +128,60 @@ export class Likes {
   async complete(userId: string, postId: string, likeId?: string): Promise<void> {
     await this.locked(userId, postId, async () => {
       const row = await this.deps.store.get(likes, { user_id: userId, post_id: postId });
-      if (likeId !== undefined && row?.like_id !== likeId) {
-        await this.deps.store.delete(likesByTime, {
-          ...postLikers.partitionOf(postId, likeId),
-          like_id: likeId,
-          user_id: userId,
-        });
-      }
+      if (likeId !== undefined && row?.like_id !== likeId) await this.unlistLike(userId, postId, likeId);
       if (row?.like_id !== undefined) {
-        const listed = await postLikers.writePartition(this.deps.store, postId, row.like_id);
-        await this.deps.store.put(likesByTime, { ...listed, like_id: row.like_id, user_id: userId });
+        const authorId = (await this.deps.posts.entriesOf([postId]))[0]?.authorId;
+        if (authorId !== undefined) await this.listLike(userId, postId, authorId, row.like_id);
       }
     });
     await this.recount(postId);
+  }
+
+  /**
+   * The posts the user liked, newest like first ("posts you've liked"). Posts deleted since, or that the user may
+   * no longer see, are skipped, so a page may be short; the cursor still moves past them.
+   */
+  async liked(userId: string, page: PageRequest): Promise<Page<PostView>> {
+    const slice = await likedPosts.page(this.deps.store, userId, page);
+    const live = await Promise.all(
+      slice.rows.map(async (row) => {
+        const decided = await this.deps.store.get(likes, { user_id: userId, post_id: row.post_id });
+        return decided?.like_id === row.like_id && row.author_id !== undefined
+          ? { postId: row.post_id, authorId: row.author_id }
+          : undefined;
+      }),
+    );
+    const entries = live.filter((e): e is { postId: string; authorId: string } => e !== undefined);
+    return { items: await this.deps.posts.hydrateVisible(userId, entries), nextCursor: slice.nextCursor };
+  }
+
+  /** The like's rows in the post's likers and in the user's likes (idempotent). */
+  private async listLike(userId: string, postId: string, authorId: string, likeId: string): Promise<void> {
+    const { store } = this.deps;
+    const [byPost, byUser] = await Promise.all([
+      postLikers.writePartition(store, postId, likeId),
+      likedPosts.writePartition(store, userId, likeId),
+    ]);
+    await Promise.all([
+      store.put(likesByTime, { ...byPost, like_id: likeId, user_id: userId }),
+      store.put(userLikesByTime, { ...byUser, like_id: likeId, post_id: postId, author_id: authorId }),
+    ]);
+  }
+
+  private async unlistLike(userId: string, postId: string, likeId: string): Promise<void> {
+    const { store } = this.deps;
+    await Promise.all([
+      store.delete(likesByTime, {
+        ...postLikers.partitionOf(postId, likeId),
+        like_id: likeId,
+        user_id: userId,
+      }),
+      store.delete(userLikesByTime, {
+        ...likedPosts.partitionOf(userId, likeId),
+        like_id: likeId,
+        post_id: postId,
+      }),
+    ]);
   }
 
   /** Sets the post's like count to the number of its likers' rows; answers that number. */

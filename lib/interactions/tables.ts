@@ -77,6 +77,28 @@ export const postComments = new BucketedList({
   at: ([commentId]) => ({ comment_id: commentId }),
 });
 
+/**
+ * What `author_id` commented, newest first, by post: "your comments", and what an account's export and erasure
+ * walk. Written before the comment and removed after it, so a row may name a comment that is gone (readers check).
+ */
+export const authorCommentsByTime = defineTable({
+  name: "author_comments_b",
+  columns: { author_id: "id", bucket: "int", comment_id: "id", post_id: "id" },
+  partitionKey: ["author_id", "bucket"],
+  clustering: [{ column: "comment_id", order: "desc" }],
+});
+
+export const authorComments = new BucketedList({
+  name: "author_comments",
+  table: authorCommentsByTime,
+  buckets: new TimeBuckets(MONTHLY),
+  order: "newest-first",
+  positionWidth: 1,
+  partition: (authorId, bucket) => ({ author_id: authorId, bucket }),
+  position: (row) => [row.comment_id],
+  at: ([commentId]) => ({ comment_id: commentId }),
+});
+
 /** Finds the post of a comment id (DELETE /api/comments/:id names the comment alone). */
 export const commentPosts = defineTable({
   name: "comment_posts",
@@ -125,13 +147,40 @@ export const markChanges = defineTable({
   counter: true,
 });
 
+/**
+ * What `user_id` liked, newest like first, with the author so a page is hydrated without lookups: "posts you've
+ * liked", and what an account's export and erasure walk. Written beside `likes_by_time_b`, by the same paths.
+ */
+export const userLikesByTime = defineTable({
+  name: "user_likes_b",
+  columns: { user_id: "id", bucket: "int", like_id: "id", post_id: "id", author_id: "id" },
+  partitionKey: ["user_id", "bucket"],
+  clustering: [
+    { column: "like_id", order: "desc" },
+    { column: "post_id", order: "asc" },
+  ],
+});
+
+export const likedPosts = new BucketedList({
+  name: "liked_posts",
+  table: userLikesByTime,
+  buckets: new TimeBuckets(MONTHLY),
+  order: "newest-first",
+  positionWidth: 1,
+  partition: (userId, bucket) => ({ user_id: userId, bucket }),
+  position: (row) => [row.like_id],
+  at: ([likeId]) => ({ like_id: likeId }),
+});
+
 /** What `Engagement` reads; opened wherever posts are served. */
 export const engagementTables = [likes, saves, postCounts, markChanges] as const;
 
 export const interactionTables = [
   ...engagementTables,
   likesByTime,
+  userLikesByTime,
   comments,
+  authorCommentsByTime,
   commentPosts,
   savesByTime,
   listBuckets,

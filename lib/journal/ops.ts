@@ -11,7 +11,7 @@ export const journalOps = {
   /** An unlike of one like (by id): the deciding row, its list row, the count. */
   unlike: z.strictObject({ userId: id, postId: id, likeId: id }),
   /** A comment added or deleted: the comment's rows and the post's comment count. */
-  comment: z.strictObject({ postId: id, commentId: id }),
+  comment: z.strictObject({ postId: id, commentId: id, authorId: id.optional() }),
   /**
    * A follow edge made or removed: the edge, both lists, both counts; a removal names the edge ids its list rows
    * are keyed by, which nothing else would tell once the edge is gone.

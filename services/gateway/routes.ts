@@ -109,6 +109,8 @@ export const apiRoutes = {
   "POST /posts/:id/save": { action: "interactions.save", auth: "required" },
   "DELETE /posts/:id/save": { action: "interactions.unsave", auth: "required" },
   "GET /me/saved": { action: "interactions.saved", auth: "required" },
+  "GET /me/liked": { action: "interactions.liked", auth: "required" },
+  "GET /me/comments": { action: "interactions.myComments", auth: "required" },
   "POST /posts/:id/share": {
     action: "interactions.share",
     auth: "required",

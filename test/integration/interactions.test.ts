@@ -183,6 +183,67 @@ describe("likes, comments, saves and shares through the gateway", function () {
     expect(page.body.items[0]?.savedByMe).to.equal(true);
   });
 
+  it("lists the posts one liked, newest like first, without those unliked, deleted or hidden since", async () => {
+    const [author, other, reader] = [await signup(t.url), await signup(t.url), await signup(t.url)];
+    const [a, b, c] = [await post(author, "a"), await post(author, "b"), await post(other, "c")];
+    for (const p of [b, a, c]) {
+      const res = await api(t.url, "POST", `/api/posts/${p.id}/like`, { token: reader.token });
+      expect(res.status).to.equal(200);
+    }
+    // Liking again changes nothing: no second row.
+    await api(t.url, "POST", `/api/posts/${b.id}/like`, { token: reader.token });
+    const liked = async (query = "") =>
+      (await api<Page<PostView>>(t.url, "GET", `/api/me/liked${query}`, { token: reader.token })).body.items;
+    expect((await liked()).map((p) => p.caption)).to.deep.equal(["c", "a", "b"]);
+    expect((await liked("?limit=1"))[0]?.likedByMe).to.equal(true);
+    // Nobody else's list.
+    expect(
+      (await api<Page<PostView>>(t.url, "GET", "/api/me/liked", { token: author.token })).body.items,
+    ).to.deep.equal([]);
+
+    await api(t.url, "DELETE", `/api/posts/${a.id}/like`, { token: reader.token });
+    await api(t.url, "DELETE", `/api/posts/${b.id}`, { token: author.token });
+    await api(t.url, "POST", `/api/users/${reader.username}/block`, { token: other.token });
+    expect(await liked()).to.deep.equal([]);
+    // Liked again, it comes back first.
+    await api(t.url, "POST", `/api/posts/${a.id}/like`, { token: reader.token });
+    expect((await liked()).map((p) => p.caption)).to.deep.equal(["a"]);
+  });
+
+  it("lists one's own comments, newest first, without those deleted or removed", async () => {
+    const [author, commenter] = [await signup(t.url), await signup(t.url)];
+    const [a, b] = [await post(author, "a"), await post(author, "b")];
+    const say = async (p: PostView, text: string) => {
+      const res = await api<CommentView>(t.url, "POST", `/api/posts/${p.id}/comments`, {
+        token: commenter.token,
+        body: { text },
+      });
+      expect(res.status, res.text).to.equal(201);
+      return res.body;
+    };
+    const first = await say(a, "first");
+    await say(b, "second");
+    await say(a, "third");
+    const mine = async (who = commenter) =>
+      (await api<Page<CommentView>>(t.url, "GET", "/api/me/comments", { token: who.token })).body.items;
+    expect((await mine()).map((c) => [c.text, c.postId])).to.deep.equal([
+      ["third", a.id],
+      ["second", b.id],
+      ["first", a.id],
+    ]);
+    expect(await mine(author)).to.deep.equal([]);
+    // Deleted by the post's author: gone from the commenter's list too.
+    expect(
+      (await api(t.url, "DELETE", `/api/comments/${first.id}`, { token: author.token })).status,
+    ).to.equal(204);
+    expect((await mine()).map((c) => c.text)).to.deep.equal(["third", "second"]);
+    const page = await api<Page<CommentView>>(t.url, "GET", "/api/me/comments?limit=1", {
+      token: commenter.token,
+    });
+    expect(page.body.items.map((c) => c.text)).to.deep.equal(["third"]);
+    expect(page.body.nextCursor).to.be.a("string");
+  });
+
   it("shares a post as a DM, refusing unknown usernames by name", async () => {
     const [author, sender, friend] = [await signup(t.url), await signup(t.url), await signup(t.url)];
     const p = await post(author);

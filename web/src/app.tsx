@@ -29,6 +29,7 @@ import { FeedScreen } from "./screens/feed";
 import { FollowListScreen } from "./screens/follow-list";
 import { FollowRequestsScreen } from "./screens/follow-requests";
 import { MessagesScreen } from "./screens/messages";
+import { ActivityScreen } from "./screens/activity";
 import { ModerationScreen } from "./screens/moderation";
 import { PushSettingsScreen } from "./screens/push-settings";
 import { ForgotPasswordScreen, ResetPasswordScreen, VerifyEmailScreen } from "./screens/recovery";
@@ -64,6 +65,7 @@ const ROUTES: [pattern: string, render: (p: Params) => JSX.Element][] = [
   ["/close-friends", () => <CloseFriendsScreen />],
   ["/muted", () => <MutedScreen />],
   ["/moderation", () => <ModerationScreen />],
+  ["/activity", () => <ActivityScreen />],
   ["/settings/notifications", () => <PushSettingsScreen />],
   ["/stories/:username", (p) => <StoryViewerScreen username={p.username as string} />],
   ["/notifications", () => <NotificationsScreen />],

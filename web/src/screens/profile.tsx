@@ -153,6 +153,9 @@ function OwnActions(props: { user: UserView }) {
       <Link href="/saved" class="button secondary">
         Saved
       </Link>
+      <Link href="/activity" class="button secondary">
+        Your activity
+      </Link>
       <Link href="/close-friends" class="button secondary">
         Close friends
       </Link>
