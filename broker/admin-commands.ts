@@ -162,6 +162,18 @@ export const adminCommands = (proofs: () => CallerProofs | undefined): ReplComma
   command(
     proofs,
     {
+      command: "backfill-activity",
+      description:
+        "List every like and comment under its user (those made before the lists existed); audited",
+    },
+    async (b, _a, p) => {
+      const done = await callAsOperator(b, p, "admin.backfillActivity", {});
+      return `${done.likes} like(s) and ${done.comments} comment(s) listed`;
+    },
+  ),
+  command(
+    proofs,
+    {
       command: "transcode-failed",
       description: "Media whose transcoding failed for good, most recent first",
       options: [{ option: "--limit <n>", description: "how many, 1 to 500; 100 by default" }],

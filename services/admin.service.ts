@@ -23,6 +23,7 @@ export function adminClusterOf(broker: ServiceBroker): AdminCluster {
       (await call(broker, "posts.recount", { userId }, { timeout: REPAIR_TIMEOUT_MS })).posts,
     recountPost: (postId) => call(broker, "interactions.recount", { postId }, { timeout: REPAIR_TIMEOUT_MS }),
     rebuildTimeline: (userId) => call(broker, "timeline.rebuild", { userId }, { timeout: REPAIR_TIMEOUT_MS }),
+    backfillActivity: () => call(broker, "interactions.backfillActivity", {}, { timeout: REPAIR_TIMEOUT_MS }),
     failedTranscodes: async (limit) => (await call(broker, "media.failedTranscodes", { limit })).items,
     retryTranscode: (mediaId) => call(broker, "media.retryTranscode", { mediaId }),
     async drain(nodeId) {
@@ -83,6 +84,10 @@ export function createAdminService(deps: {
       rebuildTimeline: {
         options: { timeout: 0 },
         handler: async (ctx) => adminOf(ctx).rebuildTimeline(await by(ctx), ctx.params.user),
+      },
+      backfillActivity: {
+        options: { timeout: 0 },
+        handler: async (ctx) => adminOf(ctx).backfillActivity(await by(ctx)),
       },
       failedTranscodes: {
         handler: async (ctx) => {

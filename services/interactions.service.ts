@@ -57,6 +57,8 @@ export function createInteractionsService(deps: {
       unsave: { handler: (ctx) => interactions.unsave(callerIdOf(ctx), ctx.params.id) },
       saved: { handler: (ctx) => interactions.saved(callerIdOf(ctx), ctx.params) },
       liked: { handler: (ctx) => interactions.liked(callerIdOf(ctx), ctx.params) },
+      /** For operators (admin.backfillActivity). */
+      backfillActivity: { options: { timeout: 0 }, handler: () => interactions.backfillActivity() },
       myComments: { handler: (ctx) => interactions.myComments(callerIdOf(ctx), ctx.params) },
       share: {
         options: NO_RETRY,

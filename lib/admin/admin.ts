@@ -18,6 +18,7 @@ export interface AdminCluster {
   recountPosts(userId: string): Promise<number>;
   recountPost(postId: string): Promise<{ likes: number; comments: number }>;
   rebuildTimeline(userId: string): Promise<{ authors: number; entries: number }>;
+  backfillActivity(): Promise<{ likes: number; comments: number }>;
   failedTranscodes(limit: number): Promise<FailedTranscode[]>;
   retryTranscode(mediaId: string): Promise<MediaView>;
   drain(nodeId: string): Promise<void>;
@@ -118,6 +119,12 @@ export class Admin {
 
   failedTranscodes(limit: number): Promise<FailedTranscode[]> {
     return this.deps.cluster.failedTranscodes(limit);
+  }
+
+  backfillActivity(by: Authority): Promise<{ likes: number; comments: number }> {
+    return this.auditedRaw(by, "backfill-activity", "all accounts", {}, () =>
+      this.deps.cluster.backfillActivity(),
+    );
   }
 
   retryTranscode(by: Authority, mediaId: string): Promise<MediaView> {

@@ -82,6 +82,8 @@ export const userRecountObject = z.object({
 export const postRecountObject = z.object({ likes: z.number().int(), comments: z.number().int() });
 export const rebuiltObject = z.object({ authors: z.number().int(), entries: z.number().int() });
 
+export const backfilledObject = z.object({ likes: z.number().int(), comments: z.number().int() });
+
 export const drainObject = z.object({ nodeId: z.string(), draining: z.literal(true) });
 
 export type SuspendInput = z.output<typeof suspendParams>;

@@ -564,6 +564,17 @@ export const actionContracts = {
     result: admin.rebuiltObject,
     summary: "Writes an account's home timeline back from the posts of whom it follows",
   },
+  "admin.backfillActivity": {
+    params: noParams,
+    result: admin.backfilledObject,
+    summary: "Lists every like and comment under its user, for those made before the lists existed",
+  },
+  "interactions.backfillActivity": {
+    params: noParams,
+    result: admin.backfilledObject,
+    summary: "Lists every like and comment under its user (a full scan)",
+    internal: true,
+  },
   "admin.failedTranscodes": {
     params: admin.failedTranscodesParams,
     result: z.object({ items: z.array(media.failedTranscodeObject) }),

@@ -1,3 +1,4 @@
+import { backfillActivity } from "./activity-backfill";
 import type { UserView } from "../accounts/user-view";
 import type { PostView } from "../posts/posts";
 import { Comments, type CommentView } from "./comments";
@@ -19,7 +20,7 @@ export class Interactions {
   private readonly saves: Saves;
   private readonly shares: Shares;
 
-  constructor(deps: InteractionsDeps) {
+  constructor(private readonly deps: InteractionsDeps) {
     this.likes = new Likes(deps);
     this.comments = new Comments(deps);
     this.saves = new Saves(deps);
@@ -87,6 +88,14 @@ export class Interactions {
 
   liked(userId: string, page: PageRequest): Promise<Page<PostView>> {
     return this.likes.liked(userId, page);
+  }
+
+  /** An operator's repair: lists every like and comment under its user (admin.backfillActivity). */
+  backfillActivity(): Promise<{ likes: number; comments: number }> {
+    return backfillActivity(this.deps.store, async (postIds) => {
+      const entries = await this.deps.posts.entriesOf(postIds);
+      return new Map(entries.map((entry): [string, string] => [entry.postId, entry.authorId]));
+    });
   }
 
   myComments(userId: string, page: PageRequest): Promise<Page<CommentView>> {

@@ -197,6 +197,11 @@ export const apiRoutes = {
     auth: "required",
     refuses: [403],
   },
+  "POST /admin/activity/backfill": {
+    action: "admin.backfillActivity",
+    auth: "required",
+    refuses: [403],
+  },
   "POST /admin/posts/:id/recount": { action: "admin.recountPost", auth: "required", refuses: [403] },
   "GET /admin/transcodes/failed": { action: "admin.failedTranscodes", auth: "required", refuses: [403] },
   "POST /admin/transcodes/:mediaId/retry": {

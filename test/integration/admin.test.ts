@@ -4,7 +4,14 @@ import { adminCommands, callAsOperator } from "../../broker/admin-commands";
 import { actAs } from "../../broker/operator";
 import { call } from "../../broker/calls";
 import { userCounts } from "../../lib/accounts/tables";
-import { postCounts } from "../../lib/interactions/tables";
+import {
+  authorComments,
+  authorCommentsByTime,
+  likedPosts,
+  likes,
+  postCounts,
+  userLikesByTime,
+} from "../../lib/interactions/tables";
 import { homeTimeline, timeline } from "../../lib/timeline/tables";
 import type { WideRowStore } from "../../lib/store/store";
 import {
@@ -294,6 +301,45 @@ describe("the admin API and the operator's console", () => {
     expect((after.body.items as { mediaId: string }[]).map((i) => i.mediaId)).not.to.include(media.id);
     const again = await asAdmin("POST", `/transcodes/${media.id}/retry`);
     expect(again.status).to.equal(409);
+  });
+
+  it("lists likes and comments made before the activity lists existed, once backfilled, and twice changes nothing", async () => {
+    const [author, fan] = [await signup(t.url), await signup(t.url)];
+    const post = await createPost(t.url, author, "old times");
+    expect((await api(t.url, "POST", `/api/posts/${post.id}/like`, { token: fan.token })).status).to.equal(
+      200,
+    );
+    const said = await api<{ id: string }>(t.url, "POST", `/api/posts/${post.id}/comments`, {
+      token: fan.token,
+      body: { text: "from long ago" },
+    });
+    // As data written before the lists existed: their rows are not there.
+    const like = await store.get(likes, { user_id: fan.user.id, post_id: post.id });
+    await store.delete(userLikesByTime, {
+      ...likedPosts.partitionOf(fan.user.id, like?.like_id ?? ""),
+      like_id: like?.like_id ?? "",
+      post_id: post.id,
+    });
+    await store.delete(authorCommentsByTime, {
+      ...authorComments.partitionOf(fan.user.id, said.body.id),
+      comment_id: said.body.id,
+    });
+    const activity = async () => ({
+      liked: (
+        await api<{ items: { id: string }[] }>(t.url, "GET", "/api/me/liked", { token: fan.token })
+      ).body.items.map((p) => p.id),
+      comments: (
+        await api<{ items: { id: string }[] }>(t.url, "GET", "/api/me/comments", { token: fan.token })
+      ).body.items.map((c) => c.id),
+    });
+    expect(await activity()).to.deep.equal({ liked: [], comments: [] });
+    for (let run = 0; run < 2; run++) {
+      const done = await asAdmin("POST", "/activity/backfill");
+      expect(done.status, done.text).to.equal(200);
+      expect(done.body.likes).to.be.at.least(1);
+      expect(done.body.comments).to.be.at.least(1);
+      expect(await activity()).to.deep.equal({ liked: [post.id], comments: [said.body.id] });
+    }
   });
 
   it("the console's commands print one line for an unknown user and refuse what is not theirs to do", async () => {
