@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { api, ApiError } from "../api/client";
 import type { ReportReason, ReportTarget } from "../api/types";
 import { ErrorBanner } from "./error-banner";
+import { useModalDialog } from "./use-modal-dialog";
 
 /** The reasons one may give, in the order Instagram lists them; the compiler keeps the list complete. */
 export const REASON_LABELS: Record<ReportReason, string> = {
@@ -27,22 +28,13 @@ const NOUN: Record<ReportTarget["type"], string> = {
 
 /** Report something to the moderators: a reason from the list and an optional note. Nobody else is told. */
 export function ReportDialog(props: { target: ReportTarget; onClose: () => void }) {
-  const dialog = useRef<HTMLDialogElement>(null);
-  const opener = useRef<Element | null>(null);
+  const dialog = useModalDialog();
   const [reason, setReason] = useState<ReportReason | "">("");
   const [note, setNote] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState<string | null>(null);
   const noun = NOUN[props.target.type];
-
-  useEffect(() => {
-    opener.current = document.activeElement;
-    dialog.current?.showModal();
-    return () => {
-      if (opener.current instanceof HTMLElement) opener.current.focus();
-    };
-  }, []);
 
   const send = async (event: SubmitEvent) => {
     event.preventDefault();

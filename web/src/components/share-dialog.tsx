@@ -1,25 +1,17 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { api } from "../api/client";
 import { parseUsernames, plural } from "../text";
 import { ErrorBanner } from "./error-banner";
+import { useModalDialog } from "./use-modal-dialog";
 
 /** "Send to (usernames)": the post goes to each as a direct message. */
 export function ShareDialog(props: { postId: string; onClose: () => void }) {
-  const dialog = useRef<HTMLDialogElement>(null);
-  const opener = useRef<Element | null>(null);
+  const dialog = useModalDialog();
   const [names, setNames] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [result, setResult] = useState<string | null>(null);
-
-  useEffect(() => {
-    opener.current = document.activeElement;
-    dialog.current?.showModal();
-    return () => {
-      if (opener.current instanceof HTMLElement) opener.current.focus();
-    };
-  }, []);
 
   const send = async (event: SubmitEvent) => {
     event.preventDefault();
