@@ -258,6 +258,9 @@ export async function createAppContext(config: Config, options: AppContextOption
     await store.open([...tables]);
     closers.push(() => store?.close() ?? Promise.resolve());
   }
+  // One reader of accounts' standing for discovery and search (suspended, held, deleted, new).
+  const discoveryStanding =
+    store && new DiscoveryStanding(store, now, config.discovery.trending.newAccountMs);
 
   let blobs: BlobStore | undefined;
   if (needsBlobs) {
@@ -486,7 +489,7 @@ export async function createAppContext(config: Config, options: AppContextOption
         isPublic: async (userId) => (await users.view(userId, userId))?.isPrivate === false,
       },
       ...discoveryWriters,
-      standing: new DiscoveryStanding(store, now, config.discovery.trending.newAccountMs),
+      ...(discoveryStanding && { standing: discoveryStanding }),
       settings: config.discovery,
       holder: config.broker.nodeId,
       now,
@@ -539,7 +542,7 @@ export async function createAppContext(config: Config, options: AppContextOption
       graph,
       accounts,
       posts,
-      standing: new DiscoveryStanding(store, now),
+      ...(discoveryStanding && { standing: discoveryStanding }),
       ...(searchMetrics && { metrics: searchMetrics }),
     });
     search = { index, indexer, queries, reindexer };

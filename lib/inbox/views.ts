@@ -3,6 +3,7 @@ import type { InboxDeps } from "./deps";
 import type { MessageRecord } from "./params";
 import type { NotificationType, ReportOutcomeView } from "../contracts/objects";
 import type { ReportTarget } from "../moderation/params";
+import { targetKey } from "../moderation/targets";
 
 export type { ConversationView, MessageView, NotificationView } from "../contracts/objects";
 
@@ -96,7 +97,7 @@ export class Views {
   private removed(target: ReportTarget): Promise<boolean> {
     const removals = this.deps.removals;
     if (removals === undefined) return Promise.resolve(false);
-    const key = `${target.type}:${target.id}`;
+    const key = targetKey(target);
     let known = this.removals.get(key);
     if (known === undefined) {
       known = removals.removed([target]).then((found) => found.size > 0);

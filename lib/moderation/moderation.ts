@@ -4,15 +4,10 @@ import type { Row } from "../store/schema";
 import type { WideRowStore } from "../store/store";
 import { slicePage, type Page, type PageRequest } from "../validation/page";
 import {
-  REPORT_REASONS,
-  REPORT_TARGETS,
   type ModerationAction,
   type ReportCaseDetail,
   type ReportCaseView,
-  type ReportOutcome,
-  type ReportReason,
   type ReportTarget,
-  type ReportTargetType,
   type ResolveInput,
 } from "./params";
 import type { AccountReview, ReportNotifier, ReportTargets } from "./ports";
@@ -25,7 +20,7 @@ import {
   removedContent,
   reportCases,
 } from "./tables";
-import { parseMediaIds, targetKey } from "./targets";
+import { outcomeOf, parseMediaIds, reasonOf, targetKey, targetTypeOf } from "./targets";
 
 /** Reports read per case to show its reasons and reporters. */
 const REPORTS_SHOWN = 100;
@@ -47,12 +42,6 @@ export interface ModerationDeps {
   ): Promise<T>;
   now: () => number;
 }
-
-const OUTCOME_OF: Record<ModerationAction, ReportOutcome> = {
-  dismiss: "dismissed",
-  remove: "removed",
-  suspend: "suspended",
-};
 
 /**
  * The moderation queue and its decisions. A decision claims its case (open → resolving) so that two moderators
@@ -147,7 +136,7 @@ export class Moderation {
       // Reviewed: whatever the decision, the account is no longer held out of discovery for its reports.
       await this.deps.review.release(authorId);
       await this.eachReporter(row.case_id, (reporterId) =>
-        this.deps.notifier.resolved(reporterId, row.case_id, OUTCOME_OF[input.action], target),
+        this.deps.notifier.resolved(reporterId, row.case_id, outcomeOf(input.action), target),
       );
     });
     await store.updateIf(reportCases, { case_id: row.case_id, status: "resolved" }, { status: "resolving" });
@@ -219,14 +208,6 @@ function targetOf(row: Row<typeof reportCases>): ReportTarget {
     id: row.target_id ?? "",
     ...(row.conversation_id !== undefined && { conversationId: row.conversation_id }),
   };
-}
-
-function targetTypeOf(text: string | undefined): ReportTargetType {
-  return REPORT_TARGETS.find((type) => type === text) ?? "post";
-}
-
-function reasonOf(text: string | undefined): ReportReason {
-  return REPORT_REASONS.find((reason) => reason === text) ?? "other";
 }
 
 function actionOf(text: string | undefined): ModerationAction {

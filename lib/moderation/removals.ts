@@ -18,5 +18,3 @@ export class Removals {
     return new Set(keys.filter((_, i) => found[i] !== undefined));
   }
 }
-
-export { targetKey };

@@ -1,14 +1,7 @@
 import { BadRequestError, ConflictError, ServiceUnavailableError } from "../errors";
 import type { WideRowStore } from "../store/store";
 import { slicePage, type Page, type PageRequest } from "../validation/page";
-import {
-  REPORT_REASONS,
-  REPORT_TARGETS,
-  type ReportInput,
-  type ReportOutcome,
-  type ReportTarget,
-  type ReportView,
-} from "./params";
+import { type ReportInput, type ReportTarget, type ReportView } from "./params";
 import type { AccountReview, ReportTargets, TargetSnapshot } from "./ports";
 import {
   caseCounts,
@@ -21,7 +14,7 @@ import {
   reportsReceived,
   SIGNAL_WINDOW_MS,
 } from "./tables";
-import { targetKey } from "./targets";
+import { outcomeOf, reasonOf, targetKey, targetTypeOf } from "./targets";
 
 /** The most reports of one account read to count its reporters in the window: past it, it is held anyway. */
 const SIGNAL_READ_LIMIT = 1_000;
@@ -116,11 +109,11 @@ export class Reports {
         return {
           id: row.report_id,
           target: {
-            type: REPORT_TARGETS.find((t) => t === row.target_type) ?? "post",
+            type: targetTypeOf(row.target_type),
             id: row.target_id ?? "",
             ...(row.conversation_id !== undefined && { conversationId: row.conversation_id }),
           },
-          reason: REPORT_REASONS.find((r) => r === row.reason) ?? "other",
+          reason: reasonOf(row.reason),
           note: row.note ?? null,
           status: resolved ? "resolved" : "open",
           outcome: resolved ? outcomeOf(decided.action) : null,
@@ -172,10 +165,6 @@ export class Reports {
     );
     if (reporters.size >= this.deps.holdThreshold) await this.deps.review.hold(authorId);
   }
-}
-
-function outcomeOf(action: string | undefined): ReportOutcome {
-  return action === "remove" ? "removed" : action === "suspend" ? "suspended" : "dismissed";
 }
 
 function cannotReportSelf(): BadRequestError {
