@@ -41,7 +41,7 @@ export function usePaged<T>(
     load(from).then(
       (page) => {
         if (mine !== generation.current) return;
-        setItems((old) => (replace ? page.items : [...old, ...page.items]));
+        setItems((old) => withoutRepeats(replace ? [] : old, page.items));
         setCursor(page.nextCursor);
         setDone(page.nextCursor === null);
         setLoading(false);
@@ -73,6 +73,28 @@ export function usePaged<T>(
       if (!done) fetchPage(cursor, false);
     },
   };
+}
+
+/**
+ * `items` after `kept`, leaving out any whose `id` is already there: a page answered twice (a scroll and a retry
+ * racing, or a list that shifted between two pages) never shows the same thing twice.
+ */
+function withoutRepeats<T>(kept: readonly T[], items: readonly T[]): T[] {
+  const seen = new Set(kept.map(idOf));
+  const added = items.filter((item) => {
+    const id = idOf(item);
+    if (id === undefined) return true;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+  return [...kept, ...added];
+}
+
+function idOf(item: unknown): string | undefined {
+  return typeof item === "object" && item !== null && "id" in item && typeof item.id === "string"
+    ? item.id
+    : undefined;
 }
 
 /** Renders a paged list's footer: loading, error with retry, the end, and the sentinel that loads more. */
