@@ -164,11 +164,23 @@ export const adminCommands = (proofs: () => CallerProofs | undefined): ReplComma
     {
       command: "backfill-activity",
       description:
-        "List every like and comment under its user (those made before the lists existed); audited",
+        "List every like and comment under its user and every save under its post (those made before the lists existed); audited",
     },
     async (b, _a, p) => {
       const done = await callAsOperator(b, p, "admin.backfillActivity", {});
-      return `${done.likes} like(s) and ${done.comments} comment(s) listed`;
+      return `${done.likes} like(s), ${done.comments} comment(s) and ${done.saves} save(s) listed`;
+    },
+  ),
+  command(
+    proofs,
+    {
+      command: "erase-due",
+      description:
+        "Erase now the deleted accounts whose grace period is over (users nodes do it every minute); audited",
+    },
+    async (b, _a, p) => {
+      const done = await callAsOperator(b, p, "admin.eraseDue", {});
+      return `${done.erased} account(s) erased`;
     },
   ),
   command(

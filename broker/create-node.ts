@@ -26,6 +26,7 @@ import { createGatewayService } from "../services/gateway.service";
 import { createUsersService } from "../services/users.service";
 import { createAdminService } from "../services/admin.service";
 import { createModerationService } from "../services/moderation.service";
+import { createExportService } from "../services/export.service";
 import { createLifecycleService } from "../services/lifecycle.service";
 import { NodeMetrics } from "../lib/metrics";
 import { nodeReadiness } from "./readiness";
@@ -169,10 +170,18 @@ export async function createNode(config: Config, options: NodeOptions = {}): Pro
             : undefined,
         readiness,
         idempotency: app.idempotency,
+        exportFiles:
+          config.blobs.kind === "fs" && app.blobs && app.exportUrls
+            ? { blobs: app.blobs, signer: app.exportUrls }
+            : undefined,
       }),
     ),
-    withPorts("users", ["accounts", "callerProofs", "audit", "recovery"], (ports) =>
-      createUsersService({ ...ports, deletionGraceMs: config.accountDeletionGraceMs }),
+    withPorts("users", ["accounts", "callerProofs", "audit", "recovery", "store"], (ports) =>
+      createUsersService({
+        ...ports,
+        deletionGraceMs: config.accountDeletionGraceMs,
+        now: options.now ?? Date.now,
+      }),
     ),
     // The admin API sits beside the accounts whose rows say who is an admin.
     withPorts("users", ["store", "audit"], (ports) =>
@@ -199,6 +208,8 @@ export async function createNode(config: Config, options: NodeOptions = {}): Pro
     withPorts("media", ["media"], ({ media }) =>
       createMediaService({ ...media, transcodeTimeoutMs: config.media.transcodeTimeoutMs }),
     ),
+    // Data exports beside the media records and blobs their originals come from.
+    withPorts("media", ["exports", "callerProofs"], createExportService),
     withPorts("transcoder", ["blobs"], ({ blobs }) =>
       createTranscoderService({
         blobs,

@@ -306,6 +306,7 @@ export function loadConfig(
         stories: e.QUOTA_STORIES_PER_HOUR,
         messages: e.QUOTA_MESSAGES_PER_HOUR,
         reports: e.QUOTA_REPORTS_PER_HOUR,
+        exports: e.QUOTA_EXPORTS_PER_HOUR,
       },
     },
     cors: { origins: e.CORS_ORIGINS ?? [] },

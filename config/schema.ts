@@ -308,14 +308,16 @@ export const envSchema = z.object({
     .max(90 * 24 * 3600)
     .default(7 * 24 * 3600)
     .describe("Lifetime of an access token"),
+  // At least 10: rows that name an account and live less than that (the stream log's 7 days, trend rows' 9) expire
+  // before its erasure, which therefore need not chase them.
   ACCOUNT_DELETION_GRACE_DAYS: z.coerce
     .number()
     .int()
-    .min(0)
+    .min(10)
     .max(365)
     .default(30)
     .describe(
-      "Days a deleted account stays hidden, and can be taken back by signing in, before it is erased",
+      "Days (10 to 365) a deleted account stays hidden, and can be taken back by signing in, before it is erased",
     ),
   SMTP_URL: z
     .string()
@@ -382,6 +384,9 @@ export const envSchema = z.object({
   QUOTA_REPORTS_PER_HOUR: positiveInt
     .default(60)
     .describe("Reports per user per hour, so that reporting cannot flood the moderation queue"),
+  QUOTA_EXPORTS_PER_HOUR: positiveInt
+    .default(3)
+    .describe("Data exports asked for per user per hour: each one reads the whole account into an archive"),
   TRUST_PROXY: z
     .string()
     .transform((text, ctx) => {

@@ -1,3 +1,4 @@
+import { ErasureSchedule, erasureTables } from "./erasure";
 import path from "node:path";
 import type { Config, ServiceName } from "../config";
 import {
@@ -70,6 +71,7 @@ import { SearchSync, searchSyncTables } from "./search/search-sync";
 import { StoreSearchSources } from "./search/store-sources";
 import { TagPages } from "./discovery/tag-pages";
 import { createDiscovery, discoveryTables, EngagementLog, TagUses, type Discovery } from "./discovery";
+import { deriveExportUrlKey, exportPathOf, Exports, ExportUrlSigner, exportTables } from "./export";
 
 /** How long an avatar URL is kept (Accounts.avatarUrlOf): a profile page of 20 authors asks for none. */
 const AVATAR_URL_TTL_MS = 60_000;
@@ -78,6 +80,8 @@ const PUSH_TIMEOUT_MS = 10_000;
 const PUSH_CONCURRENCY = 8;
 const PUSH_MAX_ATTEMPTS = 5;
 const PUSH_BACKOFF_MS = 1_000;
+/** Presigned archive URLs (S3) are the same string for this long, so a polling client gets one link. */
+const EXPORT_URL_BUCKET_SECONDS = 600;
 
 /**
  * Every dependency of a node, built in this one place from the config and handed to the services that need it.
@@ -90,6 +94,8 @@ export interface AppContext {
   readonly rateLimiter: RateLimiter | undefined;
   /** The Redis behind the rate limits and the cache, when configured and used here (never required to serve). */
   readonly redis: RedisConnection | undefined;
+  /** The tables this node's store opened: for checks over all of them (the erasure's sweep test). */
+  readonly tables: readonly AnyTable[];
   readonly store: WideRowStore | undefined;
   readonly blobs: BlobStore | undefined;
   readonly accounts: Accounts | undefined;
@@ -107,6 +113,10 @@ export interface AppContext {
    */
   readonly mediaFiles: { access: MediaFileAccess; signer: MediaUrlSigner } | undefined;
   readonly graph: Graph | undefined;
+  /** Data exports (their jobs, worker and sweep); where the media service runs, beside the originals. */
+  readonly exports: Exports | undefined;
+  /** Signs archive download URLs (embedded blobs), and checks them on a gateway serving files. */
+  readonly exportUrls: ExportUrlSigner | undefined;
   /** Writes that span partitions, recorded so that one a crash cut short is completed (lib/journal). */
   readonly journal: WriteJournal | undefined;
   readonly posts: Posts | undefined;
@@ -218,6 +228,7 @@ export async function createAppContext(config: Config, options: AppContextOption
   // A gateway serving files reads each file's media row to know who may fetch it; same rule as the keys.
   const servesFiles = needsKeys && config.blobs.kind === "fs";
   let store: WideRowStore | undefined;
+  let opened: AnyTable[] = [];
   if (needsAccounts || needsMedia || needsKeys) {
     store = createStore(
       { store: config.store, dataDir: config.dataDir, nodeId: config.broker.nodeId },
@@ -237,6 +248,7 @@ export async function createAppContext(config: Config, options: AppContextOption
             ...(hosts("users") ? auditTables : []),
             // Reports on the users nodes; what was removed is read wherever messages and notifications are.
             ...moderationTables,
+            ...erasureTables,
           ]
         : []),
       // Media claims too: a media's new alt text finds the post that holds it.
@@ -253,9 +265,11 @@ export async function createAppContext(config: Config, options: AppContextOption
         : []),
       ...(hosts("stories") ? [...postTables, ...storyTables] : []),
       ...(hosts("inbox") ? [...inboxTables, ...rankingTables, ...pushTables] : []),
+      ...(hosts("media") ? exportTables : []),
       ...(needsKeys ? idempotencyTables : []),
     ]);
-    await store.open([...tables]);
+    opened = [...tables];
+    await store.open(opened);
     closers.push(() => store?.close() ?? Promise.resolve());
   }
   // One reader of accounts' standing for discovery and search (suspended, held, deleted, new).
@@ -344,6 +358,7 @@ export async function createAppContext(config: Config, options: AppContextOption
       avatars: options.avatars,
       relationships: graph,
       searchSync,
+      erasures: new ErasureSchedule(store, now),
       ...(options.ownerMedia && { ownerMedia: options.ownerMedia }),
       // A minute, or a quarter of a signed URL's life if that is shorter: a kept signed URL has most of its life left.
       avatarCache: { cache, ttlMs: Math.min(AVATAR_URL_TTL_MS, (config.media.urlTtlSeconds * 1000) / 4) },
@@ -379,6 +394,28 @@ export async function createAppContext(config: Config, options: AppContextOption
       ...(metrics && hosts("media") && { metrics: metrics.transcodeJobs }),
     });
     media = { library, uploads: new Uploads({ store, blobs: blobStore, ids, library, now }) };
+  }
+
+  // The same key wherever archives are made and downloaded (a gateway serving files checks what media nodes sign).
+  const exportUrls =
+    needsMedia || servesFiles ? new ExportUrlSigner(deriveExportUrlKey(secret), now) : undefined;
+  let exports: Exports | undefined;
+  if (hosts("media") && store && blobs && media && exportUrls) {
+    const blobStore = blobs;
+    exports = new Exports({
+      store,
+      blobs: blobStore,
+      ids,
+      media: media.library,
+      holder: config.broker.nodeId,
+      downloadUrlOf: async (key, expiresAtMs) =>
+        (await blobStore.presignGet(key, {
+          expiresInSeconds: Math.max(1, Math.floor((expiresAtMs - now()) / 1000)),
+          bucketSeconds: EXPORT_URL_BUCKET_SECONDS,
+        })) ?? exportUrls.signUrl(options.publicBaseUrl(), exportPathOf(key), expiresAtMs),
+      now,
+      ...(options.log && { warn: (message: string) => options.log?.("warn", message) }),
+    });
   }
 
   let posts: Posts | undefined;
@@ -556,12 +593,15 @@ export async function createAppContext(config: Config, options: AppContextOption
     rateLimiter,
     redis,
     store,
+    tables: opened,
     blobs,
     accounts,
     callerProofs,
     audit: hosts("users") && store ? new AuditLog({ store, ids, now }) : undefined,
     media,
     graph,
+    exports,
+    exportUrls,
     journal,
     posts,
     timeline,

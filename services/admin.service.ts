@@ -23,7 +23,15 @@ export function adminClusterOf(broker: ServiceBroker): AdminCluster {
       (await call(broker, "posts.recount", { userId }, { timeout: REPAIR_TIMEOUT_MS })).posts,
     recountPost: (postId) => call(broker, "interactions.recount", { postId }, { timeout: REPAIR_TIMEOUT_MS }),
     rebuildTimeline: (userId) => call(broker, "timeline.rebuild", { userId }, { timeout: REPAIR_TIMEOUT_MS }),
-    backfillActivity: () => call(broker, "interactions.backfillActivity", {}, { timeout: REPAIR_TIMEOUT_MS }),
+    backfillActivity: async () => {
+      const [activity, graph, inbox] = await Promise.all([
+        call(broker, "interactions.backfillActivity", {}, { timeout: REPAIR_TIMEOUT_MS }),
+        call(broker, "graph.backfillIndexes", {}, { timeout: REPAIR_TIMEOUT_MS }),
+        call(broker, "inbox.backfillIndexes", {}, { timeout: REPAIR_TIMEOUT_MS }),
+      ]);
+      return { ...activity, indexed: activity.indexed + graph.indexed + inbox.indexed };
+    },
+    eraseDue: async () => (await call(broker, "users.eraseDue", {}, { timeout: 0 })).erased,
     failedTranscodes: async (limit) => (await call(broker, "media.failedTranscodes", { limit })).items,
     retryTranscode: (mediaId) => call(broker, "media.retryTranscode", { mediaId }),
     async drain(nodeId) {
@@ -88,6 +96,10 @@ export function createAdminService(deps: {
       backfillActivity: {
         options: { timeout: 0 },
         handler: async (ctx) => adminOf(ctx).backfillActivity(await by(ctx)),
+      },
+      eraseDue: {
+        options: { timeout: 0 },
+        handler: async (ctx) => adminOf(ctx).eraseDue(await by(ctx)),
       },
       failedTranscodes: {
         handler: async (ctx) => {

@@ -39,6 +39,7 @@ import { GatewayIdempotency } from "./gateway/idempotency";
 import { pickEndpointForCaller } from "./gateway/caller-endpoint";
 import { locationOf } from "./gateway/location";
 import { apiDocsAliases } from "./gateway/api-docs";
+import { exportDownloadAliases, type ExportFiles } from "./gateway/export-downloads";
 import { compressJson } from "./gateway/compress";
 import type { IdempotencyKeys } from "../lib/idempotency";
 
@@ -66,6 +67,8 @@ export interface GatewayDeps {
    * file and the key of signed URLs.
    */
   files: MediaFiles | undefined;
+  /** The local blob folder and the key of archive links, when this gateway serves data exports itself. */
+  exportFiles?: ExportFiles | undefined;
   /** This node's open `/api/stream` connections. */
   streams: EventStreams;
   /** Idempotency keys in the shared store; absent when this node has none to share (the header is then ignored). */
@@ -230,6 +233,7 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
             }),
             ...apiDocsAliases(),
             ...(deps.files && mediaFileAliases(deps.files)),
+            ...(deps.exportFiles && exportDownloadAliases(deps.exportFiles)),
           },
         },
       ],

@@ -204,6 +204,16 @@ export function createGraphService(deps: {
       },
       /** For operators (admin.recountUser): a repair that walks the user's lists. */
       recount: { options: { timeout: 0 }, handler: (ctx) => graph.reconcileCounts(ctx.params.userId) },
+      /** For operators (admin.backfillActivity). */
+      backfillIndexes: {
+        options: { timeout: 0 },
+        handler: async () => ({ indexed: await graph.backfillIndexes() }),
+      },
+      /** An erasure's step (lib/erasure): the account's follows, requests, blocks, close friends and mutes. */
+      erase: {
+        options: { timeout: 0 },
+        handler: async (ctx) => ({ done: await graph.erasure.erase(ctx.params.userId) }),
+      },
     }),
   };
 }

@@ -103,6 +103,20 @@ export function createInboxService(deps: {
       reportedMessage: {
         handler: (ctx) => inbox.reportedMessage(callerIdOf(ctx), ctx.params.conversationId, ctx.params.id),
       },
+      /** For operators (admin.backfillActivity). */
+      backfillIndexes: {
+        options: { timeout: 0 },
+        handler: async () => ({ indexed: await inbox.backfillIndexes() }),
+      },
+      /** An erasure's step (lib/erasure): the account's conversations, notifications and subscriptions. */
+      erase: {
+        options: { timeout: 0 },
+        handler: async (ctx) => {
+          const progress = await inbox.erasure.erase(ctx.params.userId, ctx.params.cursor);
+          if (progress.done) await push.subscriptions.eraseAll(ctx.params.userId);
+          return progress;
+        },
+      },
       removeMessage: {
         handler: (ctx) => inbox.removeMessage(ctx.params.conversationId, ctx.params.id),
       },

@@ -72,6 +72,20 @@ export function createInteractionsService(deps: {
         }),
       },
       insights: { handler: (ctx) => insights.of(callerIdOf(ctx), ctx.params.id) },
+      /** An erasure's step (lib/erasure): the account's likes, comments and saves of others' posts. */
+      erase: {
+        options: { timeout: 0 },
+        handler: async (ctx) => ({ done: await interactions.erasure.eraseUser(ctx.params.userId) }),
+      },
+      /** A post's erasure: what others left on it, then its counts. */
+      forgetPost: {
+        options: { timeout: 0 },
+        handler: async (ctx) => {
+          const done = await interactions.erasure.forgetPost(ctx.params.postId);
+          if (done) await views.forget(ctx.params.postId);
+          return { done };
+        },
+      },
       /** For operators (admin.recountPost). */
       recount: { options: { timeout: 0 }, handler: (ctx) => interactions.recount(ctx.params.postId) },
     }),

@@ -45,6 +45,11 @@ export function createMediaService(deps: MediaServiceDeps): ServiceSchema {
         handler: async (ctx) => ({ items: await library.failedJobs(ctx.params.limit) }),
       },
       retryTranscode: { handler: (ctx) => library.retryFailed(ctx.params.mediaId) },
+      /** An erasure's step (lib/erasure): every file and record of the account's media. */
+      erase: {
+        options: { timeout: 0 },
+        handler: async (ctx) => ({ done: await library.eraseOwner(ctx.params.userId) }),
+      },
       upload: {
         options: { timeout: 0 },
         handler: (ctx) =>

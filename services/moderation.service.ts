@@ -7,6 +7,7 @@ import { Admin, authorityOf, type Authority } from "../lib/admin";
 import { NotFoundError } from "../lib/errors";
 import {
   Moderation,
+  ModerationErasure,
   Reports,
   type AccountReview,
   type ReportNotifier,
@@ -106,6 +107,7 @@ export function createModerationService(deps: {
   now: () => number;
 }): ServiceSchema {
   const standing = new AccountStanding(deps.store, deps.now);
+  const erasure = new ModerationErasure(deps.store);
   const review = reviewOf(standing);
   let admin: Admin | undefined;
   const adminOf = (ctx: Context): Admin =>
@@ -165,6 +167,10 @@ export function createModerationService(deps: {
           await by(ctx);
           return moderationOf(ctx).detail(ctx.params.id);
         },
+      },
+      /** An erasure's step (lib/erasure): the reports the account filed. */
+      erase: {
+        handler: async (ctx) => ({ done: await erasure.erase(ctx.params.userId) }),
       },
       resolve: {
         options: { retryPolicy: { enabled: false }, timeout: 0 },

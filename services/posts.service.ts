@@ -1,4 +1,5 @@
 import type { ServiceSchema } from "moleculer";
+import { call } from "../broker/calls";
 import { keepsPostRows } from "../mixins/post-rows.mixin";
 import { callerIdOf, defineActions } from "../broker/define-action";
 import type { Accounts } from "../lib/accounts";
@@ -7,6 +8,8 @@ import type { Posts } from "../lib/posts/posts";
 
 /** Not idempotent: a retry after a failure part-way would store it twice. The client decides. */
 const NO_RETRY = { retryPolicy: { enabled: false } };
+/** Posts one erasure call deletes: each takes what others left on it, a page at a time. */
+const ERASED_PER_CALL = 10;
 
 /** Posts: thin actions over lib/posts. */
 export function createPostsService(deps: { posts: Posts; accounts: Accounts }): ServiceSchema {
@@ -27,6 +30,15 @@ export function createPostsService(deps: { posts: Posts; accounts: Accounts }): 
         handler: async (ctx) => ({ posts: await posts.recountPosts(ctx.params.userId) }),
       },
       delete: { handler: (ctx) => posts.delete(callerIdOf(ctx), ctx.params.id) },
+      /** An erasure's step (lib/erasure): the account's posts, each with what others left on it. */
+      erase: {
+        options: { timeout: 0 },
+        handler: async (ctx) => ({
+          done: await posts.eraseSome(ctx.params.userId, ERASED_PER_CALL, async (postId) => {
+            while (!(await call(ctx, "interactions.forgetPost", { postId })).done);
+          }),
+        }),
+      },
       /** For moderation's removals. */
       remove: { handler: (ctx) => posts.remove(ctx.params.id) },
       byUser: {

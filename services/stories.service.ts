@@ -27,6 +27,8 @@ export function createStoriesService(deps: { stories: Stories }): ServiceSchema 
       /** For moderation: reports and removals. */
       reported: { handler: (ctx) => stories.reported(callerIdOf(ctx), ctx.params.id) },
       remove: { handler: (ctx) => stories.remove(ctx.params.id) },
+      /** An erasure's step (lib/erasure): the account's stories. */
+      erase: { handler: async (ctx) => ({ done: await stories.eraseAuthor(ctx.params.userId) }) },
     }),
   };
 }

@@ -13,6 +13,7 @@ import type { Posts } from "../lib/posts/posts";
 import type { Timelines } from "../lib/timeline/timelines";
 import type { Graph } from "../lib/graph";
 import { BACKFILL_POSTS, rebuildTimeline } from "../lib/timeline/rebuild";
+import { TimelineErasure } from "../lib/timeline/erasure";
 import { readReels } from "../lib/timeline/reels";
 import { isRankedCursor } from "../lib/timeline/params";
 import { asSerialized } from "../lib/contracts/serialized";
@@ -53,6 +54,7 @@ export interface TimelineServiceDeps {
  */
 export function createTimelineService(deps: TimelineServiceDeps): ServiceSchema {
   const { timelines, fanout, feed } = deps;
+  const erasure = new TimelineErasure(deps);
   return {
     name: "timeline",
     mixins: [
@@ -158,6 +160,15 @@ export function createTimelineService(deps: TimelineServiceDeps): ServiceSchema 
             null,
           );
           return { jobs: jobs.length, oldestAgeMs: oldest === null ? null : Date.now() - oldest };
+        },
+      },
+      /** An erasure's step (lib/erasure): the account's posts out of its followers' timelines, then its own. */
+      erase: {
+        options: { timeout: 0 },
+        handler: async (ctx) => {
+          const progress = await erasure.erase(ctx.params.userId, ctx.params.cursor);
+          if (progress.done) feed.forgetAuthor(ctx.params.userId);
+          return progress;
         },
       },
       /** Runs a recorded fan-out job (any timeline node may). */

@@ -1,10 +1,52 @@
 import type { ServiceBroker, ServiceSchema } from "moleculer";
-import { broadcast, callEveryNode } from "../broker/calls";
+import { broadcast, call, callEveryNode } from "../broker/calls";
 import { callerOf, defineActions } from "../broker/define-action";
 import type { Accounts, CallerProofs, Recovery } from "../lib/accounts";
 import type { AuditLog } from "../lib/audit";
+import type { ActionName } from "../lib/contracts";
+import { AccountErasure, ErasureSchedule, type ErasureStep } from "../lib/erasure";
+import type { WideRowStore } from "../lib/store/store";
+import { periodicWork } from "../mixins/periodic-work.mixin";
 
 const FORGET_TIMEOUT_MS = 2_000;
+/** How often a users node looks for deleted accounts whose grace period is over. */
+const ERASURE_SWEEP_EVERY_MS = 60_000;
+
+/** The action of each erasure step, on whichever node hosts that part of the account. */
+const ERASURE_ACTIONS = {
+  timeline: "timeline.erase",
+  posts: "posts.erase",
+  stories: "stories.erase",
+  interactions: "interactions.erase",
+  graph: "graph.erase",
+  inbox: "inbox.erase",
+  moderation: "moderation.erase",
+  export: "export.erase",
+  media: "media.erase",
+  users: "users.erase",
+} as const satisfies Record<ErasureStep, ActionName>;
+
+/** Runs the erasure of deleted accounts from this node, each step over the broker (lib/erasure). */
+function erasureThrough(
+  broker: ServiceBroker,
+  deps: { store: WideRowStore; accounts: Accounts; now: () => number },
+): AccountErasure {
+  return new AccountErasure({
+    store: deps.store,
+    schedule: new ErasureSchedule(deps.store, deps.now),
+    runStep: (step, userId, cursor) =>
+      call(
+        broker,
+        ERASURE_ACTIONS[step],
+        { userId, ...(cursor !== undefined && { cursor }) },
+        { timeout: 0 },
+      ),
+    holder: broker.nodeID,
+    now: deps.now,
+    isDue: (userId) => deps.accounts.isDueForErasure(userId),
+    log: (message) => broker.logger.info(message),
+  });
+}
 
 /**
  * After a session's row is deleted: every users node stops taking it as live before the answer (one that cannot
@@ -28,10 +70,23 @@ export function createUsersService(deps: {
   recovery: Recovery;
   /** How long a deleted account waits, hidden, before it is erased. */
   deletionGraceMs: number;
+  store: WideRowStore;
+  now: () => number;
 }): ServiceSchema {
   const { accounts, callerProofs, audit, recovery } = deps;
+  let erasure: AccountErasure | undefined;
+  const erasureOf = (broker: ServiceBroker) => (erasure ??= erasureThrough(broker, deps));
   return {
     name: "users",
+    mixins: [
+      periodicWork([
+        {
+          name: "erasing deleted accounts",
+          everyMs: ERASURE_SWEEP_EVERY_MS,
+          run: (broker) => erasureOf(broker).sweep(),
+        },
+      ]),
+    ],
     actions: defineActions("users", {
       signup: { handler: (ctx) => accounts.signup(ctx.params, ctx.meta.client) },
       login: { handler: (ctx) => accounts.login(ctx.params, ctx.meta.client) },
@@ -125,6 +180,18 @@ export function createUsersService(deps: {
             ...(ctx.params.limit !== undefined && { limit: ctx.params.limit }),
           }),
         }),
+      },
+      /** The last erasure step (lib/erasure): the account's sessions, claims and row. */
+      erase: {
+        handler: async (ctx) => {
+          await accounts.erase(ctx.params.userId);
+          return { done: true };
+        },
+      },
+      /** Erases now the deleted accounts whose grace period is over (operators; each node also does it every minute). */
+      eraseDue: {
+        options: { timeout: 0 },
+        handler: async (ctx) => ({ erased: await erasureOf(ctx.broker).sweep() }),
       },
       forgetSession: {
         handler: (ctx) => {

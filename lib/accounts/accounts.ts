@@ -75,6 +75,11 @@ export interface AccountsDeps {
   searchSync?: ProfileChanges;
   /** Email verification at sign-up (lib/accounts/recovery.ts); absent: off. `send` never throws. */
   verification?: { mode: VerificationMode; send(userId: string, email: string): Promise<void> };
+  /** The line of deleted accounts waiting for their erasure (lib/erasure); absent, nothing is ever erased. */
+  erasures?: {
+    schedule(userId: string, eraseAfter: Date): Promise<void>;
+    unschedule(userId: string, eraseAfter: Date): Promise<void>;
+  };
   now?: () => number;
 }
 
@@ -115,6 +120,7 @@ export class Accounts {
   private readonly avatarCache: AccountsDeps["avatarCache"];
   private readonly searchSync: ProfileChanges | undefined;
   private readonly verification: AccountsDeps["verification"];
+  private readonly erasures: AccountsDeps["erasures"];
   private readonly now: () => number;
   /** `userId:sessionId` → until when it is taken as live without a read. */
   private readonly liveSessions = new LruMap<string, number>(LIVE_SESSIONS);
@@ -131,6 +137,7 @@ export class Accounts {
     this.relationships = deps.relationships;
     this.searchSync = deps.searchSync;
     this.verification = deps.verification;
+    this.erasures = deps.erasures;
     this.now = deps.now ?? Date.now;
     this.sessions = new SessionList(deps.store, this.now);
   }
@@ -217,6 +224,8 @@ export class Accounts {
         throw new UnauthorizedError("the username, email or password is wrong");
       }
       await this.store.put(users, { user_id: userId, deactivated_at: new Date(0), erase_after: new Date(0) });
+      // After the row: a line row left by a crash here is dropped by the sweep, which reads the row first.
+      if (row.erase_after !== undefined) await this.erasures?.unschedule(userId, row.erase_after);
     }
     if (this.verification?.mode === "required" && (row.email_verified_at?.getTime() ?? 0) <= 0) {
       throw new ForbiddenError(
@@ -413,6 +422,9 @@ export class Accounts {
     }
     const now = this.now();
     const eraseAfter = new Date(now + graceMs);
+    // In line before the row says deleted: a crash in between leaves a line row the sweep drops, never a deleted
+    // account nothing erases.
+    await this.erasures?.schedule(caller.userId, eraseAfter);
     await this.changed(caller.userId, true, () =>
       this.store.put(users, {
         user_id: caller.userId,
@@ -423,6 +435,29 @@ export class Accounts {
     const ended = await this.sessions.endAllBut(caller.userId, undefined);
     for (const session of ended) this.forgetSession(session);
     return { eraseAfter, ended };
+  }
+
+  /** Whether the account is deleted and its grace period over: one an erasure may take. */
+  async isDueForErasure(userId: string): Promise<boolean> {
+    const row = await this.store.get(users, { user_id: userId });
+    if (row === undefined) return true;
+    return deactivatedSince(row) !== undefined && (row.erase_after?.getTime() ?? 0) <= this.now();
+  }
+
+  /**
+   * The last step of an account's erasure (lib/erasure): its sessions, counts, and the claims on its address and
+   * username (free from here), then its row, with search told as for any profile change.
+   */
+  async erase(userId: string): Promise<void> {
+    const row = await this.store.get(users, { user_id: userId });
+    await this.store.deletePartition(sessions, { user_id: userId });
+    await this.store.delete(userCounts, { user_id: userId });
+    if (row?.email !== undefined)
+      await this.store.deleteIf(emails, { email: row.email }, { user_id: userId });
+    if (row?.username !== undefined) {
+      await this.store.deleteIf(usernames, { username: row.username }, { user_id: userId });
+    }
+    await this.changed(userId, true, () => this.store.delete(users, { user_id: userId }));
   }
 
   private async startSession(userId: string, client?: ClientInfo): Promise<SignedIn> {

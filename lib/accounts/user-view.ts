@@ -34,3 +34,23 @@ export function toUserView(
   if (role !== undefined) view.role = role;
   return view;
 }
+
+/**
+ * Who sent a message whose sender's account was erased: the messages stay for the other members, from an account
+ * no id of which is left anywhere. No Snowflake id is this small (ids count milliseconds since an epoch years
+ * before any node ran), so it names nobody real.
+ */
+export const ERASED_ACCOUNT_ID = "1";
+
+export function erasedAccountView(): UserView {
+  return {
+    id: ERASED_ACCOUNT_ID,
+    username: "",
+    displayName: "Deleted account",
+    bio: "",
+    avatarUrl: null,
+    isPrivate: true,
+    createdAt: new Date(0).toISOString(),
+    counts: { followers: 0, following: 0, posts: 0 },
+  };
+}

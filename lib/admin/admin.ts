@@ -18,7 +18,9 @@ export interface AdminCluster {
   recountPosts(userId: string): Promise<number>;
   recountPost(postId: string): Promise<{ likes: number; comments: number }>;
   rebuildTimeline(userId: string): Promise<{ authors: number; entries: number }>;
-  backfillActivity(): Promise<{ likes: number; comments: number }>;
+  backfillActivity(): Promise<{ likes: number; comments: number; saves: number; indexed: number }>;
+  /** Erases now the deleted accounts whose grace period is over (lib/erasure); answers how many. */
+  eraseDue(): Promise<number>;
   failedTranscodes(limit: number): Promise<FailedTranscode[]>;
   retryTranscode(mediaId: string): Promise<MediaView>;
   drain(nodeId: string): Promise<void>;
@@ -121,10 +123,19 @@ export class Admin {
     return this.deps.cluster.failedTranscodes(limit);
   }
 
-  backfillActivity(by: Authority): Promise<{ likes: number; comments: number }> {
+  backfillActivity(
+    by: Authority,
+  ): Promise<{ likes: number; comments: number; saves: number; indexed: number }> {
     return this.auditedRaw(by, "backfill-activity", "all accounts", {}, () =>
       this.deps.cluster.backfillActivity(),
     );
+  }
+
+  async eraseDue(by: Authority): Promise<{ erased: number }> {
+    const erased = await this.auditedRaw(by, "erase-due", "deleted accounts past their grace", {}, () =>
+      this.deps.cluster.eraseDue(),
+    );
+    return { erased };
   }
 
   retryTranscode(by: Authority, mediaId: string): Promise<MediaView> {

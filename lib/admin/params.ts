@@ -82,7 +82,17 @@ export const userRecountObject = z.object({
 export const postRecountObject = z.object({ likes: z.number().int(), comments: z.number().int() });
 export const rebuiltObject = z.object({ authors: z.number().int(), entries: z.number().int() });
 
-export const backfilledObject = z.object({ likes: z.number().int(), comments: z.number().int() });
+export const backfilledObject = z.object({
+  likes: z.number().int(),
+  comments: z.number().int(),
+  saves: z.number().int().describe("saves listed under their post, for an erasure to find"),
+  indexed: z
+    .number()
+    .int()
+    .describe(
+      "rows of the other lists an erasure walks (requests sent, close friends, mutes, notifications, affinities)",
+    ),
+});
 
 export const drainObject = z.object({ nodeId: z.string(), draining: z.literal(true) });
 

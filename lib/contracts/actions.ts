@@ -1,3 +1,5 @@
+import { erasureStepParams, erasureStepResult } from "../erasure/params";
+import { id } from "../validation/id";
 import { z } from "zod";
 import type { Serialized } from "./serialized";
 import * as accounts from "../accounts/params";
@@ -15,6 +17,7 @@ import * as search from "../search/params";
 import * as stories from "../stories/params";
 import * as timeline from "../timeline/params";
 import * as views from "../views/params";
+import * as dataExport from "../export/params";
 import { transcodeJobParams, transcodeOutcome } from "../transcoding/params";
 import {
   commentObject,
@@ -48,6 +51,10 @@ export interface ActionContract {
   internal?: true;
   /** The handler answers the result's JSON text (`Serialized`), which the gateway sends as it is. */
   serialized?: true;
+}
+
+function erasureStep(summary: string) {
+  return { params: erasureStepParams, result: erasureStepResult, summary, internal: true } as const;
 }
 
 /** Actions that take nothing but the caller. */
@@ -567,12 +574,31 @@ export const actionContracts = {
   "admin.backfillActivity": {
     params: noParams,
     result: admin.backfilledObject,
-    summary: "Lists every like and comment under its user, for those made before the lists existed",
+    summary:
+      "Lists every like and comment under its user and every save under its post, for those made before the lists existed",
+  },
+  "graph.backfillIndexes": {
+    params: noParams,
+    result: z.object({ indexed: z.number().int() }),
+    summary: "Writes the reverse lists an erasure walks for requests, close friends and mutes (a full scan)",
+    internal: true,
+  },
+  "inbox.backfillIndexes": {
+    params: noParams,
+    result: z.object({ indexed: z.number().int() }),
+    summary: "Lists each notification under its actor, for an erasure to find (a full scan)",
+    internal: true,
+  },
+  "admin.eraseDue": {
+    params: noParams,
+    result: z.object({ erased: z.number().int().describe("accounts erased by this call") }),
+    summary:
+      "Erases now the deleted accounts whose grace period is over (each users node also does it every minute)",
   },
   "interactions.backfillActivity": {
     params: noParams,
     result: admin.backfilledObject,
-    summary: "Lists every like and comment under its user (a full scan)",
+    summary: "Lists every like and comment under its user and every save under its post (a full scan)",
     internal: true,
   },
   "admin.failedTranscodes": {
@@ -713,6 +739,43 @@ export const actionContracts = {
     params: moderation.messageRefParams,
     result: nothing,
     summary: "Marks a message removed and stops serving its media (a moderator's decision)",
+    internal: true,
+  },
+  "export.start": {
+    params: noParams,
+    result: dataExport.startedExport,
+    summary: "Start an archive of one's data (one at a time: 409 while one is being made)",
+  },
+  "export.status": {
+    params: noParams,
+    result: dataExport.exportObject,
+    summary: "One's latest data export: its progress, and its download link once ready",
+  },
+  // An account's erasure (lib/erasure): one step per service holding part of the account, each a bounded call.
+  "timeline.erase": erasureStep(
+    "Removes the account's posts from its followers' timelines, then its own timeline",
+  ),
+  "posts.erase": erasureStep("Deletes a page of the account's posts, each with what others left on it"),
+  "stories.erase": erasureStep("Deletes the account's stories"),
+  "interactions.erase": erasureStep("Removes the account's likes, comments and saves, correcting the counts"),
+  "graph.erase": erasureStep("Removes the account's follows, requests, blocks, close friends and mutes"),
+  "inbox.erase": erasureStep(
+    "Takes the account out of its conversations (its messages stay, from a deleted account) and removes its notifications",
+  ),
+  "moderation.erase": erasureStep("Takes the reports the account filed out of their cases"),
+  "export.erase": erasureStep("Deletes the account's data exports, archives and jobs"),
+  "media.erase": erasureStep("Deletes every file and record of the account's media"),
+  "users.erase": erasureStep("Deletes the account's sessions, claims and row: the last step"),
+  "interactions.forgetPost": {
+    params: z.strictObject({ postId: id }),
+    result: erasureStepResult,
+    summary: "Removes a page of what others left on a post being erased (likes, comments, saves)",
+    internal: true,
+  },
+  "users.eraseDue": {
+    params: noParams,
+    result: z.object({ erased: z.number().int() }),
+    summary: "Erases now the deleted accounts whose grace period is over",
     internal: true,
   },
   "lifecycle.drain": {

@@ -2,7 +2,7 @@ import { BadRequestError, ConflictError } from "../errors";
 import type { WideRowStore } from "../store/store";
 import { slicePage, type PageRequest } from "../validation/page";
 import type { IdPage } from "./graph";
-import { closeFriends } from "./tables";
+import { closeFriendOf, closeFriends } from "./tables";
 
 /**
  * How many close friends one person keeps: enough for the circle the feature is for, and it bounds the
@@ -34,6 +34,7 @@ export class CloseFriends {
         `a close-friends list holds at most ${MAX_CLOSE_FRIENDS}`,
       );
     }
+    await this.store.put(closeFriendOf, { user_id: friendId, owner_id: userId });
     await this.store.put(closeFriends, {
       user_id: userId,
       friend_id: friendId,
@@ -44,6 +45,7 @@ export class CloseFriends {
   /** Takes `friendId` off the list; what they were shown before stops showing at their next read. */
   async remove(userId: string, friendId: string): Promise<void> {
     await this.store.delete(closeFriends, { user_id: userId, friend_id: friendId });
+    await this.store.delete(closeFriendOf, { user_id: friendId, owner_id: userId });
   }
 
   async includes(userId: string, friendId: string): Promise<boolean> {

@@ -1,5 +1,7 @@
 import type { Relationship } from "../accounts/user-view";
 import { CloseFriends } from "./close-friends";
+import { GraphErasure } from "./erasure";
+import { backfillGraphIndexes } from "./index-backfill";
 import { Mutes } from "./mutes";
 import { userCounts } from "../accounts/tables";
 import { BadRequestError, NotFoundError } from "../errors";
@@ -23,6 +25,7 @@ import {
   followingByTime,
   followingList,
   requestsSent,
+  requestsSentList,
 } from "./tables";
 
 export interface IdSource {
@@ -103,6 +106,8 @@ export class Graph {
   readonly closeFriends: CloseFriends;
   /** Each user's mutes: beside the edges, read with them by the feed (lib/graph/mutes.ts). */
   readonly mutes: Mutes;
+  /** What an account's erasure removes here (lib/erasure). */
+  readonly erasure: GraphErasure;
 
   constructor(deps: GraphDeps) {
     this.store = deps.store;
@@ -118,6 +123,7 @@ export class Graph {
     );
     this.journal = deps.journal;
     this.edgesChanged = deps.edgesChanged;
+    this.erasure = new GraphErasure(deps.store, this);
     deps.journal?.register("follow", (op) => this.completeEdge(op.followerId, op.followeeId, op.edgeIds));
   }
 
@@ -509,6 +515,7 @@ export class Graph {
           this.store.put(followRequestsByTime, { ...partition, edge_id, requester_id: requesterId }),
         ),
       this.store.put(requestsSent, { user_id: requesterId, target_id: targetId, since, edge_id }),
+      this.store.put(requestsSentList, { user_id: requesterId, target_id: targetId }),
     ]);
   }
 
@@ -517,7 +524,10 @@ export class Graph {
       this.store.get(followRequests, { user_id: targetId, requester_id: requesterId }),
       this.store.get(requestsSent, { user_id: requesterId, target_id: targetId }),
     ]);
-    if (request === undefined && sent === undefined) return;
+    if (request === undefined && sent === undefined) {
+      await this.store.delete(requestsSentList, { user_id: requesterId, target_id: targetId });
+      return;
+    }
     if (request !== undefined) {
       await this.store.deleteIf(followRequests, { user_id: targetId, requester_id: requesterId });
     }
@@ -533,6 +543,7 @@ export class Graph {
     );
     if (sent !== undefined)
       await this.store.delete(requestsSent, { user_id: requesterId, target_id: targetId });
+    await this.store.delete(requestsSentList, { user_id: requesterId, target_id: targetId });
   }
 
   // ---- plumbing ----
@@ -550,6 +561,11 @@ export class Graph {
       );
       this.edgesChanged?.(a, b);
     }
+  }
+
+  /** An operator's repair: the reverse lists an erasure walks, for rows made before them (a full scan). */
+  backfillIndexes(): Promise<number> {
+    return backfillGraphIndexes(this.store);
   }
 
   /**

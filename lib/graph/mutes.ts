@@ -1,7 +1,7 @@
 import { ConflictError } from "../errors";
 import type { WideRowStore } from "../store/store";
 import { slicePage, type PageRequest } from "../validation/page";
-import { mutes } from "./tables";
+import { mutedBy, mutes } from "./tables";
 
 /** How many accounts one person mutes: it bounds the partition and the set each feed read keeps of it. */
 export const MAX_MUTES = 1_000;
@@ -39,6 +39,8 @@ export class Mutes {
     const until = seconds === undefined ? undefined : now + seconds * 1000;
     // A mute without end overwrites a timed one whole: its row must lose the old TTL and `until`.
     if (existing !== undefined) await this.store.delete(mutes, { user_id: userId, muted_id: mutedId });
+    // Kept whatever the mute's length: a lapsed mute's reverse row costs an erasure one no-op delete.
+    await this.store.put(mutedBy, { user_id: mutedId, muter_id: userId });
     await this.store.put(
       mutes,
       {
@@ -55,6 +57,7 @@ export class Mutes {
 
   async unmute(userId: string, mutedId: string): Promise<void> {
     await this.store.delete(mutes, { user_id: userId, muted_id: mutedId });
+    await this.store.delete(mutedBy, { user_id: mutedId, muter_id: userId });
     await this.changed(userId);
   }
 

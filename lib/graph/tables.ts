@@ -182,6 +182,32 @@ export const mutes = defineTable({
 });
 
 /** The graph's own tables; `user_counts` is opened with the account tables. */
+/**
+ * The reverse lists an account's erasure walks to find the rows that name it in others' partitions: the requests
+ * it sent, the lists of close friends it is on, the accounts that mute it. Each is written beside the row it
+ * mirrors and removed with it; a row left by a crash in between only costs the erasure a no-op.
+ */
+export const requestsSentList = defineTable({
+  name: "requests_sent",
+  columns: { user_id: "id", target_id: "id" },
+  partitionKey: ["user_id"],
+  clustering: [{ column: "target_id", order: "asc" }],
+});
+
+export const closeFriendOf = defineTable({
+  name: "close_friend_of",
+  columns: { user_id: "id", owner_id: "id" },
+  partitionKey: ["user_id"],
+  clustering: [{ column: "owner_id", order: "asc" }],
+});
+
+export const mutedBy = defineTable({
+  name: "muted_by",
+  columns: { user_id: "id", muter_id: "id" },
+  partitionKey: ["user_id"],
+  clustering: [{ column: "muter_id", order: "asc" }],
+});
+
 export const graphTables = [
   graphChanges,
   following,
@@ -196,5 +222,8 @@ export const graphTables = [
   blockLists,
   closeFriends,
   mutes,
+  requestsSentList,
+  closeFriendOf,
+  mutedBy,
   listBuckets,
 ] as const;

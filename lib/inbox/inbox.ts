@@ -1,3 +1,5 @@
+import { InboxErasure } from "./erasure";
+import { backfillNotificationIndex } from "./index-backfill";
 import type { StreamEvent } from "../stream/events";
 import { Conversations } from "./conversations";
 import type { InboxDeps, Page, PageRequest } from "./deps";
@@ -28,10 +30,16 @@ export class Inbox {
   private readonly notifications: Notifications;
   private readonly direct: DirectMessages;
   private readonly streamLog: StreamLog;
+  /** What an account's erasure removes here (lib/erasure). */
+  readonly erasure: InboxErasure;
 
-  constructor(deps: InboxDeps, options: InboxOptions = { maxUsers: 20_000 }) {
+  constructor(
+    private readonly deps: InboxDeps,
+    options: InboxOptions = { maxUsers: 20_000 },
+  ) {
     this.inboxes = new ActorMemory(options.maxUsers, deps.now);
     this.streamLog = new StreamLog(deps.store);
+    this.erasure = new InboxErasure(deps.store);
     this.notifications = new Notifications(deps, this.inboxes, this.streamLog);
     const conversations = new Conversations(deps.store, deps.ids);
     this.direct = new DirectMessages(
@@ -41,6 +49,11 @@ export class Inbox {
       new Messages(deps.store),
       this.streamLog,
     );
+  }
+
+  /** An operator's repair: lists under their actor the notifications made before that list (a full scan). */
+  backfillIndexes(): Promise<number> {
+    return backfillNotificationIndex(this.deps.store);
   }
 
   /** Records and pushes a notification (once per action, never for one's own act); run on the recipient's owner. */

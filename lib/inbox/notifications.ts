@@ -8,7 +8,13 @@ import { NOTIFICATION_TYPES, type ReportOutcomeView } from "../contracts/objects
 import { REPORT_OUTCOMES, REPORT_TARGETS } from "../moderation/params";
 import type { NotificationInput } from "../contracts/ports";
 import type { StreamLog } from "./stream-log";
-import { notificationKeys, notificationReads, notifications, userNotifications } from "./tables";
+import {
+  notificationKeys,
+  notificationReads,
+  notifications,
+  notificationsByActor,
+  userNotifications,
+} from "./tables";
 import { present, Views, type NotificationRecord, type NotificationView } from "./views";
 
 /** Newest notifications kept in memory per user: enough for the first page and the unread badge. */
@@ -80,6 +86,16 @@ export class Notifications {
         ...(input.report !== undefined && { report: input.report }),
         createdAt: new Date(this.deps.now()),
       };
+      // The actor's index first: a crash in between leaves an entry naming nothing, never a notification an
+      // erasure of the actor cannot find.
+      if (input.actorId !== recipientId) {
+        await store.put(notificationsByActor, {
+          actor_id: input.actorId,
+          notification_id: id,
+          recipient_id: recipientId,
+          action_key: key,
+        });
+      }
       await store.put(notifications, {
         ...(await userNotifications.writePartition(store, recipientId, id)),
         ...toRow(record),
@@ -220,6 +236,22 @@ export class Notifications {
 export function actionKeyOf(input: NotificationInput): string {
   const object = input.report?.id ?? input.commentId ?? input.postId ?? "account";
   return `${input.type}:${object}:${input.actorId}`;
+}
+
+/** The action key a stored notification was claimed under (its recipient's, from its own columns). */
+export function actionKeyOfRow(row: Row<typeof notifications>): string | undefined {
+  const record = fromRow(row);
+  return (
+    record &&
+    actionKeyOf({
+      recipientId: row.user_id,
+      type: record.type,
+      actorId: record.actorId,
+      ...(record.postId !== undefined && { postId: record.postId }),
+      ...(record.commentId !== undefined && { commentId: record.commentId }),
+      ...(record.report !== undefined && { report: record.report }),
+    })
+  );
 }
 
 function isRead(id: string, marker: string | undefined): boolean {

@@ -59,6 +59,18 @@ export const notificationKeys = defineTable({
 });
 
 /** Everything up to and including `read_up_to` is read. */
+/**
+ * The notifications each account caused in others' inboxes: what its erasure walks to remove them (they live in
+ * the recipients' partitions). Written beside each notification, with its life.
+ */
+export const notificationsByActor = defineTable({
+  name: "notifications_by_actor",
+  columns: { actor_id: "id", notification_id: "id", recipient_id: "id", action_key: "text" },
+  partitionKey: ["actor_id"],
+  clustering: [{ column: "notification_id", order: "asc" }],
+  ttlSeconds: NOTIFICATION_TTL_SECONDS,
+});
+
 export const notificationReads = defineTable({
   name: "notification_reads",
   columns: { user_id: "id", read_up_to: "id" },
@@ -177,6 +189,7 @@ export const streamEvents = defineTable({
 export const inboxTables = [
   notifications,
   notificationKeys,
+  notificationsByActor,
   notificationReads,
   conversations,
   conversationKeys,

@@ -1,4 +1,5 @@
 import type { MediaView, MessageView, NotificationView, UserView } from "../contracts/objects";
+import { ERASED_ACCOUNT_ID, erasedAccountView } from "../accounts/user-view";
 import type { InboxDeps } from "./deps";
 import type { MessageRecord } from "./params";
 import type { NotificationType, ReportOutcomeView } from "../contracts/objects";
@@ -33,6 +34,7 @@ export class Views {
 
   /** Undefined when there is no such user, or a block stands between them and the viewer. */
   user(userId: string): Promise<UserView | undefined> {
+    if (userId === ERASED_ACCOUNT_ID) return Promise.resolve(erasedAccountView());
     let view = this.users.get(userId);
     if (view === undefined) {
       view = this.deps.accounts.view(this.viewerId, userId);
@@ -66,6 +68,12 @@ export class Views {
    * moderator removed, keeps its place and says so, without its content.
    */
   async message(record: MessageRecord): Promise<MessageView | undefined> {
+    // An erased sender's media and shared post are gone (lib/inbox/erasure.ts); a message left with nothing
+    // else shows as removed.
+    if (record.mediaId === ERASED_ACCOUNT_ID || record.postId === ERASED_ACCOUNT_ID) {
+      const { mediaId: _media, postId: _post, ...rest } = record;
+      record = rest.text === undefined ? { ...rest, removed: true } : rest;
+    }
     const removed =
       record.removed === true ||
       (record.postId !== undefined && (await this.removed({ type: "post", id: record.postId })));

@@ -1,18 +1,28 @@
 import type { Slice, WideRowStore } from "../store/store";
-import { authorComments, authorCommentsByTime, comments, likedPosts, likes, userLikesByTime } from "./tables";
+import {
+  authorComments,
+  authorCommentsByTime,
+  comments,
+  likedPosts,
+  likes,
+  postSavers,
+  saves,
+  userLikesByTime,
+} from "./tables";
 
 /** Rows read per page of the scans. */
 const SCAN_PAGE = 500;
 
 /**
- * Lists under their user every like and under their author every comment made before those lists existed (or that
- * a lost write left out): a full scan of `likes_by_pair` and `comments_b`, never on a request's path. Each write
+ * Lists under their user every like, under their author every comment and under their post every save, made before
+ * those lists existed (or that a lost write left out): a full scan of `likes_by_pair`, `comments_b` and
+ * `saves_by_pair`, never on a request's path. Each write
  * is an upsert of the row the live paths write, so running it twice, or beside them, changes nothing.
  */
 export async function backfillActivity(
   store: WideRowStore,
   authorOf: (postIds: readonly string[]) => Promise<ReadonlyMap<string, string>>,
-): Promise<{ likes: number; comments: number }> {
+): Promise<{ likes: number; comments: number; saves: number }> {
   let liked = 0;
   let pageToken: string | undefined;
   do {
@@ -54,5 +64,18 @@ export async function backfillActivity(
     }
     pageToken = page.nextPageToken;
   } while (pageToken !== undefined);
-  return { likes: liked, comments: commented };
+  let saved = 0;
+  pageToken = undefined;
+  do {
+    const page: Slice<typeof saves> = await store.scan(saves, {
+      limit: SCAN_PAGE,
+      ...(pageToken !== undefined && { pageToken }),
+    });
+    for (const row of page.rows) {
+      await store.put(postSavers, { post_id: row.post_id, user_id: row.user_id });
+      saved++;
+    }
+    pageToken = page.nextPageToken;
+  } while (pageToken !== undefined);
+  return { likes: liked, comments: commented, saves: saved };
 }

@@ -34,7 +34,13 @@ export interface InteractionsDeps {
   /** Where new likes and comments are signalled (explore). */
   signals?: EngagementSignals;
   /** Where a reader's likes and comments of an author are counted, for the ranked feed's affinity. */
-  affinity?: { bump(userId: string, authorId: string, kind: "likes" | "comments"): Promise<void> };
+  affinity?: {
+    bump(userId: string, authorId: string, kind: "likes" | "comments"): Promise<void>;
+    /** Removes a page of what names the user in affinities (an erasure); true once none is left. */
+    erase(userId: string): Promise<boolean>;
+    /** Lists each author's readers for counts made before that list (a repair); answers the rows written. */
+    backfillReaders(): Promise<number>;
+  };
   /** Where each new like, comment, save and share is counted by the hour, for the author's insights. */
   activity?: { record(postId: string, kind: "likes" | "comments" | "saves" | "shares"): Promise<void> };
 }

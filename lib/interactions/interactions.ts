@@ -5,6 +5,7 @@ import { Comments, type CommentView } from "./comments";
 import type { InteractionsDeps } from "./deps";
 import { Likes, type LikeState } from "./likes";
 import type { Page, PageRequest } from "../validation/page";
+import { InteractionsErasure } from "./erasure";
 import { Saves } from "./saves";
 import { Shares } from "./shares";
 
@@ -19,12 +20,21 @@ export class Interactions {
   private readonly comments: Comments;
   private readonly saves: Saves;
   private readonly shares: Shares;
+  /** What an account's erasure removes here (lib/erasure). */
+  readonly erasure: InteractionsErasure;
 
   constructor(private readonly deps: InteractionsDeps) {
     this.likes = new Likes(deps);
     this.comments = new Comments(deps);
     this.saves = new Saves(deps);
     this.shares = new Shares(deps);
+    this.erasure = new InteractionsErasure({
+      store: deps.store,
+      ...(deps.countsChanged && { countsChanged: deps.countsChanged }),
+      ...(deps.affinity && {
+        eraseAffinities: (userId: string) => deps.affinity?.erase(userId) ?? Promise.resolve(true),
+      }),
+    });
     deps.journal.register("like", (op) => this.likes.complete(op.userId, op.postId));
     deps.journal.register("unlike", (op) => this.likes.complete(op.userId, op.postId, op.likeId));
     deps.journal.register("comment", (op) => this.comments.complete(op.postId, op.commentId, op.authorId));
@@ -91,11 +101,12 @@ export class Interactions {
   }
 
   /** An operator's repair: lists every like and comment under its user (admin.backfillActivity). */
-  backfillActivity(): Promise<{ likes: number; comments: number }> {
-    return backfillActivity(this.deps.store, async (postIds) => {
+  async backfillActivity(): Promise<{ likes: number; comments: number; saves: number; indexed: number }> {
+    const listed = await backfillActivity(this.deps.store, async (postIds) => {
       const entries = await this.deps.posts.entriesOf(postIds);
       return new Map(entries.map((entry): [string, string] => [entry.postId, entry.authorId]));
     });
+    return { ...listed, indexed: (await this.deps.affinity?.backfillReaders()) ?? 0 };
   }
 
   myComments(userId: string, page: PageRequest): Promise<Page<CommentView>> {

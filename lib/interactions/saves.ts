@@ -4,7 +4,7 @@ import type { PostView } from "../posts/posts";
 import type { InteractionsDeps } from "./deps";
 import { marked } from "./engagement";
 import type { Page, PageRequest } from "../validation/page";
-import { savedPosts, saves, savesByTime } from "./tables";
+import { postSavers, savedPosts, saves, savesByTime } from "./tables";
 
 /**
  * Saved posts: a deciding row per (user, post), its own partition, and a list row per save in the user's
@@ -27,6 +27,7 @@ export class Saves {
         ...fresh,
       });
       const saveId = inserted.applied ? fresh.save_id : (inserted.existing.save_id ?? fresh.save_id);
+      await this.deps.store.put(postSavers, { post_id: postId, user_id: userId });
       await this.deps.store.put(savesByTime, {
         ...(await savedPosts.writePartition(this.deps.store, userId, saveId)),
         save_id: saveId,
@@ -51,6 +52,7 @@ export class Saves {
         { user_id: userId, post_id: postId },
         row.save_id === undefined ? {} : { save_id: row.save_id },
       );
+      await this.deps.store.delete(postSavers, { post_id: postId, user_id: userId });
       if (row.save_id !== undefined) {
         await this.deps.store.delete(savesByTime, {
           ...savedPosts.partitionOf(userId, row.save_id),

@@ -173,6 +173,17 @@ export const likedPosts = new BucketedList({
 });
 
 /** What `Engagement` reads; opened wherever posts are served. */
+/**
+ * Who saved each post: what a post's erasure walks to remove the saves others made of it (the saver's own rows
+ * are keyed by the saver). Written beside each save's deciding row, removed with it.
+ */
+export const postSavers = defineTable({
+  name: "post_savers",
+  columns: { post_id: "id", user_id: "id" },
+  partitionKey: ["post_id"],
+  clustering: [{ column: "user_id", order: "asc" }],
+});
+
 export const engagementTables = [likes, saves, postCounts, markChanges] as const;
 
 export const interactionTables = [
@@ -183,5 +194,6 @@ export const interactionTables = [
   authorCommentsByTime,
   commentPosts,
   savesByTime,
+  postSavers,
   listBuckets,
 ] as const;

@@ -337,6 +337,41 @@ export class MediaLibrary {
     await this.forget(ownerId, mediaId);
   }
 
+  /**
+   * An erasure's page of the owner's media (lib/erasure): files and records at once, whatever their state (the
+   * account's posts, stories and messages are gone or no longer show them). True once none is left.
+   */
+  async eraseOwner(ownerId: string): Promise<boolean> {
+    const { store, blobs } = this.deps;
+    const { rows } = await store.slice(media, { owner_id: ownerId }, { limit: 100 });
+    for (const row of rows) {
+      const mediaId = row.media_id;
+      const own = `media/${ownerId}/${mediaId}/`;
+      for (const variant of Object.values(parseVariants(row.variants))) {
+        if (variant.key.startsWith(own)) await blobs.delete(variant.key);
+      }
+      if (row.original_key === originalKeyOf(ownerId, mediaId)) await blobs.delete(row.original_key);
+      if (row.deleted_at !== undefined) {
+        await store.delete(mediaDeletions, { day: dayOf(row.deleted_at.getTime()), media_id: mediaId });
+      }
+      await store.delete(transcodeJobs, { shard: shardOf(mediaId), media_id: mediaId });
+      await store.delete(failedTranscodes, { shard: shardOf(mediaId), media_id: mediaId });
+      await store.deleteIf(mediaClaims, { media_id: mediaId });
+      if (row.sha256 !== undefined) {
+        await store.deleteIf(mediaByHash, { owner_id: ownerId, sha256: row.sha256 }, { media_id: mediaId });
+      }
+      await store.delete(mediaOwners, { media_id: mediaId });
+      await store.delete(media, { owner_id: ownerId, media_id: mediaId });
+      await this.forget(ownerId, mediaId);
+    }
+    if (rows.length > 0) return false;
+    // Claims of bytes whose media went some other way (a crash between the two), one by one: a conditional table.
+    const claims = await store.slice(mediaByHash, { owner_id: ownerId }, { limit: 100 });
+    for (const claim of claims.rows)
+      await store.deleteIf(mediaByHash, { owner_id: ownerId, sha256: claim.sha256 });
+    return claims.rows.length === 0;
+  }
+
   private urlsOf(row: MediaRow): (key: string) => Promise<string> {
     return isPublicMedia(row) ? this.deps.urlOf : (this.deps.privateUrlOf ?? this.deps.urlOf);
   }

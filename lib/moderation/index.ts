@@ -1,3 +1,4 @@
+export { ModerationErasure } from "./erasure";
 export { Moderation, type ModerationDeps } from "./moderation";
 export type { AccountReview, ReportNotifier, ReportTargets, TargetSnapshot } from "./ports";
 export { Removals } from "./removals";

@@ -430,6 +430,34 @@ export class Posts {
     if (row !== undefined) await this.deleteDurably(row);
   }
 
+  /**
+   * An erasure's page of the author's posts (lib/erasure): the newest `limit`, each deleted as its author would,
+   * after `forget` took what others left on it. Answers true once the author has none left; then their list goes.
+   */
+  async eraseSome(
+    authorId: string,
+    limit: number,
+    forget: (postId: string) => Promise<void>,
+  ): Promise<boolean> {
+    const { rows } = await authorPosts.walk(this.deps.store, authorId, { limit });
+    for (const row of rows) {
+      await forget(row.post_id);
+      await this.deleteDurably(row);
+    }
+    if (rows.length > 0) return false;
+    await authorPosts.erase(this.deps.store, authorId);
+    return true;
+  }
+
+  /** A page of the author's post ids, newest first, after `after` (a post id): for walks over all of them. */
+  async idsByAuthor(authorId: string, limit: number, after?: string): Promise<string[]> {
+    const { rows } = await authorPosts.walk(this.deps.store, authorId, {
+      limit,
+      ...(after !== undefined && { after: [after] as const }),
+    });
+    return rows.map((row) => row.post_id);
+  }
+
   private async deleteDurably(row: NonNullable<Awaited<ReturnType<Posts["find"]>>>): Promise<void> {
     const postId = row.post_id;
     const mediaIds = parseList(row.media_ids);

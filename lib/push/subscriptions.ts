@@ -33,6 +33,11 @@ export class PushSubscriptions {
     private readonly allowInsecure = false,
   ) {}
 
+  /** Every subscription of the account (its erasure). */
+  async eraseAll(userId: string): Promise<void> {
+    await this.store.deletePartition(pushSubscriptions, { user_id: userId });
+  }
+
   async subscribe(userId: string, input: SubscribeInput): Promise<PushSubscriptionView> {
     if (!this.allowInsecure && new URL(input.endpoint).protocol !== "https:") {
       throw new BadRequestError("VALIDATION_FAILED", "endpoint must be an https URL", {

@@ -13,4 +13,15 @@ export const affinities = defineTable({
   counter: true,
 });
 
-export const rankingTables = [affinities] as const;
+/**
+ * Who engaged with each author (the reverse of affinities): what an author's erasure walks to remove the rows that
+ * name them in readers' partitions. A plain write beside each count, skipped when this node wrote it lately.
+ */
+export const affinityReaders = defineTable({
+  name: "affinity_readers",
+  columns: { author_id: "id", user_id: "id" },
+  partitionKey: ["author_id"],
+  clustering: [{ column: "user_id", order: "asc" }],
+});
+
+export const rankingTables = [affinities, affinityReaders] as const;

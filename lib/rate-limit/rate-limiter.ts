@@ -18,6 +18,7 @@ export const QUOTA_NAMES = [
   "stories",
   "messages",
   "reports",
+  "exports",
 ] as const;
 
 export type QuotaName = (typeof QUOTA_NAMES)[number];

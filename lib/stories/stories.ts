@@ -196,6 +196,23 @@ export class Stories {
     if (row !== undefined) await this.deleteRows(row, storyId);
   }
 
+  /**
+   * An erasure's page of the author's stories (lib/erasure): each deleted as its author would, its media claim
+   * given back. True once none is left. Views the author made of others' stories die with those stories (a day).
+   */
+  async eraseAuthor(authorId: string): Promise<boolean> {
+    const { store } = this.deps;
+    const { rows } = await store.slice(stories, { author_id: authorId }, { limit: 100 });
+    for (const row of rows) {
+      await this.deleteRows(row, row.story_id);
+      await storyViewers.erase(store, row.story_id);
+      if (row.media_id !== undefined) {
+        await store.deleteIf(mediaClaims, { media_id: row.media_id }, { owner_id: row.story_id });
+      }
+    }
+    return rows.length === 0;
+  }
+
   private async deleteRows(row: StoryRow, storyId: string): Promise<void> {
     const { store } = this.deps;
     // Its file stops first: a delete cut short leaves a story with a broken picture, never a picture left out.

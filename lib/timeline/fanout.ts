@@ -195,6 +195,11 @@ export class Fanout {
     return (counts?.followers ?? 0) >= this.deps.celebrityThreshold;
   }
 
+  /** The author is gone (erased): readers stop pulling from them. */
+  async forgetAuthor(authorId: string): Promise<void> {
+    await this.deps.store.delete(celebrities, { bucket: 0, user_id: authorId });
+  }
+
   /** The celebrities (few by definition), for readers to pull from. */
   async celebrityIds(): Promise<string[]> {
     const ids: string[] = [];

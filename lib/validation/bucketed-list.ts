@@ -175,6 +175,25 @@ export class BucketedList<T extends AnyTable> {
     );
   }
 
+  /**
+   * Removes the owner's list altogether, its bucket index included, for an account's erasure: nothing naming the
+   * owner is left. Lists of conditional tables cannot be deleted by partition: their callers delete the rows one
+   * by one, as they were written, then call `forgetIndex`.
+   */
+  async erase(store: WideRowStore, owner: string): Promise<void> {
+    await this.removeAll(store, owner);
+    await this.forgetIndex(store, owner);
+  }
+
+  /** Removes the owner's bucket index, and this node's memory of having written it (a later write writes it again). */
+  async forgetIndex(store: WideRowStore, owner: string): Promise<void> {
+    const buckets: number[] = [];
+    for await (const bucket of this.bucketsBetween(store, owner, undefined, undefined)) buckets.push(bucket);
+    await store.deletePartition(listBuckets, { list: this.shape.name, owner_id: owner });
+    const known = this.knownBuckets(store);
+    for (const b of buckets) known.delete(`${owner}:${b}`);
+  }
+
   /** The cursor of the page that starts right after `position` in the owner's list. */
   cursorAt(owner: string, position: Position): string {
     const bucket = this.bucketOf(position[0]);

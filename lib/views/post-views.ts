@@ -1,7 +1,7 @@
 import { LruMap } from "../concurrency/lru-map";
 import type { WideRowStore } from "../store/store";
 import { HyperLogLog } from "./hyperloglog";
-import { postHours, postViewCounts, postViewerSketches } from "./tables";
+import { postActivityTotals, postHours, postViewCounts, postViewerSketches } from "./tables";
 import type { ViewKind } from "./params";
 
 /** Viewer-post-day triples a node remembers for deduplication; past it the least recently seen count again. */
@@ -95,6 +95,23 @@ export class PostViews {
   flush(): Promise<FlushOutcome> {
     this.flushing ??= this.writePending().finally(() => (this.flushing = undefined));
     return this.flushing;
+  }
+
+  /**
+   * Drops everything counted of a post that is gone for good (its author's erasure): what this node has not
+   * flushed yet, its sketch, and its rows. Another node's unflushed sums may write a count row back for a moment;
+   * those name only the post, which nothing lists any more.
+   */
+  async forget(postId: string): Promise<void> {
+    this.pending.delete(postId);
+    this.sketches.delete(postId);
+    const { store } = this.deps;
+    await Promise.all([
+      store.delete(postViewCounts, { post_id: postId }),
+      store.deletePartition(postHours, { post_id: postId }),
+      store.deletePartition(postViewerSketches, { post_id: postId }),
+      store.delete(postActivityTotals, { post_id: postId }),
+    ]);
   }
 
   /** Views counted and not flushed yet (for metrics and tests). */

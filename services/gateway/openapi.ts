@@ -30,6 +30,7 @@ export function buildOpenApi(): JsonObject {
   }
   paths["/api/stream"] = { get: { ...streamOperation, operationId: "stream", tags: ["stream"] } };
   paths["/media/{owner}/{media}/{file}"] = { get: mediaFileOperation };
+  paths["/exports/{owner}/{file}"] = { get: exportFileOperation };
   paths["/api/openapi.json"] = { get: opsOperation("openapi", "This document", "application/json") };
   paths["/api/docs"] = { get: opsOperation("docs", "This document as a browsable reference", "text/html") };
   paths["/health/live"] = { get: opsOperation("live", "Liveness", "application/json") };
@@ -243,6 +244,7 @@ const TAGS = [
   { name: "stories", description: "Stories that last 24 hours" },
   { name: "inbox", description: "Notifications and direct messages" },
   { name: "media", description: "Uploads, and media with their variants" },
+  { name: "export", description: "Archives of one's data to download" },
   { name: "stream", description: "Server-sent events" },
   { name: "files", description: "Media files (embedded mode: the gateway serves them)" },
   { name: "operations", description: "Health, metrics and this document" },
@@ -269,6 +271,33 @@ const mediaFileOperation = {
     "200": { description: "The file", content: { "*/*": { schema: { type: "string", format: "binary" } } } },
     "206": { description: "The part asked for with Range" },
     "404": { description: "No such file, or not for this URL" },
+    "416": { description: "A Range outside the file" },
+  },
+};
+
+const exportFileOperation = {
+  operationId: "files.export",
+  summary: "A data export archive at its `url` (embedded mode; on S3 the link is presigned there)",
+  description:
+    "The zip of GET /api/me/export's `url`, signed (`?exp=&sig=`) and good until the archive's `expiresAt`. An " +
+    "altered, forged or expired link answers 403; an archive already deleted, 404. `Range` is supported.",
+  tags: ["files"],
+  security: [],
+  parameters: [
+    { name: "owner", in: "path", required: true, schema: { type: "string" } },
+    { name: "file", in: "path", required: true, schema: { type: "string" } },
+    { name: "exp", in: "query", required: true, schema: { type: "string" } },
+    { name: "sig", in: "query", required: true, schema: { type: "string" } },
+    { name: "Range", in: "header", required: false, schema: { type: "string" } },
+  ],
+  responses: {
+    "200": {
+      description: "The archive",
+      content: { "application/zip": { schema: { type: "string", format: "binary" } } },
+    },
+    "206": { description: "The part asked for with Range" },
+    "403": { description: "A link that is not valid, or has expired" },
+    "404": { description: "No such archive" },
     "416": { description: "A Range outside the file" },
   },
 };

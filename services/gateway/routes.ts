@@ -111,6 +111,15 @@ export const apiRoutes = {
   "GET /me/saved": { action: "interactions.saved", auth: "required" },
   "GET /me/liked": { action: "interactions.liked", auth: "required" },
   "GET /me/comments": { action: "interactions.myComments", auth: "required" },
+  // One archive at a time (409), and a few an hour: each one reads the whole account.
+  "POST /me/export": {
+    action: "export.start",
+    auth: "required",
+    status: 202,
+    quota: "exports",
+    refuses: [409],
+  },
+  "GET /me/export": { action: "export.status", auth: "required" },
   "POST /posts/:id/share": {
     action: "interactions.share",
     auth: "required",
@@ -202,6 +211,7 @@ export const apiRoutes = {
     auth: "required",
     refuses: [403],
   },
+  "POST /admin/erasures/run": { action: "admin.eraseDue", auth: "required", refuses: [403] },
   "POST /admin/posts/:id/recount": { action: "admin.recountPost", auth: "required", refuses: [403] },
   "GET /admin/transcodes/failed": { action: "admin.failedTranscodes", auth: "required", refuses: [403] },
   "POST /admin/transcodes/:mediaId/retry": {

@@ -6,7 +6,7 @@ import { brotliCompressSync, gzipSync } from "node:zlib";
 import { sendJson } from "../../lib/http/send-json";
 
 /** Paths the web client never answers, whatever is or is not routed under them. */
-const RESERVED = ["/api", "/media", "/health", "/metrics"];
+const RESERVED = ["/api", "/media", "/exports", "/health", "/metrics"];
 
 /** Vite names what it builds into `assets/` by content hash: a new build is a new name, so cache it for good. */
 const HASHED = "/assets/";

@@ -111,6 +111,8 @@ describe("a cluster over NATS: gateway node + users node", function () {
         audit: users.app.audit!,
         recovery: users.app.recovery!,
         deletionGraceMs: 30 * 24 * 3600_000,
+        store: users.app.store!,
+        now: Date.now,
       }),
     );
     await gateway.broker.waitForServices(["users"], 10_000);

@@ -342,6 +342,20 @@ describe("the admin API and the operator's console", () => {
     }
   });
 
+  it("runs the erasure of deleted accounts on demand, from the API and the console, audited", async () => {
+    const run = await asAdmin("POST", "/erasures/run");
+    expect(run.status, run.text).to.equal(200);
+    expect(run.body).to.deep.equal({ erased: 0 });
+    expect(await printed(command("erase-due"), t.node.broker, { options: {} })).to.deep.equal([
+      "0 account(s) erased",
+    ]);
+    const audit = await asAdmin("GET", "/audit?limit=50");
+    const commands = (audit.body.items as { command: string; outcome: string }[])
+      .filter((row) => row.command === "erase-due")
+      .map((row) => row.outcome);
+    expect(commands).to.deep.equal(["ok", "ok"]);
+  });
+
   it("the console's commands print one line for an unknown user and refuse what is not theirs to do", async () => {
     const nobody = uniqueName("nobody");
     for (const name of ["lookup", "unsuspend", "revoke-sessions", "recount-user", "rebuild-timeline"]) {

@@ -48,6 +48,8 @@ describe("ResultContractMiddleware", () => {
         verifyEmail: { handler: () => Promise.reject(new Error("unused")) },
         resendVerification: { handler: () => Promise.reject(new Error("unused")) },
         deleteMe: { handler: () => Promise.reject(new Error("unused")) },
+        erase: { handler: () => Promise.reject(new Error("unused")) },
+        eraseDue: { handler: () => Promise.reject(new Error("unused")) },
       }),
     });
     await broker.start();

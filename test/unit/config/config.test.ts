@@ -63,6 +63,7 @@ describe("config", () => {
       stories: 50,
       messages: 500,
       reports: 60,
+      exports: 3,
     });
     const config = loadConfig({ QUOTA_FOLLOWS_PER_HOUR: "2", QUOTA_MESSAGES_PER_HOUR: "1000" });
     expect(config.rateLimits.quotasPerHour).to.include({ follows: 2, messages: 1000, likes: 500 });

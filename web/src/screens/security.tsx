@@ -5,6 +5,7 @@ import { useLoad } from "../api/use-load";
 import { ErrorBanner } from "../components/error-banner";
 import { TimeAgo } from "../components/time";
 import { session, signOut } from "../api/session";
+import { DataExport } from "./data-export";
 import "../styles/profile.css";
 
 const MIN_PASSWORD = 8;
@@ -17,6 +18,7 @@ export function SecurityScreen() {
       <EmailStatus />
       <PasswordForm />
       <SessionsList />
+      <DataExport />
       <DeleteAccount />
     </section>
   );

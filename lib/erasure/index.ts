@@ -1,0 +1,11 @@
+export { AccountErasure, type AccountErasureDeps, type StepRunner } from "./account-erasure";
+export { ErasureSchedule } from "./schedule";
+export {
+  ERASURE_STEPS,
+  erasureStepParams,
+  erasureStepResult,
+  type ErasureProgress,
+  type ErasureStep,
+  type ErasureStepParams,
+} from "./params";
+export { erasureTables } from "./tables";
