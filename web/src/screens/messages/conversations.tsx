@@ -105,7 +105,8 @@ function ConversationItem(props: {
 }) {
   const c = props.conversation;
   const others = othersOf(c, props.meId);
-  const names = namesOf(others);
+  // Everyone else left by erasing their account: the conversation and its messages stay.
+  const names = others.length > 0 ? namesOf(others) : "Deleted account";
   const first = others[0];
   const previewId = `dm-preview-${c.id}`;
   return (

@@ -20,10 +20,13 @@ export function MessageItem(props: {
   endsRun: boolean;
 }) {
   const { message: m, mine } = props;
+  // An erased account keeps its messages under no name (lib/accounts/user-view.ts, erasedAccountView).
+  const erased = m.sender.username === "";
+  const sender = erased ? m.sender.displayName : m.sender.username;
   return (
     <li class={`dm-msg ${mine ? "dm-mine" : "dm-theirs"} ${props.startsRun ? "dm-run-start" : ""}`}>
       <span class={`dm-sender ${props.startsRun && !mine ? "" : "visually-hidden"}`}>
-        {mine ? "You" : m.sender.username}
+        {mine ? "You" : sender}
       </span>
       <span class="visually-hidden">: </span>
       <div class="dm-bubble">
@@ -31,16 +34,18 @@ export function MessageItem(props: {
           <div class="dm-media">
             <MediaView
               media={m.media}
-              alt={`${m.media.type === "video" ? "Video" : "Photo"} from ${m.sender.username}`}
+              alt={`${m.media.type === "video" ? "Video" : "Photo"} from ${sender}`}
               sizes="(max-width: 640px) 70vw, 320px"
             />
           </div>
         )}
-        {m.removed === true && <p class="dm-text dm-removed muted">Removed by a moderator</p>}
+        {m.removed === true && (
+          <p class="dm-text dm-removed muted">{erased ? "No longer available" : "Removed by a moderator"}</p>
+        )}
         {m.postId !== undefined && <SharedPost postId={m.postId} />}
         {m.text && <p class="dm-text">{m.text}</p>}
       </div>
-      {!mine && m.removed !== true && (
+      {!mine && m.removed !== true && !erased && (
         <ReportButton
           target={{ type: "message", id: m.id, conversationId: m.conversationId }}
           class="text-button dm-report"
