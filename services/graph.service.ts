@@ -212,7 +212,7 @@ export function createGraphService(deps: {
       /** An erasure's step (lib/erasure): the account's follows, requests, blocks, close friends and mutes. */
       erase: {
         options: { timeout: 0 },
-        handler: async (ctx) => ({ done: await graph.erasure.erase(ctx.params.userId) }),
+        handler: (ctx) => graph.erasure.erase(ctx.params.userId, ctx.params.cursor),
       },
     }),
   };

@@ -75,15 +75,15 @@ export function createInteractionsService(deps: {
       /** An erasure's step (lib/erasure): the account's likes, comments and saves of others' posts. */
       erase: {
         options: { timeout: 0 },
-        handler: async (ctx) => ({ done: await interactions.erasure.eraseUser(ctx.params.userId) }),
+        handler: (ctx) => interactions.erasure.eraseUser(ctx.params.userId, ctx.params.cursor),
       },
       /** A post's erasure: what others left on it, then its counts. */
       forgetPost: {
         options: { timeout: 0 },
         handler: async (ctx) => {
-          const done = await interactions.erasure.forgetPost(ctx.params.postId);
-          if (done) await views.forget(ctx.params.postId);
-          return { done };
+          const progress = await interactions.erasure.forgetPost(ctx.params.postId, ctx.params.cursor);
+          if (progress.done) await views.forget(ctx.params.postId);
+          return progress;
         },
       },
       /** For operators (admin.recountPost). */

@@ -34,9 +34,9 @@ export function createPostsService(deps: { posts: Posts; accounts: Accounts }): 
       erase: {
         options: { timeout: 0 },
         handler: async (ctx) => ({
-          done: await posts.eraseSome(ctx.params.userId, ERASED_PER_CALL, async (postId) => {
-            while (!(await call(ctx, "interactions.forgetPost", { postId })).done);
-          }),
+          done: await posts.eraseSome(ctx.params.userId, ERASED_PER_CALL, (postId, cursor) =>
+            call(ctx, "interactions.forgetPost", { postId, ...(cursor !== undefined && { cursor }) }),
+          ),
         }),
       },
       /** For moderation's removals. */

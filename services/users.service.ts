@@ -45,6 +45,7 @@ function erasureThrough(
     now: deps.now,
     isDue: (userId) => deps.accounts.isDueForErasure(userId),
     log: (message) => broker.logger.info(message),
+    warn: (message, err) => broker.logger.warn(message, err instanceof Error ? err.message : err),
   });
 }
 

@@ -767,7 +767,7 @@ export const actionContracts = {
   "media.erase": erasureStep("Deletes every file and record of the account's media"),
   "users.erase": erasureStep("Deletes the account's sessions, claims and row: the last step"),
   "interactions.forgetPost": {
-    params: z.strictObject({ postId: id }),
+    params: z.strictObject({ postId: id, cursor: erasureStepParams.shape.cursor }),
     result: erasureStepResult,
     summary: "Removes a page of what others left on a post being erased (likes, comments, saves)",
     internal: true,

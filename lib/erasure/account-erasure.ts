@@ -20,12 +20,24 @@ export interface AccountErasureDeps {
   isDue: (userId: string) => Promise<boolean>;
   /** Hears of each step finished, for the operator's log. */
   log?: (message: string) => void;
+  /** Hears of an erasure that stopped (it goes on at the next sweep). */
+  warn?: (message: string, err: unknown) => void;
 }
 
-/** A lease outlives a step call by far; it is taken again after each call, so a dead holder frees it soon. */
+/** A lease outlives a renewal's interval by far, so a live holder keeps it and a dead one frees it within a minute. */
 const LEASE = { ttlSeconds: 60 };
+/** A long step call (a viral post's likes) keeps the lease alive meanwhile. */
+const RENEW_EVERY_MS = 15_000;
 /** Erasures one sweep starts at most: each runs to its end before the next. */
 const SWEEP_LIMIT = 20;
+
+/** Another node took the erasure over (this one's lease lapsed): this one stops, leaving it to that one. */
+export class ErasureLeaseLostError extends Error {
+  constructor(userId: string) {
+    super(`the erasure of ${userId} is another node's now`);
+    this.name = "ErasureLeaseLostError";
+  }
+}
 
 /**
  * Erases deleted accounts once their grace period is over: a durable job per account that walks every module's
@@ -36,19 +48,26 @@ const SWEEP_LIMIT = 20;
 export class AccountErasure {
   constructor(private readonly deps: AccountErasureDeps) {}
 
-  /** Erases every account due now, one after the other; answers how many this node erased. */
+  /**
+   * Erases every account due now, one after the other; answers how many this node erased. One that fails is
+   * logged and left for the next sweep: the accounts behind it in line go on.
+   */
   async sweep(): Promise<number> {
     let erased = 0;
     const { schedule } = this.deps;
     for (const { userId, eraseAfter } of await schedule.due(SWEEP_LIMIT)) {
-      if (!(await this.deps.isDue(userId))) {
-        // Taken back, or deleted again later: its current line row (if any) is the one that counts.
-        await schedule.unschedule(userId, eraseAfter);
-        continue;
-      }
-      if (await this.erase(userId)) {
-        await schedule.unschedule(userId, eraseAfter);
-        erased += 1;
+      try {
+        if (!(await this.deps.isDue(userId))) {
+          // Taken back, or deleted again later: its current line row (if any) is the one that counts.
+          await schedule.unschedule(userId, eraseAfter);
+          continue;
+        }
+        if (await this.erase(userId)) {
+          await schedule.unschedule(userId, eraseAfter);
+          erased += 1;
+        }
+      } catch (err) {
+        this.deps.warn?.(`the erasure of ${userId} stopped; the next sweep goes on with it`, err);
       }
     }
     return erased;
@@ -62,6 +81,14 @@ export class AccountErasure {
     const { store, holder } = this.deps;
     const lease = await store.insertIfAbsent(erasureLeases, { user_id: userId, holder }, LEASE);
     if (!lease.applied) return false;
+    let lost = false;
+    const keeper = setInterval(() => {
+      void this.renew(userId).then(
+        (kept) => (lost ||= !kept),
+        () => undefined,
+      );
+    }, RENEW_EVERY_MS);
+    keeper.unref();
     try {
       const job = await store.get(erasureJobs, { user_id: userId });
       if (job === undefined) {
@@ -72,13 +99,14 @@ export class AccountErasure {
           steps_done: 0,
         });
       }
-      const first = Math.max(0, ERASURE_STEPS.indexOf((job?.step ?? ERASURE_STEPS[0]) as ErasureStep));
+      const recorded = ERASURE_STEPS.find((step) => step === job?.step) ?? ERASURE_STEPS[0];
       let cursor = job?.cursor === "" ? undefined : job?.cursor;
-      for (let i = first; i < ERASURE_STEPS.length; i += 1) {
+      for (let i = ERASURE_STEPS.indexOf(recorded); i < ERASURE_STEPS.length; i += 1) {
         const step = ERASURE_STEPS[i] as ErasureStep;
         for (;;) {
           const progress = await this.deps.runStep(step, userId, cursor);
-          await this.renew(userId);
+          // Recording progress under a lease another node holds would move its job back.
+          if (lost || !(await this.renew(userId))) throw new ErasureLeaseLostError(userId);
           if (progress.done) break;
           cursor = progress.cursor;
           await store.put(erasureJobs, { user_id: userId, step, cursor: cursor ?? "" });
@@ -93,20 +121,14 @@ export class AccountErasure {
       await store.delete(erasureJobs, { user_id: userId });
       return true;
     } finally {
+      clearInterval(keeper);
       await store.deleteIf(erasureLeases, { user_id: userId }, { holder }).catch(() => undefined);
     }
   }
 
-  /** Where an erasure under way got to; undefined when none is. */
-  async progress(userId: string): Promise<{ step: ErasureStep; startedAt: Date } | undefined> {
-    const job = await this.deps.store.get(erasureJobs, { user_id: userId });
-    const step = ERASURE_STEPS.find((s) => s === job?.step);
-    if (job === undefined || step === undefined) return undefined;
-    return { step, startedAt: job.started_at ?? new Date(0) };
-  }
-
-  private async renew(userId: string): Promise<void> {
-    await this.deps.store.updateIf(
+  /** Takes the lease for LEASE again; false when it is no longer this node's. */
+  private renew(userId: string): Promise<boolean> {
+    return this.deps.store.updateIf(
       erasureLeases,
       { user_id: userId, holder: this.deps.holder },
       { holder: this.deps.holder },

@@ -1,4 +1,9 @@
-export { AccountErasure, type AccountErasureDeps, type StepRunner } from "./account-erasure";
+export {
+  AccountErasure,
+  ErasureLeaseLostError,
+  type AccountErasureDeps,
+  type StepRunner,
+} from "./account-erasure";
 export { ErasureSchedule } from "./schedule";
 export {
   ERASURE_STEPS,

@@ -26,8 +26,11 @@ const MAX_ATTEMPTS = 3;
  * anything older was left by a crash.
  */
 const ORPHAN_AFTER_MS = 60_000;
-/** Days of expiry partitions the sweep reads back over, to catch up after a cluster was down. */
-const SWEEP_LOOKBACK_DAYS = 7;
+/**
+ * Days of expiry partitions the sweep reads back over, to catch up after a cluster was down: as long as those rows
+ * live (and the job rows an erasure finds archives by), so no archive outlives both.
+ */
+const SWEEP_LOOKBACK_DAYS = 30;
 
 type JobRow = Row<typeof exportJobs>;
 type QueueRow = Row<typeof exportQueue>;

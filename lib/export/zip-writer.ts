@@ -56,7 +56,13 @@ export class ZipWriter {
 
   /** A file stored as it is (media are compressed already), streamed from `body` to the end. */
   async file(name: string, body: Readable): Promise<void> {
-    this.assertOpen();
+    try {
+      this.assertOpen();
+    } catch (err) {
+      // Opened for an archive that was stopped meanwhile: its socket (S3) must not be left open.
+      body.destroy();
+      throw err;
+    }
     this.current = body;
     this.zip.addReadStream(body, name, { mtime: this.mtime, compress: false });
     await this.race(finished(body));

@@ -181,7 +181,6 @@ export const mutes = defineTable({
   clustering: [{ column: "muted_id", order: "asc" }],
 });
 
-/** The graph's own tables; `user_counts` is opened with the account tables. */
 /**
  * The reverse lists an account's erasure walks to find the rows that name it in others' partitions: the requests
  * it sent, the lists of close friends it is on, the accounts that mute it. Each is written beside the row it
@@ -208,6 +207,7 @@ export const mutedBy = defineTable({
   clustering: [{ column: "muter_id", order: "asc" }],
 });
 
+/** The graph's own tables; `user_counts` is opened with the account tables. */
 export const graphTables = [
   graphChanges,
   following,

@@ -76,8 +76,15 @@ export class InboxErasure {
     const memberIds =
       conversation?.member_ids === undefined ? [] : (JSON.parse(conversation.member_ids) as string[]);
     const others = memberIds.filter((id) => id !== userId);
-    // The key named the members as they were: nobody can open this conversation again by naming them.
-    if (memberIds.length > 0) await store.deleteIf(conversationKeys, { member_key: memberKeyOf(memberIds) });
+    // The key named the members as they were: nobody can open this conversation again by naming them. Only while
+    // the account is still among them: a second pass (a list row left behind) would find the others' key.
+    if (memberIds.includes(userId)) {
+      await store.deleteIf(
+        conversationKeys,
+        { member_key: memberKeyOf(memberIds) },
+        { conversation_id: conversationId },
+      );
+    }
     if (others.length === 0) {
       await conversationMessages.erase(store, conversationId);
       await store.deletePartition(conversationMembers, { conversation_id: conversationId });

@@ -1,5 +1,6 @@
 import type { Row } from "../store/schema";
 import type { WideRowStore } from "../store/store";
+import { ERASED_ACCOUNT_ID } from "../accounts/user-view";
 import type { MessageRecord } from "./params";
 import { conversationMessages, messages } from "./tables";
 
@@ -81,13 +82,28 @@ function fromRow(row: Row<typeof messages>): MessageRecord[] {
       },
     ];
   }
+  // An erased sender's media and shared post are gone, their columns set to the erased account's id (a column
+  // cannot be emptied by an upsert: lib/inbox/erasure.ts); a message left with nothing else shows as removed.
+  const mediaId = row.media_id === ERASED_ACCOUNT_ID ? undefined : row.media_id;
+  const postId = row.post_id === ERASED_ACCOUNT_ID ? undefined : row.post_id;
+  if (row.body === undefined && mediaId === undefined && postId === undefined) {
+    return [
+      {
+        id: row.message_id,
+        conversationId: row.conversation_id,
+        senderId: row.sender_id,
+        removed: true,
+        createdAt: (row.created_at ?? new Date(0)).toISOString(),
+      },
+    ];
+  }
   const record: MessageRecord = {
     id: row.message_id,
     conversationId: row.conversation_id,
     senderId: row.sender_id,
     ...(row.body !== undefined && { text: row.body }),
-    ...(row.media_id !== undefined && { mediaId: row.media_id }),
-    ...(row.post_id !== undefined && { postId: row.post_id }),
+    ...(mediaId !== undefined && { mediaId }),
+    ...(postId !== undefined && { postId }),
     createdAt: (row.created_at ?? new Date(0)).toISOString(),
   };
   return [record];

@@ -58,7 +58,6 @@ export const notificationKeys = defineTable({
   conditional: true,
 });
 
-/** Everything up to and including `read_up_to` is read. */
 /**
  * The notifications each account caused in others' inboxes: what its erasure walks to remove them (they live in
  * the recipients' partitions). Written beside each notification, with its life.
@@ -71,6 +70,7 @@ export const notificationsByActor = defineTable({
   ttlSeconds: NOTIFICATION_TTL_SECONDS,
 });
 
+/** Everything up to and including `read_up_to` is read. */
 export const notificationReads = defineTable({
   name: "notification_reads",
   columns: { user_id: "id", read_up_to: "id" },

@@ -68,12 +68,6 @@ export class Views {
    * moderator removed, keeps its place and says so, without its content.
    */
   async message(record: MessageRecord): Promise<MessageView | undefined> {
-    // An erased sender's media and shared post are gone (lib/inbox/erasure.ts); a message left with nothing
-    // else shows as removed.
-    if (record.mediaId === ERASED_ACCOUNT_ID || record.postId === ERASED_ACCOUNT_ID) {
-      const { mediaId: _media, postId: _post, ...rest } = record;
-      record = rest.text === undefined ? { ...rest, removed: true } : rest;
-    }
     const removed =
       record.removed === true ||
       (record.postId !== undefined && (await this.removed({ type: "post", id: record.postId })));

@@ -34,6 +34,8 @@ export class Interactions {
       ...(deps.affinity && {
         eraseAffinities: (userId: string) => deps.affinity?.erase(userId) ?? Promise.resolve(true),
       }),
+      existing: async (postIds) =>
+        new Set((await deps.posts.entriesOf(postIds)).map((entry) => entry.postId)),
     });
     deps.journal.register("like", (op) => this.likes.complete(op.userId, op.postId));
     deps.journal.register("unlike", (op) => this.likes.complete(op.userId, op.postId, op.likeId));

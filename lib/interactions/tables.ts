@@ -172,7 +172,6 @@ export const likedPosts = new BucketedList({
   at: ([likeId]) => ({ like_id: likeId }),
 });
 
-/** What `Engagement` reads; opened wherever posts are served. */
 /**
  * Who saved each post: what a post's erasure walks to remove the saves others made of it (the saver's own rows
  * are keyed by the saver). Written beside each save's deciding row, removed with it.
@@ -184,6 +183,7 @@ export const postSavers = defineTable({
   clustering: [{ column: "user_id", order: "asc" }],
 });
 
+/** What `Engagement` reads; opened wherever posts are served. */
 export const engagementTables = [likes, saves, postCounts, markChanges] as const;
 
 export const interactionTables = [

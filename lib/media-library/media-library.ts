@@ -354,9 +354,11 @@ export class MediaLibrary {
       if (row.deleted_at !== undefined) {
         await store.delete(mediaDeletions, { day: dayOf(row.deleted_at.getTime()), media_id: mediaId });
       }
+      // The claim of an expired story outlives it (a media serves one post or story, ever): nothing but its media
+      // leads to it any more. A post's went with the post.
+      await store.deleteIf(mediaClaims, { media_id: mediaId });
       await store.delete(transcodeJobs, { shard: shardOf(mediaId), media_id: mediaId });
       await store.delete(failedTranscodes, { shard: shardOf(mediaId), media_id: mediaId });
-      await store.deleteIf(mediaClaims, { media_id: mediaId });
       if (row.sha256 !== undefined) {
         await store.deleteIf(mediaByHash, { owner_id: ownerId, sha256: row.sha256 }, { media_id: mediaId });
       }

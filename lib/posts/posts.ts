@@ -5,7 +5,7 @@ import { BadRequestError, ForbiddenError, NotFoundError } from "../errors";
 import { isAttachableBy, isPublicMedia, type MediaRow, type MediaView } from "../media-library/media-view";
 import type { WideRowStore } from "../store/store";
 import { parseHashtags, parseMentions } from "./caption";
-import { authorPosts, mediaClaims, postAuthors, postKey, posts } from "./tables";
+import { authorPosts, deletedPosts, mediaClaims, postAuthors, postKey, posts } from "./tables";
 import { userCounts } from "../accounts/tables";
 import { cacheKeys, type Cache } from "../cache/cache";
 import type { WriteJournal } from "../journal/write-journal";
@@ -431,22 +431,58 @@ export class Posts {
   }
 
   /**
-   * An erasure's page of the author's posts (lib/erasure): the newest `limit`, each deleted as its author would,
-   * after `forget` took what others left on it. Answers true once the author has none left; then their list goes.
+   * An erasure's page of the author's posts (lib/erasure): the newest `limit`, each deleted as its author would
+   * with its media claims given back, after `forgetPage` (called until done) took what others left on it; then the
+   * posts the author deleted earlier, whose likes, comments and saves a deletion leaves. True once none is left.
    */
   async eraseSome(
     authorId: string,
     limit: number,
-    forget: (postId: string) => Promise<void>,
+    forgetPage: (postId: string, cursor?: string) => Promise<{ done: boolean; cursor?: string }>,
   ): Promise<boolean> {
-    const { rows } = await authorPosts.walk(this.deps.store, authorId, { limit });
+    const { store } = this.deps;
+    const forget = async (postId: string) => {
+      let cursor: string | undefined;
+      for (;;) {
+        const progress = await forgetPage(postId, cursor);
+        if (progress.done) return;
+        cursor = progress.cursor;
+      }
+    };
+    const { rows } = await authorPosts.walk(store, authorId, { limit });
     for (const row of rows) {
       await forget(row.post_id);
       await this.deleteDurably(row);
     }
     if (rows.length > 0) return false;
-    await authorPosts.erase(this.deps.store, authorId);
+    const gone = await store.slice(deletedPosts, { author_id: authorId }, { limit });
+    for (const row of gone.rows) {
+      await forget(row.post_id);
+      await this.releaseClaims(row.post_id, parseList(row.media_ids));
+      await store.delete(deletedPosts, { author_id: authorId, post_id: row.post_id });
+    }
+    if (gone.rows.length > 0) return false;
+    await authorPosts.erase(store, authorId);
     return true;
+  }
+
+  /** Lists the post among the author's deleted ones (deletedPosts), before its row goes. */
+  private async noteDeleted(authorId: string, postId: string, mediaIds: readonly string[]): Promise<void> {
+    await this.deps.store.put(deletedPosts, {
+      author_id: authorId,
+      post_id: postId,
+      media_ids: JSON.stringify(mediaIds),
+    });
+  }
+
+  /** A page of the ids of posts the author deleted, in id order, after `after`: for walks over all of them. */
+  async deletedIdsByAuthor(authorId: string, limit: number, after?: string): Promise<string[]> {
+    const { rows } = await this.deps.store.slice(
+      deletedPosts,
+      { author_id: authorId },
+      { limit, ...(after !== undefined && { gt: { post_id: after } }) },
+    );
+    return rows.map((row) => row.post_id);
   }
 
   /** A page of the author's post ids, newest first, after `after` (a post id): for walks over all of them. */
@@ -477,6 +513,7 @@ export class Posts {
 
   private async deleteRows(post: ListedPost, mediaIds: readonly string[]): Promise<void> {
     const { authorId, postId } = post;
+    await this.noteDeleted(authorId, postId, mediaIds);
     // Its files stop first: a delete cut short leaves a post with broken pictures, never pictures left public.
     await this.deps.media.markDeleted?.(authorId, mediaIds);
     await this.unlist(post);
@@ -493,6 +530,7 @@ export class Posts {
     mediaIds: readonly string[],
     listed: ListedPost,
   ): Promise<void> {
+    await this.noteDeleted(authorId, postId, mediaIds);
     await this.deps.media.markDeleted?.(authorId, mediaIds);
     await this.unlist(listed);
     await this.deps.store.delete(posts, postKey(authorId, postId));

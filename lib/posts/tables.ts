@@ -55,4 +55,15 @@ export const mediaClaims = defineTable({
   conditional: true,
 });
 
-export const postTables = [posts, postAuthors, mediaClaims, listBuckets] as const;
+/**
+ * The posts each author deleted: a deletion leaves what others left on the post (likes, comments, saves) to be
+ * skipped by the reads, and the author's erasure finds them here to remove it. Written before the post row goes.
+ */
+export const deletedPosts = defineTable({
+  name: "deleted_posts",
+  columns: { author_id: "id", post_id: "id", media_ids: "text" },
+  partitionKey: ["author_id"],
+  clustering: [{ column: "post_id", order: "asc" }],
+});
+
+export const postTables = [posts, postAuthors, mediaClaims, deletedPosts, listBuckets] as const;

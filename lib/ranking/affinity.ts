@@ -1,4 +1,5 @@
 import { LruMap } from "../concurrency/lru-map";
+import { forEachRow } from "../store/scan";
 import type { WideRowStore } from "../store/store";
 import { affinities, affinityReaders } from "./tables";
 
@@ -53,21 +54,10 @@ export class Affinities {
   }
 
   /** Writes the readers of each author for counts made before that list existed (a full scan); idempotent. */
-  async backfillReaders(): Promise<number> {
-    let written = 0;
-    let pageToken: string | undefined;
-    do {
-      const page = await this.store.scan(affinities, {
-        limit: ERASE_PAGE,
-        ...(pageToken !== undefined && { pageToken }),
-      });
-      for (const row of page.rows) {
-        await this.store.put(affinityReaders, { author_id: row.author_id, user_id: row.user_id });
-        written++;
-      }
-      pageToken = page.nextPageToken;
-    } while (pageToken !== undefined);
-    return written;
+  backfillReaders(): Promise<number> {
+    return forEachRow(this.store, affinities, (row) =>
+      this.store.put(affinityReaders, { author_id: row.author_id, user_id: row.user_id }),
+    );
   }
 
   /**

@@ -7,7 +7,7 @@ import { homeTimeline } from "./tables";
 
 /** Followers one call clears of the author's posts. */
 const FOLLOWERS_PER_CALL = 50;
-/** Post ids read per page while clearing one follower. */
+/** Post ids read per page, and removed from one timeline per write. */
 const POSTS_PAGE = 1_000;
 /** The cursor of the last part of the step, once every follower is cleared. */
 const OWN = "own";
@@ -17,7 +17,7 @@ export interface TimelineErasureDeps {
   timelines: Timelines;
   fanout: Fanout;
   graph: Pick<Graph, "followerIdsPage">;
-  posts: Pick<Posts, "idsByAuthor">;
+  posts: Pick<Posts, "idsByAuthor" | "deletedIdsByAuthor">;
 }
 
 /**
@@ -34,7 +34,15 @@ export class TimelineErasure {
     const { graph } = this.deps;
     if (cursor !== OWN) {
       const page = await graph.followerIdsPage(userId, cursor, FOLLOWERS_PER_CALL);
-      for (const followerId of page.ids) await this.clear(followerId, userId);
+      if (page.ids.length > 0) {
+        // Read once per call, for every follower of the page.
+        const postIds = await this.postIdsOf(userId);
+        for (const followerId of page.ids) {
+          for (let i = 0; i < postIds.length; i += POSTS_PAGE) {
+            await this.deps.timelines.remove(followerId, postIds.slice(i, i + POSTS_PAGE));
+          }
+        }
+      }
       return { done: false, cursor: page.nextPageToken ?? OWN };
     }
     await homeTimeline.erase(this.deps.store, userId);
@@ -42,13 +50,22 @@ export class TimelineErasure {
     return { done: true };
   }
 
-  private async clear(followerId: string, authorId: string): Promise<void> {
-    let after: string | undefined;
-    for (;;) {
-      const ids = await this.deps.posts.idsByAuthor(authorId, POSTS_PAGE, after);
-      await this.deps.timelines.remove(followerId, ids);
-      if (ids.length < POSTS_PAGE) return;
-      after = ids[ids.length - 1];
-    }
+  /** The author's posts and those they deleted (a deletion leaves timeline rows to the reads' clean-up). */
+  private async postIdsOf(authorId: string): Promise<string[]> {
+    const { posts } = this.deps;
+    return [
+      ...(await all((after) => posts.idsByAuthor(authorId, POSTS_PAGE, after))),
+      ...(await all((after) => posts.deletedIdsByAuthor(authorId, POSTS_PAGE, after))),
+    ];
+  }
+}
+
+/** Every id of a list read a page at a time, each page after the last id of the one before. */
+async function all(page: (after: string | undefined) => Promise<string[]>): Promise<string[]> {
+  const ids: string[] = [];
+  for (;;) {
+    const read = await page(ids.at(-1));
+    ids.push(...read);
+    if (read.length < POSTS_PAGE) return ids;
   }
 }

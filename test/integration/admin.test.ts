@@ -8,11 +8,13 @@ import {
   authorComments,
   authorCommentsByTime,
   likedPosts,
+  postSavers,
   likes,
   postCounts,
   userLikesByTime,
 } from "../../lib/interactions/tables";
 import { homeTimeline, timeline } from "../../lib/timeline/tables";
+import { closeFriendOf, mutedBy } from "../../lib/graph/tables";
 import type { WideRowStore } from "../../lib/store/store";
 import {
   api,
@@ -324,6 +326,24 @@ describe("the admin API and the operator's console", () => {
       ...authorComments.partitionOf(fan.user.id, said.body.id),
       comment_id: said.body.id,
     });
+    // And the reverse lists an erasure walks, for a save, a mute and a close friend made then.
+    expect((await api(t.url, "POST", `/api/posts/${post.id}/save`, { token: fan.token })).status).to.equal(
+      200,
+    );
+    expect(
+      (await api(t.url, "POST", `/api/users/${author.username}/mute`, { token: fan.token, body: {} })).status,
+    ).to.equal(200);
+    expect(
+      (await api(t.url, "PUT", `/api/me/close-friends/${author.username}`, { token: fan.token })).status,
+    ).to.be.within(200, 204);
+    const reverse = [
+      () => store.get(postSavers, { post_id: post.id, user_id: fan.user.id }),
+      () => store.get(mutedBy, { user_id: author.user.id, muter_id: fan.user.id }),
+      () => store.get(closeFriendOf, { user_id: author.user.id, owner_id: fan.user.id }),
+    ];
+    await store.delete(postSavers, { post_id: post.id, user_id: fan.user.id });
+    await store.delete(mutedBy, { user_id: author.user.id, muter_id: fan.user.id });
+    await store.delete(closeFriendOf, { user_id: author.user.id, owner_id: fan.user.id });
     const activity = async () => ({
       liked: (
         await api<{ items: { id: string }[] }>(t.url, "GET", "/api/me/liked", { token: fan.token })
@@ -338,7 +358,10 @@ describe("the admin API and the operator's console", () => {
       expect(done.status, done.text).to.equal(200);
       expect(done.body.likes).to.be.at.least(1);
       expect(done.body.comments).to.be.at.least(1);
+      expect(done.body.saves).to.be.at.least(1);
+      expect(done.body.indexed).to.be.at.least(2);
       expect(await activity()).to.deep.equal({ liked: [post.id], comments: [said.body.id] });
+      for (const row of reverse) expect(await row()).to.not.equal(undefined);
     }
   });
 
