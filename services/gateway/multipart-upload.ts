@@ -73,6 +73,7 @@ export function multipartUpload(options: MultipartUploadOptions): AliasHandler {
     const late: Record<string, string> = {};
     let call: Promise<unknown> | undefined;
     let formError: Error | undefined;
+    let formSettled = () => {};
 
     form.on("field", (name, value, info) => {
       if (info.valueTruncated) {
@@ -86,7 +87,15 @@ export function multipartUpload(options: MultipartUploadOptions): AliasHandler {
     form.on("file", (name, file, info) => {
       // The action listens once the call reaches it; a form failing before that must not throw meanwhile.
       file.on("error", () => undefined);
-      file.on("limit", () => file.destroy(tooLarge(options.maxFileBytes)));
+      file.on("limit", () => {
+        formError ??= tooLarge(options.maxFileBytes);
+        file.destroy(formError);
+        // busboy waits on a destroyed file stream for good, and with it the rest of the body: read no more of
+        // it, answer 413 now, and close the connection after the answer rather than take the rest.
+        req.unpipe(form);
+        res.setHeader("Connection", "close");
+        formSettled();
+      });
       const params: Record<string, unknown> = {
         ...(req.$params as Record<string, unknown> | undefined),
         ...fields,
@@ -104,6 +113,7 @@ export function multipartUpload(options: MultipartUploadOptions): AliasHandler {
       call.catch(() => undefined);
     });
     const formDone = new Promise<void>((resolve) => {
+      formSettled = resolve;
       form.once("close", () => resolve());
       form.once("error", (err: Error) => {
         formError = err instanceof AppError || err instanceof RequestAbandonedError ? err : malformed();

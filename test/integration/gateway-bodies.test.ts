@@ -1,7 +1,8 @@
-import { readdir } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { Transform } from "node:stream";
 import { expect } from "chai";
+import { MAX_UPLOAD_BYTES } from "../../lib/media-library/limits";
 import { RawConnection, requestHead, type RawResponse } from "../support/raw-http";
 import {
   api,
@@ -101,6 +102,48 @@ describe("request bodies at the edge", function () {
     expect(res.status).to.equal(408);
     expect(envelopeOf(res).error.code).to.equal("REQUEST_TIMEOUT");
     await conn.closed;
+    await eventually(async () => {
+      expect(await filesUnder(blobs)).to.deep.equal([]);
+    });
+  });
+
+  it("answers a file over the largest upload with 413 while it is still arriving, closes, and keeps nothing of it", async () => {
+    const conn = new RawConnection(t.url);
+    const boundary = "mosaic-test-boundary";
+    const head = Buffer.concat([
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.mp4"\r\n` +
+          "Content-Type: video/mp4\r\n\r\n",
+      ),
+      await readFile(path.resolve(__dirname, "../fixtures/clip.mp4")),
+    ]);
+    const padding = MAX_UPLOAD_BYTES + 8 * 1024 * 1024;
+    await conn.write(
+      requestHead("POST", "/api/media", {
+        authorization: `Bearer ${a.token}`,
+        "content-type": `multipart/form-data; boundary=${boundary}`,
+        "content-length": head.length + padding,
+      }),
+    );
+    await conn.write(head);
+    let answered = false;
+    const response = conn.response(60_000).finally(() => (answered = true));
+    const chunk = Buffer.alloc(1024 * 1024, 0x20);
+    // The client goes on sending, as a browser does, until the answer comes or the connection goes.
+    for (let sent = 0; sent < padding && !answered; sent += chunk.length) {
+      if (
+        !(await conn.write(chunk).then(
+          () => true,
+          () => false,
+        ))
+      )
+        break;
+    }
+    const res = await response;
+    expect(res.status).to.equal(413);
+    expect(envelopeOf(res).error.code).to.equal("PAYLOAD_TOO_LARGE");
+    expect(res.headers.connection).to.equal("close");
+    expect(await conn.closesWithin(2000)).to.equal(true);
     await eventually(async () => {
       expect(await filesUnder(blobs)).to.deep.equal([]);
     });
