@@ -112,10 +112,16 @@ export function createInboxService(deps: {
       erase: {
         options: { timeout: 0 },
         handler: async (ctx) => {
-          const progress = await inbox.erasure.erase(ctx.params.userId, ctx.params.cursor);
+          const { touched, ...progress } = await inbox.erasure.erase(ctx.params.userId, ctx.params.cursor);
+          for (const userId of touched) await call(ctx, "inbox.forgetUser", { userId });
           if (progress.done) await push.subscriptions.eraseAll(ctx.params.userId);
           return progress;
         },
+      },
+      /** Run on the user's owner: their notifications changed behind its memory (an erasure). */
+      forgetUser: {
+        options: byParam("userId"),
+        handler: (ctx) => inbox.forgetUser(ctx.params.userId),
       },
       removeMessage: {
         handler: (ctx) => inbox.removeMessage(ctx.params.conversationId, ctx.params.id),

@@ -70,6 +70,14 @@ export class ActorMemory<S> implements ActorStats {
     });
   }
 
+  /** Drops one user's memory, after what is queued in their mailbox: their rows changed behind it. */
+  forget(userId: string): Promise<void> {
+    return this.mailbox.run(userId, () => {
+      this.hot.delete(userId);
+      return Promise.resolve();
+    });
+  }
+
   /**
    * Ownership moved: what this node remembers may be stale. For a while it keeps nothing either, and every read
    * rebuilds from the store: callers learn of the new ring at different moments, so some may still write to a

@@ -772,6 +772,12 @@ export const actionContracts = {
     summary: "Removes a page of what others left on a post being erased (likes, comments, saves)",
     internal: true,
   },
+  "inbox.forgetUser": {
+    params: z.strictObject({ userId: id }),
+    result: nothing,
+    summary: "On the user's inbox owner: drops what it keeps of their notifications, changed behind it",
+    internal: true,
+  },
   "users.eraseDue": {
     params: noParams,
     result: z.object({ erased: z.number().int() }),

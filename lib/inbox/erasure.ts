@@ -33,12 +33,21 @@ const NOTIFICATIONS = "notifications";
 export class InboxErasure {
   constructor(private readonly store: WideRowStore) {}
 
-  async erase(userId: string, cursor?: string): Promise<{ done: boolean; cursor?: string }> {
+  /**
+   * One bounded call. `touched`: the users whose notifications it removed, whose inbox owners must forget what
+   * they keep of them (an unread count, the newest notifications).
+   */
+  async erase(
+    userId: string,
+    cursor?: string,
+  ): Promise<{ done: boolean; cursor?: string; touched: string[] }> {
     if (cursor !== NOTIFICATIONS) {
       const next = await this.leaveConversation(userId, cursor);
-      return { done: false, cursor: next ?? NOTIFICATIONS };
+      return { done: false, cursor: next ?? NOTIFICATIONS, touched: [] };
     }
-    return { done: await this.eraseNotifications(userId) };
+    const touched = new Set<string>();
+    const done = await this.eraseNotifications(userId, touched);
+    return { done, touched: [...touched] };
   }
 
   /**
@@ -103,7 +112,7 @@ export class InboxErasure {
   }
 
   /** A page of the account's own notifications and of those it caused; true once none is left. */
-  private async eraseNotifications(userId: string): Promise<boolean> {
+  private async eraseNotifications(userId: string, touched: Set<string>): Promise<boolean> {
     const { store } = this;
     const own = await userNotifications.walk(store, userId, { limit: PAGE });
     for (const row of own.rows) {
@@ -127,6 +136,7 @@ export class InboxErasure {
         await store.deleteIf(notificationKeys, { user_id: recipientId, action_key: row.action_key });
       }
       if (recipientId !== undefined) {
+        touched.add(recipientId);
         await store.delete(notifications, {
           ...userNotifications.partitionOf(recipientId, row.notification_id),
           notification_id: row.notification_id,

@@ -56,6 +56,11 @@ export class Inbox {
     return backfillNotificationIndex(this.deps.store);
   }
 
+  /** Drops what this node keeps of the user's inbox (their notifications changed behind it); on their owner. */
+  forgetUser(userId: string): Promise<void> {
+    return this.inboxes.forget(userId);
+  }
+
   /** Records and pushes a notification (once per action, never for one's own act); run on the recipient's owner. */
   notify(input: NotificationInput): Promise<void> {
     return this.notifications.notify(input);

@@ -10,7 +10,7 @@ const MAX_AUTHORS = 1_000;
 /** A comment or a message says more than a like. */
 const WEIGHTS: Readonly<Record<AffinityKind, number>> = { likes: 1, comments: 2, messages: 2 };
 /** Reader-author pairs a node remembers having indexed, so that a reader's tenth like writes one row, not two. */
-const INDEXED_PAIRS = 50_000;
+const INDEXED_PAIRS = 10_000;
 /** Rows an erasure call removes at most. */
 const ERASE_PAGE = 200;
 

@@ -305,6 +305,9 @@ describe("erasing an account", function () {
     expect(fromAda.map((m) => m.text ?? null)).to.include("hi bob");
     expect(fromAda.some((m) => m.media !== undefined)).to.equal(false);
     expect((messages.body.items ?? []).map((m) => m.text)).to.include("hi ada");
+    // Everything Bob was told of came from Ada: nothing is left to read, nor counted as unread.
+    expect((await b.get<Page<unknown>>("/notifications")).body.items).to.deep.equal([]);
+    expect((await b.get<{ count: number }>("/notifications/unread-count")).body.count).to.equal(0);
     const bobMe = await b.get<UserView>("/me");
     expect(bobMe.body.counts).to.include({ followers: 0, following: 0 });
     const bobsPost = await b.get<PostView>(`/posts/${bobPost.id}`);
