@@ -3,6 +3,7 @@ import { appendFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
+import { kernelView } from "./support/node-memory";
 import { startMosaic, stop } from "./support/processes";
 
 /**
@@ -20,10 +21,9 @@ function arg(name: string, fallback: number): number {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-/** VmRSS: the resident set of a process now, in MiB (Linux). */
+/** The resident set of a process now, in MiB. */
 async function rssMb(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, "utf8");
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? "0") / 1024;
+  return (await kernelView(pid)).rssBytes / (1024 * 1024);
 }
 
 async function main(): Promise<void> {

@@ -71,40 +71,25 @@ export class Messages {
 
 function fromRow(row: Row<typeof messages>): MessageRecord[] {
   if (row.sender_id === undefined) return [];
-  if (row.removed_at !== undefined) {
-    return [
-      {
-        id: row.message_id,
-        conversationId: row.conversation_id,
-        senderId: row.sender_id,
-        removed: true,
-        createdAt: (row.created_at ?? new Date(0)).toISOString(),
-      },
-    ];
-  }
+  const head = {
+    id: row.message_id,
+    conversationId: row.conversation_id,
+    senderId: row.sender_id,
+    createdAt: (row.created_at ?? new Date(0)).toISOString(),
+  };
+  if (row.removed_at !== undefined) return [{ ...head, removed: true }];
   // An erased sender's media and shared post are gone, their columns set to the erased account's id (a column
   // cannot be emptied by an upsert: lib/inbox/erasure.ts); a message left with nothing else shows as removed.
   const mediaId = row.media_id === ERASED_ACCOUNT_ID ? undefined : row.media_id;
   const postId = row.post_id === ERASED_ACCOUNT_ID ? undefined : row.post_id;
-  if (row.body === undefined && mediaId === undefined && postId === undefined) {
-    return [
-      {
-        id: row.message_id,
-        conversationId: row.conversation_id,
-        senderId: row.sender_id,
-        removed: true,
-        createdAt: (row.created_at ?? new Date(0)).toISOString(),
-      },
-    ];
-  }
-  const record: MessageRecord = {
-    id: row.message_id,
-    conversationId: row.conversation_id,
-    senderId: row.sender_id,
-    ...(row.body !== undefined && { text: row.body }),
-    ...(mediaId !== undefined && { mediaId }),
-    ...(postId !== undefined && { postId }),
-    createdAt: (row.created_at ?? new Date(0)).toISOString(),
-  };
-  return [record];
+  if (row.body === undefined && mediaId === undefined && postId === undefined)
+    return [{ ...head, removed: true }];
+  return [
+    {
+      ...head,
+      ...(row.body !== undefined && { text: row.body }),
+      ...(mediaId !== undefined && { mediaId }),
+      ...(postId !== undefined && { postId }),
+    },
+  ];
 }
