@@ -1,9 +1,10 @@
 import { createReadStream, createWriteStream, openAsBlob } from "node:fs";
-import { appendFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { kernelView } from "./support/node-memory";
+import { writePaddedVideo } from "./support/padded-video";
 import { startMosaic, stop } from "./support/processes";
 
 /**
@@ -31,11 +32,8 @@ async function main(): Promise<void> {
   const videos = arg("videos", 1);
   const mb = arg("mb", 20);
   const dir = await mkdtemp(path.join(os.tmpdir(), "mosaic-bench-export-"));
-  // A real MP4 followed by padding: it sniffs as a video, and weighs what we ask.
   const video = path.join(dir, "big.mp4");
-  await writeFile(video, await readFile(path.resolve(__dirname, "../test/fixtures/clip.mp4")));
-  const chunk = Buffer.alloc(1024 * 1024, 0x20);
-  for (let i = 0; i < mb; i++) await appendFile(video, chunk);
+  const videoBytes = await writePaddedVideo(video, mb);
   const photo = await readFile(path.resolve(__dirname, "../test/fixtures/image.png"));
 
   const built = process.argv.includes("--built");
@@ -109,7 +107,7 @@ async function main(): Promise<void> {
       await pipeline(createReadStream(video), createWriteStream(path.join(dir, `copy${i}.mp4`)));
     }
     const copyMs = Number(process.hrtime.bigint() - copyStart) / 1e6;
-    const copiedMb = (videos * (mb * 1024 * 1024 + 38_780)) / (1024 * 1024);
+    const copiedMb = (videos * videoBytes) / (1024 * 1024);
 
     const sizeMb = size / (1024 * 1024);
     console.log(

@@ -1,8 +1,9 @@
 import { createReadStream, createWriteStream, openAsBlob } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile, appendFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
+import { writePaddedVideo } from "./support/padded-video";
 import { startMosaic, stop } from "./support/processes";
 
 /**
@@ -27,11 +28,8 @@ async function peakRssMb(pid: number): Promise<number> {
 async function main(): Promise<void> {
   const mb = arg("mb", 100);
   const dir = await mkdtemp(path.join(os.tmpdir(), "mosaic-bench-upload-"));
-  // A real MP4 followed by padding: it sniffs and probes as a video, and weighs what we ask.
   const file = path.join(dir, "big.mp4");
-  await writeFile(file, await readFile(path.resolve(__dirname, "../test/fixtures/clip.mp4")));
-  const chunk = Buffer.alloc(1024 * 1024, 0x20);
-  for (let i = 0; i < mb; i++) await appendFile(file, chunk);
+  const fileBytes = await writePaddedVideo(file, mb);
 
   const copyStart = process.hrtime.bigint();
   await pipeline(createReadStream(file), createWriteStream(path.join(dir, "copy.mp4")));
@@ -59,7 +57,7 @@ async function main(): Promise<void> {
     const uploadMs = Number(process.hrtime.bigint() - start) / 1e6;
     if (res.status !== 201) throw new Error(`upload answered ${res.status}`);
     const peak = await peakRssMb(node.child.pid ?? 0);
-    const sizeMb = (mb * 1024 * 1024 + 38_780) / (1024 * 1024);
+    const sizeMb = fileBytes / (1024 * 1024);
     console.log(`${sizeMb.toFixed(1)} MiB file, node run ${built ? "compiled (dist/)" : "through tsx"}`);
     console.table({
       "POST /api/media (gateway → media → blob store)": {

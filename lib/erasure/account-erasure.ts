@@ -96,7 +96,6 @@ export class AccountErasure {
           user_id: userId,
           step: ERASURE_STEPS[0],
           started_at: new Date(this.deps.now()),
-          steps_done: 0,
         });
       }
       const recorded = ERASURE_STEPS.find((step) => step === job?.step) ?? ERASURE_STEPS[0];
@@ -114,7 +113,7 @@ export class AccountErasure {
         cursor = undefined;
         const next = ERASURE_STEPS[i + 1];
         if (next !== undefined) {
-          await store.put(erasureJobs, { user_id: userId, step: next, cursor: "", steps_done: i + 1 });
+          await store.put(erasureJobs, { user_id: userId, step: next, cursor: "" });
         }
         this.deps.log?.(`erasure of ${userId}: ${step} done`);
       }

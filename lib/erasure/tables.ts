@@ -23,7 +23,7 @@ export const DUE_QUEUE = "due";
  */
 export const erasureJobs = defineTable({
   name: "erasure_jobs",
-  columns: { user_id: "id", step: "text", cursor: "text", started_at: "timestamp", steps_done: "int" },
+  columns: { user_id: "id", step: "text", cursor: "text", started_at: "timestamp" },
   partitionKey: ["user_id"],
 });
 

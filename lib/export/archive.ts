@@ -1,3 +1,4 @@
+import { extensionOf } from "../media/sniff";
 import type { Readable } from "node:stream";
 import type {
   CommentView,
@@ -208,20 +209,8 @@ async function writeFiles(
   }
 }
 
-const EXTENSIONS: Readonly<Record<string, string>> = {
-  "image/jpeg": "jpg",
-  "image/png": "png",
-  "image/webp": "webp",
-  "image/gif": "gif",
-  "image/heic": "heic",
-  "image/avif": "avif",
-  "video/mp4": "mp4",
-  "video/quicktime": "mov",
-  "video/webm": "webm",
-};
-
 export function fileNameOf(mediaId: string, contentType: string): string {
-  return `media/${mediaId}.${EXTENSIONS[contentType.split(";")[0]?.trim() ?? ""] ?? "bin"}`;
+  return `media/${mediaId}.${extensionOf(contentType) ?? "bin"}`;
 }
 
 function profileEntry(user: UserView) {

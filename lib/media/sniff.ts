@@ -15,22 +15,28 @@ export type MediaFormat =
   "jpeg" | "png" | "webp" | "gif" | "heic" | "heif" | "avif" | "mp4" | "mov" | "3gp" | "webm" | "mkv";
 
 const TYPES = {
-  jpeg: { kind: "image", contentType: "image/jpeg" },
-  png: { kind: "image", contentType: "image/png" },
-  webp: { kind: "image", contentType: "image/webp" },
-  gif: { kind: "image", contentType: "image/gif" },
-  heic: { kind: "image", contentType: "image/heic" },
-  heif: { kind: "image", contentType: "image/heif" },
-  avif: { kind: "image", contentType: "image/avif" },
-  mp4: { kind: "video", contentType: "video/mp4" },
-  mov: { kind: "video", contentType: "video/quicktime" },
-  "3gp": { kind: "video", contentType: "video/3gpp" },
-  webm: { kind: "video", contentType: "video/webm" },
-  mkv: { kind: "video", contentType: "video/x-matroska" },
-} as const satisfies Record<MediaFormat, Omit<SniffedMedia, "format">>;
+  jpeg: { kind: "image", contentType: "image/jpeg", extension: "jpg" },
+  png: { kind: "image", contentType: "image/png", extension: "png" },
+  webp: { kind: "image", contentType: "image/webp", extension: "webp" },
+  gif: { kind: "image", contentType: "image/gif", extension: "gif" },
+  heic: { kind: "image", contentType: "image/heic", extension: "heic" },
+  heif: { kind: "image", contentType: "image/heif", extension: "heif" },
+  avif: { kind: "image", contentType: "image/avif", extension: "avif" },
+  mp4: { kind: "video", contentType: "video/mp4", extension: "mp4" },
+  mov: { kind: "video", contentType: "video/quicktime", extension: "mov" },
+  "3gp": { kind: "video", contentType: "video/3gpp", extension: "3gp" },
+  webm: { kind: "video", contentType: "video/webm", extension: "webm" },
+  mkv: { kind: "video", contentType: "video/x-matroska", extension: "mkv" },
+} as const satisfies Record<MediaFormat, Omit<SniffedMedia, "format"> & { extension: string }>;
 
 /** Every content type sniffMedia can return: what an upload endpoint may accept. */
 export const ACCEPTED_CONTENT_TYPES: readonly string[] = Object.values(TYPES).map((t) => t.contentType);
+
+/** The file name extension of a content type sniffMedia returns (parameters ignored); undefined for any other. */
+export function extensionOf(contentType: string): string | undefined {
+  const bare = contentType.split(";")[0]?.trim();
+  return Object.values(TYPES).find((t) => t.contentType === bare)?.extension;
+}
 
 /** The number of leading bytes sniffMedia wants; fewer works for the short signatures. */
 export const SNIFF_BYTES = 64;

@@ -1,3 +1,4 @@
+import { extensionOf } from "../media/sniff";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -24,13 +25,6 @@ export interface TranscodeOptions {
 }
 
 export type TranscodeOutcome = { ok: true; result: TranscodeResult } | { ok: false; reason: string };
-
-const EXTENSIONS: Record<string, string> = {
-  "image/jpeg": "jpg",
-  "image/webp": "webp",
-  "image/png": "png",
-  "video/mp4": "mp4",
-};
 
 /**
  * One job: fetch the original into a scratch folder, render the variants, store them, clean up. A file that can
@@ -85,7 +79,7 @@ export async function transcode(
         job.ownerId,
         job.mediaId,
         variant.name,
-        EXTENSIONS[variant.contentType] ?? "bin",
+        extensionOf(variant.contentType) ?? "bin",
       );
       await blobs.put(key, createReadStream(variant.path), { contentType: variant.contentType });
       variants[variant.name] = {
