@@ -1,6 +1,6 @@
 import type { BlobStore } from "../blobs";
 import { ConflictError, NotFoundError } from "../errors";
-import { idTimestamp } from "../ids";
+import { compareIds, idTimestamp } from "../ids";
 import type { MediaLibrary } from "../media-library/media-library";
 import type { Row } from "../store/schema";
 import type { WideRowStore } from "../store/store";
@@ -73,8 +73,9 @@ export class Exports {
   /** Records a new job for the user, or refuses with 409 while one is queued or running. */
   async start(userId: string): Promise<ExportView> {
     const { store } = this.deps;
-    // Twice at most: the second try follows clearing a lock that a crash left behind.
-    for (let attempt = 0; attempt < 2; attempt++) {
+    // A few tries at most: after clearing a lock that a crash left behind, or after drawing an id older than a job
+    // that another request made meanwhile.
+    for (let attempt = 0; attempt < 3; attempt++) {
       const exportId = await this.deps.ids.next();
       const taken = await store.insertIfAbsent(exportActive, { user_id: userId, export_id: exportId });
       if (!taken.applied) {
@@ -85,6 +86,13 @@ export class Exports {
           { user_id: userId },
           heldBy === undefined ? {} : { export_id: heldBy },
         );
+        continue;
+      }
+      // A request that drew its id first may take the lock after a later one made its whole archive. Its job
+      // would then sort below that one and `latest` would never show it: it draws a newer id instead.
+      const newest = (await store.slice(exportJobs, { user_id: userId }, { limit: 1 })).rows[0];
+      if (newest !== undefined && compareIds(newest.export_id, exportId) >= 0) {
+        await store.deleteIf(exportActive, { user_id: userId }, { export_id: exportId });
         continue;
       }
       const at = new Date(this.now());
