@@ -18,7 +18,7 @@ import { chooseEntry, startFeedNode, type NodeSettings } from "./support/feed-no
 import { printReport, type FeedReport, type ModeFigures, type SeedStep } from "./support/feed-report";
 import type { LoadResult } from "./support/load";
 import { runLoad } from "./support/load-runner";
-import { startBareServer, stop } from "./support/processes";
+import { startBareServer, stop, waitIdle } from "./support/processes";
 import {
   FEED_TABLES,
   authors,
@@ -349,6 +349,7 @@ async function inMode<T>(
     threshold,
   );
   try {
+    progress(`${mode}: the node was idle after ${(await waitIdle(node.child)).toFixed(0)} s`);
     return await work(node.url);
   } finally {
     await stop(node.child);
