@@ -5,6 +5,7 @@ import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { kernelView } from "./support/node-memory";
 import { writePaddedVideo } from "./support/padded-video";
+import { entryFromArgs } from "./support/node-entry";
 import { startMosaic, stop } from "./support/processes";
 
 /**
@@ -15,7 +16,7 @@ import { startMosaic, stop } from "./support/processes";
  * at two sizes to see:
  *
  *   npm run bench:export -- --posts 20 --videos 1 --mb 20
- *   npm run bench:export -- --posts 200 --videos 3 --mb 150     [--built: the compiled node of `npm run build`]
+ *   npm run bench:export -- --posts 200 --videos 3 --mb 150     [--built: compile dist/ first; without it, dist/ when up to date]
  */
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
   const videoBytes = await writePaddedVideo(video, mb);
   const photo = await readFile(path.resolve(__dirname, "../test/fixtures/image.png"));
 
-  const built = process.argv.includes("--built");
+  const { built } = await entryFromArgs();
   const node = await startMosaic({ PORT: "3904", DATA_DIR: path.join(dir, "data") }, { built });
   const pid = node.child.pid ?? 0;
   try {

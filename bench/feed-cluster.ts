@@ -10,7 +10,7 @@ import { dropTestKeyspace } from "../test/support/cassandra";
 import { summariseProfile } from "./support/cpu-profile";
 import { generateFeedGraph } from "./support/feed-graph";
 import { readFeed, warmFeeds } from "./support/feed-http";
-import { chooseEntry } from "./support/feed-node";
+import { chooseEntry, nodeEntry } from "./support/node-entry";
 import { runLoad } from "./support/load-runner";
 import { positiveIntOption } from "./support/options";
 import { startBareServer, stop } from "./support/processes";
@@ -239,10 +239,7 @@ function row(result: { rps: number; p50: number; p99: number; max: number }) {
 }
 
 function startNode(env: Record<string, string>, built: boolean): ChildProcess {
-  const entry = built
-    ? [path.join(ROOT, "dist/bin/mosaic.js")]
-    : ["--import", "tsx", path.join(ROOT, "bin/mosaic.ts")];
-  return spawn(process.execPath, entry, {
+  return spawn(process.execPath, nodeEntry(built), {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "inherit", "inherit"],

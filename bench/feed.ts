@@ -14,7 +14,8 @@ import {
 } from "./support/fanout-probe";
 import { generateFeedGraph, randomSource, type FeedGraph } from "./support/feed-graph";
 import { readFeed, warmFeeds } from "./support/feed-http";
-import { chooseEntry, startFeedNode, type NodeSettings } from "./support/feed-node";
+import { startFeedNode, type NodeSettings } from "./support/feed-node";
+import { chooseEntry } from "./support/node-entry";
 import { printReport, type FeedReport, type ModeFigures, type SeedStep } from "./support/feed-report";
 import type { LoadResult } from "./support/load";
 import { runLoad } from "./support/load-runner";

@@ -2,13 +2,16 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
+import { entryFromArgs } from "./support/node-entry";
 import { startBareServer, startMosaic, stop } from "./support/processes";
 
 /**
  * GET /api/me through the whole stack (gateway, auth with a session read, users service, store) against a bare
  * node:http server sending the same bytes: the price of the framework and of the work per request.
  *
- *   npm run bench:me [-- --seconds 10 --connections 50]
+ *   npm run bench:me [-- --seconds 10 --connections 50 --built]
+ *
+ * The node runs compiled (dist/) when dist/ is up to date, or after compiling with `--built`; else through tsx.
  */
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -31,7 +34,8 @@ async function main(): Promise<void> {
   const seconds = arg("seconds", 10);
   const connections = arg("connections", 50);
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "mosaic-bench-"));
-  const mosaic = await startMosaic({ PORT: "3901", DATA_DIR: dataDir });
+  const entry = await entryFromArgs();
+  const mosaic = await startMosaic({ PORT: "3901", DATA_DIR: dataDir }, entry);
   try {
     const signup = await fetch(`${mosaic.url}/api/auth/signup`, {
       method: "POST",
@@ -56,7 +60,9 @@ async function main(): Promise<void> {
       await run(bare.url, token, 2, connections);
       const ours = await run(mosaic.url, token, seconds, connections);
       const ref = await run(bare.url, token, seconds, connections);
-      console.log(`GET /api/me, ${connections} connections, ${seconds} s each, ${body.length}-byte answer`);
+      console.log(
+        `GET /api/me, ${connections} connections, ${seconds} s each, ${body.length}-byte answer; node: ${entry.why}`,
+      );
       console.table({
         mosaic: { "req/s": Math.round(ours.rps), "p50 ms": ours.p50, "p99 ms": ours.p99 },
         "bare node:http": { "req/s": Math.round(ref.rps), "p50 ms": ref.p50, "p99 ms": ref.p99 },

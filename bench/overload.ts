@@ -7,7 +7,7 @@
  * Clients honour Retry-After, as the web client and any well-behaved one do: a refused client waits that long
  * before its next request. `--ignore-retry-after` makes them retry at once instead (a client that never backs off).
  *
- *   npm run bench:overload -- [--seconds 10] [--limit N] [--target MS] [--clients N] [--ignore-retry-after]
+ *   npm run bench:overload -- [--seconds 10] [--limit N] [--target MS] [--clients N] [--ignore-retry-after] [--built]
  *     (--limit sets MAX_IN_FLIGHT, --target QUEUE_TARGET_MS; default: the config's. --clients: the overload run's
  *     clients, instead of four times the saturating concurrency)
  */
@@ -17,6 +17,7 @@ import os from "node:os";
 import path from "node:path";
 import { Client, ms, summarise } from "./support/measure";
 import { positiveIntOption } from "./support/options";
+import { entryFromArgs } from "./support/node-entry";
 import { startMosaic, stop } from "./support/processes";
 
 interface Phase {
@@ -39,13 +40,18 @@ async function main(): Promise<void> {
   const clientsArg = process.argv.includes("--clients")
     ? positiveIntOption(process.argv, "clients", 64)
     : undefined;
+  const entry = await entryFromArgs();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "mosaic-overload-"));
-  const node = await startMosaic({
-    DATA_DIR: dataDir,
-    PORT: String(30_000 + Math.floor(Math.random() * 10_000)),
-    ...(limitArg !== undefined && { MAX_IN_FLIGHT: String(limitArg) }),
-    ...(targetArg !== undefined && { QUEUE_TARGET_MS: String(targetArg) }),
-  });
+  const node = await startMosaic(
+    {
+      DATA_DIR: dataDir,
+      PORT: String(30_000 + Math.floor(Math.random() * 10_000)),
+      ...(limitArg !== undefined && { MAX_IN_FLIGHT: String(limitArg) }),
+      ...(targetArg !== undefined && { QUEUE_TARGET_MS: String(targetArg) }),
+    },
+    entry,
+  );
+  console.log(`node: ${entry.why}`);
   try {
     const client = new Client(node.url, 1024);
     const signup = await client.request({

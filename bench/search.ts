@@ -17,7 +17,8 @@ import { LevelStore } from "../lib/store/level";
 import { summariseProfile } from "./support/cpu-profile";
 import { summarise, type Summary } from "./support/measure";
 import { positiveIntOption } from "./support/options";
-import { startMosaic, stop } from "./support/processes";
+import { entryFromArgs } from "./support/node-entry";
+import { startMosaic, stop, waitIdle } from "./support/processes";
 import {
   SEARCH_BENCH_TABLES,
   benchQueries,
@@ -75,6 +76,8 @@ interface Options {
   /** The kinds of query measured (all by default; fewer to profile one). */
   kinds: Kind[];
   profile: boolean;
+  /** The node runs compiled (dist/), as deployed, or through tsx. */
+  node: { built: boolean; why: string };
 }
 
 interface Rate {
@@ -102,8 +105,8 @@ type RawCall = (kind: Kind, text: string) => Promise<number>;
 
 async function main(): Promise<void> {
   const began = performance.now();
-  const options = parseOptions(process.argv.slice(2));
-  console.log(`command: ${commandLine()}`);
+  const options = { ...parseOptions(process.argv.slice(2)), node: await entryFromArgs() };
+  console.log(`command: ${commandLine()}; node: ${options.node.why}`);
   console.log(
     `machine: ${os.cpus().length} CPUs, Node ${process.versions.node}; ${options.users} users, ${options.posts} posts, ` +
       `${options.seconds} s per rate, ${options.connections} connections; ${loadAverage()}`,
@@ -219,21 +222,25 @@ async function benchAdapter(
     }
 
     const profileDir = options.profile ? path.join(root, `profile-${adapter}`) : undefined;
-    const node = await startMosaic({
-      PORT: String(PORT),
-      DATA_DIR: dataDir,
-      // Ids of the node must not collide with the seeder's (worker 1000) nor the reindex's (1001).
-      WORKER_ID: "1",
-      LOG_LEVEL: "warn",
-      RATE_LIMITS: "off",
-      ...(adapter === "opensearch" && { SEARCH_URL: OPENSEARCH_URL, SEARCH_INDEX_PREFIX: prefix }),
-      ...(profileDir !== undefined && { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` }),
-    });
+    const node = await startMosaic(
+      {
+        PORT: String(PORT),
+        DATA_DIR: dataDir,
+        // Ids of the node must not collide with the seeder's (worker 1000) nor the reindex's (1001).
+        WORKER_ID: "1",
+        LOG_LEVEL: "warn",
+        RATE_LIMITS: "off",
+        ...(adapter === "opensearch" && { SEARCH_URL: OPENSEARCH_URL, SEARCH_INDEX_PREFIX: prefix }),
+        ...(profileDir !== undefined && { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` }),
+      },
+      options.node,
+    );
     let gateway: Partial<Record<Kind, Rate>>;
     let lag: AdapterFigures["lag"];
     try {
       const token = await signup(node.url);
       await searchAnswers(node.url, token);
+      console.log(`the node was idle ${(await waitIdle(node.child)).toFixed(0)} s after its first answers`);
       gateway = await gatewayRates(node.url, token, queries, options);
       lag = await measureLag(node.url, token, options.lagSamples);
     } finally {
@@ -807,7 +814,7 @@ function throttled(everyMs: number): (message: string) => void {
 
 // ---- options ----
 
-function parseOptions(argv: readonly string[]): Options {
+function parseOptions(argv: readonly string[]): Omit<Options, "node"> {
   const i = argv.indexOf("--adapter");
   const adapter = i >= 0 ? argv[i + 1] : "both";
   if (adapter !== "embedded" && adapter !== "opensearch" && adapter !== "both") {

@@ -29,6 +29,7 @@ import {
   type KernelView,
 } from "./support/node-memory";
 import { positiveIntOption } from "./support/options";
+import { entryFromArgs, nodeEntry } from "./support/node-entry";
 
 const ROOT = path.resolve(__dirname, "..");
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -491,25 +492,22 @@ interface Sample {
 async function startNode(
   dataDir: string,
   port: number,
+  built: boolean,
 ): Promise<{ child: ChildProcess; url: string; inspector: string }> {
-  const child = spawn(
-    process.execPath,
-    ["--inspect=127.0.0.1:0", "--import", "tsx", path.join(ROOT, "bin/mosaic.ts")],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        SERVICES: "*",
-        STORE: "level",
-        BLOBS: "fs",
-        DATA_DIR: dataDir,
-        PORT: String(port),
-        RATE_LIMITS: "off",
-        LOG_LEVEL: "warn",
-      },
-      stdio: ["ignore", "inherit", "pipe"],
+  const child = spawn(process.execPath, ["--inspect=127.0.0.1:0", ...nodeEntry(built)], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      SERVICES: "*",
+      STORE: "level",
+      BLOBS: "fs",
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      RATE_LIMITS: "off",
+      LOG_LEVEL: "warn",
     },
-  );
+    stdio: ["ignore", "inherit", "pipe"],
+  });
   const url = `http://127.0.0.1:${port}`;
   const stderr = child.stderr;
   if (stderr === null) throw new Error("no stderr");
@@ -561,7 +559,9 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "mosaic-soak-"));
   const port = 30_000 + Math.floor(Math.random() * 10_000);
-  const node = await startNode(dataDir, port);
+  const entry = await entryFromArgs();
+  console.log(`node: ${entry.why}`);
+  const node = await startNode(dataDir, port, entry.built);
   const pid = node.child.pid;
   if (pid === undefined) throw new Error("the node has no pid");
   const inspector = await InspectorSession.connect(node.inspector);

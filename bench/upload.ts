@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { writePaddedVideo } from "./support/padded-video";
+import { entryFromArgs } from "./support/node-entry";
 import { startMosaic, stop } from "./support/processes";
 
 /**
@@ -11,7 +12,7 @@ import { startMosaic, stop } from "./support/processes";
  * against copying the same file on disk, in one run, with the node's peak resident memory: it must stay flat
  * whatever the file size, because nothing holds the whole file.
  *
- *   npm run bench:upload [-- --mb 100] [--built]   (--built: the compiled node of `npm run build`, as deployed)
+ *   npm run bench:upload [-- --mb 100] [--built]   (the compiled node when dist/ is up to date; --built compiles it first)
  */
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
   await pipeline(createReadStream(file), createWriteStream(path.join(dir, "copy.mp4")));
   const copyMs = Number(process.hrtime.bigint() - copyStart) / 1e6;
 
-  const built = process.argv.includes("--built");
+  const { built } = await entryFromArgs();
   const node = await startMosaic({ PORT: "3903", DATA_DIR: path.join(dir, "data") }, { built });
   try {
     const signup = await fetch(`${node.url}/api/auth/signup`, {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { nodeEntry } from "./node-entry";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -11,13 +12,10 @@ const ROOT = path.resolve(__dirname, "../..");
  */
 export async function startMosaic(
   env: Record<string, string>,
-  options: { built?: boolean } = {},
+  options: { built: boolean },
 ): Promise<{ url: string; child: ChildProcess }> {
   const port = env.PORT ?? "3900";
-  const entry = options.built
-    ? [path.join(ROOT, "dist/bin/mosaic.js")]
-    : ["--import", "tsx", path.join(ROOT, "bin/mosaic.ts")];
-  const child = spawn(process.execPath, entry, {
+  const child = spawn(process.execPath, nodeEntry(options.built), {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: "warn", RATE_LIMITS: "off", ...env, PORT: port },
     stdio: ["ignore", "inherit", "inherit"],
