@@ -501,11 +501,28 @@ async function gatewayRates(
   for (const kind of options.kinds) {
     const paths = queries[kind].map((q) => `/api/search?q=${encodeURIComponent(q)}&type=${kind}`);
     await load(url, token, paths, Math.min(WARMUP_SECONDS, options.seconds), options.connections);
+    const before = await engineTime(url, kind);
     const rate = await load(url, token, paths, options.seconds, options.connections);
+    const after = await engineTime(url, kind);
     rates[kind] = rate;
-    console.log(`gateway ${kind}: ${describe(rate)}`);
+    const perQuery = (after.seconds - before.seconds) / Math.max(1, after.count - before.count);
+    console.log(
+      `gateway ${kind}: ${describe(rate)}; the node's engine took ${(perQuery * 1000).toFixed(3)} ms a query ` +
+        `(${Math.round(rate.perSecond * perQuery * 100)} % of its time), the rest is the request around it`,
+    );
   }
   return rates;
+}
+
+/** The node's own account of its engine's query time for a kind (mosaic_search_query_duration_seconds). */
+async function engineTime(url: string, kind: Kind): Promise<{ seconds: number; count: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const value = (name: string) =>
+    Number(new RegExp(`^${name}\\{type="${kind}"\\} (\\S+)$`, "m").exec(text)?.[1] ?? 0);
+  return {
+    seconds: value("mosaic_search_query_duration_seconds_sum"),
+    count: value("mosaic_search_query_duration_seconds_count"),
+  };
 }
 
 /** autocannon from this process, which sits idle meanwhile: the node under load is a process of its own. */

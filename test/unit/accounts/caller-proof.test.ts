@@ -42,6 +42,13 @@ describe("CallerProofs", () => {
     expect(proofs.check({ userId: "10", sessionId: "1", proof }, "r")).to.equal("forged");
   });
 
+  it("accepts by its signature a proof another node signed with the same key, for that request only", () => {
+    const signer = new CallerProofs(deriveCallerKey("k".repeat(48)), now, 60_000);
+    const proof = signer.sign(ada, "req-9");
+    expect(proofs.check({ ...ada, proof }, "req-9")).to.equal("valid");
+    expect(proofs.check({ ...ada, proof }, "req-8")).to.equal("forged");
+  });
+
   it("refuses a proof made with another key", () => {
     const other = new CallerProofs(deriveCallerKey("o".repeat(48)), now, 60_000);
     expect(proofs.check({ ...ada, proof: other.sign(ada, "req-1") }, "req-1")).to.equal("forged");
