@@ -54,7 +54,7 @@ export function createExportService(deps: ExportServiceDeps): ServiceSchema {
             .catch((err: unknown) =>
               ctx.broker.logger.warn("building exports failed", err instanceof Error ? err.message : err),
             );
-          return { export: started };
+          return started;
         },
       },
       status: { handler: (ctx) => exports.latest(callerIdOf(ctx)) },

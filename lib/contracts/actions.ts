@@ -743,7 +743,7 @@ export const actionContracts = {
   },
   "export.start": {
     params: noParams,
-    result: dataExport.startedExport,
+    result: dataExport.exportObject,
     summary: "Start an archive of one's data (one at a time: 409 while one is being made)",
   },
   "export.status": {

@@ -2,4 +2,4 @@ export { Exports, exportKeyOf, EXPORT_KEEP_MS, type ExportsDeps, type ReaderFor 
 export { type ExportReader } from "./archive";
 export { ExportUrlSigner, deriveExportUrlKey, exportPathOf, type DownloadCheck } from "./download-urls";
 export { exportTables } from "./tables";
-export { exportObject, startedExport, type ExportView } from "./params";
+export { exportObject, type ExportView } from "./params";

@@ -41,5 +41,3 @@ export const exportObject = z
   .meta({ id: "Export" });
 
 export type ExportView = z.infer<typeof exportObject>;
-
-export const startedExport = z.object({ export: exportObject }).meta({ id: "StartedExport" });

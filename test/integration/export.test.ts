@@ -25,7 +25,7 @@ describe("exporting one's data", function () {
   after(() => t.stop());
 
   const startExport = (who: Account) =>
-    api<{ export: ExportView } & ErrorBody>(t.url, "POST", "/api/me/export", { token: who.token });
+    api<ExportView & ErrorBody>(t.url, "POST", "/api/me/export", { token: who.token });
   const status = (who: Account) =>
     api<ExportView & ErrorBody>(t.url, "GET", "/api/me/export", { token: who.token });
 
@@ -143,26 +143,26 @@ describe("exporting one's data", function () {
       const jobs = (await store.slice(exportJobs, { user_id: ada.user.id }, { limit: 10 })).rows.reverse();
       expect(jobs).to.have.length(2);
       expect(jobs[0]?.ready_at?.getTime()).to.be.at.most(jobs[1]?.created_at?.getTime() ?? 0);
-      started = first.body.export.id === jobs[1]?.export_id ? first : second;
+      started = first.body.id === jobs[1]?.export_id ? first : second;
     }
-    expect(started.body.export.state).to.be.oneOf(["queued", "running"]);
-    expect(started.body.export.url).to.equal(undefined);
+    expect(started.body.state).to.be.oneOf(["queued", "running"]);
+    expect(started.body.url).to.equal(undefined);
 
     // Bob's GET shows none of Ada's, and his own export is his.
     expect((await status(bob)).status).to.equal(404);
     const bobsExport = await startExport(bob);
     expect(bobsExport.status).to.equal(202);
-    expect(bobsExport.body.export.id).to.not.equal(started.body.export.id);
+    expect(bobsExport.body.id).to.not.equal(started.body.id);
 
     const ready = await waitReady(ada);
-    expect(ready.id).to.equal(started.body.export.id);
+    expect(ready.id).to.equal(started.body.id);
     expect(ready.progress.done).to.equal(ready.progress.total);
     expect(ready.progress.done).to.be.greaterThan(10);
     expect(Date.parse(ready.expiresAt ?? "") - Date.parse(ready.readyAt ?? "")).to.equal(7 * 86_400_000);
     expect(ready.url).to.be.a("string");
     expect(ready.size).to.be.greaterThan(0);
     const bobsReady = await waitReady(bob);
-    expect(bobsReady.id).to.equal(bobsExport.body.export.id);
+    expect(bobsReady.id).to.equal(bobsExport.body.id);
     expect(bobsReady.url).to.not.equal(ready.url);
 
     // Once ready, another may be asked for.

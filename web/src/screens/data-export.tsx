@@ -44,8 +44,7 @@ export function DataExport() {
     setError(null);
     setNotice("");
     try {
-      const answer = await api<{ export: ExportView }>("POST", "/me/export");
-      setCurrent(answer.export);
+      setCurrent(await api<ExportView>("POST", "/me/export"));
     } catch (err) {
       if (err instanceof ApiError && err.code === "EXPORT_IN_PROGRESS") {
         setNotice("An archive is already being made: it shows up here when it is ready.");
