@@ -37,8 +37,8 @@ async function main(): Promise<void> {
   const videoBytes = await writePaddedVideo(video, mb);
   const photo = await readFile(path.resolve(__dirname, "../test/fixtures/image.png"));
 
-  const { built } = await entryFromArgs();
-  const node = await startMosaic({ PORT: "3904", DATA_DIR: path.join(dir, "data") }, { built });
+  const entry = await entryFromArgs();
+  const node = await startMosaic({ PORT: "3904", DATA_DIR: path.join(dir, "data") }, entry);
   const pid = node.child.pid ?? 0;
   try {
     const signup = await fetch(`${node.url}/api/auth/signup`, {
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
 
     const sizeMb = size / (1024 * 1024);
     console.log(
-      `${posts} photo posts and ${videos} video(s) of ${mb} MiB: archive ${sizeMb.toFixed(1)} MiB, node run ${built ? "compiled (dist/)" : "through tsx"}`,
+      `${posts} photo posts and ${videos} video(s) of ${mb} MiB: archive ${sizeMb.toFixed(1)} MiB, node: ${entry.why}`,
     );
     console.table({
       "POST /api/me/export until ready": {

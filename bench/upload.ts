@@ -36,8 +36,8 @@ async function main(): Promise<void> {
   await pipeline(createReadStream(file), createWriteStream(path.join(dir, "copy.mp4")));
   const copyMs = Number(process.hrtime.bigint() - copyStart) / 1e6;
 
-  const { built } = await entryFromArgs();
-  const node = await startMosaic({ PORT: "3903", DATA_DIR: path.join(dir, "data") }, { built });
+  const entry = await entryFromArgs();
+  const node = await startMosaic({ PORT: "3903", DATA_DIR: path.join(dir, "data") }, entry);
   try {
     const signup = await fetch(`${node.url}/api/auth/signup`, {
       method: "POST",
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
     if (res.status !== 201) throw new Error(`upload answered ${res.status}`);
     const peak = await peakRssMb(node.child.pid ?? 0);
     const sizeMb = fileBytes / (1024 * 1024);
-    console.log(`${sizeMb.toFixed(1)} MiB file, node run ${built ? "compiled (dist/)" : "through tsx"}`);
+    console.log(`${sizeMb.toFixed(1)} MiB file, node: ${entry.why}`);
     console.table({
       "POST /api/media (gateway → media → blob store)": {
         ms: Math.round(uploadMs),
