@@ -10,6 +10,11 @@
  *
  *   npm run bench:soak -- [--minutes 10] [--concurrency 8] [--streams 4] [--warmup 30] [--users 30]
  *                         [--snapshots]   (heap snapshots at the start and end, under the OS temp folder)
+ *                         [--cache-mb N]  (the node's CACHE_MB; default: the config's)
+ *
+ * Caches of posts are bounded in bytes (CACHE_MB) and fill as the soak posts, which a window of minutes would
+ * count as growth: the warm-up lasts until each is nine tenths full (by the node's `mosaic_cache_bytes`), at most
+ * 30 minutes, and at least `--warmup`. A small `--cache-mb` fills them sooner; what they hold is reported either way.
  *
  * The node's `GET /metrics` reports `mosaic_nodejs_heap_size_used_bytes`, but as sampled, garbage included, so it
  * swings with the collector; it is printed for comparison only.
@@ -38,6 +43,8 @@ const PASSWORD = "correct horse battery";
 const HEAP_GROWTH_TARGET = 10;
 /** Descriptors may move by this much and still be flat: sockets of requests finishing at the moment of a sample. */
 const FD_SLACK = 8;
+const CACHES_FULL = 0.9;
+const LONGEST_WARMUP_MS = 30 * 60_000;
 
 interface Options {
   minutes: number;
@@ -46,6 +53,7 @@ interface Options {
   warmupSeconds: number;
   users: number;
   snapshots: boolean;
+  cacheMb: number | undefined;
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -56,6 +64,7 @@ function parseOptions(argv: readonly string[]): Options {
     warmupSeconds: positiveIntOption(argv, "warmup", 30),
     users: positiveIntOption(argv, "users", 30),
     snapshots: argv.includes("--snapshots"),
+    cacheMb: argv.includes("--cache-mb") ? positiveIntOption(argv, "cache-mb", 64) : undefined,
   };
 }
 
@@ -493,6 +502,7 @@ async function startNode(
   dataDir: string,
   port: number,
   built: boolean,
+  cacheMb: number | undefined,
 ): Promise<{ child: ChildProcess; url: string; inspector: string }> {
   const child = spawn(process.execPath, ["--inspect=127.0.0.1:0", ...nodeEntry(built)], {
     cwd: ROOT,
@@ -505,6 +515,7 @@ async function startNode(
       PORT: String(port),
       RATE_LIMITS: "off",
       LOG_LEVEL: "warn",
+      ...(cacheMb !== undefined && { CACHE_MB: String(cacheMb) }),
     },
     stdio: ["ignore", "inherit", "pipe"],
   });
@@ -534,6 +545,32 @@ async function startNode(
   }
 }
 
+interface CacheFill {
+  cache: string;
+  bytes: number;
+  budget: number;
+}
+
+/** Each cache of posts' estimated bytes against its budget, from the node's metrics. */
+async function cacheFill(url: string): Promise<CacheFill[]> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const read = (name: string) =>
+    new Map(
+      [...text.matchAll(new RegExp(`^mosaic_${name}\\{cache="([a-z_]+)"\\} (\\S+)$`, "gm"))].map(
+        (m) => [m[1] ?? "", Number(m[2])] as const,
+      ),
+    );
+  const bytes = read("cache_bytes");
+  return [...read("cache_budget_bytes")].map(([cache, budget]) => ({
+    cache,
+    budget,
+    bytes: bytes.get(cache) ?? 0,
+  }));
+}
+
+const describeFill = (fill: readonly CacheFill[]): string =>
+  fill.map((f) => `${f.cache} ${mib(f.bytes)}/${mib(f.budget)} MiB`).join(", ");
+
 async function metricsHeapUsed(url: string): Promise<number | undefined> {
   try {
     const text = await (await fetch(`${url}/metrics`)).text();
@@ -561,7 +598,7 @@ async function main(): Promise<void> {
   const port = 30_000 + Math.floor(Math.random() * 10_000);
   const entry = await entryFromArgs();
   console.log(`node: ${entry.why}`);
-  const node = await startNode(dataDir, port, entry.built);
+  const node = await startNode(dataDir, port, entry.built, options.cacheMb);
   const pid = node.child.pid;
   if (pid === undefined) throw new Error("the node has no pid");
   const inspector = await InspectorSession.connect(node.inspector);
@@ -607,6 +644,9 @@ async function main(): Promise<void> {
   const workers: Promise<void>[] = [];
   let start: Sample | undefined;
   let end: Sample | undefined;
+  let warmedSeconds = options.warmupSeconds;
+  let startFill: CacheFill[] = [];
+  let endFill: CacheFill[] = [];
   try {
     for (let i = 0; i < options.users; i++) await work.signup();
     if (work.users.length < 2) throw new Error("sign-ups failed; nothing to soak");
@@ -620,6 +660,14 @@ async function main(): Promise<void> {
     }
 
     await sleep(options.warmupSeconds * 1000);
+    let fill = await cacheFill(node.url);
+    while (fill.some((f) => f.bytes < CACHES_FULL * f.budget) && elapsed() * 1000 < LONGEST_WARMUP_MS) {
+      await sleep(10_000);
+      fill = await cacheFill(node.url);
+    }
+    warmedSeconds = elapsed();
+    startFill = fill;
+    console.log(`  caches   ${describeFill(fill)} after ${warmedSeconds.toFixed(0)} s`);
     // Taking a snapshot leaves V8's heap profiler a few MiB of its own: the start is sampled after it, so that
     // the growth measured is the node's.
     if (snapshotDir !== undefined) await inspector.heapSnapshot(path.join(snapshotDir, "start.heapsnapshot"));
@@ -633,6 +681,7 @@ async function main(): Promise<void> {
     }
     // The end is sampled under the same load as the start (clients busy, streams open), so descriptors compare.
     end = await sample("end");
+    endFill = await cacheFill(node.url);
     if (snapshotDir !== undefined) await inspector.heapSnapshot(path.join(snapshotDir, "end.heapsnapshot"));
     stopping = true;
     await Promise.all(workers);
@@ -663,12 +712,13 @@ async function main(): Promise<void> {
   }
   const metrics = (s: Sample) => (s.metricsHeapUsed === undefined ? "n/a" : `${mib(s.metricsHeapUsed)} MiB`);
   console.log(`
-summary (${(measuredSeconds / 60).toFixed(1)} min measured after a ${options.warmupSeconds} s warm-up)
+summary (${(measuredSeconds / 60).toFixed(1)} min measured after a ${warmedSeconds.toFixed(0)} s warm-up)
   requests              ${tally.requests} in all, ${measuredRequests} measured, ${(measuredRequests / measuredSeconds).toFixed(1)} requests/s
   errors                ${tally.errors}
   stream events read    ${streams.events} on ${options.streams} streams
   RSS                   ${mib(start.kernel.rssBytes)} MiB at the start, ${mib(end.kernel.rssBytes)} MiB at the end
   heap after GC         ${mib(start.heap.heapUsed)} MiB at the start, ${mib(end.heap.heapUsed)} MiB at the end: ${growth >= 0 ? "+" : ""}${growth.toFixed(1)} %
+  caches of posts       ${describeFill(startFill)} at the start; ${describeFill(endFill)} at the end
   heap per /metrics     ${metrics(start)} at the start, ${metrics(end)} at the end (no GC first: for comparison only)
   open descriptors      ${start.kernel.openFds} at the start, ${end.kernel.openFds} at the end (${fdDelta >= 0 ? "+" : ""}${fdDelta})
                         start: ${describeFds(start.kernel)}

@@ -34,6 +34,8 @@ export interface Config {
     readonly webDir: string;
   };
   readonly dataDir: string;
+  /** What the per-node caches of posts may hold together, in bytes as they estimate them (CACHE_MB). */
+  readonly cacheBytes: number;
   readonly services: ServiceSelection;
   readonly broker: {
     readonly nodeId: string;
@@ -258,6 +260,7 @@ export function loadConfig(
       webDir: path.resolve(e.WEB_DIR ?? path.join(__dirname, "..", "web", "dist")),
     },
     dataDir: path.resolve(e.DATA_DIR),
+    cacheBytes: e.CACHE_MB * 1024 * 1024,
     services: e.SERVICES,
     broker: {
       nodeId: e.NODE_ID ?? `${os.hostname()}-${process.pid}`,

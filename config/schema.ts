@@ -44,6 +44,12 @@ export const envSchema = z.object({
     .default("127.0.0.1")
     .describe("Address the HTTP server binds to (0.0.0.0 in a pod)"),
   DATA_DIR: z.string().min(1).default("./data").describe("Folder of the embedded store and keys"),
+  CACHE_MB: positiveInt
+    .max(65_536)
+    .default(64)
+    .describe(
+      "Memory (MiB, roughly) each node gives its caches of posts: rows, JSON text, and media views when there is no Redis",
+    ),
   WEB_DIR: z
     .string()
     .min(1)

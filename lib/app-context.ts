@@ -15,6 +15,7 @@ import { SnowflakeGenerator } from "./ids";
 import { createHmac, randomUUID } from "node:crypto";
 import { cacheKeys, type Cache } from "./cache/cache";
 import { MemoryCache } from "./cache/memory";
+import { splitCacheBudget } from "./cache/budget";
 import { RedisCache } from "./cache/redis";
 import { Graph, graphTables } from "./graph";
 import { Fanout, type Deliver, type FanoutJob } from "./timeline/fanout";
@@ -218,7 +219,14 @@ export async function createAppContext(config: Config, options: AppContextOption
   const needsAccounts = hosts("users") || hosts("graph") || hosts("posts") || hosts("timeline") || social;
   const needsMedia = hosts("media") || hosts("posts") || hosts("timeline") || social;
   // The gateway serves files itself only from a local blob folder; from S3 clients fetch them directly.
-  const cache: Cache = redis ? new RedisCache(redis) : new MemoryCache();
+  const budget = splitCacheBudget(config.cacheBytes);
+  let cache: Cache;
+  if (redis) cache = new RedisCache(redis);
+  else {
+    const memory = new MemoryCache({ maxBytes: budget.hydration });
+    metrics?.caches.watch("hydration", budget.hydration, () => memory.sizeInBytes);
+    cache = memory;
+  }
   closers.push(() => cache.close());
   const needsBlobs = needsMedia || hosts("transcoder") || (hosts("gateway") && config.blobs.kind === "fs");
 
@@ -453,6 +461,7 @@ export async function createAppContext(config: Config, options: AppContextOption
       now,
       viewCounts: (postIds) => viewCountsOf(viewStore, postIds),
       cache,
+      keptRowBytes: budget.postRows,
       engagement,
       notifier: options.notifier,
       journal,
@@ -477,6 +486,8 @@ export async function createAppContext(config: Config, options: AppContextOption
         },
       },
     });
+    const keptRows = posts;
+    metrics?.caches.watch("postRows", budget.postRows, () => keptRows.keptRowsInBytes);
     if (hosts("timeline")) {
       const timelines = new Timelines(store, undefined, now);
       metrics?.actors.watch("timeline", timelines.stats);
@@ -492,7 +503,9 @@ export async function createAppContext(config: Config, options: AppContextOption
         affinity: (readerId) => readerAffinities.of(readerId),
         now,
       });
-      timeline = { timelines, fanout, feed, ranked, postJson: new PostJson() };
+      const postJson = new PostJson({ maxBytes: budget.postJson });
+      metrics?.caches.watch("postJson", budget.postJson, () => postJson.sizeInBytes);
+      timeline = { timelines, fanout, feed, ranked, postJson };
     }
   }
 

@@ -1,15 +1,32 @@
 import type { Cache, CacheKey } from "./cache";
 import { LruMap } from "../concurrency/lru-map";
+import { estimateBytes } from "./budget";
 
-/** One process's cache: an LRU bounded in entries, each with its own expiry. */
+export interface MemoryCacheOptions {
+  maxEntries?: number;
+  /** A bound on the entries' estimated size (lib/cache/budget.ts), besides their number. */
+  maxBytes?: number;
+  now?: () => number;
+}
+
+/** One process's cache: an LRU bounded in entries (and bytes), each with its own expiry. */
 export class MemoryCache implements Cache {
   private readonly entries: LruMap<CacheKey, { value: unknown; expiresAt: number }>;
+  private readonly now: () => number;
 
-  constructor(
-    maxEntries = 50_000,
-    private readonly now: () => number = Date.now,
-  ) {
-    this.entries = new LruMap(maxEntries);
+  constructor(options: MemoryCacheOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.entries = new LruMap(
+      options.maxEntries ?? 50_000,
+      options.maxBytes === undefined
+        ? undefined
+        : { max: options.maxBytes, sizeOf: (entry) => 16 + estimateBytes(entry.value) },
+    );
+  }
+
+  /** The estimated size of what it holds (0 without a byte bound). */
+  get sizeInBytes(): number {
+    return this.entries.sizeInBytes;
   }
 
   getMany<T>(keys: readonly CacheKey[]): Promise<(T | undefined)[]> {

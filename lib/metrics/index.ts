@@ -1,5 +1,6 @@
 export { ActionMetrics, type ActionSeries } from "./action-metrics";
 export { ActorMetrics, type ActorKind } from "./actor-metrics";
+export { CacheMetrics, type CacheName } from "./cache-metrics";
 export { FanoutMetrics } from "./fanout-metrics";
 export { HttpMetrics } from "./http-metrics";
 export { NodeMetrics, type MetricsEndpoint } from "./node-metrics";

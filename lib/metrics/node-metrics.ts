@@ -1,6 +1,7 @@
 import { Registry } from "prom-client";
 import { ActionMetrics } from "./action-metrics";
 import { ActorMetrics } from "./actor-metrics";
+import { CacheMetrics } from "./cache-metrics";
 import { FanoutMetrics } from "./fanout-metrics";
 import { HttpMetrics } from "./http-metrics";
 import { processMetrics } from "./process-metrics";
@@ -28,6 +29,7 @@ interface RegisteredOnUse {
   transcoder?: TranscoderMetrics;
   streams?: StreamMetrics;
   push?: PushMetrics;
+  caches?: CacheMetrics;
 }
 
 /**
@@ -73,6 +75,10 @@ export class NodeMetrics implements MetricsEndpoint {
 
   get push(): PushMetrics {
     return (this.parts.push ??= new PushMetrics(this.registry));
+  }
+
+  get caches(): CacheMetrics {
+    return (this.parts.caches ??= new CacheMetrics(this.registry));
   }
 
   get streams(): StreamMetrics {

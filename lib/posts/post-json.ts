@@ -1,6 +1,7 @@
 import type { MediaView, PostView, UserView } from "../contracts/objects";
 import { asSerialized, type Serialized } from "../contracts/serialized";
 import { LruMap } from "../concurrency/lru-map";
+import { estimateBytes } from "../cache/budget";
 import type { Page } from "../validation/page";
 
 /** Posts and authors whose text a node keeps; past it the least recently used are serialised again. */
@@ -79,8 +80,32 @@ interface KeptAuthor {
  * an edit, a media that became ready or a profile change is written afresh, never shown stale.
  */
 export class PostJson {
-  private readonly bodies = new LruMap<string, KeptBody>(KEPT_POSTS);
-  private readonly authors = new LruMap<string, KeptAuthor>(KEPT_AUTHORS);
+  private readonly bodies: LruMap<string, KeptBody>;
+  private readonly authors: LruMap<string, KeptAuthor>;
+
+  /**
+   * `maxBytes`: what the kept texts may hold, estimated (lib/cache/budget.ts), nine tenths for posts; unbounded
+   * in bytes without it.
+   */
+  constructor(options: { maxBytes?: number } = {}) {
+    const { maxBytes } = options;
+    // Text is what a body holds beyond the view it was made from (whose fields the rows and media caches hold).
+    this.bodies = new LruMap(
+      KEPT_POSTS,
+      maxBytes === undefined
+        ? undefined
+        : { max: maxBytes * 0.9, sizeOf: (body) => 64 + estimateBytes(body.text) },
+    );
+    this.authors = new LruMap(
+      KEPT_AUTHORS,
+      maxBytes === undefined ? undefined : { max: maxBytes * 0.1, sizeOf: (author) => estimateBytes(author) },
+    );
+  }
+
+  /** The estimated size of the texts it keeps. */
+  get sizeInBytes(): number {
+    return this.bodies.sizeInBytes + this.authors.sizeInBytes;
+  }
 
   page(page: Page<PostView>): Serialized<Page<PostView>> {
     let text = '{"items":[';

@@ -13,6 +13,7 @@ import type { Notifier } from "../contracts/ports";
 import { NO_ENGAGEMENT, type EngagementSource, type PostEngagement } from "./engagement";
 import { setCounter } from "../store/counters";
 import { LruMap } from "../concurrency/lru-map";
+import { estimateBytes } from "../cache/budget";
 import type { Row } from "../store/schema";
 import { idTimestamp } from "../ids";
 import {
@@ -121,6 +122,8 @@ export interface PostsDeps {
   /** Tells the other nodes that a post's caption changed, so that they forget its row (`forget`). */
   edited?: (postId: string) => Promise<void>;
   now?: () => number;
+  /** What the kept rows may hold, estimated (lib/cache/budget.ts); unbounded in bytes without it. */
+  keptRowBytes?: number;
 }
 
 /**
@@ -135,10 +138,14 @@ const MAX_MEDIA = 10;
 /** Posts: create from the caller's media, read with the author's privacy and blocks, delete by the author. */
 export class Posts {
   private readonly now: () => number;
-  private readonly keptRows = new LruMap<string, PostRow>(KEPT_ROWS);
+  private readonly keptRows: LruMap<string, PostRow>;
 
   constructor(private readonly deps: PostsDeps) {
     this.now = deps.now ?? Date.now;
+    this.keptRows = new LruMap<string, PostRow>(
+      KEPT_ROWS,
+      deps.keptRowBytes === undefined ? undefined : { max: deps.keptRowBytes, sizeOf: estimateBytes },
+    );
     deps.journal.register("post", (op) => this.complete(op.authorId, op.postId, op.mediaIds));
     deps.journal.register("postEdit", (op) =>
       this.completeEdit(op.authorId, op.postId, op.removedTags, new Date(op.createdAt)),
@@ -732,6 +739,11 @@ export class Posts {
     });
     if (missing.length > 0) await Promise.all(missing);
     return rows;
+  }
+
+  /** The estimated size of the rows this node keeps. */
+  get keptRowsInBytes(): number {
+    return this.keptRows.sizeInBytes;
   }
 
   /** A post's row, kept once read (rows never change; see KEPT_ROWS). */

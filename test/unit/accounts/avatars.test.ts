@@ -36,7 +36,7 @@ describe("Accounts: avatar URLs", () => {
             blockedBy: false,
           }),
       },
-      avatarCache: { cache: new MemoryCache(1_000, () => now), ttlMs: 60_000 },
+      avatarCache: { cache: new MemoryCache({ maxEntries: 1_000, now: () => now }), ttlMs: 60_000 },
       now: () => now,
     });
 

@@ -43,6 +43,35 @@ describe("LruMap", () => {
     ]);
   });
 
+  it("holds at most its byte bound, counting what deletes and replacements give back", () => {
+    const map = new LruMap<string, string>(1_000, { max: 10, sizeOf: (text) => text.length });
+    map.set("a", "aaaa");
+    map.set("b", "bbbb");
+    expect(map.sizeInBytes).to.equal(8);
+    map.set("c", "cccc"); // 12 > 10: the oldest goes
+    expect([...map].map(([k]) => k)).to.deep.equal(["b", "c"]);
+    expect(map.sizeInBytes).to.equal(8);
+    map.set("b", "b"); // a replacement counts its new size only
+    expect(map.sizeInBytes).to.equal(5);
+    map.delete("c");
+    expect(map.sizeInBytes).to.equal(1);
+    map.set("big", "x".repeat(11)); // alone over the bound: not kept, and it pushes nothing out
+    expect(map.has("big")).to.equal(false);
+    expect([...map].map(([k]) => k)).to.deep.equal(["b"]);
+    expect(map.sizeInBytes).to.equal(1);
+    map.clear();
+    expect(map.sizeInBytes).to.equal(0);
+  });
+
+  it("keeps a used entry over one read once when the byte bound is reached", () => {
+    const map = new LruMap<string, string>(1_000, { max: 8, sizeOf: (text) => text.length });
+    map.set("hot", "hhhh");
+    map.set("a", "aaaa");
+    map.get("hot");
+    map.set("b", "bbbb");
+    expect([...map].map(([k]) => k).sort()).to.deep.equal(["b", "hot"]);
+  });
+
   it("refuses a capacity that is not a positive integer", () => {
     expect(() => new LruMap(0)).to.throw(RangeError);
   });

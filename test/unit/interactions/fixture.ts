@@ -75,7 +75,8 @@ export interface World {
 let userCounter = 0;
 let mediaCounter = 0;
 
-export async function createWorld(): Promise<World> {
+/** `keptRowBytes`: the posts' byte bound on the rows they keep (none by default). */
+export async function createWorld(options: { keptRowBytes?: number } = {}): Promise<World> {
   const dir = await mkdtemp(path.join(tmpdir(), "mosaic-interactions-"));
   const store = new LevelStore({ path: path.join(dir, "db") });
   await store.open([...accountTables, ...graphTables, ...postTables, ...interactionTables, ...journalTables]);
@@ -101,6 +102,7 @@ export async function createWorld(): Promise<World> {
     ids,
     closeFriends: graph.closeFriends,
     cache: new MemoryCache(),
+    ...(options.keptRowBytes !== undefined && { keptRowBytes: options.keptRowBytes }),
     published: (job) => {
       published.push(job);
       return Promise.resolve();

@@ -23,6 +23,26 @@ describe("what a node keeps of posts", () => {
     expect((await rejectionOf(world.posts.get(author.id, post.id)))?.code).to.equal("POST_NOT_FOUND");
   });
 
+  it("keeps rows within its byte bound: the oldest read are read from the store again", async () => {
+    const bounded = await createWorld({ keptRowBytes: 3_000 });
+    try {
+      const author = await bounded.user();
+      const made = [];
+      for (let i = 0; i < 30; i++) made.push(await bounded.post(author.id, `post ${i} ${"x".repeat(100)}`));
+      for (const post of made) await bounded.posts.get(author.id, post.id);
+      expect(bounded.posts.keptRowsInBytes).to.be.within(1, 3_000);
+      const [oldest, newest] = [made[0], made[made.length - 1]];
+      if (oldest === undefined || newest === undefined) throw new Error("no posts");
+      for (const post of [oldest, newest]) await bounded.store.delete(postRows, postKey(author.id, post.id));
+      expect((await rejectionOf(bounded.posts.get(author.id, oldest.id)))?.code, "not kept").to.equal(
+        "POST_NOT_FOUND",
+      );
+      expect((await bounded.posts.get(author.id, newest.id)).id, "kept").to.equal(newest.id);
+    } finally {
+      await bounded.close();
+    }
+  });
+
   it("forgets a post it deletes before answering, and tells the other nodes", async () => {
     const author = await world.user();
     const post = await world.post(author.id, "gone soon");

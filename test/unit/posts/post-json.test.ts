@@ -44,6 +44,21 @@ const post = (over: Partial<PostView> = {}, shown = [media("21")]): PostView => 
 });
 
 describe("PostJson", () => {
+  it("keeps texts within its byte bound, and writes what it no longer keeps the same", () => {
+    const json = new PostJson({ maxBytes: 4_000 });
+    const many = Array.from({ length: 100 }, (_, i) =>
+      post({ id: String(1_000 + i), caption: "x".repeat(200) }),
+    );
+    const first = json.page({ items: many, nextCursor: null });
+    expect(first).to.equal(JSON.stringify({ items: many, nextCursor: null }));
+    expect(json.sizeInBytes).to.be.within(1, 4_000);
+    // The first posts were forgotten to stay within the bound: written again, to the same text.
+    expect(json.page({ items: many.slice(0, 3), nextCursor: null })).to.equal(
+      JSON.stringify({ items: many.slice(0, 3), nextCursor: null }),
+    );
+    expect(new PostJson().sizeInBytes, "no byte bound: nothing counted").to.equal(0);
+  });
+
   it("writes what JSON.stringify writes, key for key", () => {
     const json = new PostJson();
     const page = {
