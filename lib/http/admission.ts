@@ -2,9 +2,11 @@
  * What decides whether a gateway takes a request: a bound on those it works on at once, and a bound on how long
  * requests wait for the event loop (CoDel's control law, applied to turns of the loop).
  *
- * The in-flight bound alone does not see the queue of a saturated node: a request the node answers within one
- * turn of the loop (a cached read) is in flight for microseconds, so however many clients wait, the count stays
- * at one, and the queue is the sockets whose bytes the loop has not read yet. What it does see is how long each
+ * A request answered within the turn of the loop that read it (a cached read) is in flight for microseconds, so
+ * counted from its start to its answer, however many clients wait, the count would stay at one: the queue is the
+ * sockets whose bytes the loop has not read yet, and those the turn reads one after another. So a request holds
+ * its place until its answer or the end of the turn that read it, whichever is later: the requests one turn reads
+ * are counted together, as the clients waiting at once that they are. The second bound sees how long each
  * turn runs: the requests read late in a long turn waited for every one before them, and the sockets read in
  * the next turn waited for all of it. So every turn is timed from the first request it reads, and once turns have
  * run longer than `targetMs` for a whole `intervalMs` (a standing queue, not a burst), each request read later
@@ -25,9 +27,18 @@ export interface AdmissionOptions {
 
 export type Refusal = "in-flight" | "queue";
 
+/** A place taken: given back with leave(). */
+export interface Ticket {
+  readonly turn: number;
+}
+
 export class Admission {
   private inFlight = 0;
   private refusedTotal = 0;
+  /** Counts turns that read a request; a ticket names the one it was taken in. */
+  private turnNumber = 0;
+  /** Places given back during the current turn, freed when it ends. */
+  private leavingAtTurnEnd = 0;
   /** When the current turn read its first request; undefined between turns. */
   private turnStartedAt: number | undefined;
   /** Since when every turn has run longer than the target (the end of the first); undefined while they do not. */
@@ -44,12 +55,13 @@ export class Admission {
   }
 
   /**
-   * Takes a place, or answers why not. Every admission must be followed by exactly one leave(). The turn is
-   * marked on the first request it reads, so an idle node schedules nothing.
+   * Takes a place (a ticket), or answers why not. Every ticket must be given back by exactly one leave(). The
+   * turn is marked on the first request it reads, so an idle node schedules nothing.
    */
-  tryEnter(): Refusal | undefined {
+  tryEnter(): Refusal | Ticket {
     const now = this.now();
     if (this.turnStartedAt === undefined) {
+      this.turnNumber++;
       // No request for a whole interval since the last turn: no queue stood through it.
       if (this.lastTurnEndedAt !== undefined && now - this.lastTurnEndedAt >= this.options.intervalMs) {
         this.overSince = undefined;
@@ -65,11 +77,13 @@ export class Admission {
       return refusal;
     }
     this.inFlight++;
-    return undefined;
+    return { turn: this.turnNumber };
   }
 
-  leave(): void {
-    if (this.inFlight > 0) this.inFlight--;
+  /** Gives the place back: at once, or at the end of the turn that took it if that turn is still running. */
+  leave(ticket: Ticket): void {
+    if (this.turnStartedAt !== undefined && ticket.turn === this.turnNumber) this.leavingAtTurnEnd++;
+    else if (this.inFlight > 0) this.inFlight--;
   }
 
   get current(): number {
@@ -86,6 +100,8 @@ export class Admission {
   }
 
   private turnEnded(): void {
+    this.inFlight = Math.max(0, this.inFlight - this.leavingAtTurnEnd);
+    this.leavingAtTurnEnd = 0;
     const startedAt = this.turnStartedAt;
     this.turnStartedAt = undefined;
     if (startedAt === undefined) return;

@@ -75,7 +75,8 @@ export class FrontDoor {
         return;
       }
       if (countsAgainstAdmission(req.url)) {
-        if (this.admission.tryEnter() !== undefined) {
+        const admitted = this.admission.tryEnter();
+        if (typeof admitted === "string") {
           res.setHeader("Retry-After", "1");
           sendJson(res, 503, {
             error: { code: "OVERLOADED", message: "the server is busy: try again in a moment" },
@@ -84,7 +85,7 @@ export class FrontDoor {
           req.resume();
           return;
         }
-        res.once("close", () => this.admission.leave());
+        res.once("close", () => this.admission.leave(admitted));
       }
       watchBodyIdle(req, res, this.idleMs, () => this.cutIdle(req, res));
       gateway(req, res);

@@ -98,3 +98,41 @@ describe("the gateway under a standing queue", function () {
     expect((await api(t.url, "GET", "/api/me")).status).to.equal(401);
   });
 });
+
+/**
+ * The requests one turn of the event loop reads are clients waiting at once, even when each is answered before
+ * the next is read (a cached read, an unauthenticated one): they count against MAX_IN_FLIGHT together, until the
+ * turn ends. Counted from start to answer alone, a burst of 100 would never have two in flight.
+ */
+describe("the gateway's in-flight bound under a burst of quick requests", function () {
+  this.timeout(60_000);
+  let t: TestNode;
+  const connections: RawConnection[] = [];
+
+  before(async () => {
+    // The queue bound out of the way: only the in-flight bound may refuse here.
+    t = await startTestNode({ MAX_IN_FLIGHT: "10", QUEUE_TARGET_MS: "10000" });
+  });
+  after(async () => {
+    for (const c of connections) c.destroy();
+    await t.stop();
+  });
+
+  it("refuses past the bound within one turn, with 503 OVERLOADED and Retry-After, and takes requests again after it", async () => {
+    for (let i = 0; i < 100; i++) connections.push(new RawConnection(t.url));
+    const answers: RawResponse[] = [];
+    const started = performance.now();
+    while (performance.now() - started < 20_000 && !answers.some((a) => a.status === 503)) {
+      await Promise.all(connections.map((c) => c.write(requestHead("GET", "/api/me", {}))));
+      answers.push(...(await Promise.all(connections.map((c) => c.response()))));
+    }
+    const refused = answers.filter((a) => a.status === 503);
+    expect(refused.length, "some refused").to.be.above(0);
+    for (const a of refused) {
+      expect((JSON.parse(a.body) as ErrorBody).error.code).to.equal("OVERLOADED");
+      expect(a.headers["retry-after"]).to.equal("1");
+    }
+    expect(answers.filter((a) => a.status === 401).length, "some answered").to.be.above(0);
+    expect((await api(t.url, "GET", "/api/me")).status, "one alone is taken").to.equal(401);
+  });
+});

@@ -1,5 +1,8 @@
 import { expect } from "chai";
-import { Admission, type AdmissionOptions } from "../../../lib/http/admission";
+import { Admission, type AdmissionOptions, type Refusal, type Ticket } from "../../../lib/http/admission";
+
+const refusal = (answer: Refusal | Ticket): Refusal | undefined =>
+  typeof answer === "string" ? answer : undefined;
 
 /** An admission on a clock the test moves, whose turns end when the test says. */
 function harness(options: Partial<AdmissionOptions> = {}) {
@@ -24,10 +27,10 @@ function harness(options: Partial<AdmissionOptions> = {}) {
   /** One turn reading `count` requests, each taking `eachMs` of the loop; answers the refusals, in order. */
   const turn = (count: number, eachMs: number) => {
     const answers = Array.from({ length: count }, () => {
-      const refusal = admission.tryEnter();
+      const answer = admission.tryEnter();
       clock += eachMs;
-      if (refusal === undefined) admission.leave();
-      return refusal;
+      if (typeof answer !== "string") admission.leave(answer);
+      return refusal(answer);
     });
     endTurn();
     return answers;
@@ -41,15 +44,28 @@ function harness(options: Partial<AdmissionOptions> = {}) {
 describe("Admission", () => {
   it("refuses past the in-flight bound and takes again once one leaves", () => {
     const { admission, endTurn } = harness({ maxInFlight: 2 });
-    expect([admission.tryEnter(), admission.tryEnter(), admission.tryEnter()]).to.deep.equal([
+    const first = admission.tryEnter();
+    expect([refusal(first), refusal(admission.tryEnter()), refusal(admission.tryEnter())]).to.deep.equal([
       undefined,
       undefined,
       "in-flight",
     ]);
-    admission.leave();
-    expect(admission.tryEnter()).to.equal(undefined);
+    endTurn();
+    // Answered in a later turn (it waited for the store): its place is free at once.
+    if (typeof first === "string") throw new Error("refused");
+    admission.leave(first);
+    expect(refusal(admission.tryEnter())).to.equal(undefined);
     expect(admission.refused).to.equal(1);
     endTurn();
+  });
+
+  it("counts the requests one turn reads together, even those answered within it (clients waiting at once)", () => {
+    const h = harness({ maxInFlight: 3 });
+    // Each answered before the next is read, as a cached read is: a count from start to answer would stay at 1.
+    expect(h.turn(5, 0.1)).to.deep.equal([undefined, undefined, undefined, "in-flight", "in-flight"]);
+    // The places come back when the turn ends.
+    expect(h.admission.current).to.equal(0);
+    expect(h.turn(3, 0.1)).to.deep.equal([undefined, undefined, undefined]);
   });
 
   it("lets a burst through: long turns shorter than the interval refuse nothing", () => {
