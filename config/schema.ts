@@ -46,7 +46,7 @@ export const envSchema = z.object({
   DATA_DIR: z.string().min(1).default("./data").describe("Folder of the embedded store and keys"),
   CACHE_MB: positiveInt
     .max(65_536)
-    .default(64)
+    .default(256)
     .describe(
       "Memory (MiB, roughly) each node gives its caches of posts: rows, JSON text, and media views when there is no Redis",
     ),
