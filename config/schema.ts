@@ -421,7 +421,7 @@ export const envSchema = z.object({
     .max(100_000)
     .default(128)
     .describe(
-      "API requests a gateway works on at once, each counted at least until the end of the event-loop turn that read it; past it, 503 with Retry-After at once (health, metrics, media files and streams are not counted). About half the concurrency `npm run bench:overload` finds saturating keeps admitted answers near their speed at rest",
+      "API requests a gateway works on at once, each counted at least until the end of the event-loop turn that read it; past it, 503 with Retry-After at once (health, metrics, media files and streams are not counted). About a quarter of the concurrency at which `npm run bench:overload` finds the node saturated keeps admitted answers within 2× their speed at rest",
     ),
   QUEUE_TARGET_MS: positiveInt
     .max(10_000)
