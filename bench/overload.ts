@@ -4,12 +4,15 @@
  * share refused (503 with Retry-After, at once), the p99 of the requests admitted against the p99 at rest (target:
  * within 2×), and the node's memory before and after.
  *
- * Clients honour Retry-After, as the web client and any well-behaved one do: a refused client waits that long
- * before its next request. `--ignore-retry-after` makes them retry at once instead (a client that never backs off).
+ * Clients honour Retry-After as the web client does (`web/src/api/client.ts`): a refused client waits that long and
+ * up to half as long again before its next request, so that clients refused together do not come back together. `--ignore-retry-after` makes them retry at once instead (a client that never backs off).
  *
- *   npm run bench:overload -- [--seconds 10] [--limit N] [--target MS] [--clients N] [--ignore-retry-after] [--built]
- *     (--limit sets MAX_IN_FLIGHT, --target QUEUE_TARGET_MS; default: the config's. --clients: the overload run's
- *     clients, instead of four times the saturating concurrency)
+ *   npm run bench:overload -- [--seconds 10] [--limit N] [--target MS] [--clients N] [--no-adaptive]
+ *                             [--ignore-retry-after] [--built]
+ *     (--limit sets MAX_IN_FLIGHT, --target QUEUE_TARGET_MS; default: the config's. --no-adaptive: ADAPTIVE_LIMIT
+ *     off, MAX_IN_FLIGHT alone. --clients: the overload run's clients, instead of four times the saturating
+ *     concurrency; the sweep runs on the same node, so with the adaptive limit on, its refusals can make the node
+ *     look saturated sooner than it is)
  */
 import { readFile } from "node:fs/promises";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -37,6 +40,7 @@ async function main(): Promise<void> {
     ? positiveIntOption(process.argv, "target", 5)
     : undefined;
   const backOff = !process.argv.includes("--ignore-retry-after");
+  const adaptive = !process.argv.includes("--no-adaptive");
   const clientsArg = process.argv.includes("--clients")
     ? positiveIntOption(process.argv, "clients", 64)
     : undefined;
@@ -48,6 +52,7 @@ async function main(): Promise<void> {
       PORT: String(30_000 + Math.floor(Math.random() * 10_000)),
       ...(limitArg !== undefined && { MAX_IN_FLIGHT: String(limitArg) }),
       ...(targetArg !== undefined && { QUEUE_TARGET_MS: String(targetArg) }),
+      ...(!adaptive && { ADAPTIVE_LIMIT: "off" }),
     },
     entry,
   );
@@ -81,11 +86,13 @@ async function main(): Promise<void> {
     const clients = clientsArg ?? saturating * 4;
     const overload = await run(clients, seconds);
     const rssAfter = await rssMiB(node.child.pid);
+    const limitAfter = await metric(client, "mosaic_http_in_flight_limit");
     const accepted = summarise(overload.ok);
     const total = overload.ok.length + overload.refused + overload.other;
 
     console.log(
-      `GET /api/me on an embedded node, MAX_IN_FLIGHT ${limitArg ?? "default"}, QUEUE_TARGET_MS ${targetArg ?? "default"}; ` +
+      `GET /api/me on an embedded node, MAX_IN_FLIGHT ${limitArg ?? "default"}, ` +
+        `adaptive limit ${adaptive ? "on" : "off"}, QUEUE_TARGET_MS ${targetArg ?? "default"}; ` +
         `clients ${backOff ? "honour" : "ignore"} Retry-After`,
     );
     console.log(`at rest (1 in flight): p50 ${ms(summarise(rest.ok).p50)} ms, p99 ${ms(restP99)} ms`);
@@ -101,7 +108,9 @@ async function main(): Promise<void> {
       `  admitted p50 ${ms(accepted.p50)} ms, p99 ${ms(accepted.p99)} ms: ` +
         `${ms(accepted.p99 / restP99)}× the p99 at rest (target ≤ 2×)`,
     );
-    console.log(`  node RSS ${rssBefore} MiB before, ${rssAfter} MiB after`);
+    console.log(
+      `  node RSS ${rssBefore} MiB before, ${rssAfter} MiB after; in-flight limit at the end ${limitAfter}`,
+    );
     client.close();
   } finally {
     await stop(node.child);
@@ -128,7 +137,10 @@ async function closedLoop(
         phase.refused++;
         if (!answer.retryAfter) phase.refusedWithoutRetryAfter++;
         else if (backOff) {
-          const wait = Math.min(Number(answer.retryAfter) * 1000, until - performance.now());
+          const wait = Math.min(
+            Number(answer.retryAfter) * 1000 * (1 + Math.random() / 2),
+            until - performance.now(),
+          );
           if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         }
       } else phase.other++;
@@ -137,6 +149,13 @@ async function closedLoop(
   await Promise.all(Array.from({ length: concurrency }, worker));
   phase.seconds = (performance.now() - began) / 1000;
   return phase;
+}
+
+/** One unlabelled series of the node's /metrics. */
+async function metric(client: Client, name: string): Promise<number> {
+  const answer = await client.request({ method: "GET", path: "/metrics" });
+  const line = answer.body.split("\n").find((l) => l.startsWith(`${name} `));
+  return Number(line?.split(" ")[1] ?? Number.NaN);
 }
 
 async function rssMiB(pid: number | undefined): Promise<number> {

@@ -29,6 +29,8 @@ export interface Config {
     readonly maxInFlight: number;
     /** Past a standing queue (turns of the event loop longer than this for `queueIntervalMs`), requests read this late in a turn are refused. */
     readonly queueTargetMs: number;
+    /** The bound found from latency under `maxInFlight`; undefined when ADAPTIVE_LIMIT is off. */
+    readonly adaptiveLimit: { readonly tolerance: number; readonly sustainMs: number } | undefined;
     readonly queueIntervalMs: number;
     /** The built web client served at `/`. */
     readonly webDir: string;
@@ -256,6 +258,10 @@ export function loadConfig(
       bodyIdleTimeoutMs: e.BODY_IDLE_TIMEOUT_MS,
       maxInFlight: e.MAX_IN_FLIGHT,
       queueTargetMs: e.QUEUE_TARGET_MS,
+      adaptiveLimit:
+        e.ADAPTIVE_LIMIT === "on"
+          ? { tolerance: e.ADAPTIVE_LIMIT_TOLERANCE, sustainMs: e.ADAPTIVE_LIMIT_SUSTAIN_MS }
+          : undefined,
       queueIntervalMs: e.QUEUE_INTERVAL_MS,
       webDir: path.resolve(e.WEB_DIR ?? path.join(__dirname, "..", "web", "dist")),
     },

@@ -421,7 +421,26 @@ export const envSchema = z.object({
     .max(100_000)
     .default(128)
     .describe(
-      "API requests a gateway works on at once, each counted at least until the end of the event-loop turn that read it; past it, 503 with Retry-After at once (health, metrics, media files and streams are not counted). About a quarter of the concurrency at which `npm run bench:overload` finds the node saturated keeps admitted answers within 2× their speed at rest",
+      "Most API requests a gateway works on at once, each counted at least until the end of the event-loop turn that read it; past it (or past the adaptive limit under it), 503 with Retry-After at once (health, metrics, media files and streams are not counted)",
+    ),
+  ADAPTIVE_LIMIT: onOff
+    .default("on")
+    .describe(
+      "`on`: a gateway finds from their latency how many API requests to work on at once (at most MAX_IN_FLIGHT): it cuts that number while a crowd of answers take over ADAPTIVE_LIMIT_TOLERANCE times their route's time at rest, and probes one higher while they do not; `off`: MAX_IN_FLIGHT alone",
+    ),
+  ADAPTIVE_LIMIT_TOLERANCE: z.coerce
+    .number()
+    .min(1.2)
+    .max(100)
+    .default(1.5)
+    .describe(
+      "How many times its route's fastest recent answer the median answer (of those with company, per 100 ms) may take before the adaptive limit is cut",
+    ),
+  ADAPTIVE_LIMIT_SUSTAIN_MS: positiveInt
+    .max(60_000)
+    .default(300)
+    .describe(
+      "How long answers must stay over the tolerance before a gateway at its full limit cuts it, so that a page's burst of requests is never refused; also how often a limit that is met is probed one higher",
     ),
   QUEUE_TARGET_MS: positiveInt
     .max(10_000)

@@ -1,3 +1,5 @@
+import type { AdaptiveLimit } from "./adaptive-limit";
+
 /**
  * What decides whether a gateway takes a request: a bound on those it works on at once, and a bound on how long
  * requests wait for the event loop (CoDel's control law, applied to turns of the loop).
@@ -14,8 +16,10 @@
  * cost, and clients that honour Retry-After stay away for a while. The first turn under the target ends it, and so does an interval without a request.
  */
 export interface AdmissionOptions {
-  /** API requests worked on at once. */
+  /** API requests worked on at once, at most. */
   maxInFlight: number;
+  /** The bound found from answers' latency, under `maxInFlight`; without it the bound is `maxInFlight`. */
+  adaptive?: AdaptiveLimit;
   /** How far into a turn of the event loop a request may be read and still be taken, once there is a queue. */
   targetMs: number;
   /** How long turns must stay longer than `targetMs` before requests are refused for it. */
@@ -30,6 +34,15 @@ export type Refusal = "in-flight" | "queue";
 /** A place taken: given back with leave(). */
 export interface Ticket {
   readonly turn: number;
+  /** When the turn that read it began: its answer's latency counts from there, the wait behind the turn included. */
+  readonly readAt: number;
+  readonly hadCompany: boolean;
+}
+
+/** An answer sent, for the adaptive bound: its route (a template, never the URL) and status. */
+export interface Answered {
+  route: string;
+  status: number;
 }
 
 export class Admission {
@@ -69,25 +82,47 @@ export class Admission {
       this.turnStartedAt = now;
       this.afterTurn(this.endTurn);
     }
+    const { adaptive } = this.options;
+    const bound = this.bound;
     let refusal: Refusal | undefined;
-    if (this.inFlight >= this.options.maxInFlight) refusal = "in-flight";
+    if (this.inFlight >= bound) refusal = "in-flight";
     else if (this.queued(now) && now - this.turnStartedAt > this.options.targetMs) refusal = "queue";
     if (refusal !== undefined) {
       this.refusedTotal++;
+      if (refusal === "in-flight") adaptive?.inFlight(bound);
       return refusal;
     }
+    const hadCompany = this.inFlight > 0;
     this.inFlight++;
-    return { turn: this.turnNumber };
+    adaptive?.inFlight(this.inFlight);
+    return { turn: this.turnNumber, readAt: this.turnStartedAt, hadCompany };
   }
 
-  /** Gives the place back: at once, or at the end of the turn that took it if that turn is still running. */
-  leave(ticket: Ticket): void {
+  /**
+   * Gives the place back: at once, or at the end of the turn that took it if that turn is still running. `answered`
+   * when an answer was sent (not when the client left first): its latency teaches the adaptive bound.
+   */
+  leave(ticket: Ticket, answered?: Answered): void {
+    if (answered !== undefined && this.options.adaptive !== undefined) {
+      const statusClass = `${Math.floor(answered.status / 100)}xx`;
+      this.options.adaptive.observe(
+        `${answered.route} ${statusClass}`,
+        this.now() - ticket.readAt,
+        ticket.hadCompany,
+      );
+    }
     if (this.turnStartedAt !== undefined && ticket.turn === this.turnNumber) this.leavingAtTurnEnd++;
     else if (this.inFlight > 0) this.inFlight--;
   }
 
   get current(): number {
     return this.inFlight;
+  }
+
+  /** The bound in force now. */
+  get bound(): number {
+    const { adaptive, maxInFlight } = this.options;
+    return adaptive === undefined ? maxInFlight : Math.min(maxInFlight, adaptive.limit);
   }
 
   get refused(): number {

@@ -70,6 +70,36 @@ describe("the web client facing bad answers", function () {
     await context.close();
   });
 
+  it("sends a request refused as OVERLOADED again after Retry-After, and shows the refusal only if it lasts", async () => {
+    const overloaded = {
+      status: 503,
+      headers: { "Retry-After": "1" },
+      contentType: "application/json",
+      body: JSON.stringify({
+        error: { code: "OVERLOADED", message: "the server is busy: try again in a moment" },
+      }),
+    };
+    const { page, context } = await signedIn();
+    let refusals = 1;
+    let sent = 0;
+    await page.route("**/api/feed**", (route) => {
+      sent++;
+      return refusals-- > 0 ? route.fulfill(overloaded) : route.continue();
+    });
+    await page.goto("/");
+    await until(() => Promise.resolve(sent >= 2), "the feed asked for again after its refusal");
+    await page.waitForLoadState("networkidle");
+    expect(await page.getByRole("alert").count(), "no error shown for a refusal that passed").to.equal(0);
+    expect((await page.locator("main").innerText()).trim()).to.not.equal("");
+
+    refusals = Number.POSITIVE_INFINITY;
+    sent = 0;
+    await page.reload();
+    await page.getByRole("alert").filter({ hasText: "the server is busy" }).waitFor();
+    expect(sent, "sent three times in all, then shown").to.equal(3);
+    await context.close();
+  });
+
   it("says when to retry after a 429", async () => {
     const { page, context } = await signedIn();
     await page.route("**/api/users/*", (route) =>

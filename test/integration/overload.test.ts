@@ -64,7 +64,12 @@ describe("the gateway under a standing queue", function () {
 
   before(async () => {
     // No in-flight bound to speak of: only the queue's may refuse here.
-    t = await startTestNode({ QUEUE_TARGET_MS: "1", QUEUE_INTERVAL_MS: "300", MAX_IN_FLIGHT: "100000" });
+    t = await startTestNode({
+      QUEUE_TARGET_MS: "1",
+      QUEUE_INTERVAL_MS: "300",
+      MAX_IN_FLIGHT: "100000",
+      ADAPTIVE_LIMIT: "off",
+    });
   });
   after(async () => {
     for (const c of connections) c.destroy();
@@ -111,7 +116,7 @@ describe("the gateway's in-flight bound under a burst of quick requests", functi
 
   before(async () => {
     // The queue bound out of the way: only the in-flight bound may refuse here.
-    t = await startTestNode({ MAX_IN_FLIGHT: "10", QUEUE_TARGET_MS: "10000" });
+    t = await startTestNode({ MAX_IN_FLIGHT: "10", QUEUE_TARGET_MS: "10000", ADAPTIVE_LIMIT: "off" });
   });
   after(async () => {
     for (const c of connections) c.destroy();
@@ -134,5 +139,66 @@ describe("the gateway's in-flight bound under a burst of quick requests", functi
     }
     expect(answers.filter((a) => a.status === 401).length, "some answered").to.be.above(0);
     expect((await api(t.url, "GET", "/api/me")).status, "one alone is taken").to.equal(401);
+  });
+});
+
+/**
+ * With the defaults, a node nobody sized finds its own bound: a page's burst on a quiet node is taken whole, a
+ * standing overload (every answer waiting behind a turn of others) cuts the limit until the rest are refused, and
+ * once the node is quiet again its full limit is back.
+ */
+describe("the gateway's adaptive limit", function () {
+  this.timeout(60_000);
+  let t: TestNode;
+  const connections: RawConnection[] = [];
+
+  before(async () => {
+    t = await startTestNode({});
+  });
+  after(async () => {
+    for (const c of connections) c.destroy();
+    await t.stop();
+  });
+
+  const burst = async (count: number) => {
+    const sockets = connections.slice(0, count);
+    await Promise.all(sockets.map((c) => c.write(requestHead("GET", "/api/me", {}))));
+    return Promise.all(sockets.map((c) => c.response()));
+  };
+  const gauge = async (name: string) => {
+    const text = (await api<string>(t.url, "GET", "/metrics")).text;
+    const line = text.split("\n").find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+    return Number(line?.split(" ").at(-1));
+  };
+
+  it("takes a burst whole, refuses under a standing overload, and takes bursts whole again once quiet", async () => {
+    for (let i = 0; i < 100; i++) connections.push(new RawConnection(t.url));
+    const first = await burst(40);
+    expect(
+      first.map((a) => a.status).filter((s) => s !== 401),
+      "a burst on a quiet node",
+    ).to.deep.equal([]);
+    expect(await gauge("mosaic_http_in_flight_limit")).to.equal(128);
+
+    const answers: RawResponse[] = [];
+    const started = performance.now();
+    while (performance.now() - started < 20_000 && !answers.some((a) => a.status === 503)) {
+      answers.push(...(await burst(100)));
+    }
+    const refused = answers.filter((a) => a.status === 503);
+    expect(refused.length, "some refused").to.be.above(0);
+    for (const a of refused) {
+      expect((JSON.parse(a.body) as ErrorBody).error.code).to.equal("OVERLOADED");
+      expect(a.headers["retry-after"]).to.equal("1");
+    }
+    expect(await gauge("mosaic_http_in_flight_limit"), "the limit was cut").to.be.below(128);
+    expect(await gauge('mosaic_http_refused_total{reason="in_flight"}')).to.be.above(0);
+
+    await new Promise((r) => setTimeout(r, 1_500));
+    const after = await burst(40);
+    expect(
+      after.map((a) => a.status).filter((s) => s !== 401),
+      "a burst once quiet again",
+    ).to.deep.equal([]);
   });
 });

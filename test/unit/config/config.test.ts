@@ -16,6 +16,7 @@ describe("config", () => {
       bodyIdleTimeoutMs: 15_000,
       maxInFlight: 128,
       queueTargetMs: 100,
+      adaptiveLimit: { tolerance: 1.5, sustainMs: 300 },
       queueIntervalMs: 1_000,
       // The client this checkout builds, wherever the node is started from.
       webDir: path.resolve(__dirname, "../../../web/dist"),

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { AdaptiveLimit } from "../../../lib/http/adaptive-limit";
 import { Admission, type AdmissionOptions, type Refusal, type Ticket } from "../../../lib/http/admission";
 
 const refusal = (answer: Refusal | Ticket): Refusal | undefined =>
@@ -101,6 +102,51 @@ describe("Admission", () => {
     h.advance(60_000);
     h.turn(1, 1_000);
     expect(h.turn(30, 1).every((r) => r === undefined)).to.equal(true);
+  });
+
+  it("bounds by the adaptive limit under maxInFlight, teaching it each answer's time from the start of its turn", () => {
+    let clock = 0;
+    let turnEnd: (() => void) | undefined;
+    // 10 in flight at once: a crowd for a limit of 64 (an eighth of it at least).
+    const adaptive = new AdaptiveLimit({
+      max: 64,
+      min: 2,
+      tolerance: 2,
+      windowMs: 100,
+      sustainMs: 300,
+      minDoublingMs: 60_000,
+      maxRoutes: 10,
+      now: () => clock,
+    });
+    const admission = new Admission({
+      maxInFlight: 64,
+      adaptive,
+      targetMs: 10_000,
+      intervalMs: 100,
+      now: () => clock,
+      afterTurn: (callback) => (turnEnd = callback),
+    });
+    /** A turn reading 10 requests, each answered 1 ms after it is read: the last waited 10 ms in all. */
+    const turn = () => {
+      const refusals = Array.from({ length: 10 }, () => {
+        const ticket = admission.tryEnter();
+        clock += 1;
+        if (typeof ticket === "string") return ticket;
+        admission.leave(ticket, { route: "GET /api/me", status: 200 });
+        return undefined;
+      });
+      turnEnd?.();
+      return refusals;
+    };
+    expect(
+      turn().every((r) => r === undefined),
+      "a burst is taken",
+    ).to.equal(true);
+    for (let i = 0; i < 80; i++) turn();
+    expect(admission.bound).to.be.below(10);
+    const refusals = turn();
+    expect(refusals.slice(0, admission.bound).every((r) => r === undefined)).to.equal(true);
+    expect(refusals.slice(admission.bound).every((r) => r === "in-flight")).to.equal(true);
   });
 
   it("schedules nothing while no request arrives", () => {

@@ -27,7 +27,46 @@ interface RequestOptions {
   token?: string;
 }
 
-/** Calls the REST API with the session's token. A 401 ends the session (the app goes back to sign-in). */
+/** How often a request refused as OVERLOADED is sent again before its refusal is shown. */
+const OVERLOAD_RETRIES = 2;
+/** The longest wait before sending one again, whatever Retry-After says. */
+const MAX_OVERLOAD_WAIT_MS = 5_000;
+
+/**
+ * How long to wait before sending a request again, when the gateway refused it as OVERLOADED: such a request never
+ * ran, so sending it again is safe whatever its method (unlike a 503 from a node that failed mid-request). Waits
+ * Retry-After and up to half as long again, so that clients refused together do not all come back together.
+ */
+async function overloadWaitMs(res: Response): Promise<number | undefined> {
+  if (res.status !== 503) return undefined;
+  const envelope = parse(await res.clone().text()) as { error?: { code?: unknown } } | undefined;
+  if (envelope?.error?.code !== "OVERLOADED") return undefined;
+  const seconds = Number(res.headers.get("Retry-After") ?? "") || 1;
+  return Math.min(MAX_OVERLOAD_WAIT_MS, seconds * 1000 * (1 + Math.random() / 2));
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new DOMException("aborted", "AbortError"));
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new DOMException("aborted", "AbortError"));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * Calls the REST API with the session's token. A 401 ends the session (the app goes back to sign-in); a request the
+ * gateway refused as OVERLOADED is sent again after Retry-After, twice at most.
+ */
 export async function api<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = {};
   const token = options.token ?? session.value?.token;
@@ -43,16 +82,21 @@ export async function api<T>(method: Method, path: string, options: RequestOptio
     headers["Content-Type"] = "application/json";
   }
   let res: Response;
-  try {
-    res = await fetch(withQuery(`/api${path}`, options.query), {
-      method,
-      headers,
-      body,
-      signal: options.signal,
-    });
-  } catch (err) {
-    if (err instanceof DOMException && err.name === "AbortError") throw err;
-    throw new ApiError(0, "NETWORK", "Mosaic cannot be reached: check your connection and try again.");
+  for (let attempt = 0; ; attempt++) {
+    try {
+      res = await fetch(withQuery(`/api${path}`, options.query), {
+        method,
+        headers,
+        body,
+        signal: options.signal,
+      });
+    } catch (err) {
+      if (err instanceof DOMException && err.name === "AbortError") throw err;
+      throw new ApiError(0, "NETWORK", "Mosaic cannot be reached: check your connection and try again.");
+    }
+    const wait = attempt < OVERLOAD_RETRIES ? await overloadWaitMs(res) : undefined;
+    if (wait === undefined) break;
+    await sleep(wait, options.signal);
   }
   if (res.status === 204) return undefined as T;
   const text = await res.text();
