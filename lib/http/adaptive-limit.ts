@@ -11,8 +11,10 @@ import { LruMap } from "../concurrency/lru-map";
  * waited behind another, and one slow route answering alone (a large feed) must not shrink the limit. The fastest
  * answer is forgotten slowly (it doubles every `minDoublingMs` until a faster one comes), so that a route grown
  * slower for good (a user's data growing) stops counting as overload; while the limit bites, answers are fast
- * again and keep it current. A cut needs ratios over the tolerance for `sustainMs` of windows in a row, so that
- * the burst of one page load is never refused.
+ * again and keep it current. A cut needs a crowd in flight, and at the full limit ratios over the tolerance for
+ * `sustainMs` of windows in a row, so that the burst of one page load is never refused; a limit that is met is
+ * probed one higher once per `sustainMs`; a second without requests gives the full limit back. Decision record
+ * 0010 says why each rule is there.
  */
 export interface AdaptiveLimitOptions {
   /** The limit at start, and the most it is raised to. */

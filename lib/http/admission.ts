@@ -1,8 +1,9 @@
 import type { AdaptiveLimit } from "./adaptive-limit";
 
 /**
- * What decides whether a gateway takes a request: a bound on those it works on at once, and a bound on how long
- * requests wait for the event loop (CoDel's control law, applied to turns of the loop).
+ * What decides whether a gateway takes a request: a bound on those it works on at once (`maxInFlight`, or the
+ * adaptive limit under it, found from the answers' latency), and a bound on how long requests wait for the event
+ * loop (CoDel's control law, applied to turns of the loop).
  *
  * A request answered within the turn of the loop that read it (a cached read) is in flight for microseconds, so
  * counted from its start to its answer, however many clients wait, the count would stay at one: the queue is the

@@ -108,7 +108,9 @@ export class FrontDoor {
         res.once("close", () =>
           this.admission.leave(
             admitted,
-            res.writableFinished ? { route: routeOf(req), status: res.statusCode } : undefined,
+            res.writableFinished && !timedByClient(req)
+              ? { route: routeOf(req), status: res.statusCode }
+              : undefined,
           ),
         );
       }
@@ -184,6 +186,18 @@ export class FrontDoor {
  * API requests, but not the event stream (a long-lived connection with its own per-user bound), nor probes,
  * metrics and media files, which must answer even when the API is saturated.
  */
+/**
+ * Whether a request's time is mostly its client's sending (an upload's bytes): it says nothing of how long the
+ * gateway made it wait, so the adaptive limit does not learn from it.
+ */
+export function timedByClient(req: IncomingMessage): boolean {
+  if (req.headers["transfer-encoding"] !== undefined) return true;
+  return Number(req.headers["content-length"] ?? 0) > LARGE_BODY_BYTES;
+}
+
+/** A body above this takes a client on a slow link longer to send than the gateway takes to answer. */
+const LARGE_BODY_BYTES = 64 * 1024;
+
 function countsAgainstAdmission(url: string | undefined): boolean {
   if (url === undefined || !url.startsWith("/api/")) return false;
   return !(url === "/api/stream" || url.startsWith("/api/stream?"));

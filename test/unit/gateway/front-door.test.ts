@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { loadConfig } from "../../../config";
-import { mediaOriginsOf } from "../../../services/gateway/front-door";
+import type { IncomingMessage } from "node:http";
+import { mediaOriginsOf, timedByClient } from "../../../services/gateway/front-door";
 
 const S3 = { BLOBS: "s3", S3_ACCESS_KEY_ID: "k", S3_SECRET_ACCESS_KEY: "s", S3_BUCKET: "media-bucket" };
 
@@ -34,5 +35,18 @@ describe("the media origins of the CSP", () => {
     expect(mediaOriginsOf(loadConfig({ ...S3, S3_REGION: "eu-west-1" }))).to.deep.equal([
       "https://s3.eu-west-1.amazonaws.com",
     ]);
+  });
+});
+
+describe("the requests the adaptive limit does not learn from", () => {
+  const request = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
+
+  it("are those whose time is the client's sending: a large or streamed body", () => {
+    expect(timedByClient(request({ "content-length": String(5 * 1024 * 1024) })), "an upload part").to.equal(
+      true,
+    );
+    expect(timedByClient(request({ "transfer-encoding": "chunked" })), "a streamed body").to.equal(true);
+    expect(timedByClient(request({ "content-length": "120" })), "a JSON body").to.equal(false);
+    expect(timedByClient(request({})), "no body").to.equal(false);
   });
 });
