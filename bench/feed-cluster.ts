@@ -100,6 +100,7 @@ async function main(): Promise<void> {
       CELEBRITY_THRESHOLD: String(graph.threshold),
       LOG_LEVEL: "warn",
       RATE_LIMITS: "off",
+      ADAPTIVE_LIMIT: "off",
     };
     const roles = [
       { name: "timeline-a", env: { SERVICES: "timeline", WORKER_ID: "11", PORT: "3971" } },

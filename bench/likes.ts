@@ -11,6 +11,7 @@ import type { WideRowStore } from "../lib/store/store";
 import { signup, startTestNode, type TestNode } from "../test/support/test-node";
 import { Client, ms, runPool, summarise, type RunResult } from "./support/measure";
 import { positiveIntOption } from "./support/options";
+import { BENCH_ENV } from "./support/processes";
 
 /**
  * POST /api/posts/:id/like (and DELETE, and POST again) from many users at once on one post, through an
@@ -50,7 +51,7 @@ const RAW_ROUNDS = 5;
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const secret = randomBytes(48).toString("base64url");
-  const t = await startTestNode({ JWT_SECRET: secret, RATE_LIMITS: "off" });
+  const t = await startTestNode({ JWT_SECRET: secret, ...BENCH_ENV });
   const problems: string[] = [];
   try {
     const store = t.node.app.store;

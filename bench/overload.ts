@@ -52,7 +52,7 @@ async function main(): Promise<void> {
       PORT: String(30_000 + Math.floor(Math.random() * 10_000)),
       ...(limitArg !== undefined && { MAX_IN_FLIGHT: String(limitArg) }),
       ...(targetArg !== undefined && { QUEUE_TARGET_MS: String(targetArg) }),
-      ...(!adaptive && { ADAPTIVE_LIMIT: "off" }),
+      ADAPTIVE_LIMIT: adaptive ? "on" : "off",
     },
     entry,
   );

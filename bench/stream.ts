@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { signup, startTestNode } from "../test/support/test-node";
 import { Client, ms, openSse, runPool, summarise, type Answer, type SseStream } from "./support/measure";
 import { positiveIntOption } from "./support/options";
+import { BENCH_ENV } from "./support/processes";
 
 /**
  * How fast a direct message reaches the recipient's open `GET /api/stream`: for each message, the time from the
@@ -51,7 +52,7 @@ const EVENT_TIMEOUT_MS = 10_000;
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  const t = await startTestNode({ RATE_LIMITS: "off" });
+  const t = await startTestNode({ ...BENCH_ENV });
   const problems: string[] = [];
   const results = new Map<string, { sequential: PhaseResult; concurrent: PhaseResult }>();
   try {

@@ -149,6 +149,7 @@ async function rankedPart(seconds: number): Promise<void> {
       PORT: "0",
       DATA_DIR: dataDir,
       RATE_LIMITS: "off",
+      ADAPTIVE_LIMIT: "off",
       LOG_LEVEL: "error",
       NODE_ID: "bench-ranked",
     }),

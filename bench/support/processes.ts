@@ -6,9 +6,14 @@ import { nodeEntry } from "./node-entry";
 
 const ROOT = path.resolve(__dirname, "../..");
 
+/** What every bench's node runs with unless told otherwise (see startMosaic). */
+export const BENCH_ENV = { RATE_LIMITS: "off", ADAPTIVE_LIMIT: "off" } as const;
+
 /**
  * Starts a Mosaic node as its own process and waits for readiness: as `npm start` runs it (through tsx), or with
- * `built` the compiled output of `npm run build`, as the container image runs it.
+ * `built` the compiled output of `npm run build`, as the container image runs it. Rate limits and the adaptive
+ * in-flight limit are off unless `env` turns them on: a bench measures what the node serves to clients that never
+ * back off, which the adaptive limit would refuse in part (bench:overload measures that refusal).
  */
 export async function startMosaic(
   env: Record<string, string>,
@@ -17,7 +22,7 @@ export async function startMosaic(
   const port = env.PORT ?? "3900";
   const child = spawn(process.execPath, nodeEntry(options.built), {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: "warn", RATE_LIMITS: "off", ...env, PORT: port },
+    env: { ...process.env, LOG_LEVEL: "warn", ...BENCH_ENV, ...env, PORT: port },
     stdio: ["ignore", "inherit", "inherit"],
   });
   const url = `http://127.0.0.1:${port}`;

@@ -107,6 +107,23 @@ describe("Timelines", () => {
     expect([...first, ...rest].map((e) => e.postId)).to.deep.equal([...posts].reverse());
   });
 
+  it("merges pushes into the memory window in order, once each, whatever order and repeats they come in", async () => {
+    const user = await ids.next();
+    const author = await ids.next();
+    const [p1, p2, p3, p4, p5, p6] = await Promise.all(Array.from({ length: 6 }, () => ids.next()));
+    const entry = (postId: string | undefined) => ({ postId: postId!, authorId: author });
+    const timelines = new Timelines(store, { window: 4, maxUsers: 10 });
+    await timelines.page(user, { limit: 1 });
+    await timelines.push(user, [entry(p2), entry(p4)]);
+    await timelines.push(user, [entry(p3)]);
+    await timelines.push(user, [entry(p6), entry(p6), entry(p1), entry(p4)]);
+    // A row this owner never pushed: a page served from the window leaves it out.
+    await putRow(store, user, p5!, author);
+
+    const page = await timelines.page(user, { limit: 4 });
+    expect(page.map((e) => e.postId)).to.deep.equal([p6, p4, p3, p2]);
+  });
+
   it("keeps a month of posts per partition, and pages a timeline whose posts span years, backfills included", async () => {
     let now = Date.UTC(2025, 0, 5);
     const old = new SnowflakeGenerator({ workerId: 903, now: () => now });
