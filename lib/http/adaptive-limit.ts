@@ -30,6 +30,12 @@ export interface AdaptiveLimitOptions {
   /** Routes whose fastest answer is remembered; the least recently seen is forgotten past it. */
   maxRoutes: number;
   now: () => number;
+  /**
+   * The share of the time since its last call that the event loop was busy (`performance.eventLoopUtilization`).
+   * Only a busy loop is a queue this node makes: a gateway whose answers are slow while its loop idles is waiting
+   * on other nodes (a node killed, timelines rebuilt from the store), and refusing would not speed them up.
+   */
+  loopBusy: () => number;
 }
 
 /** Below this an answer's time is clock noise: ratios are taken against at least this. */
@@ -38,6 +44,8 @@ const FLOOR_MS = 0.05;
 const MIN_SAMPLES = 3;
 /** The share of the limit that must be in flight at once for slow answers to cut it (an eighth). */
 const CROWD_SHARE = 8;
+/** The share of a window the event loop must have been busy for slow answers to cut the limit. */
+const BUSY_LOOP = 0.8;
 /** A window left open this many times its length saw no request: a node at rest. */
 const QUIET_WINDOWS = 10;
 
@@ -96,13 +104,19 @@ export class AdaptiveLimit {
 
   private closeWindow(now: number): void {
     const { tolerance, min, max, sustainMs, windowMs } = this.options;
+    const busy = this.options.loopBusy() >= BUSY_LOOP;
     const reached = this.peak >= this.current;
     if (now - this.windowStartedAt >= QUIET_WINDOWS * windowMs) {
       // No request came for that long (each closes a window that is over): a node at rest, whose last answers
       // are old news. Its full limit is back, so that the first page loaded after an overload is not refused.
       this.set(max, now);
       this.overSince = undefined;
-    } else if (this.ratios.length >= MIN_SAMPLES && median(this.ratios) > tolerance && this.crowded()) {
+    } else if (
+      busy &&
+      this.ratios.length >= MIN_SAMPLES &&
+      median(this.ratios) > tolerance &&
+      this.crowded()
+    ) {
       const ratio = median(this.ratios);
       this.overSince ??= this.windowStartedAt;
       // A node already cut is in an overload: no need to wait for it to stand again.

@@ -59,6 +59,7 @@ export class FrontDoor {
           tolerance: adaptiveLimit.tolerance,
           sustainMs: adaptiveLimit.sustainMs,
           now: () => performance.now(),
+          loopBusy: loopBusySinceLastCall(),
         }),
       }),
       targetMs: config.http.queueTargetMs,
@@ -186,6 +187,17 @@ export class FrontDoor {
  * API requests, but not the event stream (a long-lived connection with its own per-user bound), nor probes,
  * metrics and media files, which must answer even when the API is saturated.
  */
+/** The event loop's utilisation since the previous call (the first call: since the process started). */
+function loopBusySinceLastCall(): () => number {
+  let last = performance.eventLoopUtilization();
+  return () => {
+    const now = performance.eventLoopUtilization();
+    const since = performance.eventLoopUtilization(now, last);
+    last = now;
+    return since.utilization;
+  };
+}
+
 /**
  * Whether a request's time is mostly its client's sending (an upload's bytes): it says nothing of how long the
  * gateway made it wait, so the adaptive limit does not learn from it.

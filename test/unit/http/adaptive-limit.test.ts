@@ -13,6 +13,7 @@ function harness(options: Partial<AdaptiveLimitOptions> = {}) {
     minDoublingMs: 60_000,
     maxRoutes: 100,
     now: () => clock,
+    loopBusy: () => 1,
     ...options,
   });
   /**
@@ -75,6 +76,17 @@ describe("AdaptiveLimit", () => {
       limit.observe("GET /api/feed 2xx", 40, false);
     }
     expect(limit.limit).to.equal(128);
+  });
+
+  it("is not cut while the event loop idles: slow answers then wait on other nodes, not on this one", () => {
+    let busy = 0.3;
+    const { limit, window } = harness({ loopBusy: () => busy });
+    limit.observe("GET /api/feed 2xx", 2, false);
+    for (let i = 0; i < 20; i++) window("GET /api/feed 2xx", 40);
+    expect(limit.limit).to.equal(128);
+    busy = 0.95;
+    for (let i = 0; i < 3; i++) window("GET /api/feed 2xx", 40);
+    expect(limit.limit).to.equal(64);
   });
 
   it("is not cut for slow answers without a crowd in flight: an eighth of the limit at least", () => {

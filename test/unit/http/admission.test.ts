@@ -117,6 +117,7 @@ describe("Admission", () => {
       minDoublingMs: 60_000,
       maxRoutes: 10,
       now: () => clock,
+      loopBusy: () => 1,
     });
     const admission = new Admission({
       maxInFlight: 64,
