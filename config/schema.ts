@@ -426,7 +426,7 @@ export const envSchema = z.object({
   ADAPTIVE_LIMIT: onOff
     .default("on")
     .describe(
-      "`on`: a gateway finds from their latency how many API requests to work on at once (at most MAX_IN_FLIGHT): it cuts that number while a crowd of answers take over ADAPTIVE_LIMIT_TOLERANCE times their route's time at rest, and probes one higher while they do not; `off`: MAX_IN_FLIGHT alone",
+      "`on`: a gateway finds from their latency how many API requests to work on at once (at most MAX_IN_FLIGHT): it cuts that number while a crowd of answers take over ADAPTIVE_LIMIT_TOLERANCE times their route's time at rest and its event loop is busy, and probes one higher while they do not; `off`: MAX_IN_FLIGHT alone",
     ),
   ADAPTIVE_LIMIT_TOLERANCE: z.coerce
     .number()
