@@ -11,10 +11,10 @@ import { LruMap } from "../concurrency/lru-map";
  * waited behind another, and one slow route answering alone (a large feed) must not shrink the limit. The fastest
  * answer is forgotten slowly (it doubles every `minDoublingMs` until a faster one comes), so that a route grown
  * slower for good (a user's data growing) stops counting as overload; while the limit bites, answers are fast
- * again and keep it current. A cut needs a crowd in flight, and at the full limit ratios over the tolerance for
- * `sustainMs` of windows in a row, so that the burst of one page load is never refused; a limit that is met is
- * probed one higher once per `sustainMs`; a second without requests gives the full limit back. Decision record
- * 0010 says why each rule is there.
+ * again and keep it current. A cut needs a crowd in flight and a busy event loop, and at the full limit ratios
+ * over the tolerance for `sustainMs` of windows in a row, so that the burst of one page load is never refused; a
+ * limit that is met is probed one higher once per `sustainMs`; a second without requests gives the full limit
+ * back. Decision record 0010 says why each rule is there.
  */
 export interface AdaptiveLimitOptions {
   /** The limit at start, and the most it is raised to. */
@@ -106,18 +106,13 @@ export class AdaptiveLimit {
     const { tolerance, min, max, sustainMs, windowMs } = this.options;
     const busy = this.options.loopBusy() >= BUSY_LOOP;
     const reached = this.peak >= this.current;
+    const ratio = this.ratios.length >= MIN_SAMPLES ? median(this.ratios) : undefined;
     if (now - this.windowStartedAt >= QUIET_WINDOWS * windowMs) {
       // No request came for that long (each closes a window that is over): a node at rest, whose last answers
       // are old news. Its full limit is back, so that the first page loaded after an overload is not refused.
       this.set(max, now);
       this.overSince = undefined;
-    } else if (
-      busy &&
-      this.ratios.length >= MIN_SAMPLES &&
-      median(this.ratios) > tolerance &&
-      this.crowded()
-    ) {
-      const ratio = median(this.ratios);
+    } else if (busy && ratio !== undefined && ratio > tolerance && this.crowded()) {
       this.overSince ??= this.windowStartedAt;
       // A node already cut is in an overload: no need to wait for it to stand again.
       if (this.current < max || now - this.overSince >= sustainMs) {
