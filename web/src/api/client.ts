@@ -41,8 +41,13 @@ async function overloadWaitMs(res: Response): Promise<number | undefined> {
   if (res.status !== 503) return undefined;
   const envelope = parse(await res.clone().text()) as { error?: { code?: unknown } } | undefined;
   if (envelope?.error?.code !== "OVERLOADED") return undefined;
-  const seconds = Number(res.headers.get("Retry-After") ?? "") || 1;
+  const seconds = retryAfterSeconds(res) ?? 1;
   return Math.min(MAX_OVERLOAD_WAIT_MS, seconds * 1000 * (1 + Math.random() / 2));
+}
+
+/** Retry-After in seconds, when the answer gives a usable one. */
+function retryAfterSeconds(res: Response): number | undefined {
+  return Number(res.headers.get("Retry-After") ?? "") || undefined;
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -122,7 +127,7 @@ function errorOf(res: Response, json: unknown, token: string | undefined): ApiEr
   }
   let retryAfter: number | undefined;
   if (res.status === 429) {
-    retryAfter = Number(res.headers.get("Retry-After") ?? "") || undefined;
+    retryAfter = retryAfterSeconds(res);
     message = retryAfter
       ? `Too many requests: try again in ${plural(retryAfter, "second")}.`
       : "Too many requests: try again in a moment.";
