@@ -1,6 +1,14 @@
 import { readFile } from "node:fs/promises";
-import { ServiceBroker } from "moleculer";
+import os from "node:os";
+import { ServiceBroker, type ActionSchema, type Context } from "moleculer";
 import ApiGateway from "moleculer-web";
+import { z } from "zod";
+import { loadConfig } from "../config";
+import { createBrokerOptions } from "../moleculer.config";
+import { params } from "../broker/middlewares/params-validator";
+import { byCaller } from "../mixins/actor.mixin";
+import { CallerProofs, deriveCallerKey } from "../lib/accounts";
+import { NodeMetrics } from "../lib/metrics";
 import { runLoad } from "./support/load-runner";
 import { startBareServer, stop } from "./support/processes";
 import { positiveIntOption } from "./support/options";
@@ -15,23 +23,129 @@ import { positiveIntOption } from "./support/options";
  *
  * `--page` is a feed page as `GET /api/feed` answered it (the bench writes one of 20 posts otherwise).
  */
+type Gateway = "plain" | "mosaic";
+
 async function main(): Promise<void> {
   const argv = process.argv;
   const seconds = positiveIntOption(argv, "seconds", 10);
   const connections = positiveIntOption(argv, "connections", 50);
   const pageArg = argv.indexOf("--page");
   const body = pageArg > 0 ? await readFile(argv[pageArg + 1] ?? "", "utf8") : JSON.stringify(samplePage());
-  const page = JSON.parse(body) as unknown;
   const tokens = Array.from({ length: 1000 }, (_, i) => `token-${i}`);
-  const users = new Map(tokens.map((t, i) => [t, { userId: String(i) }]));
+  const users = new Map(tokens.map((t, i) => [t, { userId: String(i), sessionId: `s${i}` }]));
 
-  const broker = new ServiceBroker({ logger: false, metrics: false, tracing: false });
-  broker.createService({ name: "timeline", actions: { feed: { handler: () => page } } });
+  const bare = await startBareServer(3912, {
+    status: 200,
+    headers: { "content-type": "application/json; charset=utf-8" },
+    body,
+  });
+  const plan = (url: string) => ({
+    url,
+    path: "/api/feed?limit=20",
+    tokens,
+    connections,
+    seconds,
+    warmupSeconds: 3,
+    timeoutSeconds: 10,
+  });
+  const rows: Record<string, { "req/s": number; "p50 ms": number; "p99 ms": number; "/ bare": string }> = {};
+  try {
+    const ref = await runLoad(plan(bare.url));
+    // Each gateway runs in this process, one at a time; the load runs in its own, as in bench:feed.
+    for (const kind of ["plain", "mosaic"] as const) {
+      const broker = await startGateway(kind, 3911, body, users);
+      try {
+        const ours = await runLoad(plan("http://127.0.0.1:3911"));
+        rows[LABELS[kind]] = {
+          "req/s": Math.round(ours.rps),
+          "p50 ms": ours.p50,
+          "p99 ms": ours.p99,
+          "/ bare": (ours.rps / ref.rps).toFixed(3),
+        };
+      } finally {
+        await broker.stop();
+      }
+    }
+    rows["bare node:http"] = {
+      "req/s": Math.round(ref.rps),
+      "p50 ms": ref.p50,
+      "p99 ms": ref.p99,
+      "/ bare": "1",
+    };
+    console.log(`GET /api/feed, ${connections} connections, ${seconds} s each, ${body.length}-byte answer`);
+    console.table(rows);
+  } finally {
+    await stop(bare.child);
+  }
+}
+
+const LABELS: Record<Gateway, string> = {
+  plain: "moleculer-web, bare broker",
+  mosaic: "moleculer-web, Mosaic's broker and hops",
+};
+
+/**
+ * `plain`: moleculer-web on a broker with Moleculer's defaults, authenticating by a map lookup, calling one action
+ * that answers the page. `mosaic`: the same page behind what every Mosaic request goes through besides its own
+ * work: the node's broker options (moleculer.config.ts: retries, circuit breaker, bulkhead, timeouts, context
+ * tracking and Mosaic's middlewares), authentication as a call to `users.authenticate` that signs a caller proof,
+ * and the feed as a call routed by its caller's owner whose answer is JSON text.
+ */
+async function startGateway(
+  kind: Gateway,
+  port: number,
+  body: string,
+  users: ReadonlyMap<string, { userId: string; sessionId: string }>,
+): Promise<ServiceBroker> {
+  const tokenOf = (req: { headers: Record<string, string | undefined> }) =>
+    (req.headers.authorization ?? "").slice("Bearer ".length);
+  let broker: ServiceBroker;
+  if (kind === "plain") {
+    broker = new ServiceBroker({ logger: false, metrics: false, tracing: false });
+    const page = JSON.parse(body) as unknown;
+    broker.createService({ name: "timeline", actions: { feed: { handler: () => page } } });
+  } else {
+    const config = loadConfig({ DATA_DIR: os.tmpdir(), JWT_SECRET: "edge-ceiling-".padEnd(40, "x") });
+    const proofs = new CallerProofs(deriveCallerKey(config.auth.jwtSecret ?? ""));
+    broker = new ServiceBroker({
+      ...createBrokerOptions(config, new NodeMetrics(), () => proofs),
+      logger: false,
+      transporter: null,
+    });
+    broker.createService({
+      name: "users",
+      actions: {
+        authenticate: {
+          params: params(
+            z.object({ token: z.string().min(1).max(4096) }),
+          ) as unknown as ActionSchema["params"],
+          handler(ctx: Context<{ token: string }>) {
+            const caller = users.get(ctx.params.token);
+            if (!caller)
+              throw new ApiGateway.Errors.UnAuthorizedError(ApiGateway.Errors.ERR_INVALID_TOKEN, null);
+            return { ...caller, proof: proofs.sign(caller, ctx.requestID ?? ctx.id) };
+          },
+        },
+      },
+    });
+    broker.createService({
+      name: "timeline",
+      actions: {
+        feed: {
+          ...byCaller,
+          params: params(
+            z.object({ limit: z.coerce.number().int().min(1).max(50).default(20) }),
+          ) as unknown as ActionSchema["params"],
+          handler: () => body,
+        },
+      },
+    });
+  }
   broker.createService({
     name: "api",
     mixins: [ApiGateway],
     settings: {
-      port: 3911,
+      port,
       ip: "127.0.0.1",
       routes: [
         {
@@ -39,52 +153,25 @@ async function main(): Promise<void> {
           authentication: true,
           aliases: { "GET feed": "timeline.feed" },
           mappingPolicy: "restrict",
+          ...(kind === "mosaic" && {
+            onBeforeCall(ctx: Context<unknown, { $responseType?: string }>) {
+              ctx.meta.$responseType = "application/json; charset=utf-8";
+            },
+          }),
         },
       ],
     },
     methods: {
-      authenticate(_ctx: unknown, _route: unknown, req: { headers: Record<string, string | undefined> }) {
-        const user = users.get((req.headers.authorization ?? "").slice("Bearer ".length));
+      authenticate(ctx: Context, _route: unknown, req: { headers: Record<string, string | undefined> }) {
+        if (kind === "mosaic") return ctx.call("users.authenticate", { token: tokenOf(req) });
+        const user = users.get(tokenOf(req));
         if (!user) throw new ApiGateway.Errors.UnAuthorizedError(ApiGateway.Errors.ERR_INVALID_TOKEN, null);
         return user;
       },
     },
   });
   await broker.start();
-  const bare = await startBareServer(3912, {
-    status: 200,
-    headers: { "content-type": "application/json; charset=utf-8" },
-    body,
-  });
-  try {
-    const plan = (url: string) => ({
-      url,
-      path: "/api/feed",
-      tokens,
-      connections,
-      seconds,
-      warmupSeconds: 3,
-      timeoutSeconds: 10,
-    });
-    // The gateway runs in this process: the load runs in its own, as in bench:feed.
-    const ours = await runLoad(plan("http://127.0.0.1:3911"));
-    const ref = await runLoad(plan(bare.url));
-    console.log(`GET /api/feed, ${connections} connections, ${seconds} s each, ${body.length}-byte answer`);
-    console.table({
-      "moleculer-web, constant page": {
-        "req/s": Math.round(ours.rps),
-        "p50 ms": ours.p50,
-        "p99 ms": ours.p99,
-      },
-      "bare node:http": { "req/s": Math.round(ref.rps), "p50 ms": ref.p50, "p99 ms": ref.p99 },
-    });
-    console.log(
-      `ceiling: moleculer-web / bare = ${(ours.rps / ref.rps).toFixed(3)} of the requests per second`,
-    );
-  } finally {
-    await stop(bare.child);
-    await broker.stop();
-  }
+  return broker;
 }
 
 /** A page shaped like a feed page: 20 posts with an author, two media and counts. */

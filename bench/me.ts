@@ -3,13 +3,14 @@ import os from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
 import { entryFromArgs } from "./support/node-entry";
+import { summariseProfile } from "./support/cpu-profile";
 import { startBareServer, startMosaic, stop } from "./support/processes";
 
 /**
  * GET /api/me through the whole stack (gateway, auth with a session read, users service, store) against a bare
  * node:http server sending the same bytes: the price of the framework and of the work per request.
  *
- *   npm run bench:me [-- --seconds 10 --connections 50 --built]
+ *   npm run bench:me [-- --seconds 10 --connections 50 --built --cpu-prof]
  *
  * The node runs compiled (dist/) when dist/ is up to date, or after compiling with `--built`; else through tsx.
  */
@@ -35,7 +36,18 @@ async function main(): Promise<void> {
   const connections = arg("connections", 50);
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "mosaic-bench-"));
   const entry = await entryFromArgs();
-  const mosaic = await startMosaic({ PORT: "3901", DATA_DIR: dataDir }, entry);
+  // `--cpu-prof`: the node writes a V8 profile as it stops, summarised after the table and kept for reading.
+  const profileDir = process.argv.includes("--cpu-prof")
+    ? await mkdtemp(path.join(os.tmpdir(), "mosaic-me-profile-"))
+    : undefined;
+  const mosaic = await startMosaic(
+    {
+      PORT: "3901",
+      DATA_DIR: dataDir,
+      ...(profileDir !== undefined && { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` }),
+    },
+    entry,
+  );
   try {
     const signup = await fetch(`${mosaic.url}/api/auth/signup`, {
       method: "POST",
@@ -73,6 +85,14 @@ async function main(): Promise<void> {
     }
   } finally {
     await stop(mosaic.child);
+    if (profileDir !== undefined) {
+      const { self, total } = await summariseProfile(profileDir, 20);
+      console.log("CPU profile of the node (share of busy samples), self time:");
+      console.table(self);
+      console.log("total time:");
+      console.table(total);
+      console.log(`profile kept in ${profileDir}`);
+    }
     await rm(dataDir, { recursive: true, force: true });
   }
 }
