@@ -28,7 +28,7 @@ import {
   removeSnapshotTemps,
   writeSnapshot,
 } from "./files";
-import type { GenerationSnapshot, TypeSnapshot } from "./generation";
+import { partsOfTypeSnapshot, type GenerationParts, type TypePart, type TypeSnapshot } from "./generation";
 import { SEARCH_TYPES, SearchGeneration } from "./generation";
 import { assertIndexOp } from "../index-ops";
 
@@ -37,12 +37,21 @@ export interface EmbeddedSearchIndexOptions {
   dir: string | undefined;
   /** A snapshot is written after this many ops (and on close), and the log emptied. Defaults to 50,000. */
   snapshotEveryOps?: number;
+  /** Documents, terms or versions per snapshot line. Defaults to SNAPSHOT_PART_SIZE (tests make it small). */
+  snapshotPartSize?: number;
   /** How long deletions are remembered. Defaults to an hour; never under the ten minutes the port promises. */
   tombstoneMs?: number;
   now?: () => number;
 }
 
 const DEFAULT_SNAPSHOT_EVERY_OPS = 50_000;
+/**
+ * Documents, postings (a term in a document) or versions per snapshot line: each line takes about 3 ms to make,
+ * and the longest turn of a snapshot of 200,000 posts was 32 ms (`npm run bench:search-snapshot`).
+ */
+const SNAPSHOT_PART_SIZE = 2_000;
+/** The format before snapshots were written in parts: one line per generation and type. Still read. */
+const FORMAT_1 = "mosaic-search-snapshot/1";
 const MIN_TOMBSTONE_MS = 10 * 60_000;
 const DEFAULT_TOMBSTONE_MS = 60 * 60_000;
 
@@ -81,6 +90,7 @@ export class EmbeddedSearchIndex implements SearchIndex {
 
   private readonly dir: string | undefined;
   private readonly snapshotEveryOps: number;
+  private readonly snapshotPartSize: number;
   private readonly tombstoneMs: number;
   private readonly now: () => number;
 
@@ -105,6 +115,7 @@ export class EmbeddedSearchIndex implements SearchIndex {
   constructor(options: EmbeddedSearchIndexOptions) {
     this.dir = options.dir === undefined ? undefined : path.resolve(options.dir);
     this.snapshotEveryOps = Math.max(1, options.snapshotEveryOps ?? DEFAULT_SNAPSHOT_EVERY_OPS);
+    this.snapshotPartSize = Math.max(1, options.snapshotPartSize ?? SNAPSHOT_PART_SIZE);
     this.tombstoneMs = Math.max(MIN_TOMBSTONE_MS, options.tombstoneMs ?? DEFAULT_TOMBSTONE_MS);
     this.now = options.now ?? Date.now;
     this.generations = {
@@ -202,21 +213,25 @@ export class EmbeddedSearchIndex implements SearchIndex {
   private async restoreSnapshot(dir: string): Promise<void> {
     const lines = await readSnapshot(dir);
     if (lines === undefined) return;
-    const [headerLine, ...parts] = lines;
+    const [headerLine, ...rest] = lines;
     const header = parseHeader(headerLine);
-    const pieces = new Map<string, Partial<GenerationSnapshot>>();
-    for (const line of parts) {
-      const part = JSON.parse(line) as { generation: string; type: SearchType } & TypeSnapshot;
-      const pieceOf = pieces.get(part.generation) ?? {};
-      pieceOf[part.type] = { index: part.index, versions: part.versions };
-      pieces.set(part.generation, pieceOf);
+    const parts = new Map<string, Record<SearchType, TypePart[]>>();
+    for (const line of rest) {
+      const { generation, type, ...part } = JSON.parse(line) as { generation: string; type: SearchType } & (
+        TypePart | TypeSnapshot
+      );
+      const ofGeneration = parts.get(generation) ?? { user: [], post: [], tag: [] };
+      parts.set(generation, ofGeneration);
+      // Format 1 wrote each type whole, in one line.
+      if (header.format === FORMAT_1) ofGeneration[type].push(...partsOfTypeSnapshot(part as TypeSnapshot));
+      else ofGeneration[type].push(part);
     }
     for (const name of header.generations) {
-      const piece = pieces.get(name);
-      if (piece?.user === undefined || piece.post === undefined || piece.tag === undefined) {
+      const restored: GenerationParts | undefined = parts.get(name);
+      if (restored === undefined || SEARCH_TYPES.some((type) => restored[type].length === 0)) {
         throw new Error(`the search snapshot lacks a part of generation ${name}`);
       }
-      this.all.set(name, new SearchGeneration(name, { user: piece.user, post: piece.post, tag: piece.tag }));
+      this.all.set(name, new SearchGeneration(name, restored));
     }
     if (!this.all.has(header.live)) {
       throw new Error(`the search snapshot's live generation ${header.live} is missing`);
@@ -395,7 +410,11 @@ export class EmbeddedSearchIndex implements SearchIndex {
     this.sinceSnapshot = 0;
   }
 
-  /** Made one at a time as they are written: one generation and type's JSON is the largest string at once. */
+  /**
+   * Made one at a time as they are written, each of at most `snapshotPartSize` documents, postings or versions: the
+   * write of each line gives the event loop back, so a snapshot of a large index is many short turns rather than
+   * one long one (nothing is applied meanwhile: `drain` waits for it).
+   */
   private *snapshotLines(): Generator<string> {
     const header: SnapshotHeader = {
       format: SNAPSHOT_FORMAT,
@@ -406,7 +425,9 @@ export class EmbeddedSearchIndex implements SearchIndex {
     yield JSON.stringify(header);
     for (const generation of this.all.values()) {
       for (const type of SEARCH_TYPES) {
-        yield JSON.stringify({ generation: generation.name, type, ...generation.toSnapshot(type) });
+        for (const part of generation.snapshotParts(type, this.snapshotPartSize)) {
+          yield JSON.stringify({ generation: generation.name, type, ...part });
+        }
       }
     }
   }
@@ -443,7 +464,7 @@ function parseHeader(line: string | undefined): SnapshotHeader {
   if (typeof value !== "object" || value === null) throw new Error("the search snapshot has no header");
   const { format, seq, live, generations } = value as Record<string, unknown>;
   if (
-    format !== SNAPSHOT_FORMAT ||
+    (format !== SNAPSHOT_FORMAT && format !== FORMAT_1) ||
     typeof seq !== "number" ||
     typeof live !== "string" ||
     !Array.isArray(generations) ||

@@ -8,8 +8,9 @@ import { assertIndexOp } from "../index-ops";
 /**
  * The embedded index's files, in its folder (DATA_DIR/search):
  *
- *   snapshot.jsonl   the whole index as of one log sequence number: a header line, then one line per generation
- *                    and type (MiniSearch's JSON and the versions), so that no single string holds it all
+ *   snapshot.jsonl   the whole index as of one log sequence number: a header line, then the parts of each
+ *                    generation and type (MiniSearch's index and the versions, a few thousand documents or postings
+ *                    per line), so that no single string holds it all and no single turn makes it all
  *   log.jsonl        every change since that snapshot, one JSON line per batch, fsynced before the batch is applied
  *   snapshot.jsonl.<pid>-<random>.tmp   a snapshot being written; renamed over snapshot.jsonl once fsynced
  *
@@ -18,7 +19,7 @@ import { assertIndexOp } from "../index-ops";
  */
 export const SNAPSHOT_FILE = "snapshot.jsonl";
 export const LOG_FILE = "log.jsonl";
-export const SNAPSHOT_FORMAT = "mosaic-search-snapshot/1";
+export const SNAPSHOT_FORMAT = "mosaic-search-snapshot/2";
 
 /** One line of the log. `at` is when the batch was applied first, so that a replay expires tombstones alike. */
 export type LogEntry =

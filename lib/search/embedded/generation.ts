@@ -1,5 +1,5 @@
-import MiniSearch from "minisearch";
 import type { AsPlainObject, MatchInfo, Options, Query, SearchResult } from "minisearch";
+import { ChunkedMiniSearch, partsOfPlainObject, type IndexPart } from "./chunked-minisearch";
 import type {
   IndexOp,
   PostDocument,
@@ -105,13 +105,22 @@ function popularity(count: number): number {
   return 1 + Math.log10(1 + Math.max(0, count)) / 4;
 }
 
-/** The snapshot of one type of one generation: MiniSearch's own JSON and the versions. */
+/** The snapshot of one type of one generation as format 1 wrote it: MiniSearch's own JSON and the versions. */
 export interface TypeSnapshot {
   index: AsPlainObject;
   versions: VersionBookJson;
 }
 
-export type GenerationSnapshot = Record<SearchType, TypeSnapshot>;
+/** One part of the snapshot of one type of one generation (format 2): a part of its index or of its versions. */
+export type TypePart = { index: IndexPart } | { versions: VersionBookJson };
+
+/** What a generation is restored from, per type: its parts in the order they were made. */
+export type GenerationParts = Record<SearchType, readonly TypePart[]>;
+
+/** The parts of a type's snapshot written whole by format 1. */
+export function partsOfTypeSnapshot(snapshot: TypeSnapshot): TypePart[] {
+  return [...partsOfPlainObject(snapshot.index).map((index) => ({ index })), { versions: snapshot.versions }];
+}
 
 export const SEARCH_TYPES: readonly SearchType[] = ["user", "post", "tag"];
 
@@ -121,28 +130,28 @@ export const SEARCH_TYPES: readonly SearchType[] = ["user", "post", "tag"];
  * before it reaches `apply`).
  */
 export class SearchGeneration {
-  private readonly users: MiniSearch<UserEntry>;
-  private readonly posts: MiniSearch<PostEntry>;
-  private readonly tags: MiniSearch<TagEntry>;
+  private readonly users: ChunkedMiniSearch<UserEntry>;
+  private readonly posts: ChunkedMiniSearch<PostEntry>;
+  private readonly tags: ChunkedMiniSearch<TagEntry>;
   private readonly versions: VersionBooks;
 
   constructor(
     readonly name: string,
-    snapshot?: GenerationSnapshot,
+    restored?: GenerationParts,
   ) {
-    if (snapshot === undefined) {
-      this.users = new MiniSearch(USER_OPTIONS);
-      this.posts = new MiniSearch(POST_OPTIONS);
-      this.tags = new MiniSearch(TAG_OPTIONS);
+    if (restored === undefined) {
+      this.users = new ChunkedMiniSearch(USER_OPTIONS);
+      this.posts = new ChunkedMiniSearch(POST_OPTIONS);
+      this.tags = new ChunkedMiniSearch(TAG_OPTIONS);
       this.versions = { user: new VersionBook(), post: new VersionBook(), tag: new VersionBook() };
     } else {
-      this.users = MiniSearch.loadJS(snapshot.user.index, USER_OPTIONS);
-      this.posts = MiniSearch.loadJS(snapshot.post.index, POST_OPTIONS);
-      this.tags = MiniSearch.loadJS(snapshot.tag.index, TAG_OPTIONS);
+      this.users = ChunkedMiniSearch.fromParts(indexParts(restored.user), USER_OPTIONS);
+      this.posts = ChunkedMiniSearch.fromParts(indexParts(restored.post), POST_OPTIONS);
+      this.tags = ChunkedMiniSearch.fromParts(indexParts(restored.tag), TAG_OPTIONS);
       this.versions = {
-        user: VersionBook.fromJSON(snapshot.user.versions),
-        post: VersionBook.fromJSON(snapshot.post.versions),
-        tag: VersionBook.fromJSON(snapshot.tag.versions),
+        user: VersionBook.fromJSON(...versionParts(restored.user)),
+        post: VersionBook.fromJSON(...versionParts(restored.post)),
+        tag: VersionBook.fromJSON(...versionParts(restored.tag)),
       };
     }
   }
@@ -284,8 +293,13 @@ export class SearchGeneration {
     }
   }
 
-  toSnapshot(type: SearchType): TypeSnapshot {
-    return { index: this.indexOf(type).toJSON(), versions: this.versions[type].toJSON() };
+  /**
+   * The type's index and versions in parts of at most `size` documents, postings or versions each, made as they are
+   * asked for. Nothing may be applied to this generation until the last part is taken.
+   */
+  *snapshotParts(type: SearchType, size: number): Generator<TypePart> {
+    for (const index of this.indexOf(type).parts(size)) yield { index };
+    for (const versions of this.versions[type].parts(size)) yield { versions };
   }
 
   private applyOne(op: IndexOp, at: number): void {
@@ -312,7 +326,9 @@ export class SearchGeneration {
     }
   }
 
-  private indexOf(type: SearchType): MiniSearch<UserEntry> | MiniSearch<PostEntry> | MiniSearch<TagEntry> {
+  private indexOf(
+    type: SearchType,
+  ): ChunkedMiniSearch<UserEntry> | ChunkedMiniSearch<PostEntry> | ChunkedMiniSearch<TagEntry> {
     switch (type) {
       case "user":
         return this.users;
@@ -322,6 +338,14 @@ export class SearchGeneration {
         return this.tags;
     }
   }
+}
+
+function indexParts(parts: readonly TypePart[]): IndexPart[] {
+  return parts.flatMap((part) => ("index" in part ? [part.index] : []));
+}
+
+function versionParts(parts: readonly TypePart[]): VersionBookJson[] {
+  return parts.flatMap((part) => ("versions" in part ? [part.versions] : []));
 }
 
 /** A field's terms as one space-separated string; undefined when there are none (MiniSearch skips the field). */

@@ -54,10 +54,34 @@ export class VersionBook {
     };
   }
 
-  static fromJSON(json: VersionBookJson): VersionBook {
+  /** The same in parts of at most `size` versions each, made as they are asked for (see ChunkedMiniSearch). */
+  *parts(size: number): Generator<VersionBookJson> {
+    let part: VersionBookJson = { live: [], tombstones: [] };
+    const full = () => part.live.length + part.tombstones.length >= size;
+    for (const entry of this.live) {
+      part.live.push(entry);
+      if (full()) {
+        yield part;
+        part = { live: [], tombstones: [] };
+      }
+    }
+    for (const [id, { version, at }] of this.tombstones) {
+      part.tombstones.push([id, version, at]);
+      if (full()) {
+        yield part;
+        part = { live: [], tombstones: [] };
+      }
+    }
+    if (part.live.length + part.tombstones.length > 0) yield part;
+  }
+
+  /** A book from its JSON, whole or in the parts `parts` made (in their order: tombstones stay in order of `at`). */
+  static fromJSON(...parts: VersionBookJson[]): VersionBook {
     const book = new VersionBook();
-    for (const [id, version] of json.live) book.live.set(id, version);
-    for (const [id, version, at] of json.tombstones) book.tombstones.set(id, { version, at });
+    for (const json of parts) {
+      for (const [id, version] of json.live) book.live.set(id, version);
+      for (const [id, version, at] of json.tombstones) book.tombstones.set(id, { version, at });
+    }
     return book;
   }
 }

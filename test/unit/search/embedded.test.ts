@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, copyFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
@@ -181,6 +181,65 @@ describe("EmbeddedSearchIndex", function () {
       const restarted = await openIndex();
       await expectFound(restarted, word, found);
       await restarted.close();
+    });
+
+    it("writes the snapshot in lines of at most snapshotPartSize documents, postings or versions, and reads it back", async function () {
+      const index = await openIndex({ snapshotPartSize: 3 });
+      const words = Array.from({ length: 10 }, () => randomWord());
+      const batches = words.map(batch);
+      for (const { ops } of batches) await index.apply(ops);
+      const gone = batches[9]!;
+      await index.apply([deleteDoc("post", gone.postId)]);
+      await index.close();
+
+      const [header, ...lines] = (await readFile(path.join(dir, SNAPSHOT_FILE), "utf8"))
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(header).to.include({ format: "mosaic-search-snapshot/2" });
+      // 10 posts, users and tags of about 3 terms each, and their versions: written whole per type, that is 3 lines.
+      expect(lines.length).to.be.above(20);
+      for (const line of lines) {
+        const { index: part, versions } = line as {
+          index?: { docs?: unknown[]; terms?: unknown[] };
+          versions?: { live: unknown[]; tombstones: unknown[] };
+        };
+        const size =
+          (part?.docs ?? part?.terms ?? []).length +
+          (versions?.live.length ?? 0) +
+          (versions?.tombstones.length ?? 0);
+        expect(size, JSON.stringify(line).slice(0, 120)).to.be.at.most(3);
+      }
+
+      const restarted = await openIndex({ snapshotPartSize: 3 });
+      for (const [i, word] of words.slice(0, 9).entries()) await expectFound(restarted, word, batches[i]!);
+      expect(await postIds(restarted, words[9]!)).to.deep.equal([]);
+      expect(await restarted.count("post")).to.equal(9);
+      // The deletion's tombstone came back too: the deleted post's older version stays out.
+      await restarted.apply([putPost(postDoc({ id: gone.postId, caption: words[9]! }), "1")]);
+      expect(await postIds(restarted, words[9]!)).to.deep.equal([]);
+    });
+
+    it("opens a snapshot written whole per type (format 1, before snapshots were written in parts)", async function () {
+      const fixture = path.join(ROOT, "test/fixtures/search-snapshot-v1");
+      for (const name of await readdir(fixture))
+        await copyFile(path.join(fixture, name), path.join(dir, name));
+      const index = await openIndex();
+      // The fixture holds one post found by "harbour", one deleted, a user and a tag (made by the format-1 code).
+      expect(await postIds(index, "harbour")).to.deep.equal(["1796609505237000001"]);
+      expect(await postIds(index, "deleted")).to.deep.equal([]);
+      expect((await index.searchUsers(usersQuery("nunez"))).ids).to.have.length(1);
+      expect((await index.searchTags(tagsQuery("harbour"))).items.map((item) => item.tag)).to.deep.equal([
+        "harbour",
+      ]);
+      // A late put of the deleted post is still refused: its tombstone came through.
+      await index.apply([putPost(postDoc({ id: "1796609505237000003", caption: "deleted again" }), "1")]);
+      expect(await postIds(index, "deleted")).to.deep.equal([]);
+      await index.close();
+      const [header] = (await readFile(path.join(dir, SNAPSHOT_FILE), "utf8")).split("\n");
+      expect(JSON.parse(header!)).to.include({ format: "mosaic-search-snapshot/2" });
+      const reopened = await openIndex();
+      expect(await postIds(reopened, "harbour")).to.deep.equal(["1796609505237000001"]);
     });
 
     it("skips the log lines a snapshot holds already (a crash between the snapshot and emptying the log)", async function () {
