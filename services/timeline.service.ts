@@ -232,8 +232,9 @@ export function deliverByOwner(broker: ServiceBroker) {
       const probe = { params: {}, meta: { user: { userId } } } as unknown as Context;
       const endpoint = broker.findNextActionEndpoint("timeline.feed", {}, probe);
       if (endpoint instanceof Error) throw endpoint;
-      const nodeId = endpoint.id;
-      groups.set(nodeId, [...(groups.get(nodeId) ?? []), userId]);
+      const group = groups.get(endpoint.id);
+      if (group === undefined) groups.set(endpoint.id, [userId]);
+      else group.push(userId);
     }
     await Promise.all(
       [...groups].map(([nodeID, ids]) =>
