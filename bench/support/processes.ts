@@ -56,7 +56,17 @@ export async function stop(child: ChildProcess): Promise<void> {
   await once(child, "exit");
 }
 
+/** Waits until `url` answers 200; a process that never gets there is stopped, not left holding its port. */
 async function waitReady(url: string, child: ChildProcess): Promise<void> {
+  try {
+    await pollReady(url, child);
+  } catch (error: unknown) {
+    child.kill("SIGKILL");
+    throw error;
+  }
+}
+
+async function pollReady(url: string, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${url}: the process exited with ${child.exitCode}`);
