@@ -9,7 +9,7 @@ import { params } from "../broker/middlewares/params-validator";
 import { byCaller } from "../mixins/actor.mixin";
 import { CallerProofs, deriveCallerKey } from "../lib/accounts";
 import { NodeMetrics } from "../lib/metrics";
-import { runLoad } from "./support/load-runner";
+import { feedPlan, runLoad } from "./support/load-runner";
 import { startBareServer, stop } from "./support/processes";
 import { positiveIntOption } from "./support/options";
 
@@ -39,15 +39,7 @@ async function main(): Promise<void> {
     headers: { "content-type": "application/json; charset=utf-8" },
     body,
   });
-  const plan = (url: string) => ({
-    url,
-    path: "/api/feed?limit=20",
-    tokens,
-    connections,
-    seconds,
-    warmupSeconds: 3,
-    timeoutSeconds: 10,
-  });
+  const plan = (url: string) => feedPlan(url, tokens, { connections, seconds });
   const rows: Record<string, { "req/s": number; "p50 ms": number; "p99 ms": number; "/ bare": string }> = {};
   try {
     const ref = await runLoad(plan(bare.url));

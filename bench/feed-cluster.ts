@@ -11,7 +11,7 @@ import { summariseProfile } from "./support/cpu-profile";
 import { generateFeedGraph } from "./support/feed-graph";
 import { readFeed, warmFeeds } from "./support/feed-http";
 import { chooseEntry, nodeEntry } from "./support/node-entry";
-import { runLoad } from "./support/load-runner";
+import { feedPlan, runLoad } from "./support/load-runner";
 import { positiveIntOption } from "./support/options";
 import { startBareServer, stop } from "./support/processes";
 import { FEED_TABLES, mintTokens, seedBase, seedTimelines, setCelebrities } from "./support/seed-feed";
@@ -143,15 +143,7 @@ async function main(): Promise<void> {
       body: page.body,
     });
     try {
-      const plan = (target: string) => ({
-        url: target,
-        path: "/api/feed?limit=20",
-        tokens,
-        connections,
-        seconds,
-        warmupSeconds: 3,
-        timeoutSeconds: 10,
-      });
+      const plan = (target: string) => feedPlan(target, tokens, { connections, seconds });
       progress("measuring the cluster");
       const processes = await clusterProcesses(nodes);
       const before = await cpuSeconds(processes);

@@ -10,6 +10,18 @@ const LOAD_SCRIPT = path.join(__dirname, "load.ts");
 const SLACK_MS = 60_000;
 
 /**
+ * `GET /api/feed?limit=20` from `url`, as the feed benches that compare one target with a bare server send it: each
+ * token in turn, a 3 s warm-up, a request unanswered after 10 s counted as an error.
+ */
+export function feedPlan(
+  url: string,
+  tokens: readonly string[],
+  load: { connections: number; seconds: number },
+): LoadPlan {
+  return { url, path: "/api/feed?limit=20", tokens, ...load, warmupSeconds: 3, timeoutSeconds: 10 };
+}
+
+/**
  * Runs load.ts as a separate process on the plan and answers its result; rejects when any request failed
  * (non-2xx, connection error, timeout), since then the figures would describe something else.
  */

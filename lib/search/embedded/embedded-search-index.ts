@@ -23,6 +23,7 @@ import {
   AppendLog,
   LOG_FILE,
   SNAPSHOT_FORMAT,
+  SNAPSHOT_FORMAT_1,
   readLog,
   readSnapshot,
   removeSnapshotTemps,
@@ -37,7 +38,7 @@ export interface EmbeddedSearchIndexOptions {
   dir: string | undefined;
   /** A snapshot is written after this many ops (and on close), and the log emptied. Defaults to 50,000. */
   snapshotEveryOps?: number;
-  /** Documents, terms or versions per snapshot line. Defaults to SNAPSHOT_PART_SIZE (tests make it small). */
+  /** Documents, postings or versions per snapshot line. Defaults to SNAPSHOT_PART_SIZE (tests make it small). */
   snapshotPartSize?: number;
   /** How long deletions are remembered. Defaults to an hour; never under the ten minutes the port promises. */
   tombstoneMs?: number;
@@ -50,8 +51,6 @@ const DEFAULT_SNAPSHOT_EVERY_OPS = 50_000;
  * and the longest turn of a snapshot of 200,000 posts was 32 ms (`npm run bench:search-snapshot`).
  */
 const SNAPSHOT_PART_SIZE = 2_000;
-/** The format before snapshots were written in parts: one line per generation and type. Still read. */
-const FORMAT_1 = "mosaic-search-snapshot/1";
 const MIN_TOMBSTONE_MS = 10 * 60_000;
 const DEFAULT_TOMBSTONE_MS = 60 * 60_000;
 
@@ -223,7 +222,8 @@ export class EmbeddedSearchIndex implements SearchIndex {
       const ofGeneration = parts.get(generation) ?? { user: [], post: [], tag: [] };
       parts.set(generation, ofGeneration);
       // Format 1 wrote each type whole, in one line.
-      if (header.format === FORMAT_1) ofGeneration[type].push(...partsOfTypeSnapshot(part as TypeSnapshot));
+      if (header.format === SNAPSHOT_FORMAT_1)
+        ofGeneration[type].push(...partsOfTypeSnapshot(part as TypeSnapshot));
       else ofGeneration[type].push(part);
     }
     for (const name of header.generations) {
@@ -464,7 +464,7 @@ function parseHeader(line: string | undefined): SnapshotHeader {
   if (typeof value !== "object" || value === null) throw new Error("the search snapshot has no header");
   const { format, seq, live, generations } = value as Record<string, unknown>;
   if (
-    (format !== SNAPSHOT_FORMAT && format !== FORMAT_1) ||
+    (format !== SNAPSHOT_FORMAT && format !== SNAPSHOT_FORMAT_1) ||
     typeof seq !== "number" ||
     typeof live !== "string" ||
     !Array.isArray(generations) ||

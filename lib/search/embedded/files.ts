@@ -20,6 +20,8 @@ import { assertIndexOp } from "../index-ops";
 export const SNAPSHOT_FILE = "snapshot.jsonl";
 export const LOG_FILE = "log.jsonl";
 export const SNAPSHOT_FORMAT = "mosaic-search-snapshot/2";
+/** The format before snapshots were written in parts: one line per generation and type. Still read. */
+export const SNAPSHOT_FORMAT_1 = "mosaic-search-snapshot/1";
 
 /** One line of the log. `at` is when the batch was applied first, so that a replay expires tombstones alike. */
 export type LogEntry =

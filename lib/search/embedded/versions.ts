@@ -47,14 +47,7 @@ export class VersionBook {
     }
   }
 
-  toJSON(): VersionBookJson {
-    return {
-      live: [...this.live],
-      tombstones: [...this.tombstones].map(([id, { version, at }]) => [id, version, at]),
-    };
-  }
-
-  /** The same in parts of at most `size` versions each, made as they are asked for (see ChunkedMiniSearch). */
+  /** The book in parts of at most `size` versions each, made as they are asked for (see ChunkedMiniSearch). */
   *parts(size: number): Generator<VersionBookJson> {
     let part: VersionBookJson = { live: [], tombstones: [] };
     const full = () => part.live.length + part.tombstones.length >= size;
