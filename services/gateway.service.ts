@@ -277,7 +277,10 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
     actions: {
       // The calls behind a request are retried where they fail; retrying the whole request would replay it
       // against a body stream that is already consumed.
-      rest: { retryPolicy: { enabled: false } },
+      // Every HTTP request is one call of this action, held for as long as its response is open: an event stream
+      // for hours. Under the broker's bulkhead (64 per action), the 65th open stream left every request of the
+      // node queued behind the streams. The front door bounds the API's requests (MAX_IN_FLIGHT) instead.
+      rest: { retryPolicy: { enabled: false }, bulkhead: { enabled: false } },
     },
     methods: {
       async authenticate(ctx: GatewayContext, _route: Route, req: IncomingRequest): Promise<Caller | null> {

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { expect } from "chai";
 import type { MediaView } from "../../lib/media-library/media-view";
+import type { UserView } from "../../lib/contracts/objects";
 import { api, signup, startTestNode, type ErrorBody, type TestNode } from "../support/test-node";
 import { openStream, type OpenStream, type ReceivedEvent } from "../support/sse";
 
@@ -63,6 +64,33 @@ describe("the event stream (GET /api/stream)", function () {
     expect(sent.status, sent.text).to.equal(201);
     return sent.body;
   }
+
+  it("keeps serving the API and opening streams past the broker's bulkhead of 64 open streams", async () => {
+    const within = <T>(what: string, promise: Promise<T>): Promise<T> =>
+      Promise.race([
+        promise,
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error(`${what}: no answer in 5 s`)), 5_000),
+        ),
+      ]);
+    const users: Account[] = [];
+    for (let i = 0; i < 36; i++) users.push(await signup(t.url));
+    // Two streams each (STREAM_MAX_PER_USER here): 72 open at once.
+    for (const user of users) {
+      for (let n = 0; n < 2; n++) {
+        const s = await within(`stream ${open.length + 1}`, stream({ token: user.token }));
+        expect(s.status).to.equal(200);
+      }
+    }
+    const [first, last] = [users[0], users[users.length - 1]] as [Account, Account];
+    const me = await within("GET /api/me", api<UserView>(t.url, "GET", "/api/me", { token: first.token }));
+    expect(me.status, me.text).to.equal(200);
+    expect(me.body.username).to.equal(first.username);
+    // And the last stream opened is live.
+    const followed = await within("POST follow", follow(first, last));
+    expect(followed.status, followed.text).to.be.oneOf([200, 201]);
+    await (open[open.length - 1] as OpenStream).next(isNotification("follow", first));
+  });
 
   it("refuses a missing, malformed or unknown token with 401 and a bad Last-Event-ID with 400", async () => {
     const a = await signup(t.url);
