@@ -2,7 +2,11 @@ import type { ServiceSchema } from "moleculer";
 import { defineActions } from "../broker/define-action";
 import type { BlobStore } from "../lib/blobs";
 import type { TranscoderMetrics } from "../lib/metrics";
+import { sweepScratch } from "../lib/transcoding/scratch";
 import { transcode, type TranscodeOptions } from "../lib/transcoding/transcode";
+
+/** Past the job timeout, the time a job may still take fetching its original and storing its renders. */
+const SCRATCH_MARGIN_MS = 10 * 60_000;
 
 /**
  * Renders variants. Only nodes configured with SERVICES=transcoder (or *) host it, so transcoding scales on its
@@ -17,6 +21,15 @@ export function createTranscoderService(deps: {
 }): ServiceSchema {
   return {
     name: "transcoder",
+    started() {
+      // Not awaited: a node starts whatever is left of dead nodes' jobs, and sweeps it meanwhile.
+      sweepScratch({ olderThanMs: deps.options.timeoutMs + SCRATCH_MARGIN_MS }).then(
+        (swept) => {
+          if (swept > 0) this.logger.info(`removed ${swept} scratch folders of jobs whose node died`);
+        },
+        (err: unknown) => this.logger.warn("sweeping dead jobs' scratch folders failed", err),
+      );
+    },
     actions: defineActions("transcoder", {
       process: {
         options: {

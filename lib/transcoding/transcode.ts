@@ -1,7 +1,6 @@
 import { extensionOf } from "../media/sniff";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { BlobStore } from "../blobs";
@@ -17,6 +16,7 @@ import {
 import { variantKeyOf, type TranscodeJob, type TranscodeResult } from "../media-library/media-library";
 import type { StoredVariant } from "../media-library/media-view";
 import { MAX_VIDEO_DURATION_MS } from "../media-library/limits";
+import { makeScratch } from "./scratch";
 
 export interface TranscodeOptions {
   ffmpegPath: string | undefined;
@@ -36,7 +36,7 @@ export async function transcode(
   blobs: BlobStore,
   options: TranscodeOptions,
 ): Promise<TranscodeOutcome> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), `mosaic-transcode-${job.mediaId}-`));
+  const dir = await makeScratch(job.mediaId);
   try {
     const original = await blobs.get(job.originalKey);
     if (original === undefined) return { ok: false, reason: "the original is gone" };
