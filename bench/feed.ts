@@ -8,6 +8,7 @@ import { summariseProfile } from "./support/cpu-profile";
 import {
   deliveredTo,
   pendingFanoutJobs,
+  timeToTold,
   timeToVisible,
   type Follower,
   type Visibility,
@@ -111,6 +112,9 @@ const REQUEST_TIMEOUT_S = 10;
  */
 const SATURATED_REQUEST_TIMEOUT_S = 60;
 const VISIBLE_LIMIT_MS = 60_000;
+/** Push-only: after the first post (timed by polling), this many more timed on streams and as many by polling. */
+const LATER_POSTS = 3;
+const SETTLE_MS = 2_000;
 const STORE_RATE_ROWS = 10_000;
 /** Where the embedded node keeps its store under DATA_DIR (lib/store/index.ts). */
 const STORE_FOLDER = "store";
@@ -302,7 +306,28 @@ async function readsAndFanout(
     sample,
     VISIBLE_LIMIT_MS,
   );
-  return { mode, threshold, reads, requestTimeoutS: timeout, visibility };
+  if (mode !== "push-only") return { mode, threshold, reads, requestTimeoutS: timeout, visibility };
+  // More posts, the node warm from the first: each timed on the followers' open streams, then by polling again.
+  // Only pushed posts are told on streams (a pulled one is found at read time).
+  const told: Visibility[] = [];
+  const polled: Visibility[] = [];
+  for (let i = 0; i < LATER_POSTS; i++) {
+    for (const how of ["told", "polled"] as const) {
+      await settle();
+      const media = bench.spareMedia.shift();
+      if (media === undefined) throw new Error("no spare media left for the mega author");
+      const author = { token: bench.tokens.mega, mediaId: media };
+      progress(`${mode}: the mega author posts again; ${how === "told" ? "streams open" : "polling"}`);
+      if (how === "told") told.push(await timeToTold(url, author, sample, VISIBLE_LIMIT_MS));
+      else polled.push(await timeToVisible(url, author, sample, VISIBLE_LIMIT_MS));
+    }
+  }
+  return { mode, threshold, reads, requestTimeoutS: timeout, visibility, later: { told, polled } };
+}
+
+/** Gives the last post's fan-out time to reach the followers past the sample, so that posts are timed apart. */
+function settle(): Promise<void> {
+  return new Promise((r) => setTimeout(r, SETTLE_MS));
 }
 
 /**

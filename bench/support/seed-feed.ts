@@ -35,7 +35,7 @@ const CONCURRENCY = 32;
  */
 const BATCH_ROWS = 200;
 /** Unused ready media of the mega author, one per post the bench publishes. */
-const SPARE_MEDIA = 8;
+const SPARE_MEDIA = 10;
 const ACCESS_TOKEN_TTL_SECONDS = 24 * 3600;
 
 /** The ids given to a graph's accounts and their posts. */

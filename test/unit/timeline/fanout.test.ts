@@ -60,4 +60,64 @@ describe("Fanout and audiences", () => {
     expect(await fanout.run(job)).to.equal(true);
     expect(delivered).to.deep.equal([[author], followers]);
   });
+
+  describe("over pages", () => {
+    /** 25 followers, "900" to "924", in pages of 4. */
+    const many = Array.from({ length: 25 }, (_, i) => String(900 + i));
+    let failOnPage: number | undefined;
+    let pagesDelivered: number;
+
+    beforeEach(() => {
+      failOnPage = undefined;
+      pagesDelivered = 0;
+      fanout = new Fanout({
+        store,
+        graph: {
+          followerIdsPage: (_authorId, cursor) => {
+            const from = cursor === undefined ? 0 : Number(cursor);
+            const next = from + 4 < many.length ? String(from + 4) : null;
+            return Promise.resolve({ ids: many.slice(from, from + 4), nextPageToken: next });
+          },
+          isFollowing: () => Promise.resolve(true),
+        },
+        closeFriends: { ids: () => Promise.resolve([]) },
+        deliver: async (userIds) => {
+          if (userIds.length > 1 && pagesDelivered++ === failOnPage) throw new Error("the owner died");
+          await new Promise((r) => setImmediate(r));
+          delivered.push([...userIds]);
+        },
+        celebrityThreshold: 1000,
+        holder: "fanout-test",
+        pageSize: 4,
+      });
+    });
+
+    it("delivers every page once, in order, and removes the job", async () => {
+      const job = { postId: await ids.next(), authorId: author };
+      await fanout.record(job);
+      expect(await fanout.run(job)).to.equal(true);
+      expect(delivered.slice(1).flat()).to.deep.equal(many);
+      expect(await fanout.pending(0)).to.deep.equal([]);
+    });
+
+    it("resumed after a page failed, reaches every follower without skipping one", async () => {
+      const job = { postId: await ids.next(), authorId: author };
+      await fanout.record(job);
+      failOnPage = 4;
+      let failure: unknown;
+      await fanout.run(job).catch((err: unknown) => (failure = err));
+      expect(String(failure)).to.contain("the owner died");
+      expect(delivered.slice(1).flat()).to.deep.equal(many.slice(0, 16));
+      // The saved progress never passes a page that was not written.
+      const [pending] = await fanout.pending(0);
+      expect(pending?.postId).to.equal(job.postId);
+
+      failOnPage = undefined;
+      const before = delivered.length;
+      expect(await fanout.run(job)).to.equal(true);
+      // From the page that failed: none skipped, none of those written before it again.
+      expect(delivered.slice(before).flat()).to.deep.equal(many.slice(16));
+      expect(await fanout.pending(0)).to.deep.equal([]);
+    });
+  });
 });
