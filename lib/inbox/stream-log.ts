@@ -15,6 +15,18 @@ export class StreamLog {
     });
   }
 
+  /** Several events of one user in one write (one partition): a replay sees all of them or none. */
+  async appendAll(userId: string, events: readonly StreamEvent[]): Promise<void> {
+    await this.store.batch(
+      streamEvents,
+      { user_id: userId },
+      events.map((event) => ({
+        op: "put" as const,
+        row: { user_id: userId, event_id: event.id, event: event.event, data: JSON.stringify(event.data) },
+      })),
+    );
+  }
+
   /** The events after `afterId`, oldest first. */
   async after(userId: string, afterId: string, limit: number): Promise<StreamEvent[]> {
     const slice = await this.store.slice(

@@ -57,6 +57,33 @@ describe("Inbox notifications", () => {
     expect(await allNotifications(ada!.id)).to.have.length(2);
   });
 
+  it("takes many notifications of one recipient at once: each stored, counted, published and logged once, in order", async () => {
+    const [ada, ...fans] = await f.newUsers(41);
+    const post = await f.ids.next();
+    // Each fan likes twice at once (one action: one notification), beside a comment; written in a few batches.
+    await Promise.all(
+      fans.flatMap((fan) => {
+        const like = { recipientId: ada!.id, actorId: fan.id, type: "like" as const, postId: post };
+        return [f.inbox.notify(like), f.inbox.notify(like)];
+      }),
+    );
+    const items = await allNotifications(ada!.id);
+    expect(items).to.have.length(40);
+    expect(new Set(items.map((n) => n.actor.id))).to.deep.equal(new Set(fans.map((u) => u.id)));
+    expect(await f.inbox.unreadCount(ada!.id)).to.deep.equal({ count: 40 });
+    // Published in the order of their ids, each once, and the same events a reconnecting client replays.
+    const ids = f.published.map((p) => p.event.id);
+    expect(ids).to.have.length(40);
+    expect(ids).to.deep.equal([...ids].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1)));
+    expect(ids).to.deep.equal(items.map((n) => n.id).reverse());
+    const replayed = await f.inbox.replay(ada!.id, "1", 100);
+    expect(replayed.events.map((e) => e.id)).to.deep.equal(ids);
+    // And memory agrees with the rows.
+    f.inbox.forgetAll();
+    expect(await f.inbox.unreadCount(ada!.id)).to.deep.equal({ count: 40 });
+    expect((await allNotifications(ada!.id)).map((n) => n.id)).to.deep.equal(items.map((n) => n.id));
+  });
+
   it("pushes the notification object, as the recipient sees the actor, under the notification's id", async () => {
     const [ada, bob] = await f.newUsers(2);
     await f.graph.follow(ada!.id, { id: bob!.id, isPrivate: false });
