@@ -16,6 +16,13 @@ export interface MediaServiceDeps {
 const RESUME_EVERY_MS = 30_000;
 const JANITOR_EVERY_MS = 3_600_000;
 const MAX_ATTEMPTS = 5;
+/**
+ * An upload's call lasts as long as its client takes to send the file: minutes for a video on a phone. Under the
+ * broker's bulkhead of 64 per action, 64 slow uploads made every other upload to the node wait for one of them to
+ * end (a photo sent meanwhile got no answer in 10 s). Waiting uploads cost a stream each, not CPU; the gateways'
+ * front doors bound how many come in.
+ */
+const UPLOADS_BULKHEAD = { enabled: true, concurrency: 1_000, maxQueueSize: 1_000 };
 
 /**
  * Media records, uploads and the hand-over to transcoders. Jobs are sent with Moleculer (balanced over the
@@ -51,7 +58,7 @@ export function createMediaService(deps: MediaServiceDeps): ServiceSchema {
         handler: async (ctx) => ({ done: await library.eraseOwner(ctx.params.userId) }),
       },
       upload: {
-        options: { timeout: 0 },
+        options: { timeout: 0, bulkhead: UPLOADS_BULKHEAD },
         handler: (ctx) =>
           library.ingest(callerIdOf(ctx), streamOf(ctx), ctx.params.$mimetype, ctx.params.altText),
       },
@@ -78,7 +85,7 @@ export function createMediaService(deps: MediaServiceDeps): ServiceSchema {
         handler: (ctx) => uploads.start(callerIdOf(ctx), ctx.params),
       },
       putPart: {
-        options: { timeout: 0 },
+        options: { timeout: 0, bulkhead: UPLOADS_BULKHEAD },
         handler: (ctx) => uploads.putPart(callerIdOf(ctx), ctx.params.id, ctx.params.n, streamOf(ctx)),
       },
       uploadStatus: {

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import http from "node:http";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { expect } from "chai";
@@ -469,5 +470,81 @@ describe("fresh media in stories and direct messages", function () {
       [400, "MEDIA_NOT_USABLE"],
       [400, "MEDIA_NOT_USABLE"],
     ]);
+  });
+});
+
+describe("uploads at once", function () {
+  this.timeout(60_000);
+  let t: TestNode;
+
+  before(async () => {
+    t = await startTestNode({ RATE_LIMITS: "off" });
+  });
+  after(async () => {
+    await t.stop();
+  });
+
+  /** An upload that sends half its body, then waits for `release` before sending the rest. */
+  function heldUpload(token: string, photo: Buffer, release: Promise<void>): { answered: Promise<number> } {
+    const boundary = `held${Math.random().toString(16).slice(2)}`;
+    const body = Buffer.concat([
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n` +
+          "Content-Type: image/png\r\n\r\n",
+      ),
+      photo,
+      Buffer.from(Math.random().toString()),
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const url = new URL(t.url);
+    const answered = new Promise<number>((resolve, reject) => {
+      const req = http.request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: "/api/media",
+          method: "POST",
+          agent: false,
+          headers: {
+            authorization: `Bearer ${token}`,
+            "content-type": `multipart/form-data; boundary=${boundary}`,
+            "content-length": body.length,
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on("end", () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on("error", reject);
+      const half = Math.floor(body.length / 2);
+      req.write(body.subarray(0, half));
+      void release.then(() => req.end(body.subarray(half)));
+    });
+    return { answered };
+  }
+
+  it("takes a photo while 70 slow uploads are still sending, past the broker's bulkhead of 64", async () => {
+    const photo = await readFile(path.resolve(__dirname, "../fixtures/image.png"));
+    const user = await signup(t.url);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const slow = Array.from({ length: 70 }, () => heldUpload(user.token, photo, released));
+    let slowDone = 0;
+    for (const s of slow)
+      void s.answered.then(
+        () => slowDone++,
+        () => slowDone++,
+      );
+    // Sent while every slow upload waits for the rest of its body.
+    const quick = heldUpload(user.token, photo, Promise.resolve());
+    const status = await Promise.race([
+      quick.answered,
+      new Promise<string>((resolve) => setTimeout(() => resolve("no answer in 10 s"), 10_000)),
+    ]);
+    expect(status).to.equal(201);
+    expect(slowDone, "slow uploads answered before the quick one").to.equal(0);
+    release();
+    expect(await Promise.all(slow.map((s) => s.answered))).to.deep.equal(new Array<number>(70).fill(201));
   });
 });
