@@ -59,6 +59,8 @@ export function createBrokerOptions(
       halfOpenTime: 10_000,
       check: (err: Error) => !(err instanceof Errors.MoleculerError) || err.code >= 500,
     },
+    // Per action and node. Calls that last as long as a client takes (the gateway's `rest` for an event stream,
+    // uploads) have their own bound instead (services/gateway.service.ts, services/media.service.ts).
     bulkhead: { enabled: true, concurrency: 64, maxQueueSize: 1000 },
     registry: {
       strategy: "RoundRobin",
