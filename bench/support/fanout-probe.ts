@@ -39,9 +39,9 @@ export interface Follower {
  *
  * Fan-out delivers in follower-id order, page after page, so the probe reads the feeds in that order: the first
  * unseen one, and once it shows the post the next ones PROBE_WIDTH at a time; a round stops at the first batch in
- * which one lacks it. The polls then cost the node little next to the fan-out they time. Reading one feed at a time instead, the probe itself took 0.3 s to read the sample
- * once the last page was out, and reported that as the fan-out's. (Were the order different, later rounds would
- * still find every follower, only later.)
+ * which one lacks it. The polls then cost the node little next to the fan-out they time. Reading one feed at a
+ * time instead, the probe itself took 0.3 s to read the sample once the last page was out, and reported that as
+ * the fan-out's. (Were the order different, later rounds would still find every follower, only later.)
  */
 export async function timeToVisible(
   url: string,
@@ -102,17 +102,9 @@ export async function timeToTold(
 ): Promise<Visibility> {
   const streams: SseStream[] = [];
   try {
-    const told = new Map<string, number>();
-    let postId: string | undefined = undefined; // set once the POST answers; events before that wait in `early`
-    let allTold: () => void = () => undefined;
-    const everyoneTold = new Promise<void>((resolve) => (allTold = resolve));
-    // Events that came before the POST answered (the author's own push goes first) wait here for its id.
-    const early: { userId: string; postId: string; at: number }[] = [];
-    const note = (userId: string, id: string, at: number): void => {
-      if (id !== postId || told.has(userId)) return;
-      told.set(userId, at);
-      if (told.size === sample.length) allTold();
-    };
+    // When each sampled follower was told of each post, by post: events may come before the POST answers.
+    const arrivals = new Map<string, Map<string, number>>();
+    let arrived = (): void => undefined;
     for (const follower of sample) {
       const stream = await openSse(url, "/api/stream", follower.token);
       if (stream.status !== 200) throw new Error(`GET /api/stream: ${stream.status}`);
@@ -120,27 +112,28 @@ export async function timeToTold(
       stream.onEvent((event) => {
         if (event.event !== "feed") return;
         const id = (JSON.parse(event.data) as { postId?: string }).postId ?? "";
-        if (postId === undefined) early.push({ userId: follower.userId, postId: id, at: event.at });
-        else note(follower.userId, id, event.at);
+        const told = arrivals.get(id) ?? new Map<string, number>();
+        if (!told.has(follower.userId)) told.set(follower.userId, event.at);
+        arrivals.set(id, told);
+        arrived();
       });
     }
     const start = performance.now();
-    postId = await publishPost(url, author.token, author.mediaId, "fan-out probe");
+    const postId = await publishPost(url, author.token, author.mediaId, "fan-out probe");
     const ackMs = performance.now() - start;
-    for (const e of early) note(e.userId, e.postId, e.at);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      everyoneTold,
-      new Promise<void>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              new Error(`post ${postId}: ${sample.length - told.size} streams not told in ${limitMs} ms`),
-            ),
-          limitMs,
-        );
-      }),
-    ]).finally(() => clearTimeout(timer));
+    const told = await new Promise<Map<string, number>>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const missing = sample.length - (arrivals.get(postId)?.size ?? 0);
+        reject(new Error(`post ${postId}: ${missing} streams not told in ${limitMs} ms`));
+      }, limitMs);
+      arrived = () => {
+        const byFollower = arrivals.get(postId);
+        if (byFollower?.size !== sample.length) return;
+        clearTimeout(timer);
+        resolve(byFollower);
+      };
+      arrived();
+    });
     const visibleMs = Math.max(...told.values()) - start;
     for (const follower of sample) {
       if (!(await readFeed(url, follower.token, POLL_LIMIT)).postIds.includes(postId)) {

@@ -85,16 +85,16 @@ export class Notifications {
     });
   }
 
+  private scheduleWrite(recipientId: string): void {
+    this.inboxes.run(recipientId, () => this.writeQueued(recipientId)).catch(() => undefined);
+  }
+
   /**
    * Writes the recipient's queued notifications in their mailbox, all of them at once: each runs its own writes in
    * their order (claim, the actor's index, the row), and their stream events are logged in one write and published
    * in the order of their ids. One at a time, a post liked by many waited on its author's mailbox, four store
    * round trips per like, and its likes with it (`bench:likes`).
    */
-  private scheduleWrite(recipientId: string): void {
-    this.inboxes.run(recipientId, () => this.writeQueued(recipientId)).catch(() => undefined);
-  }
-
   private async writeQueued(recipientId: string): Promise<void> {
     const all = this.queued.get(recipientId) ?? [];
     const batch = all.splice(0, MAX_BATCH);
@@ -112,7 +112,7 @@ export class Notifications {
     try {
       const views = new Views(this.deps, recipientId);
       const outcomes = await Promise.allSettled(
-        groups.map(([first]) => this.writeOne(recipientId, first.input, views)),
+        groups.map(([first]) => this.writeOne(recipientId, first, views)),
       );
       const written = outcomes
         .flatMap((o) => (o.status === "fulfilled" && o.value !== undefined ? [o.value] : []))
@@ -136,11 +136,10 @@ export class Notifications {
   /** One notification's claim and rows; undefined when it was recorded before. */
   private async writeOne(
     recipientId: string,
-    input: NotificationInput,
+    { input, key }: Queued,
     views: Views,
   ): Promise<Written | undefined> {
     const { store, ids } = this.deps;
-    const key = actionKeyOf(input);
     const id = await ids.next();
     const claim = await store.insertIfAbsent(notificationKeys, {
       user_id: recipientId,

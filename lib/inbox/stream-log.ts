@@ -7,12 +7,7 @@ export class StreamLog {
   constructor(private readonly store: WideRowStore) {}
 
   async append(userId: string, event: StreamEvent): Promise<void> {
-    await this.store.put(streamEvents, {
-      user_id: userId,
-      event_id: event.id,
-      event: event.event,
-      data: JSON.stringify(event.data),
-    });
+    await this.store.put(streamEvents, rowOf(userId, event));
   }
 
   /** Several events of one user in one write (one partition): a replay sees all of them or none. */
@@ -20,10 +15,7 @@ export class StreamLog {
     await this.store.batch(
       streamEvents,
       { user_id: userId },
-      events.map((event) => ({
-        op: "put" as const,
-        row: { user_id: userId, event_id: event.id, event: event.event, data: JSON.stringify(event.data) },
-      })),
+      events.map((event) => ({ op: "put" as const, row: rowOf(userId, event) })),
     );
   }
 
@@ -45,6 +37,10 @@ export class StreamLog {
       return parsed.success ? [parsed.data] : [];
     });
   }
+}
+
+function rowOf(userId: string, event: StreamEvent) {
+  return { user_id: userId, event_id: event.id, event: event.event, data: JSON.stringify(event.data) };
 }
 
 function parseJson(text: string): unknown {

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
-import http from "node:http";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { expect } from "chai";
 import sharp from "sharp";
 import type { MediaView } from "../../lib/media-library/media-view";
 import { createTranscoderService } from "../../services/transcoder.service";
+import { RawConnection, requestHead } from "../support/raw-http";
 import { api, signup, startTestNode, type ErrorBody, type TestNode } from "../support/test-node";
 
 const FIXTURES = path.resolve(__dirname, "../fixtures");
@@ -474,6 +474,7 @@ describe("fresh media in stories and direct messages", function () {
 });
 
 describe("uploads at once", function () {
+  const BOUNDARY = "mosaic-test-boundary";
   this.timeout(60_000);
   let t: TestNode;
 
@@ -484,67 +485,53 @@ describe("uploads at once", function () {
     await t.stop();
   });
 
-  /** An upload that sends half its body, then waits for `release` before sending the rest. */
-  function heldUpload(token: string, photo: Buffer, release: Promise<void>): { answered: Promise<number> } {
-    const boundary = `held${Math.random().toString(16).slice(2)}`;
-    const body = Buffer.concat([
+  /** A multipart upload of the photo, with bytes of its own so that no two uploads are one original. */
+  function uploadBody(photo: Buffer): Buffer {
+    return Buffer.concat([
       Buffer.from(
-        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n` +
+        `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n` +
           "Content-Type: image/png\r\n\r\n",
       ),
       photo,
       Buffer.from(Math.random().toString()),
-      Buffer.from(`\r\n--${boundary}--\r\n`),
+      Buffer.from(`\r\n--${BOUNDARY}--\r\n`),
     ]);
-    const url = new URL(t.url);
-    const answered = new Promise<number>((resolve, reject) => {
-      const req = http.request(
-        {
-          host: url.hostname,
-          port: url.port,
-          path: "/api/media",
-          method: "POST",
-          agent: false,
-          headers: {
-            authorization: `Bearer ${token}`,
-            "content-type": `multipart/form-data; boundary=${boundary}`,
-            "content-length": body.length,
-          },
-        },
-        (res) => {
-          res.resume();
-          res.on("end", () => resolve(res.statusCode ?? 0));
-        },
-      );
-      req.on("error", reject);
-      const half = Math.floor(body.length / 2);
-      req.write(body.subarray(0, half));
-      void release.then(() => req.end(body.subarray(half)));
-    });
-    return { answered };
   }
 
   it("takes a photo while 70 slow uploads are still sending, past the broker's bulkhead of 64", async () => {
     const photo = await readFile(path.resolve(__dirname, "../fixtures/image.png"));
     const user = await signup(t.url);
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const slow = Array.from({ length: 70 }, () => heldUpload(user.token, photo, released));
-    let slowDone = 0;
-    for (const s of slow)
-      void s.answered.then(
-        () => slowDone++,
-        () => slowDone++,
+    const start = async (bytes: Buffer): Promise<RawConnection> => {
+      const conn = new RawConnection(t.url);
+      await conn.write(
+        requestHead("POST", "/api/media", {
+          authorization: `Bearer ${user.token}`,
+          "content-type": `multipart/form-data; boundary=${BOUNDARY}`,
+          "content-length": bytes.length,
+        }),
       );
-    // Sent while every slow upload waits for the rest of its body.
-    const quick = heldUpload(user.token, photo, Promise.resolve());
-    const status = await Promise.race([
-      quick.answered,
-      new Promise<string>((resolve) => setTimeout(() => resolve("no answer in 10 s"), 10_000)),
-    ]);
-    expect(status).to.equal(201);
+      return conn;
+    };
+    // Each slow upload sends half its body and holds the rest.
+    const slow = await Promise.all(
+      Array.from({ length: 70 }, async () => {
+        const body = uploadBody(photo);
+        const conn = await start(body);
+        const half = Math.floor(body.length / 2);
+        await conn.write(body.subarray(0, half));
+        return { conn, rest: body.subarray(half) };
+      }),
+    );
+    let slowDone = 0;
+    const answers = slow.map(({ conn }) => conn.response(30_000).finally(() => slowDone++));
+    const body = uploadBody(photo);
+    const quick = await start(body);
+    await quick.write(body);
+    expect((await quick.response(10_000)).status).to.equal(201);
     expect(slowDone, "slow uploads answered before the quick one").to.equal(0);
-    release();
-    expect(await Promise.all(slow.map((s) => s.answered))).to.deep.equal(new Array<number>(70).fill(201));
+    for (const { conn, rest } of slow) await conn.write(rest);
+    expect((await Promise.all(answers)).map((r) => r.status)).to.deep.equal(new Array<number>(70).fill(201));
+    for (const { conn } of slow) conn.destroy();
+    quick.destroy();
   });
 });
