@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import path from "node:path";
 import os from "node:os";
 import { ServiceBroker, type ActionSchema, type Context } from "moleculer";
 import ApiGateway from "moleculer-web";
@@ -7,7 +8,11 @@ import { loadConfig } from "../config";
 import { createBrokerOptions } from "../moleculer.config";
 import { params } from "../broker/middlewares/params-validator";
 import { byCaller } from "../mixins/actor.mixin";
-import { CallerProofs, deriveCallerKey } from "../lib/accounts";
+import { AccessTokens, CallerProofs, deriveCallerKey } from "../lib/accounts";
+import { sessions } from "../lib/accounts/tables";
+import { SnowflakeGenerator } from "../lib/ids";
+import { feedParams } from "../lib/timeline/params";
+import { createNode } from "../broker/create-node";
 import { NodeMetrics } from "../lib/metrics";
 import { feedPlan, runLoad } from "./support/load-runner";
 import { startBareServer, stop } from "./support/processes";
@@ -23,7 +28,13 @@ import { positiveIntOption } from "./support/options";
  *
  * `--page` is a feed page as `GET /api/feed` answered it (the bench writes one of 20 posts otherwise).
  */
-type Gateway = "plain" | "mosaic";
+type Gateway = "plain" | "mosaic" | "node";
+
+interface Running {
+  /** The tokens its requests carry. */
+  tokens: readonly string[];
+  stop(): Promise<void>;
+}
 
 async function main(): Promise<void> {
   const argv = process.argv;
@@ -39,15 +50,16 @@ async function main(): Promise<void> {
     headers: { "content-type": "application/json; charset=utf-8" },
     body,
   });
-  const plan = (url: string) => feedPlan(url, tokens, { connections, seconds });
+  const plan = (url: string, with_: readonly string[] = tokens) =>
+    feedPlan(url, with_, { connections, seconds });
   const rows: Record<string, { "req/s": number; "p50 ms": number; "p99 ms": number; "/ bare": string }> = {};
   try {
     const ref = await runLoad(plan(bare.url));
     // Each gateway runs in this process, one at a time; the load runs in its own, as in bench:feed.
-    for (const kind of ["plain", "mosaic"] as const) {
-      const broker = await startGateway(kind, 3911, body, users);
+    for (const kind of ["plain", "mosaic", "node"] as const) {
+      const gateway = kind === "node" ? await startNode(3911, body) : await startGateway(kind, 3911, body, users);
       try {
-        const ours = await runLoad(plan("http://127.0.0.1:3911"));
+        const ours = await runLoad(plan("http://127.0.0.1:3911", gateway.tokens));
         rows[LABELS[kind]] = {
           "req/s": Math.round(ours.rps),
           "p50 ms": ours.p50,
@@ -55,7 +67,7 @@ async function main(): Promise<void> {
           "/ bare": (ours.rps / ref.rps).toFixed(3),
         };
       } finally {
-        await broker.stop();
+        await gateway.stop();
       }
     }
     rows["bare node:http"] = {
@@ -74,6 +86,7 @@ async function main(): Promise<void> {
 const LABELS: Record<Gateway, string> = {
   plain: "moleculer-web, bare broker",
   mosaic: "moleculer-web, Mosaic's broker and hops",
+  node: "Mosaic's node: its gateway, users service and broker",
 };
 
 /**
@@ -88,7 +101,7 @@ async function startGateway(
   port: number,
   body: string,
   users: ReadonlyMap<string, { userId: string; sessionId: string }>,
-): Promise<ServiceBroker> {
+): Promise<Running> {
   const tokenOf = (req: { headers: Record<string, string | undefined> }) =>
     (req.headers.authorization ?? "").slice("Bearer ".length);
   let broker: ServiceBroker;
@@ -163,7 +176,64 @@ async function startGateway(
     },
   });
   await broker.start();
-  return broker;
+  return { tokens: [...users.keys()], stop: () => broker.stop() };
+}
+
+/**
+ * Mosaic's own node (createNode: the gateway service with its front door, metrics, compression and
+ * authentication through the users service on real sessions and access tokens), with the timeline service
+ * replaced by one whose feed answers the page it holds: what a request costs in Mosaic before the read path
+ * does any work.
+ */
+async function startNode(port: number, body: string): Promise<Running> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), "mosaic-edge-ceiling-"));
+  const secret = "edge-ceiling-".padEnd(40, "x");
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    JWT_SECRET: secret,
+    PORT: String(port),
+    SERVICES: "gateway,users",
+    LOG_LEVEL: "warn",
+    RATE_LIMITS: "off",
+    ADAPTIVE_LIMIT: "off",
+  });
+  const node = await createNode(config);
+  node.broker.createService({
+    name: "timeline",
+    actions: {
+      feed: {
+        ...byCaller,
+        visibility: "published",
+        params: params(feedParams) as unknown as ActionSchema["params"],
+        handler: () => body,
+      },
+    },
+  });
+  await node.start();
+  const { store } = node.app;
+  if (!store) throw new Error("the users service keeps no store");
+  const ids = new SnowflakeGenerator({ workerId: 7 });
+  const issuer = new AccessTokens(secret, 3600);
+  const tokens = await Promise.all(
+    Array.from({ length: 1000 }, async () => {
+      const [userId, sessionId] = [await ids.next(), await ids.next()];
+      const created = new Date();
+      await store.put(sessions, {
+        user_id: userId,
+        session_id: sessionId,
+        created_at: created,
+        expires_at: new Date(created.getTime() + 3_600_000),
+      });
+      return (await issuer.issue(userId, sessionId)).token;
+    }),
+  );
+  return {
+    tokens,
+    stop: async () => {
+      await node.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** A page shaped like a feed page: 20 posts with an author, two media and counts. */

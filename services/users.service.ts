@@ -165,7 +165,12 @@ export function createUsersService(deps: {
         // node tell this caller, for this request, from a `meta.user` anyone on the transporter could write.
         handler: async (ctx) => {
           const caller = await accounts.authenticate(ctx.params.token);
-          return { ...caller, proof: callerProofs.sign(caller, ctx.requestID ?? ctx.id) };
+          const requestId = ctx.requestID ?? ctx.id;
+          // A gateway in this process gets the caller as an object no other node can forge (signed if a call
+          // takes it elsewhere); one on another node gets the proof with it.
+          return ctx.nodeID === ctx.broker.nodeID
+            ? callerProofs.vouch(caller, requestId)
+            : { ...caller, proof: callerProofs.sign(caller, requestId) };
         },
       },
       recordAudit: {

@@ -51,5 +51,17 @@ export function callerProofMiddleware(proofs: () => CallerProofs | undefined): M
         return next.call(this, ctx) as Promise<unknown>;
       };
     },
+    // A caller vouched for in this process (CallerProofs.vouch) gets its proof as a call takes it to another node.
+    remoteAction(next: ActionHandler) {
+      return function signCallerForTransit(this: Service, ctx: Context): Promise<unknown> {
+        const meta = ctx.meta as { user?: ProvenCaller | null };
+        const { user: caller } = meta;
+        if (caller !== undefined && caller !== null && typeof caller === "object") {
+          const carried = proofs()?.forTransit(caller, ctx.requestID);
+          if (carried !== undefined && carried !== caller) meta.user = carried;
+        }
+        return next.call(this, ctx) as Promise<unknown>;
+      };
+    },
   };
 }

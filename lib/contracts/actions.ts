@@ -144,7 +144,8 @@ export const actionContracts = {
   "users.authenticate": {
     params: accounts.authenticateParams,
     // The proof binds the caller to this request (lib/accounts/caller-proof.ts); the gateway passes it on in meta.
-    result: z.object({ userId: z.string(), sessionId: z.string(), proof: z.string() }),
+    // A gateway in the users node's own process gets no proof: the object it gets is vouched for (CallerProofs.vouch).
+    result: z.object({ userId: z.string(), sessionId: z.string(), proof: z.string().optional() }),
     summary: "Checks a bearer token (gateways, on every authenticated request)",
     internal: true,
   },

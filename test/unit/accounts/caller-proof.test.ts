@@ -79,4 +79,52 @@ describe("CallerProofs", () => {
     const userProof = proofs.sign(ada, "req-1");
     expect(proofs.checkOperator({ name: ada.userId, proof: userProof }, "req-1")).to.equal("forged");
   });
+  describe("a caller vouched for in this process", () => {
+    it("passes for its own request without a proof, and for no other request", () => {
+      const vouched = proofs.vouch(ada, "req-v1");
+      expect(vouched).to.deep.equal(ada);
+      expect(proofs.check(vouched, "req-v1")).to.equal("valid");
+      expect(proofs.check(vouched, "req-v2")).to.equal("forged");
+      expect(proofs.check(vouched, undefined)).to.equal("forged");
+    });
+
+    it("is the object itself: a copy, as the transporter would deliver it, proves nothing", () => {
+      const vouched = proofs.vouch(ada, "req-v3");
+      expect(proofs.check({ ...vouched }, "req-v3")).to.equal("missing");
+      expect(proofs.check(JSON.parse(JSON.stringify(vouched)) as typeof ada, "req-v3")).to.equal("missing");
+      // Nor does another node's CallerProofs take it, even with the same key.
+      const other = new CallerProofs(deriveCallerKey("k".repeat(48)), now, 60_000);
+      expect(other.check(vouched, "req-v3")).to.equal("missing");
+    });
+
+    it("cannot be turned into another caller", () => {
+      const vouched = proofs.vouch(ada, "req-v4");
+      expect(() => {
+        (vouched as { userId: string }).userId = "102";
+      }).to.throw(TypeError);
+      expect(proofs.check(vouched, "req-v4")).to.equal("valid");
+      expect(vouched.userId).to.equal("101");
+    });
+
+    it("leaves the node with a proof that another node checks by its signature, signed once", () => {
+      const vouched = proofs.vouch(ada, "req-v5");
+      const carried = proofs.forTransit(vouched, "req-v5");
+      expect(carried).to.not.equal(vouched);
+      expect(carried.proof).to.be.a("string");
+      expect(proofs.forTransit(vouched, "req-v5")).to.equal(carried);
+      const other = new CallerProofs(deriveCallerKey("k".repeat(48)), now, 60_000);
+      const delivered = JSON.parse(JSON.stringify(carried)) as typeof carried;
+      expect(other.check(delivered, "req-v5")).to.equal("valid");
+      expect(other.check(delivered, "req-v6")).to.equal("forged");
+    });
+
+    it("is not signed for a call under another request, and expires as a proof does", () => {
+      const vouched = proofs.vouch(ada, "req-v7");
+      expect(proofs.forTransit(vouched, "req-v8")).to.equal(vouched);
+      expect(proofs.forTransit(ada, "req-v7")).to.equal(ada);
+      ms += 60_001;
+      expect(proofs.check(vouched, "req-v7")).to.equal("expired");
+      expect(proofs.forTransit(vouched, "req-v7")).to.equal(vouched);
+    });
+  });
 });

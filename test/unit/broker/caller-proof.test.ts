@@ -106,4 +106,54 @@ describe("callerProofMiddleware", () => {
     const ctx = { meta: { user: { ...ada, proof: proofs.sign(ada, "r") } } } as unknown as Context;
     expect(callerOf(ctx)).to.deep.equal(ada);
   });
+  describe("a caller vouched for in this process", () => {
+    it("runs local calls, and the calls they make, without a proof", async () => {
+      const requestID = "req-vouched-1";
+      const meta = { user: proofs.vouch(ada, requestID) };
+      expect(await broker.call("probe.chain", {}, { meta, requestID })).to.equal("101");
+      await refusal(broker.call("probe.whoami", {}, { meta, requestID: "req-vouched-2" }));
+      expect(ran).to.deep.equal(["chain", "whoami"]);
+    });
+
+    it("reaches another node with a proof signed as the call leaves", async () => {
+      const transporter = `Fake`;
+      const namespace = `vouch-${process.pid}`;
+      const here = new ServiceBroker({
+        logger: false,
+        nodeID: "here",
+        namespace,
+        transporter,
+        middlewares: [callerProofMiddleware(() => proofs)],
+      });
+      // The other node has the same key in a CallerProofs of its own, as every node derives it.
+      const there = new ServiceBroker({
+        logger: false,
+        nodeID: "there",
+        namespace,
+        transporter,
+        middlewares: [callerProofMiddleware(() => new CallerProofs(deriveCallerKey("k".repeat(48))))],
+      });
+      there.createService({
+        name: "remote",
+        actions: {
+          whoami: (ctx: Context) => (ctx.meta as { user?: ProvenCaller }).user?.userId ?? "nobody",
+        },
+      });
+      await Promise.all([here.start(), there.start()]);
+      try {
+        await here.waitForServices("remote");
+        const requestID = "req-vouched-3";
+        const meta = { user: proofs.vouch(ada, requestID) };
+        expect(await here.call("remote.whoami", {}, { meta, requestID })).to.equal("101");
+        // The same caller sent as plain data, as a forger on the transporter would, is refused there.
+        const err = await here.call("remote.whoami", {}, { meta: { user: { ...ada } }, requestID }).then(
+          (value) => ({ ran: value }),
+          (e: unknown) => e as { type?: string },
+        );
+        expect(err).to.have.property("type", UNPROVEN_CALLER);
+      } finally {
+        await Promise.all([here.stop(), there.stop()]);
+      }
+    });
+  });
 });
