@@ -124,7 +124,12 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
       if (ctx.meta.$statusCode === 201) ctx.meta.$location = locationOf(route?.action, data);
       const answer = route?.status === 204 ? null : data;
       await idempotency.answered(req, ctx.meta.$statusCode ?? 200, ctx.meta.$location, answer); // Idempotency-Key
-      return answer;
+      // JSON text goes out as bytes, encoded once. Handed a string, Node measures its bytes for the headers and
+      // then encodes it as it writes, and a feed page's text, joined from many pieces, is copied flat first:
+      // that measuring was a twentieth of a feed request's CPU.
+      return typeof answer === "string" && ctx.meta.$responseType === JSON_TYPE
+        ? Buffer.from(answer)
+        : answer;
     },
   };
 

@@ -82,6 +82,8 @@ interface KeptAuthor {
 export class PostJson {
   private readonly bodies: LruMap<string, KeptBody>;
   private readonly authors: LruMap<string, KeptAuthor>;
+  /** The whole text of author views already written, by the view object (views are never changed once made). */
+  private readonly writtenAuthors = new WeakMap<UserView, string>();
 
   /**
    * `maxBytes`: what the kept texts may hold, estimated (lib/cache/budget.ts), nine tenths for posts; unbounded
@@ -160,6 +162,15 @@ export class PostJson {
   }
 
   private author(author: UserView): string {
+    // The feed hands the same author view to every page while the profile is kept (lib/timeline/author-views.ts).
+    const written = this.writtenAuthors.get(author);
+    if (written !== undefined) return written;
+    const text = this.authorText(author);
+    this.writtenAuthors.set(author, text);
+    return text;
+  }
+
+  private authorText(author: UserView): string {
     const kept = this.authors.get(author.id);
     let text: string;
     if (kept !== undefined && sameProfile(kept.of, author)) text = kept.text;

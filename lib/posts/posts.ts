@@ -13,6 +13,7 @@ import type { Notifier } from "../contracts/ports";
 import { NO_ENGAGEMENT, type EngagementSource, type PostEngagement } from "./engagement";
 import { setCounter } from "../store/counters";
 import { LruMap } from "../concurrency/lru-map";
+import { whenAll } from "../concurrency/when-all";
 import { estimateBytes } from "../cache/budget";
 import type { Row } from "../store/schema";
 import { idTimestamp } from "../ids";
@@ -42,7 +43,7 @@ export interface HydrateOptions {
   authorView?: (
     authorId: string,
     profile: () => Promise<UserView | undefined>,
-  ) => Promise<UserView | undefined>;
+  ) => UserView | undefined | Promise<UserView | undefined>;
 }
 
 /** What posts need of media: their records and views (the media library). */
@@ -590,7 +591,7 @@ export class Posts {
   private async hydrateWith(
     viewerId: string,
     entries: readonly { postId: string; authorId: string }[],
-    authorView: (authorId: string) => Promise<UserView | undefined>,
+    authorView: (authorId: string) => UserView | undefined | Promise<UserView | undefined>,
   ): Promise<PostView[]> {
     const rows = await this.rows(entries);
     // Each author once, one cache round trip for the media of the whole page, one engagement round for its posts.
@@ -602,7 +603,7 @@ export class Posts {
     const authorIds = [...new Set(present.map((row) => row.author_id))];
     const mediaIds = present.flatMap((row) => listsOf(row).mediaIds);
     const [authors, mediaViews, engagement] = await Promise.all([
-      Promise.all(authorIds.map(authorView)),
+      whenAll(authorIds.map(authorView)),
       this.mediaViews(mediaIds),
       this.deps.engagement.of(
         viewerId,
@@ -656,13 +657,7 @@ export class Posts {
     rows: readonly R[],
     authorOf: (row: R) => string,
   ): Promise<R[]> {
-    return keepInAudience(
-      this.deps.closeFriends,
-      viewerId,
-      rows,
-      (row) => audienceOfColumn(row.audience),
-      authorOf,
-    );
+    return keepInAudience(this.deps.closeFriends, viewerId, rows, (row) => listsOf(row).audience, authorOf);
   }
 
   /** Mentions of people who may see the post; the author mentioning themselves is no news to them. */
@@ -693,6 +688,8 @@ export class Posts {
   /** Media views in order, from the cache where it has them (one round trip for the lot), else the store. */
   private async mediaViews(ids: readonly string[]): Promise<MediaView[]> {
     const cached = await this.deps.cache.getMany<MediaView>(ids.map((id) => cacheKeys.media(id)));
+    // A warm page finds them all.
+    if (cached.every((hit) => hit !== undefined)) return cached;
     const views = await Promise.all(
       ids.map(async (id, i) => {
         const hit = cached[i];
@@ -793,18 +790,24 @@ export class Posts {
     engagement: PostEngagement | undefined,
     media: MediaView[],
   ): PostView {
+    const lists = listsOf(row);
+    const { likeCount, commentCount, likedByMe, savedByMe } = engagement ?? NO_ENGAGEMENT;
+    // One shape for every view, edited or not (JSON leaves out an undefined editedAt): pages read these objects
+    // field by field, many per request.
     return {
       id: row.post_id,
       author,
       caption: row.caption ?? "",
-      hashtags: [...listsOf(row).hashtags],
-      mentions: [...listsOf(row).mentions],
+      hashtags: [...lists.hashtags],
+      mentions: [...lists.mentions],
       media,
-      createdAt: (row.created_at ?? new Date(0)).toISOString(),
-      ...(row.edited_at !== undefined && { editedAt: row.edited_at.toISOString() }),
-      audience: audienceOfColumn(row.audience),
-      ...NO_ENGAGEMENT,
-      ...engagement,
+      createdAt: lists.createdAt,
+      editedAt: lists.editedAt,
+      audience: lists.audience,
+      likeCount,
+      commentCount,
+      likedByMe,
+      savedByMe,
     };
   }
 }
@@ -813,9 +816,16 @@ interface Lists {
   readonly mediaIds: readonly string[];
   readonly hashtags: readonly string[];
   readonly mentions: readonly string[];
+  /** The row's times and audience as views show them. */
+  readonly createdAt: string;
+  readonly editedAt: string | undefined;
+  readonly audience: Audience;
 }
 
-/** The lists a row holds as JSON text, parsed once per row object: kept rows are read by every page. */
+/**
+ * What a view takes from a row beyond its plain columns (lists held as JSON text, times as ISO text), made once
+ * per row object: kept rows are read by every page.
+ */
 const parsedLists = new WeakMap<object, Lists>();
 
 function listedOf(
@@ -832,13 +842,23 @@ function listedOf(
   };
 }
 
-function listsOf(row: { media_ids?: string; hashtags?: string; mentions?: string }): Lists {
+function listsOf(row: {
+  media_ids?: string;
+  hashtags?: string;
+  mentions?: string;
+  created_at?: Date;
+  edited_at?: Date;
+  audience?: string;
+}): Lists {
   let lists = parsedLists.get(row);
   if (lists === undefined) {
     lists = {
       mediaIds: parseList(row.media_ids),
       hashtags: parseList(row.hashtags),
       mentions: parseList(row.mentions),
+      createdAt: (row.created_at ?? new Date(0)).toISOString(),
+      editedAt: row.edited_at?.toISOString(),
+      audience: audienceOfColumn(row.audience),
     };
     parsedLists.set(row, lists);
   }

@@ -7,6 +7,8 @@ export type ProfileLoader = () => Promise<UserView | undefined>;
 interface Cached {
   profile: Promise<UserView | undefined>;
   at: number;
+  /** The profile once loaded, for pages that need no promise for it. */
+  loaded?: { profile: UserView | undefined };
 }
 
 /**
@@ -17,6 +19,8 @@ interface Cached {
  */
 export class AuthorViews {
   private readonly profiles: LruMap<string, Cached>;
+  /** By the profile they were made from, the views a follower sees, whether the author follows them back or not. */
+  private readonly views = new WeakMap<UserView, { followed?: UserView; followedBack?: UserView }>();
   private readonly now: () => number;
 
   constructor(
@@ -35,18 +39,50 @@ export class AuthorViews {
    * `authorId` as `viewerId` sees them, given that the viewer follows them (or is them) and no block exists;
    * `followsViewer` answers whether the author follows the viewer back.
    */
-  async ofFollowed(
+  ofFollowed(
     viewerId: string,
     authorId: string,
     load: ProfileLoader,
-    followsViewer: () => Promise<boolean>,
-  ): Promise<UserView | undefined> {
-    const [profile, followedBy] = await Promise.all([
-      this.profile(authorId, load),
-      authorId === viewerId ? false : followsViewer(),
-    ]);
+    followsViewer: () => boolean | Promise<boolean>,
+  ): UserView | undefined | Promise<UserView | undefined> {
+    const cached = this.profile(authorId, load);
+    const followedBy = authorId === viewerId ? false : followsViewer();
+    // Both known (a warm page): the view at once, with no promise made.
+    if (cached.loaded !== undefined && typeof followedBy === "boolean") {
+      return this.viewAs(viewerId, authorId, cached.loaded.profile, followedBy);
+    }
+    return Promise.all([cached.profile, followedBy]).then(([profile, followed]) =>
+      this.viewAs(viewerId, authorId, profile, followed),
+    );
+  }
+
+  private viewAs(
+    viewerId: string,
+    authorId: string,
+    profile: UserView | undefined,
+    followedBy: boolean,
+  ): UserView | undefined {
     if (profile === undefined || authorId === viewerId) return profile;
-    return { ...profile, relationship: { following: true, followedBy, requested: false, blocking: false } };
+    return this.followedView(profile, followedBy);
+  }
+
+  /**
+   * The author as a follower sees them: one object per profile and answer, shared by every page that shows them
+   * while the profile is kept (PostJson writes the text of each object once).
+   */
+  private followedView(profile: UserView, followedBy: boolean): UserView {
+    let views = this.views.get(profile);
+    if (views === undefined) {
+      views = {};
+      this.views.set(profile, views);
+    }
+    const key = followedBy ? "followedBack" : "followed";
+    let view = views[key];
+    if (view === undefined) {
+      view = { ...profile, relationship: { following: true, followedBy, requested: false, blocking: false } };
+      views[key] = view;
+    }
+    return view;
   }
 
   /** The author's standing changed (suspended): the next page loads their profile again. */
@@ -54,16 +90,22 @@ export class AuthorViews {
     this.profiles.delete(authorId);
   }
 
-  private profile(authorId: string, load: ProfileLoader): Promise<UserView | undefined> {
+  private profile(authorId: string, load: ProfileLoader): Cached {
     const now = this.now();
-    const cached = this.profiles.peek(authorId);
-    if (cached && now - cached.at <= (this.deps.ttlMs ?? 3_000)) return cached.profile;
+    const kept = this.profiles.peek(authorId);
+    if (kept && now - kept.at <= (this.deps.ttlMs ?? 3_000)) return kept;
     // One load per author at a time: the readers arriving meanwhile share it.
     const profile = load();
-    this.profiles.set(authorId, { profile, at: now });
-    profile.catch(() => {
-      if (this.profiles.peek(authorId)?.profile === profile) this.profiles.delete(authorId);
-    });
-    return profile;
+    const cached: Cached = { profile, at: now };
+    this.profiles.set(authorId, cached);
+    profile.then(
+      (loaded) => {
+        cached.loaded = { profile: loaded };
+      },
+      () => {
+        if (this.profiles.peek(authorId) === cached) this.profiles.delete(authorId);
+      },
+    );
+    return cached;
   }
 }

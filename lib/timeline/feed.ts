@@ -9,6 +9,8 @@ import { postKey, posts } from "../posts/tables";
 import type { WideRowStore } from "../store/store";
 import { AuthorViews } from "./author-views";
 import { CelebrityPosts } from "./celebrity-posts";
+import { LruMap } from "../concurrency/lru-map";
+import { whenAll } from "../concurrency/when-all";
 import { mergeNewestFirst } from "./merge";
 import { ViewerRelations, type FollowedCelebrities, type Relations } from "./viewer-relations";
 import type { Fanout } from "./fanout";
@@ -16,6 +18,8 @@ import type { TimelineEntry, Timelines } from "./timelines";
 
 /** How long a reader may not yet pull from an account that just became a celebrity. */
 const CELEBRITY_LIST_TTL_MS = 5_000;
+/** Cursor MACs a node keeps: a few per warm reader. */
+const KEPT_CURSOR_MACS = 20_000;
 /** Clean-ups running at once on a node; past it a read leaves its stale rows to a later read, which finds them. */
 const MAX_CLEANUPS = 8;
 /** Rows one clean-up removes at most, so that one reader's backlog cannot hold a slot for long. */
@@ -41,6 +45,8 @@ export class Feed {
   private readonly authors: AuthorViews;
   private readonly celebrityPosts: CelebrityPosts;
   private readonly relations: ViewerRelations;
+  /** Cursor MACs by post id (see `mac`). */
+  private readonly macs = new LruMap<string, string>(KEPT_CURSOR_MACS);
 
   constructor(
     private readonly deps: {
@@ -166,7 +172,7 @@ export class Feed {
   private async readerOf(viewerId: string): Promise<{
     relations: Relations;
     celebs: string[];
-    verdict: (authorId: string) => Promise<boolean>;
+    verdict: (authorId: string) => boolean | Promise<boolean>;
     unmuted: (entry: { authorId: string }) => boolean;
   }> {
     const relations = await this.relations.of(viewerId);
@@ -216,10 +222,11 @@ export class Feed {
         this.celebrityPosts.page(authorId, { ...(before !== undefined && { before }), limit }),
       ),
     ]);
+    if (pulled.length === 0) return own.map(({ postId, authorId }) => ({ postId, authorId, stored: true }));
     // The timeline first: a post both pushed and pulled (its author became a celebrity since) counts as stored.
     const merged = mergeNewestFirst<TimelineEntry>([own, ...pulled], limit);
     const stored = new Set(own.map((e) => e.postId));
-    return merged.map((e) => ({ ...e, stored: stored.has(e.postId) }));
+    return merged.map(({ postId, authorId }) => ({ postId, authorId, stored: stored.has(postId) }));
   }
 
   /**
@@ -229,12 +236,14 @@ export class Feed {
   private async visibleOf<T extends TimelineEntry>(
     viewerId: string,
     entries: readonly T[],
-    verdict: (authorId: string) => Promise<boolean> = (authorId) => this.mayRead(viewerId, authorId, false),
+    verdict: (authorId: string) => boolean | Promise<boolean> = (authorId) =>
+      this.mayRead(viewerId, authorId, false),
   ): Promise<T[]> {
-    const asked = new Map<string, Promise<boolean>>();
-    const ok = await Promise.all(
+    const asked = new Map<string, boolean | Promise<boolean>>();
+    // A warm reader's answers are all kept: nothing to wait for.
+    const ok = await whenAll(
       entries.map((e) => {
-        if (e.authorId === viewerId) return Promise.resolve(true);
+        if (e.authorId === viewerId) return true;
         let answer = asked.get(e.authorId);
         if (answer === undefined) {
           answer = verdict(e.authorId);
@@ -346,9 +355,15 @@ export class Feed {
   }
 
   private mac(postId: string): string {
-    return createHmac("sha256", this.deps.cursorKey)
-      .update(`feed:${postId}`)
-      .digest("base64url")
-      .slice(0, 16);
+    // A warm reader's first page ends at the same post read after read: its MAC is looked up, not computed.
+    let mac = this.macs.get(postId);
+    if (mac === undefined) {
+      mac = createHmac("sha256", this.deps.cursorKey)
+        .update(`feed:${postId}`)
+        .digest("base64url")
+        .slice(0, 16);
+      this.macs.set(postId, mac);
+    }
+    return mac;
   }
 }

@@ -110,10 +110,11 @@ export class Timelines {
   /** Up to `limit` entries older than `before` (or the newest), newest first. */
   async page(userId: string, options: { before?: string; limit: number }): Promise<TimelineEntry[]> {
     const hot = await this.memory.load(userId, () => this.readWindow(userId));
-    const fromMemory = hot.entries.filter(
-      (e) => options.before === undefined || compareIds(e.postId, options.before) < 0,
-    );
-    if (fromMemory.length >= options.limit || hot.whole) return fromMemory.slice(0, options.limit);
+    // Newest first: the entries older than `before` are the window's tail from the first of them on.
+    const { before } = options;
+    const start = before === undefined ? 0 : hot.entries.findIndex((e) => compareIds(e.postId, before) < 0);
+    const fromMemory = start < 0 ? [] : hot.entries.slice(start, start + options.limit);
+    if (fromMemory.length >= options.limit || hot.whole) return fromMemory;
     // Past the window kept in memory: read the rows themselves.
     const rows = await homeTimeline.first(this.store, userId, {
       ...(options.before !== undefined && { after: [options.before] as const }),

@@ -68,11 +68,12 @@ export class ViewerRelations {
 export class Relations {
   constructor(private readonly learnt: Learnt) {}
 
-  mayRead(authorId: string, ask: () => Promise<boolean>): Promise<boolean> {
+  /** Kept answers come back as they are, not in a promise: a warm page asks about every author on it. */
+  mayRead(authorId: string, ask: () => Promise<boolean>): boolean | Promise<boolean> {
     return remembered(this.learnt.mayRead, authorId, ask);
   }
 
-  followedBy(authorId: string, ask: () => Promise<boolean>): Promise<boolean> {
+  followedBy(authorId: string, ask: () => Promise<boolean>): boolean | Promise<boolean> {
     return remembered(this.learnt.followedBy, authorId, ask);
   }
 
@@ -95,14 +96,15 @@ export class Relations {
   }
 }
 
-async function remembered(
+function remembered(
   map: Map<string, boolean>,
   key: string,
   ask: () => Promise<boolean>,
-): Promise<boolean> {
+): boolean | Promise<boolean> {
   const kept = map.get(key);
   if (kept !== undefined) return kept;
-  const answer = await ask();
-  setBounded(map, key, answer, MAX_AUTHORS);
-  return answer;
+  return ask().then((answer) => {
+    setBounded(map, key, answer, MAX_AUTHORS);
+    return answer;
+  });
 }

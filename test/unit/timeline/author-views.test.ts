@@ -66,10 +66,29 @@ describe("AuthorViews", () => {
   it("forgets a failed load, so that the next reader tries again", async () => {
     const views = new AuthorViews({ now: () => clock });
     const failing = (): Promise<UserView | undefined> => Promise.reject(new Error("store down"));
-    await views.ofFollowed("1", "2", failing, back("1", "2")).then(
+    await Promise.resolve(views.ofFollowed("1", "2", failing, back("1", "2"))).then(
       () => expect.fail("should have failed"),
       (err: unknown) => expect((err as Error).message).to.equal("store down"),
     );
     expect((await views.ofFollowed("1", "2", load("2"), back("1", "2")))?.id).to.equal("2");
+  });
+  it("hands every follower the same view while the profile is kept, and answers at once once it is loaded", async () => {
+    const views = new AuthorViews({ now: () => clock });
+    const known = (answer: boolean) => () => answer;
+    const first = await views.ofFollowed("1", "2", load("2"), known(false));
+    // Loaded and kept now, with the answer known: no promise at all.
+    const second = views.ofFollowed("3", "2", load("2"), known(false));
+    expect(second).to.not.be.instanceOf(Promise);
+    expect(second).to.equal(first);
+    const followedBack = views.ofFollowed("4", "2", load("2"), known(true));
+    expect(followedBack).to.not.equal(first);
+    expect((followedBack as UserView).relationship?.followedBy).to.equal(true);
+    expect(views.ofFollowed("5", "2", load("2"), known(true))).to.equal(followedBack);
+    expect(loads).to.equal(1);
+    // Once the profile is read again, a new view: it may say something else.
+    clock = 10_000;
+    const later = await views.ofFollowed("3", "2", load("2", 9), known(false));
+    expect(later).to.not.equal(first);
+    expect(later?.counts.followers).to.equal(9);
   });
 });
