@@ -57,7 +57,8 @@ async function main(): Promise<void> {
     const ref = await runLoad(plan(bare.url));
     // Each gateway runs in this process, one at a time; the load runs in its own, as in bench:feed.
     for (const kind of ["plain", "mosaic", "node"] as const) {
-      const gateway = kind === "node" ? await startNode(3911, body) : await startGateway(kind, 3911, body, users);
+      const gateway =
+        kind === "node" ? await startNode(3911, body) : await startGateway(kind, 3911, body, users);
       try {
         const ours = await runLoad(plan("http://127.0.0.1:3911", gateway.tokens));
         rows[LABELS[kind]] = {
