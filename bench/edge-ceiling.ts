@@ -8,8 +8,7 @@ import { loadConfig } from "../config";
 import { createBrokerOptions } from "../moleculer.config";
 import { params } from "../broker/middlewares/params-validator";
 import { byCaller } from "../mixins/actor.mixin";
-import { AccessTokens, CallerProofs, deriveCallerKey } from "../lib/accounts";
-import { sessions } from "../lib/accounts/tables";
+import { CallerProofs, deriveCallerKey } from "../lib/accounts";
 import { SnowflakeGenerator } from "../lib/ids";
 import { feedParams } from "../lib/timeline/params";
 import { createNode } from "../broker/create-node";
@@ -17,6 +16,7 @@ import { NodeMetrics } from "../lib/metrics";
 import { feedPlan, runLoad } from "./support/load-runner";
 import { startBareServer, stop } from "./support/processes";
 import { positiveIntOption } from "./support/options";
+import { sessionTokens } from "./support/sessions";
 
 /**
  * The ceiling of the gateway framework: moleculer-web in front of one local action that answers a page it already
@@ -214,20 +214,8 @@ async function startNode(port: number, body: string): Promise<Running> {
   const { store } = node.app;
   if (!store) throw new Error("the users service keeps no store");
   const ids = new SnowflakeGenerator({ workerId: 7 });
-  const issuer = new AccessTokens(secret, 3600);
-  const tokens = await Promise.all(
-    Array.from({ length: 1000 }, async () => {
-      const [userId, sessionId] = [await ids.next(), await ids.next()];
-      const created = new Date();
-      await store.put(sessions, {
-        user_id: userId,
-        session_id: sessionId,
-        created_at: created,
-        expires_at: new Date(created.getTime() + 3_600_000),
-      });
-      return (await issuer.issue(userId, sessionId)).token;
-    }),
-  );
+  const users = await Promise.all(Array.from({ length: 1000 }, () => ids.next()));
+  const tokens = await sessionTokens(store, secret, users, { ttlSeconds: 3600, workerId: 8 });
   return {
     tokens,
     stop: async () => {

@@ -1,7 +1,5 @@
 import path from "node:path";
-import { AccessTokens } from "../lib/accounts/access-tokens";
-import { sessions, usernames } from "../lib/accounts/tables";
-import { SnowflakeGenerator } from "../lib/ids";
+import { usernames } from "../lib/accounts/tables";
 import { LevelStore } from "../lib/store/level";
 import { readFeed } from "./support/feed-http";
 import { feedPlan, runLoad } from "./support/load-runner";
@@ -9,6 +7,7 @@ import { chooseEntry } from "./support/node-entry";
 import { positiveIntOption } from "./support/options";
 import { startBareServer, startMosaic, stop, waitIdle } from "./support/processes";
 import { FEED_TABLES } from "./support/seed-feed";
+import { sessionTokens } from "./support/sessions";
 
 /**
  * The warm feed in steady state, on a data dir `bench:feed --keep` left: a node started on it (push-only, so
@@ -94,23 +93,13 @@ async function sessionsFor(storePath: string, count: number): Promise<string[]> 
   const store = new LevelStore({ path: storePath });
   await store.open(FEED_TABLES);
   try {
-    const ids = new SnowflakeGenerator({ workerId: 4 });
-    const issuer = new AccessTokens(SECRET, TOKEN_TTL_S);
-    const tokens: string[] = [];
+    const userIds: string[] = [];
     for (let i = 0; i < count; i++) {
       const userId = (await store.get(usernames, { username: `reader_${i}` }))?.user_id;
       if (userId === undefined) throw new Error(`no reader_${i} in ${storePath}: a data dir of bench:feed?`);
-      const sessionId = await ids.next();
-      const created = new Date();
-      await store.put(sessions, {
-        user_id: userId,
-        session_id: sessionId,
-        created_at: created,
-        expires_at: new Date(created.getTime() + TOKEN_TTL_S * 1000),
-      });
-      tokens.push((await issuer.issue(userId, sessionId)).token);
+      userIds.push(userId);
     }
-    return tokens;
+    return await sessionTokens(store, SECRET, userIds, { ttlSeconds: TOKEN_TTL_S, workerId: 4 });
   } finally {
     await store.close();
   }

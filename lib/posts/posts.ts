@@ -364,7 +364,7 @@ export class Posts {
       await this.get(callerId, postId);
       throw new ForbiddenError("NOT_AUTHOR", "only the author may edit a post");
     }
-    const before = listsOf(row);
+    const before = rowParts(row);
     const caption = input.caption;
     const hashtags = parseHashtags(caption);
     const mentioned = await this.deps.users.idsOf(parseMentions(caption));
@@ -601,7 +601,7 @@ export class Posts {
       (row) => row.author_id,
     );
     const authorIds = [...new Set(present.map((row) => row.author_id))];
-    const mediaIds = present.flatMap((row) => listsOf(row).mediaIds);
+    const mediaIds = present.flatMap((row) => rowParts(row).mediaIds);
     const [authors, mediaViews, engagement] = await Promise.all([
       whenAll(authorIds.map(authorView)),
       this.mediaViews(mediaIds),
@@ -616,7 +616,7 @@ export class Posts {
     for (const row of present) {
       const author = authorOf.get(row.author_id);
       if (author === undefined) continue;
-      const media = listsOf(row)
+      const media = rowParts(row)
         .mediaIds.map((id) => byId.get(id))
         .filter((m): m is MediaView => m !== undefined);
       views.push(this.viewOf(row, author, engagement.get(row.post_id), media));
@@ -657,7 +657,7 @@ export class Posts {
     rows: readonly R[],
     authorOf: (row: R) => string,
   ): Promise<R[]> {
-    return keepInAudience(this.deps.closeFriends, viewerId, rows, (row) => listsOf(row).audience, authorOf);
+    return keepInAudience(this.deps.closeFriends, viewerId, rows, (row) => rowParts(row).audience, authorOf);
   }
 
   /** Mentions of people who may see the post; the author mentioning themselves is no news to them. */
@@ -773,7 +773,7 @@ export class Posts {
     author: UserView,
     engagement: PostEngagement | undefined,
   ): Promise<PostView> {
-    return this.viewOf(row, author, engagement, await this.mediaViews(listsOf(row).mediaIds));
+    return this.viewOf(row, author, engagement, await this.mediaViews(rowParts(row).mediaIds));
   }
 
   private viewOf(
@@ -790,7 +790,7 @@ export class Posts {
     engagement: PostEngagement | undefined,
     media: MediaView[],
   ): PostView {
-    const lists = listsOf(row);
+    const parts = rowParts(row);
     const { likeCount, commentCount, likedByMe, savedByMe } = engagement ?? NO_ENGAGEMENT;
     // One shape for every view, edited or not (JSON leaves out an undefined editedAt): pages read these objects
     // field by field, many per request.
@@ -798,12 +798,12 @@ export class Posts {
       id: row.post_id,
       author,
       caption: row.caption ?? "",
-      hashtags: [...lists.hashtags],
-      mentions: [...lists.mentions],
+      hashtags: [...parts.hashtags],
+      mentions: [...parts.mentions],
       media,
-      createdAt: lists.createdAt,
-      editedAt: lists.editedAt,
-      audience: lists.audience,
+      createdAt: parts.createdAt,
+      editedAt: parts.editedAt,
+      audience: parts.audience,
       likeCount,
       commentCount,
       likedByMe,
@@ -812,7 +812,7 @@ export class Posts {
   }
 }
 
-interface Lists {
+interface RowParts {
   readonly mediaIds: readonly string[];
   readonly hashtags: readonly string[];
   readonly mentions: readonly string[];
@@ -826,7 +826,7 @@ interface Lists {
  * What a view takes from a row beyond its plain columns (lists held as JSON text, times as ISO text), made once
  * per row object: kept rows are read by every page.
  */
-const parsedLists = new WeakMap<object, Lists>();
+const keptRowParts = new WeakMap<object, RowParts>();
 
 function listedOf(
   authorId: string,
@@ -837,22 +837,22 @@ function listedOf(
     audience: audienceOfColumn(row.audience),
     postId: row.post_id,
     authorId,
-    hashtags: listsOf(row).hashtags,
+    hashtags: rowParts(row).hashtags,
     createdAt: row.created_at ?? idTimestamp(row.post_id),
   };
 }
 
-function listsOf(row: {
+function rowParts(row: {
   media_ids?: string;
   hashtags?: string;
   mentions?: string;
   created_at?: Date;
   edited_at?: Date;
   audience?: string;
-}): Lists {
-  let lists = parsedLists.get(row);
-  if (lists === undefined) {
-    lists = {
+}): RowParts {
+  let parts = keptRowParts.get(row);
+  if (parts === undefined) {
+    parts = {
       mediaIds: parseList(row.media_ids),
       hashtags: parseList(row.hashtags),
       mentions: parseList(row.mentions),
@@ -860,9 +860,9 @@ function listsOf(row: {
       editedAt: row.edited_at?.toISOString(),
       audience: audienceOfColumn(row.audience),
     };
-    parsedLists.set(row, lists);
+    keptRowParts.set(row, parts);
   }
-  return lists;
+  return parts;
 }
 
 function parseList(text: string | undefined): string[] {

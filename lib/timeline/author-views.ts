@@ -9,6 +9,8 @@ interface Cached {
   at: number;
   /** The profile once loaded, for pages that need no promise for it. */
   loaded?: { profile: UserView | undefined };
+  /** The views a follower sees of this profile, whether the author follows them back or not. */
+  views?: { followed?: UserView; followedBack?: UserView };
 }
 
 /**
@@ -19,8 +21,6 @@ interface Cached {
  */
 export class AuthorViews {
   private readonly profiles: LruMap<string, Cached>;
-  /** By the profile they were made from, the views a follower sees, whether the author follows them back or not. */
-  private readonly views = new WeakMap<UserView, { followed?: UserView; followedBack?: UserView }>();
   private readonly now: () => number;
 
   constructor(
@@ -49,40 +49,11 @@ export class AuthorViews {
     const followedBy = authorId === viewerId ? false : followsViewer();
     // Both known (a warm page): the view at once, with no promise made.
     if (cached.loaded !== undefined && typeof followedBy === "boolean") {
-      return this.viewAs(viewerId, authorId, cached.loaded.profile, followedBy);
+      return viewAs(viewerId, authorId, cached, cached.loaded.profile, followedBy);
     }
     return Promise.all([cached.profile, followedBy]).then(([profile, followed]) =>
-      this.viewAs(viewerId, authorId, profile, followed),
+      viewAs(viewerId, authorId, cached, profile, followed),
     );
-  }
-
-  private viewAs(
-    viewerId: string,
-    authorId: string,
-    profile: UserView | undefined,
-    followedBy: boolean,
-  ): UserView | undefined {
-    if (profile === undefined || authorId === viewerId) return profile;
-    return this.followedView(profile, followedBy);
-  }
-
-  /**
-   * The author as a follower sees them: one object per profile and answer, shared by every page that shows them
-   * while the profile is kept (PostJson writes the text of each object once).
-   */
-  private followedView(profile: UserView, followedBy: boolean): UserView {
-    let views = this.views.get(profile);
-    if (views === undefined) {
-      views = {};
-      this.views.set(profile, views);
-    }
-    const key = followedBy ? "followedBack" : "followed";
-    let view = views[key];
-    if (view === undefined) {
-      view = { ...profile, relationship: { following: true, followedBy, requested: false, blocking: false } };
-      views[key] = view;
-    }
-    return view;
   }
 
   /** The author's standing changed (suspended): the next page loads their profile again. */
@@ -108,4 +79,24 @@ export class AuthorViews {
     );
     return cached;
   }
+}
+
+/**
+ * The author as `viewerId` sees them. A follower's view is one object per kept profile and answer, shared by
+ * every page that shows it while the profile is kept (PostJson writes the text of each object once).
+ */
+function viewAs(
+  viewerId: string,
+  authorId: string,
+  cached: Cached,
+  profile: UserView | undefined,
+  followedBy: boolean,
+): UserView | undefined {
+  if (profile === undefined || authorId === viewerId) return profile;
+  const views = (cached.views ??= {});
+  const key = followedBy ? "followedBack" : "followed";
+  return (views[key] ??= {
+    ...profile,
+    relationship: { following: true, followedBy, requested: false, blocking: false },
+  });
 }

@@ -117,7 +117,7 @@ export class Timelines {
     if (fromMemory.length >= options.limit || hot.whole) return fromMemory;
     // Past the window kept in memory: read the rows themselves.
     const rows = await homeTimeline.first(this.store, userId, {
-      ...(options.before !== undefined && { after: [options.before] as const }),
+      ...(before !== undefined && { after: [before] as const }),
       limit: options.limit,
     });
     return rows.map((r) => ({ postId: r.post_id, authorId: r.author_id ?? "" }));
