@@ -53,6 +53,7 @@ import { SearchOutbox, searchOutboxTables } from "./search/outbox";
 import { SearchReindexer, searchReindexTables } from "./search/reindex";
 import type { SearchIndex } from "./search/search-index";
 import { SearchQueries } from "./search/search-queries";
+import { SearcherRelations } from "./search/searcher-relations";
 import { DiscoveryStanding } from "./accounts/discovery-standing";
 import {
   PushSender,
@@ -589,7 +590,7 @@ export async function createAppContext(config: Config, options: AppContextOption
     });
     const queries = new SearchQueries({
       index,
-      graph,
+      relations: new SearcherRelations(graph, now),
       accounts,
       posts,
       ...(discoveryStanding && { standing: discoveryStanding }),

@@ -12,10 +12,16 @@ import type { AccessTokens } from "./access-tokens";
 import type { LoginInput, SignupInput, UpdateMeInput } from "./params";
 import { hashPassword, verifyAgainstNothing, verifyPassword } from "./passwords";
 import { emails, sessions, userCounts, usernames, users } from "./tables";
-import { toUserView, type Relationship, type UserView } from "./user-view";
+import { toUserView, type KnownRelationship, type Relationship, type UserView } from "./user-view";
 import { LruMap } from "../concurrency/lru-map";
 import { SessionList, type ClientInfo } from "./session-list";
-import { deactivatedSince, FOREVER_UNTIL, hiddenFromEveryone, suspendedUntil } from "./standing";
+import {
+  deactivatedSince,
+  FOREVER_UNTIL,
+  heldForReview,
+  hiddenFromEveryone,
+  suspendedUntil,
+} from "./standing";
 import type { VerificationMode } from "./recovery";
 
 /** Long enough for one sign-up to finish, short enough that a crashed one frees its name quickly. */
@@ -50,11 +56,11 @@ export interface OwnerMediaAccess {
 
 /** How one user stands to another; the follow graph answers. */
 export interface RelationshipSource {
-  /** `known.following`: the caller already knows whether the viewer follows the target (one read fewer). */
+  /** `known`: what the caller already read of the relationship (a read fewer for each part). */
   relationship(
     viewerId: string,
     targetId: string,
-    known?: { following: boolean },
+    known?: KnownRelationship,
   ): Promise<Relationship & { blockedBy: boolean }>;
 }
 
@@ -328,33 +334,33 @@ export class Accounts {
   }
 
   /**
-   * A user as `viewerId` sees them: undefined when there is no such user, or when a block stands between them
-   * (a blocked user is hidden, not forbidden).
-   */
-  /**
-   * A user as the viewer sees them; undefined when gone, suspended, or when either blocks the other. `known`: what the caller
-   * already read of the relationship (a page that read the viewer's follows once), spared a read per user.
+   * A user as the viewer sees them; undefined when gone, suspended, or when either blocks the other.
+   * `options.relationships`: a source that already knows much of how the viewer stands (a search's kept edges);
+   * `options.listing` "discovery": a list of people found (search), which also leaves out accounts held for review.
    */
   async view(
     viewerId: string | undefined,
     userId: string,
-    known?: { following: boolean },
+    options: { relationships?: RelationshipSource; listing?: "everywhere" | "discovery" } = {},
   ): Promise<UserView | undefined> {
+    const { relationships = this.relationships, listing = "everywhere" } = options;
     const row = await this.store.get(users, { user_id: userId });
     // A suspended account is hidden from everyone, as if gone: its profile, and with it everything shown under
     // its name (posts, stories, comments, likes, notifications), since every list builds its people here.
     if (row === undefined || hiddenFromEveryone(row, this.now())) return undefined;
-    let relationship: Relationship | undefined;
-    if (viewerId !== undefined && viewerId !== userId) {
-      const { blockedBy, ...rest } = await this.relationships.relationship(viewerId, userId, known);
-      if (blockedBy || rest.blocking) return undefined;
-      relationship = rest;
-    }
-    const counts = await this.store.get(userCounts, { user_id: userId });
-    return toUserView(row, counts, {
-      avatarUrl: await this.avatarUrlOf(row),
-      ...(relationship && { relationship }),
-    });
+    if (listing === "discovery" && heldForReview(row)) return undefined;
+    // All at once: a block, which makes the counts and avatar wasted reads, is the rare case.
+    const [relationship, counts, avatarUrl] = await Promise.all([
+      viewerId !== undefined && viewerId !== userId
+        ? relationships.relationship(viewerId, userId)
+        : undefined,
+      this.store.get(userCounts, { user_id: userId }),
+      this.avatarUrlOf(row),
+    ]);
+    if (relationship === undefined) return toUserView(row, counts, { avatarUrl });
+    const { blockedBy, ...shown } = relationship;
+    if (blockedBy || shown.blocking) return undefined;
+    return toUserView(row, counts, { avatarUrl, relationship: shown });
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { WideRowStore } from "../store/store";
-import { hiddenFromEveryone } from "./standing";
+import { heldForReview, hiddenFromEveryone } from "./standing";
 import { users } from "./tables";
 
 /**
@@ -20,7 +20,7 @@ export class DiscoveryStanding {
     const now = this.now();
     return new Set(
       rows
-        .filter(([, row]) => row !== undefined && (hiddenFromEveryone(row, now) || isHeld(row)))
+        .filter(([, row]) => row !== undefined && (hiddenFromEveryone(row, now) || heldForReview(row)))
         .map(([id]) => id),
     );
   }
@@ -28,7 +28,7 @@ export class DiscoveryStanding {
   /** Held for review: hidden from discovery, shown everywhere else. */
   async held(userIds: readonly string[]): Promise<ReadonlySet<string>> {
     const rows = await this.rows(userIds);
-    return new Set(rows.filter(([, row]) => row !== undefined && isHeld(row)).map(([id]) => id));
+    return new Set(rows.filter(([, row]) => row !== undefined && heldForReview(row)).map(([id]) => id));
   }
 
   /** When each account's activity starts to carry trending weight: `newAccountMs` after it was made. */
@@ -43,8 +43,4 @@ export class DiscoveryStanding {
     const rows = await Promise.all(ids.map((id) => this.store.get(users, { user_id: id })));
     return ids.map((id, i) => [id, rows[i]] as const);
   }
-}
-
-function isHeld(row: { held_for_review_at?: Date }): boolean {
-  return (row.held_for_review_at?.getTime() ?? 0) > 0;
 }

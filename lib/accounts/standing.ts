@@ -32,6 +32,11 @@ export function hiddenFromEveryone(
   return suspendedUntil(row, now) !== undefined || deactivatedSince(row) !== undefined;
 }
 
+/** Held for review after many reports: left out of discovery (search, trending, explore), shown elsewhere. */
+export function heldForReview(row: Pick<Row<typeof users>, "held_for_review_at">): boolean {
+  return (row.held_for_review_at?.getTime() ?? 0) > 0;
+}
+
 export function roleOf(row: Pick<Row<typeof users>, "role"> | undefined): Role | undefined {
   const role = row?.role;
   return (ROLES as readonly string[]).includes(role ?? "") ? (role as Role) : undefined;

@@ -1,4 +1,4 @@
-import type { Relationship } from "../accounts/user-view";
+import type { KnownRelationship, Relationship } from "../accounts/user-view";
 import { CloseFriends } from "./close-friends";
 import { GraphErasure } from "./erasure";
 import { backfillGraphIndexes } from "./index-backfill";
@@ -266,25 +266,27 @@ export class Graph {
   }
 
   /**
-   * How `viewerId` relates to `targetId`, in one round of parallel reads of the deciding rows; `known.following`
-   * spares the first of them.
+   * How `viewerId` relates to `targetId`, in one round of parallel reads of the deciding rows; what the caller
+   * already read (`known`) spares some of them: `following`, and `blockedEitherWay` from a walk of the viewer's
+   * block list (which holds both ways).
    */
   async relationship(
     viewerId: string,
     targetId: string,
-    known?: { following: boolean },
+    known?: KnownRelationship,
   ): Promise<GraphRelationship> {
     if (viewerId === targetId) {
       return { following: false, followedBy: false, requested: false, blocking: false, blockedBy: false };
     }
+    const blocksKnown = known?.blockedEitherWay === false;
     const [out, back, request, blocking, blocked] = await Promise.all([
       known === undefined
         ? this.store.get(following, { user_id: viewerId, followee_id: targetId })
         : known.following || undefined,
       this.store.get(following, { user_id: targetId, followee_id: viewerId }),
       this.store.get(followRequests, { user_id: targetId, requester_id: viewerId }),
-      this.store.get(blocks, { user_id: viewerId, blocked_id: targetId }),
-      this.store.get(blocks, { user_id: targetId, blocked_id: viewerId }),
+      blocksKnown ? undefined : this.store.get(blocks, { user_id: viewerId, blocked_id: targetId }),
+      blocksKnown ? undefined : this.store.get(blocks, { user_id: targetId, blocked_id: viewerId }),
     ]);
     return {
       following: out !== undefined,

@@ -1,28 +1,27 @@
 import type { Accounts } from "../accounts";
 import type { DiscoveryStanding } from "../accounts/discovery-standing";
 import type { PostView, TagView, UserView } from "../contracts/objects";
-import type { Graph } from "../graph";
 import type { SearchMetrics } from "../metrics/search-metrics";
 import type { Posts } from "../posts/posts";
 import type { Page } from "../validation/page";
 import type { SearchInput } from "./params";
 import type { SearchHits, SearchIndex } from "./search-index";
-
-/** How many of the caller's follows and blocks a query carries: the engines' terms filters stay small. */
-const MAX_RELATIONS = 5_000;
+import type { SearcherRelations } from "./searcher-relations";
 
 export type SearchAnswer = Page<UserView> | Page<TagView> | Page<PostView>;
 
 /**
  * `GET /api/search`: the caller's relations go into the query (blocks either way left out, private authors'
  * posts only where the caller follows them), so a page of N is N whenever N visible results exist; the ids the
- * engine answers are then hydrated from the store, which checks each again (a block made a moment ago).
+ * engine answers are then hydrated from the store. The caller's edges are kept while their change count stays
+ * the same (lib/search/searcher-relations.ts), so a block or a follow shows on the very next search.
  */
 export class SearchQueries {
   constructor(
     private readonly deps: {
       index: SearchIndex;
-      graph: Graph;
+      /** The caller's edges, kept while they stay the same. */
+      relations: SearcherRelations;
       accounts: Accounts;
       posts: Posts;
       /** Accounts held for review after many reports: left out of search until a moderator decides. */
@@ -35,15 +34,20 @@ export class SearchQueries {
     const paging = { limit: input.limit, offset: input.cursor ?? 0 };
     switch (input.type) {
       case "users": {
-        const [excludeIds, followedIds] = await this.relations(viewerId);
+        const edges = await this.deps.relations.of(viewerId);
+        const { excludeIds, followedIds } = edges.lists;
         const hits = await this.timed("users", () =>
           this.deps.index.searchUsers({ text: input.q, ...paging, excludeIds, followedIds }),
         );
-        // All of the caller's follows were read (fewer than the cap): whether it follows each result is known.
-        const followed = followedIds.length < MAX_RELATIONS ? new Set(followedIds) : undefined;
-        const held = await this.held(hits.ids);
-        const shown = hits.ids.filter((id) => !held.has(id));
-        return { items: await this.users(viewerId, shown, followed), nextCursor: cursorOf(hits) };
+        const views = await Promise.all(
+          hits.ids.map((id) =>
+            this.deps.accounts.view(viewerId, id, { relationships: edges, listing: "discovery" }),
+          ),
+        );
+        return {
+          items: views.filter((view): view is UserView => view !== undefined),
+          nextCursor: cursorOf(hits),
+        };
       }
       case "tags": {
         const hits = await this.timed("tags", () => this.deps.index.searchTags({ text: input.q, ...paging }));
@@ -53,13 +57,13 @@ export class SearchQueries {
         };
       }
       case "posts": {
-        const [excludeAuthorIds, followedIds] = await this.relations(viewerId);
+        const { excludeIds, followedIds } = (await this.deps.relations.of(viewerId)).lists;
         const hits = await this.timed("posts", () =>
           this.deps.index.searchPosts({
             text: input.q,
             ...paging,
             order: input.order,
-            excludeAuthorIds,
+            excludeAuthorIds: excludeIds,
             // Public authors among them change nothing: the filter lets public posts through anyway.
             privateAuthorIds: [viewerId, ...followedIds],
           }),
@@ -77,25 +81,6 @@ export class SearchQueries {
 
   private async held(userIds: readonly string[]): Promise<ReadonlySet<string>> {
     return this.deps.standing ? this.deps.standing.held(userIds) : new Set();
-  }
-
-  private relations(viewerId: string): Promise<[string[], string[]]> {
-    return Promise.all([
-      this.deps.graph.blockedEitherWayIds(viewerId, MAX_RELATIONS),
-      this.deps.graph.followingIds(viewerId, MAX_RELATIONS),
-    ]);
-  }
-
-  /** The views, leaving out whoever blocks or is blocked by the viewer now (view reads the deciding rows). */
-  private async users(
-    viewerId: string,
-    ids: readonly string[],
-    followed: ReadonlySet<string> | undefined,
-  ): Promise<UserView[]> {
-    const views = await Promise.all(
-      ids.map((id) => this.deps.accounts.view(viewerId, id, followed && { following: followed.has(id) })),
-    );
-    return views.filter((view): view is UserView => view !== undefined);
   }
 
   private async timed<T>(type: "users" | "tags" | "posts", query: () => Promise<T>): Promise<T> {

@@ -469,6 +469,44 @@ describe("Graph", () => {
       const a = await newUser();
       expect(await graph.relationship(a, a)).to.deep.equal(none);
     });
+
+    it("reads only what the caller does not know: the follow, and blocks either way, are spared", async () => {
+      const [a, b] = await newUsers(2);
+      await graph.follow(a!, pub(b!));
+      await graph.follow(b!, pub(a!));
+      const read: string[] = [];
+      const counted = new Proxy(store, {
+        get(target, property, receiver) {
+          if (property === "get") {
+            return (...args: Parameters<LevelStore["get"]>) => {
+              read.push(args[0].name);
+              return target.get(...args);
+            };
+          }
+          const value: unknown = Reflect.get(target, property, receiver);
+          return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      const reading = new Graph({ store: counted, ids: new SnowflakeGenerator({ workerId: 3 }) });
+      const both = { ...none, following: true, followedBy: true };
+
+      expect(await reading.relationship(a!, b!)).to.deep.equal(both);
+      expect(read.sort()).to.deep.equal([
+        blocks.name,
+        blocks.name,
+        followRequests.name,
+        followingTable.name,
+        followingTable.name,
+      ]);
+      read.length = 0;
+      expect(await reading.relationship(a!, b!, { following: true, blockedEitherWay: false })).to.deep.equal(
+        both,
+      );
+      expect(read.sort(), "whether b follows back, and a request").to.deep.equal([
+        followRequests.name,
+        followingTable.name,
+      ]);
+    });
   });
 
   describe("paging", () => {
