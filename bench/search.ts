@@ -525,6 +525,12 @@ async function engineTime(url: string, kind: Kind): Promise<{ seconds: number; c
   };
 }
 
+/** "503 ×7" for each status other than 2xx that the load met. */
+function statusesOf(result: autocannon.Result): string {
+  const codes = Object.entries(result.statusCodeStats ?? {}).filter(([code]) => !code.startsWith("2"));
+  return codes.map(([code, { count }]) => `${code} ×${count}`).join(", ") || "none recorded";
+}
+
 /** autocannon from this process, which sits idle meanwhile: the node under load is a process of its own. */
 async function load(
   url: string,
@@ -549,7 +555,7 @@ async function load(
   });
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
     throw new Error(
-      `/api/search: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`,
+      `/api/search: ${result.non2xx} non-2xx (${statusesOf(result)}), ${result.errors} errors, ${result.timeouts} timeouts`,
     );
   }
   return {

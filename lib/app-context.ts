@@ -53,6 +53,7 @@ import { SearchOutbox, searchOutboxTables } from "./search/outbox";
 import { SearchReindexer, searchReindexTables } from "./search/reindex";
 import type { SearchIndex } from "./search/search-index";
 import { SearchQueries } from "./search/search-queries";
+import { FoundPeople } from "./search/found-people";
 import { SearcherRelations } from "./search/searcher-relations";
 import { DiscoveryStanding } from "./accounts/discovery-standing";
 import {
@@ -591,7 +592,7 @@ export async function createAppContext(config: Config, options: AppContextOption
     const queries = new SearchQueries({
       index,
       relations: new SearcherRelations(graph, now),
-      accounts,
+      people: new FoundPeople((userId) => accounts.publicProfile(userId), { now }),
       posts,
       ...(discoveryStanding && { standing: discoveryStanding }),
       ...(searchMetrics && { metrics: searchMetrics }),

@@ -1,6 +1,6 @@
 import type { Context, ServiceBroker, ServiceSchema } from "moleculer";
-import { broadcast, call } from "../broker/calls";
-import { sessionEndedEverywhere } from "./users.service";
+import { call } from "../broker/calls";
+import { sessionEndedEverywhere, standingChangedEverywhere } from "./users.service";
 import { defineActions } from "../broker/define-action";
 import { AccountStanding } from "../lib/accounts";
 import { Admin, authorityOf, type AdminCluster, type Authority } from "../lib/admin";
@@ -14,7 +14,7 @@ const REPAIR_TIMEOUT_MS = 10 * 60_000;
 /** The services owning the data, as admin commands reach them over the broker. */
 export function adminClusterOf(broker: ServiceBroker): AdminCluster {
   return {
-    standingChanged: (userId) => broadcast(broker, "accounts.standing-changed", { userId }, ["timeline"]),
+    standingChanged: (userId) => standingChangedEverywhere(broker, userId),
     async sessionsRevoked(userId, sessionIds) {
       for (const sessionId of sessionIds) await sessionEndedEverywhere(broker, { userId, sessionId });
     },

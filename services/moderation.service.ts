@@ -1,5 +1,6 @@
-import type { Context, ServiceSchema } from "moleculer";
+import type { Context, ServiceBroker, ServiceSchema } from "moleculer";
 import { call } from "../broker/calls";
+import { standingChangedEverywhere } from "./users.service";
 import { callerIdOf, defineActions } from "../broker/define-action";
 import { AccountStanding, type Accounts } from "../lib/accounts";
 import type { AuditLog } from "../lib/audit";
@@ -86,10 +87,17 @@ function notifierThrough(ctx: Context): ReportNotifier {
   };
 }
 
-function reviewOf(standing: AccountStanding): AccountReview {
+/** A hold or its release changes what discovery shows: the nodes that keep profiles for a moment are told. */
+function reviewOf(standing: AccountStanding, broker: ServiceBroker): AccountReview {
   return {
-    hold: (userId) => standing.hold(userId),
-    release: (userId) => standing.release(userId),
+    hold: async (userId) => {
+      await standing.hold(userId);
+      await standingChangedEverywhere(broker, userId);
+    },
+    release: async (userId) => {
+      await standing.release(userId);
+      await standingChangedEverywhere(broker, userId);
+    },
     usernameOf: async (userId) => (await standing.find(userId))?.username,
   };
 }
@@ -108,7 +116,6 @@ export function createModerationService(deps: {
 }): ServiceSchema {
   const standing = new AccountStanding(deps.store, deps.now);
   const erasure = new ModerationErasure(deps.store);
-  const review = reviewOf(standing);
   let admin: Admin | undefined;
   const adminOf = (ctx: Context): Admin =>
     (admin ??= new Admin({
@@ -124,7 +131,7 @@ export function createModerationService(deps: {
     return new Moderation({
       store: deps.store,
       targets: targetsThrough(ctx, deps.accounts),
-      review,
+      review: reviewOf(standing, ctx.broker),
       notifier: notifierThrough(ctx),
       suspend: async (authority, userId, until, reason) => {
         await found.suspend(authority, {
@@ -143,7 +150,7 @@ export function createModerationService(deps: {
       store: deps.store,
       ids: deps.ids,
       targets: targetsThrough(ctx, deps.accounts),
-      review,
+      review: reviewOf(standing, ctx.broker),
       holdThreshold: deps.holdReporters,
       now: deps.now,
     });

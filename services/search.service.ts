@@ -1,4 +1,5 @@
-import type { ServiceSchema } from "moleculer";
+import type { Context, ServiceSchema } from "moleculer";
+import type { PayloadOf } from "../lib/contracts";
 import { callerIdOf, defineActions } from "../broker/define-action";
 import { SearchWorker } from "../lib/search/search-worker";
 import type { AppContext } from "../lib/app-context";
@@ -24,6 +25,11 @@ export function createSearchService(deps: { search: Search; store: WideRowStore 
       "search.jobs": {
         handler() {
           worker?.kick();
+        },
+      },
+      "accounts.standing-changed": {
+        handler(ctx: Context<PayloadOf<"accounts.standing-changed">>) {
+          queries.forget(ctx.params.userId);
         },
       },
     },

@@ -63,6 +63,14 @@ export async function sessionEndedEverywhere(
   await broadcast(broker, "stream.session-ended", session, ["gateway"]);
 }
 
+/**
+ * An account's standing changed (suspended, deleted by its owner, held for review, or back): the nodes that keep
+ * profiles for a moment (feed authors on timeline nodes, people found on search nodes) drop it at once.
+ */
+export async function standingChangedEverywhere(broker: ServiceBroker, userId: string): Promise<void> {
+  await broadcast(broker, "accounts.standing-changed", { userId }, ["timeline", "search"]);
+}
+
 /** Accounts and profiles. Handlers only pick the caller out of the context and hand over to lib/accounts. */
 export function createUsersService(deps: {
   accounts: Accounts;
@@ -133,8 +141,7 @@ export function createUsersService(deps: {
             deps.deletionGraceMs,
           );
           await Promise.all(ended.map((session) => sessionEndedEverywhere(ctx.broker, session)));
-          // Feed pages keep authors' profiles for a moment: they drop this one at once.
-          await broadcast(ctx.broker, "accounts.standing-changed", { userId: caller.userId }, ["timeline"]);
+          await standingChangedEverywhere(ctx.broker, caller.userId);
           return { eraseAfter: eraseAfter.toISOString() };
         },
       },

@@ -104,6 +104,12 @@ const LIVE_SESSIONS = 100_000;
  */
 const LIVE_SESSION_TTL_MS = 30_000;
 
+/** What anyone may see of an account (Accounts.publicProfile). */
+export interface PublicProfile {
+  view: UserView;
+  held: boolean;
+}
+
 export interface SignedIn {
   user: UserView;
   token: string;
@@ -335,24 +341,16 @@ export class Accounts {
 
   /**
    * A user as the viewer sees them; undefined when gone, suspended, or when either blocks the other.
-   * `options.relationships`: a source that already knows much of how the viewer stands (a search's kept edges);
-   * `options.listing` "discovery": a list of people found (search), which also leaves out accounts held for review.
    */
-  async view(
-    viewerId: string | undefined,
-    userId: string,
-    options: { relationships?: RelationshipSource; listing?: "everywhere" | "discovery" } = {},
-  ): Promise<UserView | undefined> {
-    const { relationships = this.relationships, listing = "everywhere" } = options;
+  async view(viewerId: string | undefined, userId: string): Promise<UserView | undefined> {
     const row = await this.store.get(users, { user_id: userId });
     // A suspended account is hidden from everyone, as if gone: its profile, and with it everything shown under
     // its name (posts, stories, comments, likes, notifications), since every list builds its people here.
     if (row === undefined || hiddenFromEveryone(row, this.now())) return undefined;
-    if (listing === "discovery" && heldForReview(row)) return undefined;
     // All at once: a block, which makes the counts and avatar wasted reads, is the rare case.
     const [relationship, counts, avatarUrl] = await Promise.all([
       viewerId !== undefined && viewerId !== userId
-        ? relationships.relationship(viewerId, userId)
+        ? this.relationships.relationship(viewerId, userId)
         : undefined,
       this.store.get(userCounts, { user_id: userId }),
       this.avatarUrlOf(row),
@@ -361,6 +359,20 @@ export class Accounts {
     const { blockedBy, ...shown } = relationship;
     if (blockedBy || shown.blocking) return undefined;
     return toUserView(row, counts, { avatarUrl, relationship: shown });
+  }
+
+  /**
+   * A user as anyone sees them, without a relationship, and whether they are held for review (left out of
+   * discovery); undefined when gone or hidden from everyone.
+   */
+  async publicProfile(userId: string): Promise<PublicProfile | undefined> {
+    const row = await this.store.get(users, { user_id: userId });
+    if (row === undefined || hiddenFromEveryone(row, this.now())) return undefined;
+    const [counts, avatarUrl] = await Promise.all([
+      this.store.get(userCounts, { user_id: userId }),
+      this.avatarUrlOf(row),
+    ]);
+    return { view: toUserView(row, counts, { avatarUrl }), held: heldForReview(row) };
   }
 
   /**

@@ -4,6 +4,7 @@ export {
   type Caller,
   type IdSource,
   type OwnerMediaAccess,
+  type PublicProfile,
   type RelationshipSource,
   type SignedIn,
   type VerificationPending,

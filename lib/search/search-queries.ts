@@ -1,4 +1,3 @@
-import type { Accounts } from "../accounts";
 import type { DiscoveryStanding } from "../accounts/discovery-standing";
 import type { PostView, TagView, UserView } from "../contracts/objects";
 import type { SearchMetrics } from "../metrics/search-metrics";
@@ -6,7 +5,8 @@ import type { Posts } from "../posts/posts";
 import type { Page } from "../validation/page";
 import type { SearchInput } from "./params";
 import type { SearchHits, SearchIndex } from "./search-index";
-import type { SearcherRelations } from "./searcher-relations";
+import type { FoundPeople } from "./found-people";
+import type { SearcherEdges, SearcherRelations } from "./searcher-relations";
 
 export type SearchAnswer = Page<UserView> | Page<TagView> | Page<PostView>;
 
@@ -22,7 +22,8 @@ export class SearchQueries {
       index: SearchIndex;
       /** The caller's edges, kept while they stay the same. */
       relations: SearcherRelations;
-      accounts: Accounts;
+      /** The public profiles of people found, kept a moment. */
+      people: FoundPeople;
       posts: Posts;
       /** Accounts held for review after many reports: left out of search until a moderator decides. */
       standing?: Pick<DiscoveryStanding, "held">;
@@ -39,11 +40,7 @@ export class SearchQueries {
         const hits = await this.timed("users", () =>
           this.deps.index.searchUsers({ text: input.q, ...paging, excludeIds, followedIds }),
         );
-        const views = await Promise.all(
-          hits.ids.map((id) =>
-            this.deps.accounts.view(viewerId, id, { relationships: edges, listing: "discovery" }),
-          ),
-        );
+        const views = await Promise.all(hits.ids.map((id) => this.person(viewerId, id, edges)));
         return {
           items: views.filter((view): view is UserView => view !== undefined),
           nextCursor: cursorOf(hits),
@@ -77,6 +74,28 @@ export class SearchQueries {
         };
       }
     }
+  }
+
+  /** A suspension, deletion or hold for review of `userId`: their kept profile goes at once. */
+  forget(userId: string): void {
+    this.deps.people.forget(userId);
+  }
+
+  /** A person found as the caller sees them; undefined when hidden, held for review, or blocked either way. */
+  private async person(
+    viewerId: string,
+    userId: string,
+    edges: SearcherEdges,
+  ): Promise<UserView | undefined> {
+    const [profile, relationship] = await Promise.all([
+      this.deps.people.of(userId),
+      userId === viewerId ? undefined : edges.relationship(viewerId, userId),
+    ]);
+    if (profile === undefined || profile.held) return undefined;
+    if (relationship === undefined) return profile.view;
+    const { blockedBy, ...shown } = relationship;
+    if (blockedBy || shown.blocking) return undefined;
+    return { ...profile.view, relationship: shown };
   }
 
   private async held(userIds: readonly string[]): Promise<ReadonlySet<string>> {
