@@ -2,19 +2,9 @@ import { expect } from "chai";
 import { rankSuggestions } from "../../../lib/discovery/suggestion-rank";
 import { Suggestions } from "../../../lib/discovery/suggestions";
 import type { UserView } from "../../../lib/accounts/user-view";
+import { plainUserView } from "../../support/user-views";
 
-function user(id: string): UserView {
-  return {
-    id,
-    username: `u${id}`,
-    displayName: "",
-    bio: "",
-    avatarUrl: null,
-    isPrivate: false,
-    createdAt: new Date(0).toISOString(),
-    counts: { followers: 0, following: 0, posts: 0 },
-  };
-}
+const user = (id: string): UserView => plainUserView(id);
 
 describe("suggested accounts", () => {
   it("ranks by how many followed accounts follow each, then by id, without the excluded", () => {

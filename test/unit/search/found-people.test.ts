@@ -1,21 +1,10 @@
 import { expect } from "chai";
 import type { PublicProfile } from "../../../lib/accounts";
 import { FoundPeople } from "../../../lib/search/found-people";
+import { plainUserView } from "../../support/user-views";
 
 function profile(id: string, followers: number): PublicProfile {
-  return {
-    view: {
-      id,
-      username: `u${id}`,
-      displayName: "",
-      bio: "",
-      avatarUrl: null,
-      isPrivate: false,
-      createdAt: new Date(0).toISOString(),
-      counts: { followers, following: 0, posts: 0 },
-    },
-    held: false,
-  };
+  return { view: plainUserView(id, followers), held: false };
 }
 
 describe("FoundPeople", () => {
