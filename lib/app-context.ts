@@ -478,7 +478,11 @@ export async function createAppContext(config: Config, options: AppContextOption
         options.startFanout(job);
       },
       media: media.library,
-      users: { idsOf: (names) => users.idsOf(names), view: (viewer, id) => users.view(viewer, id) },
+      users: {
+        idsOf: (names) => users.idsOf(names),
+        view: (viewer, id) => users.view(viewer, id),
+        shown: (id) => users.shown(id),
+      },
       closeFriends: graph.closeFriends,
       visibility: {
         async of(viewerId, author) {

@@ -361,6 +361,13 @@ export class Accounts {
     return toUserView(row, counts, { avatarUrl, relationship: shown });
   }
 
+  /** Whether an account is private, when it is shown at all (not suspended nor deleted by its owner). */
+  async shown(userId: string): Promise<{ isPrivate: boolean } | undefined> {
+    const row = await this.store.get(users, { user_id: userId });
+    if (row === undefined || hiddenFromEveryone(row, this.now())) return undefined;
+    return { isPrivate: row.is_private ?? false };
+  }
+
   /**
    * A user as anyone sees them, without a relationship, and whether they are held for review (left out of
    * discovery); undefined when gone or hidden from everyone.

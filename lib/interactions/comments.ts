@@ -32,7 +32,7 @@ export class Comments {
     postId: string,
     input: { text: string; replyToId?: string | undefined },
   ): Promise<CommentView> {
-    const post = await this.deps.posts.get(authorId, postId);
+    const postAuthorId = await this.deps.posts.visibleAuthor(authorId, postId);
     if (input.replyToId !== undefined) await this.checkParent(authorId, postId, input.replyToId);
     const [commentId, mentioned, author] = await Promise.all([
       this.deps.ids.next(),
@@ -64,12 +64,12 @@ export class Comments {
     });
     const { signals, activity, affinity } = this.deps;
     if (signals) {
-      const event = { postId, authorId: post.author.id, actorId: authorId, at: createdAt.getTime() };
+      const event = { postId, authorId: postAuthorId, actorId: authorId, at: createdAt.getTime() };
       await quietly(() => signals.commented(event));
     }
     if (activity) await quietly(() => activity.record(postId, "comments"));
-    if (affinity) await quietly(() => affinity.bump(authorId, post.author.id, "comments"));
-    await this.notify(authorId, post.author.id, postId, commentId, mentionedIds);
+    if (affinity) await quietly(() => affinity.bump(authorId, postAuthorId, "comments"));
+    await this.notify(authorId, postAuthorId, postId, commentId, mentionedIds);
     return {
       id: commentId,
       postId,
@@ -82,7 +82,7 @@ export class Comments {
 
   /** A post's comments, oldest first; those of users hidden from the viewer (a block) are left out. */
   async list(viewerId: string, postId: string, page: PageRequest): Promise<Page<CommentView>> {
-    await this.deps.posts.get(viewerId, postId);
+    await this.deps.posts.visibleAuthor(viewerId, postId);
     const slice = await postComments.page(this.deps.store, postId, page);
     const authors = new Map<string, Promise<UserView | undefined>>();
     const authorOf = (userId: string) => {
@@ -140,7 +140,7 @@ export class Comments {
     const postId = ref.post_id;
     let postAuthorId: string;
     try {
-      postAuthorId = (await this.deps.posts.get(callerId, postId)).author.id;
+      postAuthorId = await this.deps.posts.visibleAuthor(callerId, postId);
     } catch (error) {
       if (error instanceof NotFoundError) throw commentNotFound();
       throw error;

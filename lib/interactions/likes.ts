@@ -31,7 +31,7 @@ export class Likes {
   constructor(private readonly deps: InteractionsDeps) {}
 
   async like(userId: string, postId: string): Promise<LikeState> {
-    const post = await this.deps.posts.get(userId, postId);
+    const postAuthorId = await this.deps.posts.visibleAuthor(userId, postId);
     // When the like this request made was made, for its signal (an unlike's signal finds it there).
     let madeAt = 0;
     const isNew = await this.locked(userId, postId, () =>
@@ -44,7 +44,7 @@ export class Likes {
         });
         const likeId = inserted.applied ? fresh.like_id : (inserted.existing.like_id ?? fresh.like_id);
         // Also on a repeat: rewrites list rows that a crash left out.
-        await this.listLike(userId, postId, post.author.id, likeId);
+        await this.listLike(userId, postId, postAuthorId, likeId);
         if (inserted.applied) {
           madeAt = fresh.liked_at.getTime();
           await this.deps.store.increment(postCounts, { post_id: postId }, { likes: 1 });
@@ -55,22 +55,22 @@ export class Likes {
     );
     const { activity, affinity } = this.deps;
     if (isNew && activity) await quietly(() => activity.record(postId, "likes"));
-    if (isNew && affinity) await quietly(() => affinity.bump(userId, post.author.id, "likes"));
-    if (isNew && post.author.id !== userId) {
+    if (isNew && affinity) await quietly(() => affinity.bump(userId, postAuthorId, "likes"));
+    if (isNew && postAuthorId !== userId) {
       await quietly(() =>
-        this.deps.notifier.notify({ recipientId: post.author.id, type: "like", actorId: userId, postId }),
+        this.deps.notifier.notify({ recipientId: postAuthorId, type: "like", actorId: userId, postId }),
       );
     }
     const signals = this.deps.signals;
     if (isNew && signals) {
-      const event = { postId, authorId: post.author.id, actorId: userId, at: madeAt };
+      const event = { postId, authorId: postAuthorId, actorId: userId, at: madeAt };
       await quietly(() => signals.liked(event));
     }
     return { liked: true, likeCount: await this.count(postId) };
   }
 
   async unlike(userId: string, postId: string): Promise<LikeState> {
-    const post = await this.deps.posts.get(userId, postId);
+    const postAuthorId = await this.deps.posts.visibleAuthor(userId, postId);
     // When the like this request removed was made, for its signal.
     let undoneLikedAt: number | undefined;
     await this.locked(userId, postId, async () => {
@@ -93,7 +93,7 @@ export class Likes {
     });
     const signals = this.deps.signals;
     if (undoneLikedAt !== undefined && signals) {
-      const event = { postId, authorId: post.author.id, actorId: userId, likedAt: undoneLikedAt };
+      const event = { postId, authorId: postAuthorId, actorId: userId, likedAt: undoneLikedAt };
       await quietly(() => signals.unliked(event));
     }
     return { liked: false, likeCount: await this.count(postId) };
@@ -104,7 +104,7 @@ export class Likes {
    * and list rows whose like is gone (an unlike cut short) are left out, so a page may be short.
    */
   async likers(viewerId: string, postId: string, page: PageRequest): Promise<Page<UserView>> {
-    await this.deps.posts.get(viewerId, postId);
+    await this.deps.posts.visibleAuthor(viewerId, postId);
     const slice = await postLikers.page(this.deps.store, postId, page);
     const users = await Promise.all(
       slice.rows.map(async (row) => {

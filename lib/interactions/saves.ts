@@ -18,7 +18,7 @@ export class Saves {
   constructor(private readonly deps: InteractionsDeps) {}
 
   async save(userId: string, postId: string): Promise<{ saved: boolean }> {
-    const post = await this.deps.posts.get(userId, postId);
+    const postAuthorId = await this.deps.posts.visibleAuthor(userId, postId);
     const isNew = await this.locked(userId, postId, async () => {
       const fresh = { save_id: await this.deps.ids.next(), saved_at: new Date(this.deps.now()) };
       const inserted = await this.deps.store.insertIfAbsent(saves, {
@@ -32,7 +32,7 @@ export class Saves {
         ...(await savedPosts.writePartition(this.deps.store, userId, saveId)),
         save_id: saveId,
         post_id: postId,
-        author_id: post.author.id,
+        author_id: postAuthorId,
       });
       return inserted.applied;
     });
@@ -42,7 +42,7 @@ export class Saves {
   }
 
   async unsave(userId: string, postId: string): Promise<{ saved: boolean }> {
-    await this.deps.posts.get(userId, postId);
+    await this.deps.posts.visibleAuthor(userId, postId);
     await this.locked(userId, postId, async () => {
       const row = await this.deps.store.get(saves, { user_id: userId, post_id: postId });
       if (row === undefined) return;

@@ -12,7 +12,7 @@ export class Shares {
    * sent.
    */
   async share(senderId: string, postId: string, usernames: readonly string[]): Promise<{ sent: number }> {
-    await this.deps.posts.get(senderId, postId);
+    await this.deps.posts.visibleAuthor(senderId, postId);
     const names = [...new Set(usernames)];
     const found = await this.deps.accounts.idsOf(names);
     const hidden = await Promise.all(

@@ -67,6 +67,8 @@ export interface UserDirectory {
   idsOf(usernames: readonly string[]): Promise<Map<string, string>>;
   /** The user as `viewerId` sees them; undefined when there is no such user. */
   view(viewerId: string, userId: string): Promise<UserView | undefined>;
+  /** Whether an account is private, when it is shown at all (not suspended nor deleted); one read. */
+  shown(userId: string): Promise<{ isPrivate: boolean } | undefined>;
 }
 
 /** Who may see whose posts: the follow graph and blocks. */
@@ -241,18 +243,38 @@ export class Posts {
     const row = await this.find(postId);
     const author = row && (await this.deps.users.view(viewerId, row.author_id));
     if (row === undefined || author === undefined) throw notFound();
-    if (viewerId !== author.id) {
-      const seen = await this.deps.visibility.of(viewerId, { id: author.id, isPrivate: author.isPrivate });
-      if (seen !== "visible") throw notFound();
-      const shared = audienceOfColumn(row.audience);
-      if (!(await inAudience(this.deps.closeFriends, shared, author.id, viewerId))) throw notFound();
-    }
+    await this.mayView(viewerId, row, author);
     const engagement = await this.deps.engagement.of(viewerId, [postId]);
     const [view] = await this.withViewCounts(viewerId, [
       await this.toView(row, author, engagement.get(postId)),
     ]);
     if (view === undefined) throw notFound();
     return view;
+  }
+
+  /**
+   * The author of a post the viewer may see now; 404, as `get` answers, when it is gone or the viewer may not
+   * see it. For acting on a post (a like, a save, a comment) without building its view.
+   */
+  async visibleAuthor(viewerId: string, postId: string): Promise<string> {
+    const row = await this.find(postId);
+    const author = row && (await this.deps.users.shown(row.author_id));
+    if (row === undefined || author === undefined) throw notFound();
+    await this.mayView(viewerId, row, { id: row.author_id, isPrivate: author.isPrivate });
+    return row.author_id;
+  }
+
+  /** Passes when the viewer may see the post (its author always may); 404 otherwise. */
+  private async mayView(
+    viewerId: string,
+    row: { audience?: string },
+    author: { id: string; isPrivate: boolean },
+  ): Promise<void> {
+    if (viewerId === author.id) return;
+    const seen = await this.deps.visibility.of(viewerId, author);
+    if (seen !== "visible") throw notFound();
+    const shared = audienceOfColumn(row.audience);
+    if (!(await inAudience(this.deps.closeFriends, shared, author.id, viewerId))) throw notFound();
   }
 
   /** The authors of posts named by id alone (search answers ids), in order, leaving out those gone. */

@@ -134,7 +134,11 @@ export async function createWorld(options: { keptRowBytes?: number } = {}): Prom
           altText: null,
         }),
     },
-    users: { idsOf: (names) => accounts.idsOf(names), view: (viewer, id) => accounts.view(viewer, id) },
+    users: {
+      idsOf: (names) => accounts.idsOf(names),
+      view: (viewer, id) => accounts.view(viewer, id),
+      shown: (id) => accounts.shown(id),
+    },
     visibility: {
       async of(viewerId, author) {
         if (await graph.isBlockedEitherWay(viewerId, author.id)) return "hidden";
