@@ -19,7 +19,7 @@ export interface InboxDeps {
   graph: Pick<Graph, "isBlockedEitherWay" | "mutes">;
   /** `attach` records a photo as a message's: served only at signed URLs, whatever the sender's privacy. */
   media: Pick<MediaLibrary, "find" | "view"> & Partial<Pick<MediaLibrary, "attach" | "markDeleted">>;
-  posts: Pick<Posts, "get">;
+  posts: Pick<Posts, "visibleAuthor">;
   publish: PublishStreamEvent;
   /** Web Push to the recipient's subscriptions when they have no stream open (lib/push). */
   push?: Pick<WebPush, "notification" | "message">;

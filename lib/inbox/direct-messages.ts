@@ -148,7 +148,7 @@ export class DirectMessages {
     postId: string,
     deliver: DeliverMessage,
   ): Promise<{ conversationIds: string[] }> {
-    await this.deps.posts.get(senderId, postId);
+    await this.deps.posts.visibleAuthor(senderId, postId);
     const recipients = [...new Set(recipientIds)].filter((id) => id !== senderId);
     await this.refuseBlocked(senderId, recipients);
     const views = new Views(this.deps, senderId);
@@ -261,7 +261,7 @@ export class DirectMessages {
 
   private async checkPost(senderId: string, postId: string): Promise<void> {
     try {
-      await this.deps.posts.get(senderId, postId);
+      await this.deps.posts.visibleAuthor(senderId, postId);
     } catch (error) {
       // The post is an argument here, not the thing addressed: a post the sender cannot see is bad input.
       if (error instanceof AppError && error.status === 404) {

@@ -9,7 +9,6 @@ import { Graph, graphTables } from "../../../lib/graph";
 import { SnowflakeGenerator } from "../../../lib/ids";
 import { Inbox, inboxTables, type InboxDeps } from "../../../lib/inbox";
 import { toMediaView, type MediaRow } from "../../../lib/media-library/media-view";
-import type { PostView } from "../../../lib/posts/posts";
 import { LevelStore } from "../../../lib/store/level";
 import type { WideRowStore } from "../../../lib/store/store";
 import type { StreamEvent } from "../../../lib/stream/events";
@@ -67,11 +66,11 @@ export async function inboxFixture(): Promise<InboxFixture> {
       view: (row) => toMediaView(row, (key) => Promise.resolve(`http://files.test/${key}`)),
     },
     posts: {
-      get: (viewerId, postId) => {
+      visibleAuthor: (viewerId, postId) => {
         if (visiblePosts.get(viewerId)?.has(postId) !== true) {
           return Promise.reject(new NotFoundError("POST_NOT_FOUND", "no such post"));
         }
-        return Promise.resolve({ id: postId } as PostView);
+        return Promise.resolve("author");
       },
     },
     publish: (userIds, event) => {
