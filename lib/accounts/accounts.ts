@@ -12,7 +12,7 @@ import type { AccessTokens } from "./access-tokens";
 import type { LoginInput, SignupInput, UpdateMeInput } from "./params";
 import { hashPassword, verifyAgainstNothing, verifyPassword } from "./passwords";
 import { emails, sessions, userCounts, usernames, users } from "./tables";
-import { toUserView, type KnownRelationship, type Relationship, type UserView } from "./user-view";
+import { toUserView, type Relationship, type UserView } from "./user-view";
 import { LruMap } from "../concurrency/lru-map";
 import { SessionList, type ClientInfo } from "./session-list";
 import {
@@ -56,12 +56,7 @@ export interface OwnerMediaAccess {
 
 /** How one user stands to another; the follow graph answers. */
 export interface RelationshipSource {
-  /** `known`: what the caller already read of the relationship (a read fewer for each part). */
-  relationship(
-    viewerId: string,
-    targetId: string,
-    known?: KnownRelationship,
-  ): Promise<Relationship & { blockedBy: boolean }>;
+  relationship(viewerId: string, targetId: string): Promise<Relationship & { blockedBy: boolean }>;
 }
 
 export interface AccountsDeps {

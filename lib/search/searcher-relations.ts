@@ -1,4 +1,3 @@
-import type { RelationshipSource } from "../accounts";
 import { KeptWhileUnchanged, setBounded } from "../concurrency/kept-while-unchanged";
 import type { Graph, GraphRelationship } from "../graph";
 
@@ -61,8 +60,8 @@ export class SearcherRelations {
   }
 }
 
-/** One query's view of the caller's edges; the relationship source for the people it found. */
-export class SearcherEdges implements RelationshipSource {
+/** One query's view of the caller's edges, and how the caller stands to the people it found. */
+export class SearcherEdges {
   private readonly followed: ReadonlySet<string> | undefined;
   /** The block list, when it was read whole: whoever is not on it is unblocked either way. */
   private readonly blocked: ReadonlySet<string> | undefined;
