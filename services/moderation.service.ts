@@ -3,6 +3,7 @@ import { call } from "../broker/calls";
 import { standingChangedEverywhere } from "./users.service";
 import { callerIdOf, defineActions } from "../broker/define-action";
 import { AccountStanding, type Accounts } from "../lib/accounts";
+import { heldForReview } from "../lib/accounts/standing";
 import type { AuditLog } from "../lib/audit";
 import { Admin, authorityOf, type Authority } from "../lib/admin";
 import { NotFoundError } from "../lib/errors";
@@ -87,16 +88,32 @@ function notifierThrough(ctx: Context): ReportNotifier {
   };
 }
 
-/** A hold or its release changes what discovery shows: the nodes that keep profiles for a moment are told. */
+/**
+ * A hold or its release changes what discovery shows: the nodes that keep profiles for a moment are told, once
+ * per change (every report past the threshold holds again, every resolved case releases), and a failure to tell
+ * them fails neither (the profiles they keep last 3 s).
+ */
 function reviewOf(standing: AccountStanding, broker: ServiceBroker): AccountReview {
+  const told = async (userId: string, wasHeld: boolean, held: boolean): Promise<void> => {
+    if (wasHeld === held) return;
+    await standingChangedEverywhere(broker, userId).catch((err: unknown) =>
+      broker.logger.warn(`telling the cluster that ${userId}'s review standing changed failed`, err),
+    );
+  };
+  const heldNow = async (userId: string): Promise<boolean> => {
+    const row = await standing.find(userId);
+    return row !== undefined && heldForReview(row);
+  };
   return {
     hold: async (userId) => {
+      const wasHeld = await heldNow(userId);
       await standing.hold(userId);
-      await standingChangedEverywhere(broker, userId);
+      await told(userId, wasHeld, true);
     },
     release: async (userId) => {
+      const wasHeld = await heldNow(userId);
       await standing.release(userId);
-      await standingChangedEverywhere(broker, userId);
+      await told(userId, wasHeld, false);
     },
     usernameOf: async (userId) => (await standing.find(userId))?.username,
   };

@@ -5,15 +5,6 @@ import type { userCounts, users } from "./tables";
 
 export type { Relationship, UserView } from "../contracts/objects";
 
-/**
- * What a caller already read of how a viewer stands to someone, sparing those reads: whether the viewer follows
- * them, and (`blockedEitherWay: false`) that no block stands between them either way.
- */
-export interface KnownRelationship {
-  following: boolean;
-  blockedEitherWay?: false;
-}
-
 export function toUserView(
   row: Row<typeof users>,
   counts: Row<typeof userCounts> | undefined,

@@ -1,4 +1,4 @@
-import type { KnownRelationship, Relationship } from "../accounts/user-view";
+import type { Relationship } from "../accounts/user-view";
 import { CloseFriends } from "./close-friends";
 import { GraphErasure } from "./erasure";
 import { backfillGraphIndexes } from "./index-backfill";
@@ -266,27 +266,26 @@ export class Graph {
   }
 
   /**
-   * How `viewerId` relates to `targetId`, in one round of parallel reads of the deciding rows; what the caller
-   * already read (`known`) spares some of them: `following`, and `blockedEitherWay` from a walk of the viewer's
-   * block list (which holds both ways).
+   * How `viewerId` relates to `targetId`, in one round of parallel reads of the deciding rows; `known.following`
+   * spares the first of them. Blocks are always read from their deciding rows: the block list can miss a block
+   * that a crash cut short (see `blockLists`).
    */
   async relationship(
     viewerId: string,
     targetId: string,
-    known?: KnownRelationship,
+    known?: { following: boolean },
   ): Promise<GraphRelationship> {
     if (viewerId === targetId) {
       return { following: false, followedBy: false, requested: false, blocking: false, blockedBy: false };
     }
-    const blocksKnown = known?.blockedEitherWay === false;
     const [out, back, request, blocking, blocked] = await Promise.all([
       known === undefined
         ? this.store.get(following, { user_id: viewerId, followee_id: targetId })
         : known.following || undefined,
       this.store.get(following, { user_id: targetId, followee_id: viewerId }),
       this.store.get(followRequests, { user_id: targetId, requester_id: viewerId }),
-      blocksKnown ? undefined : this.store.get(blocks, { user_id: viewerId, blocked_id: targetId }),
-      blocksKnown ? undefined : this.store.get(blocks, { user_id: targetId, blocked_id: viewerId }),
+      this.store.get(blocks, { user_id: viewerId, blocked_id: targetId }),
+      this.store.get(blocks, { user_id: targetId, blocked_id: viewerId }),
     ]);
     return {
       following: out !== undefined,

@@ -25,7 +25,10 @@ export class SearchQueries {
       /** The public profiles of people found, kept a moment. */
       people: FoundPeople;
       posts: Posts;
-      /** Accounts held for review after many reports: left out of search until a moderator decides. */
+      /**
+       * Posts of accounts held for review after many reports: left out of search until a moderator decides (the
+       * people found say it themselves, `people`).
+       */
       standing?: Pick<DiscoveryStanding, "held">;
       metrics?: SearchMetrics;
     },
