@@ -4,11 +4,11 @@ import type { Graph, GraphRelationship } from "../graph";
 /** How many of the caller's follows and blocks a query carries: the engines' terms filters stay small. */
 export const MAX_RELATIONS = 5_000;
 /** Searchers whose edges a node keeps. */
-const MAX_SEARCHERS = 1_000;
+const MAX_SEARCHERS = 500;
 /** Lists longer than this (follows and blocks together) are walked again for each search rather than kept. */
 const MAX_KEPT_LIST_IDS = 500;
 /** People found whose relationship to one searcher is kept; past it they start again. */
-const MAX_FOUND = 500;
+const MAX_FOUND = 1_000;
 /** Bounds a change whose count could not be bumped (see KeptWhileUnchanged). */
 const MAX_AGE_MS = 60_000;
 
@@ -31,7 +31,7 @@ interface Learnt {
  * stays the same: every follow, unfollow, request, approval, block and unblock bumps it for both users before
  * it answers, so a query made after a block leaves the blocked out. A warm search then reads that one count
  * instead of walking two lists, and a person found again costs no relationship read. Memory stays bounded:
- * at most 1,000 searchers, lists of up to 500 ids, 500 people found each.
+ * at most 500 searchers, lists of up to 500 ids, 1,000 people found each.
  */
 export class SearcherRelations {
   private readonly learnt: KeptWhileUnchanged<Learnt>;
