@@ -3,7 +3,6 @@ import { call } from "../broker/calls";
 import { standingChangedEverywhere } from "./users.service";
 import { callerIdOf, defineActions } from "../broker/define-action";
 import { AccountStanding, type Accounts } from "../lib/accounts";
-import { heldForReview } from "../lib/accounts/standing";
 import type { AuditLog } from "../lib/audit";
 import { Admin, authorityOf, type Authority } from "../lib/admin";
 import { NotFoundError } from "../lib/errors";
@@ -94,27 +93,15 @@ function notifierThrough(ctx: Context): ReportNotifier {
  * them fails neither (the profiles they keep last 3 s).
  */
 function reviewOf(standing: AccountStanding, broker: ServiceBroker): AccountReview {
-  const told = async (userId: string, wasHeld: boolean, held: boolean): Promise<void> => {
-    if (wasHeld === held) return;
+  const told = async (userId: string, changed: boolean): Promise<void> => {
+    if (!changed) return;
     await standingChangedEverywhere(broker, userId).catch((err: unknown) =>
       broker.logger.warn(`telling the cluster that ${userId}'s review standing changed failed`, err),
     );
   };
-  const heldNow = async (userId: string): Promise<boolean> => {
-    const row = await standing.find(userId);
-    return row !== undefined && heldForReview(row);
-  };
   return {
-    hold: async (userId) => {
-      const wasHeld = await heldNow(userId);
-      await standing.hold(userId);
-      await told(userId, wasHeld, true);
-    },
-    release: async (userId) => {
-      const wasHeld = await heldNow(userId);
-      await standing.release(userId);
-      await told(userId, wasHeld, false);
-    },
+    hold: async (userId) => told(userId, await standing.hold(userId)),
+    release: async (userId) => told(userId, await standing.release(userId)),
     usernameOf: async (userId) => (await standing.find(userId))?.username,
   };
 }

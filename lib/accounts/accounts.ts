@@ -6,6 +6,7 @@ import {
   ServiceUnavailableError,
   UnauthorizedError,
 } from "../errors";
+import type { Row } from "../store/schema";
 import type { WideRowStore } from "../store/store";
 import { cacheKeys, type Cache } from "../cache/cache";
 import type { AccessTokens } from "./access-tokens";
@@ -338,17 +339,14 @@ export class Accounts {
    * A user as the viewer sees them; undefined when gone, suspended, or when either blocks the other.
    */
   async view(viewerId: string | undefined, userId: string): Promise<UserView | undefined> {
-    const row = await this.store.get(users, { user_id: userId });
-    // A suspended account is hidden from everyone, as if gone: its profile, and with it everything shown under
-    // its name (posts, stories, comments, likes, notifications), since every list builds its people here.
-    if (row === undefined || hiddenFromEveryone(row, this.now())) return undefined;
+    const row = await this.shownRow(userId);
+    if (row === undefined) return undefined;
     // All at once: a block, which makes the counts and avatar wasted reads, is the rare case.
-    const [relationship, counts, avatarUrl] = await Promise.all([
+    const [relationship, { counts, avatarUrl }] = await Promise.all([
       viewerId !== undefined && viewerId !== userId
         ? this.relationships.relationship(viewerId, userId)
         : undefined,
-      this.store.get(userCounts, { user_id: userId }),
-      this.avatarUrlOf(row),
+      this.profileParts(row),
     ]);
     if (relationship === undefined) return toUserView(row, counts, { avatarUrl });
     const { blockedBy, ...shown } = relationship;
@@ -358,9 +356,8 @@ export class Accounts {
 
   /** Whether an account is private, when it is shown at all (not suspended nor deleted by its owner). */
   async shown(userId: string): Promise<{ isPrivate: boolean } | undefined> {
-    const row = await this.store.get(users, { user_id: userId });
-    if (row === undefined || hiddenFromEveryone(row, this.now())) return undefined;
-    return { isPrivate: row.is_private ?? false };
+    const row = await this.shownRow(userId);
+    return row && { isPrivate: row.is_private ?? false };
   }
 
   /**
@@ -368,13 +365,31 @@ export class Accounts {
    * discovery); undefined when gone or hidden from everyone.
    */
   async publicProfile(userId: string): Promise<PublicProfile | undefined> {
+    const row = await this.shownRow(userId);
+    if (row === undefined) return undefined;
+    const { counts, avatarUrl } = await this.profileParts(row);
+    return { view: toUserView(row, counts, { avatarUrl }), held: heldForReview(row) };
+  }
+
+  /**
+   * The account's row unless it is hidden from everyone. A suspended account is hidden as if gone: its profile,
+   * and with it everything shown under its name (posts, stories, comments, likes, notifications), since every
+   * list builds its people from here.
+   */
+  private async shownRow(userId: string): Promise<Row<typeof users> | undefined> {
     const row = await this.store.get(users, { user_id: userId });
-    if (row === undefined || hiddenFromEveryone(row, this.now())) return undefined;
+    return row === undefined || hiddenFromEveryone(row, this.now()) ? undefined : row;
+  }
+
+  /** What a profile shows beyond its row: its counters and its avatar's URL. */
+  private async profileParts(
+    row: Row<typeof users>,
+  ): Promise<{ counts: Row<typeof userCounts> | undefined; avatarUrl: string | null }> {
     const [counts, avatarUrl] = await Promise.all([
-      this.store.get(userCounts, { user_id: userId }),
+      this.store.get(userCounts, { user_id: row.user_id }),
       this.avatarUrlOf(row),
     ]);
-    return { view: toUserView(row, counts, { avatarUrl }), held: heldForReview(row) };
+    return { counts, avatarUrl };
   }
 
   /**

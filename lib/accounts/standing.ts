@@ -82,13 +82,26 @@ export class AccountStanding {
     });
   }
 
-  /** Hidden from discovery until a moderator reviews it (see `held_for_review_at`). */
-  async hold(userId: string): Promise<void> {
+  /**
+   * Hidden from discovery until a moderator reviews it (see `held_for_review_at`). Answers whether the account
+   * was not held before, so that the cluster is told of a change once.
+   */
+  async hold(userId: string): Promise<boolean> {
+    const wasHeld = await this.isHeld(userId);
     await this.store.put(users, { user_id: userId, held_for_review_at: new Date(this.now()) });
+    return !wasHeld;
   }
 
-  async release(userId: string): Promise<void> {
+  /** Back in discovery; answers whether the account was held. */
+  async release(userId: string): Promise<boolean> {
+    const wasHeld = await this.isHeld(userId);
     await this.store.put(users, { user_id: userId, held_for_review_at: new Date(0) });
+    return wasHeld;
+  }
+
+  private async isHeld(userId: string): Promise<boolean> {
+    const row = await this.store.get(users, { user_id: userId });
+    return row !== undefined && heldForReview(row);
   }
 
   async unsuspend(userId: string): Promise<void> {
