@@ -1,10 +1,13 @@
 import path from "node:path";
 import type { Config } from "../../config";
-import { EmbeddedSearchIndex } from "./embedded/embedded-search-index";
+import { ThreadedSearchIndex } from "./embedded/threaded-search-index";
 import { OpenSearchIndex } from "./opensearch/opensearch-index";
 import type { SearchIndex } from "./search-index";
 
-/** The search adapter the config names: the engine at SEARCH_URL, or the embedded index under DATA_DIR/search. */
+/**
+ * The search adapter the config names: the engine at SEARCH_URL, or the embedded index under DATA_DIR/search, on
+ * a thread of its own so that its scoring runs beside the node's requests.
+ */
 export function createSearchIndex(config: Config["search"], dataDir: string): SearchIndex {
   return config.kind === "opensearch"
     ? new OpenSearchIndex({
@@ -12,5 +15,5 @@ export function createSearchIndex(config: Config["search"], dataDir: string): Se
         indexPrefix: config.indexPrefix,
         requestTimeoutMs: config.timeoutMs,
       })
-    : new EmbeddedSearchIndex({ dir: path.join(dataDir, "search") });
+    : new ThreadedSearchIndex({ dir: path.join(dataDir, "search") });
 }

@@ -1,0 +1,242 @@
+import path from "node:path";
+import { Worker } from "node:worker_threads";
+import { SearchIndexClosedError, SearchUnavailableError } from "../errors";
+import type {
+  IndexOp,
+  PostQuery,
+  SearchGenerations,
+  SearchHits,
+  SearchIndex,
+  SearchType,
+  TagHits,
+  TagQuery,
+  UserQuery,
+} from "../search-index";
+import type {
+  IndexThreadCall,
+  IndexThreadMethod,
+  IndexThreadMethods,
+  IndexThreadOptions,
+  IndexThreadReply,
+} from "./thread-protocol";
+import { errorOfThread } from "./thread-protocol";
+
+/** The worker's entry beside this file: .ts when run through tsx, .js once built. */
+const THREAD_ENTRY = path.join(__dirname, `index-thread${path.extname(__filename)}`);
+
+interface PendingCall {
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/** One run of the thread: the worker, whether its index opened, and the calls it has not answered yet. */
+interface IndexThread {
+  worker: Worker;
+  ready: Promise<void>;
+  open: boolean;
+  pending: Map<number, PendingCall>;
+  /** Why it ended, when an uncaught error ended it. */
+  failure?: unknown;
+}
+
+export interface ThreadedSearchIndexOptions extends IndexThreadOptions {
+  /** The thread's old-generation heap, in MiB; past it the thread dies (V8's own limit when absent). */
+  heapLimitMb?: number;
+  /** A thread that died is started again by the next call, but not sooner than this after the last start. */
+  restartAfterMs?: number;
+  /** The thread's script; tests start one that can be made to die. */
+  entry?: string;
+}
+
+const RESTART_AFTER_MS = 1_000;
+
+/**
+ * The embedded index on a thread of its own: the same EmbeddedSearchIndex, its log and snapshots, run in a
+ * worker and called through messages. A query's scoring (a fifth of a millisecond for people, up to 20 ms for a
+ * caption search matching thousands of posts) and a reindex's bulk adds then run beside the node's requests
+ * instead of between them, as a search engine's own process would; the node's event loop only sends the query
+ * and reads the ids back.
+ *
+ * A thread that dies (out of memory, a native crash) fails the calls it had not answered with
+ * SearchUnavailableError; the next call starts it again (at most once a second), and the new thread replays the
+ * log, so nothing acknowledged is lost: a change is answered only once the thread has written it to the log.
+ */
+export class ThreadedSearchIndex implements SearchIndex {
+  readonly generations: SearchGenerations = {
+    live: () => this.call("live"),
+    create: () => this.call("create"),
+    promote: (generation) => this.call("promote", generation),
+    drop: (generation) => this.call("drop", generation),
+    list: () => this.call("list"),
+  };
+
+  private thread: IndexThread | undefined;
+  private opened = false;
+  private closing: Promise<void> | undefined;
+  private lastStart = -Infinity;
+  private lost: SearchUnavailableError | undefined;
+  private id: string | undefined;
+  private nextCall = 0;
+  private readonly restartAfterMs: number;
+
+  constructor(private readonly options: ThreadedSearchIndexOptions) {
+    this.restartAfterMs = options.restartAfterMs ?? RESTART_AFTER_MS;
+  }
+
+  /** Opens the index on a new thread; after a failed open (or a thread that died), asking again tries again. */
+  open(): Promise<void> {
+    if (this.closing !== undefined) return Promise.reject(new SearchIndexClosedError());
+    this.opened = true;
+    return this.running().then(() => undefined);
+  }
+
+  identity(): string {
+    if (this.id === undefined) throw new SearchUnavailableError("the search index is not open");
+    return this.id;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  async isReady(): Promise<boolean> {
+    const thread = this.thread;
+    if (thread === undefined || !thread.open || this.closing !== undefined) return false;
+    return this.send(thread, "isReady");
+  }
+
+  apply(ops: readonly IndexOp[], generation?: string): Promise<void> {
+    return generation === undefined ? this.call("apply", ops) : this.call("apply", ops, generation);
+  }
+
+  searchUsers(query: UserQuery): Promise<SearchHits> {
+    return this.call("searchUsers", query);
+  }
+
+  searchTags(query: TagQuery): Promise<TagHits> {
+    return this.call("searchTags", query);
+  }
+
+  searchPosts(query: PostQuery): Promise<SearchHits> {
+    return this.call("searchPosts", query);
+  }
+
+  count(type: SearchType, generation?: string): Promise<number> {
+    return generation === undefined ? this.call("count", type) : this.call("count", type, generation);
+  }
+
+  private call<M extends IndexThreadMethod>(
+    method: M,
+    ...args: Parameters<IndexThreadMethods[M]>
+  ): Promise<ReturnType<IndexThreadMethods[M]>> {
+    if (this.closing !== undefined) return Promise.reject(new SearchIndexClosedError());
+    if (!this.opened) return Promise.reject(new SearchUnavailableError("the search index is not open yet"));
+    const thread = this.thread;
+    if (thread?.open) return this.send(thread, method, ...args);
+    return this.running().then((started) => this.send(started, method, ...args));
+  }
+
+  /** The thread, started (again) if there is none; a restart waits `restartAfterMs` after the last start. */
+  private async running(): Promise<IndexThread> {
+    let thread = this.thread;
+    if (thread === undefined) {
+      if (performance.now() - this.lastStart < this.restartAfterMs) {
+        throw this.lost ?? new SearchUnavailableError("the search index thread is starting again");
+      }
+      thread = this.start();
+    }
+    await thread.ready;
+    return thread;
+  }
+
+  private start(): IndexThread {
+    this.lastStart = performance.now();
+    const { heapLimitMb, restartAfterMs: _restart, entry, ...options } = this.options;
+    const worker = new Worker(entry ?? THREAD_ENTRY, {
+      workerData: options,
+      ...(heapLimitMb !== undefined && { resourceLimits: { maxOldGenerationSizeMb: heapLimitMb } }),
+    });
+    // Idle, the thread keeps no process alive; a call in flight does (see send()).
+    worker.unref();
+    const thread: IndexThread = { worker, ready: Promise.resolve(), open: false, pending: new Map() };
+    worker.on("message", (reply: IndexThreadReply) => this.settle(thread, reply));
+    // An uncaught error ends the thread: its exit, which follows, fails the calls.
+    worker.on("error", (error) => (thread.failure = error));
+    worker.on("exit", (code) => this.ended(thread, code));
+    this.thread = thread;
+    thread.ready = this.send(thread, "open").then(
+      (id) => {
+        this.id = id;
+        this.lost = undefined;
+        thread.open = true;
+      },
+      async (error: unknown) => {
+        // An index that cannot open (a folder it cannot read) is tried again by a later open or call.
+        if (this.thread === thread) this.thread = undefined;
+        await worker.terminate();
+        throw error;
+      },
+    );
+    return thread;
+  }
+
+  private async shutdown(): Promise<void> {
+    const thread = this.thread;
+    if (thread === undefined) return;
+    await thread.ready.catch(() => undefined);
+    if (this.thread !== thread) return;
+    try {
+      await this.send(thread, "close");
+    } finally {
+      this.thread = undefined;
+      await thread.worker.terminate();
+    }
+  }
+
+  private send<M extends IndexThreadMethod>(
+    thread: IndexThread,
+    method: M,
+    ...args: Parameters<IndexThreadMethods[M]>
+  ): Promise<ReturnType<IndexThreadMethods[M]>> {
+    const id = this.nextCall++;
+    // TypeScript cannot tie `args` to `method` through the generic; the pair is the one the caller typed.
+    const message = { id, method, args } as IndexThreadCall;
+    return new Promise<ReturnType<IndexThreadMethods[M]>>((resolve, reject) => {
+      if (thread.pending.size === 0) thread.worker.ref();
+      thread.pending.set(id, {
+        resolve: (value) => resolve(value as ReturnType<IndexThreadMethods[M]>),
+        reject,
+      });
+      thread.worker.postMessage(message);
+    });
+  }
+
+  private settle(thread: IndexThread, reply: IndexThreadReply): void {
+    const call = thread.pending.get(reply.id);
+    if (call === undefined) return;
+    this.forget(thread, reply.id);
+    if (reply.ok) call.resolve(reply.value);
+    else call.reject(errorOfThread(reply.error));
+  }
+
+  private forget(thread: IndexThread, id: number): void {
+    thread.pending.delete(id);
+    if (thread.pending.size === 0) thread.worker.unref();
+  }
+
+  /** The thread is gone: what it had not answered fails, and the next call starts another. */
+  private ended(thread: IndexThread, code: number): void {
+    if (this.thread === thread) this.thread = undefined;
+    let error: SearchIndexClosedError | SearchUnavailableError;
+    if (this.closing !== undefined) error = new SearchIndexClosedError();
+    else {
+      const cause = thread.failure ?? new Error(`exit code ${code}`);
+      error = this.lost = new SearchUnavailableError("the search index thread stopped", { cause });
+    }
+    for (const [id, call] of thread.pending) {
+      this.forget(thread, id);
+      call.reject(error);
+    }
+  }
+}

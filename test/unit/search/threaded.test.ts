@@ -1,0 +1,170 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import {
+  LiveGenerationDropError,
+  SearchIndexClosedError,
+  SearchUnavailableError,
+  UnknownGenerationError,
+} from "../../../lib/search/errors";
+import { ThreadedSearchIndex } from "../../../lib/search/embedded/threaded-search-index";
+import type { IndexOp } from "../../../lib/search/search-index";
+import { rejectionOf } from "../../support/rejections";
+import {
+  describeSearchIndexContract,
+  postDoc,
+  postsQuery,
+  putPost,
+  randomWord,
+} from "./search-index.contract";
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(path.join(tmpdir(), "mosaic-search-thread-"));
+}
+
+describeSearchIndexContract("ThreadedSearchIndex in memory", async () => {
+  const index = new ThreadedSearchIndex({ dir: undefined });
+  await index.open();
+  return { index, teardown: () => index.close() };
+});
+
+describeSearchIndexContract("ThreadedSearchIndex on disk", async () => {
+  const dir = await tempDir();
+  const index = new ThreadedSearchIndex({ dir, snapshotEveryOps: 40 });
+  await index.open();
+  return {
+    index,
+    reopen: async () => {
+      const reopened = new ThreadedSearchIndex({ dir, snapshotEveryOps: 40 });
+      await reopened.open();
+      return reopened;
+    },
+    async teardown() {
+      await index.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe("ThreadedSearchIndex", function () {
+  const opened: ThreadedSearchIndex[] = [];
+  const dirs: string[] = [];
+  afterEach(async function () {
+    await Promise.all(opened.splice(0).map((index) => index.close()));
+    await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  });
+
+  async function openIndex(options: ConstructorParameters<typeof ThreadedSearchIndex>[0]) {
+    const index = new ThreadedSearchIndex(options);
+    opened.push(index);
+    await index.open();
+    return index;
+  }
+
+  it("rejects calls before open with SearchUnavailableError, and after close with SearchIndexClosedError", async function () {
+    const index = new ThreadedSearchIndex({ dir: undefined });
+    expect(await index.isReady()).to.equal(false);
+    expect(await rejectionOf(index.searchPosts(postsQuery("x")))).to.be.instanceOf(SearchUnavailableError);
+    expect(() => index.identity()).to.throw(SearchUnavailableError);
+    await Promise.all([index.open(), index.open()]);
+    expect(await index.isReady()).to.equal(true);
+    expect(index.identity()).to.match(/^embedded:[0-9a-f-]{36}$/);
+    await Promise.all([index.close(), index.close()]);
+    expect(await index.isReady()).to.equal(false);
+    expect(await rejectionOf(index.searchPosts(postsQuery("x")))).to.be.instanceOf(SearchIndexClosedError);
+  });
+
+  it("keeps the port's error classes across the thread", async function () {
+    const index = await openIndex({ dir: undefined });
+    const live = await index.generations.live();
+    const dropped = await rejectionOf(index.generations.drop(live));
+    expect(dropped).to.be.instanceOf(LiveGenerationDropError);
+    expect((dropped as LiveGenerationDropError).generation).to.equal(live);
+    const unknown = await rejectionOf(index.count("post", "mosaic-nope"));
+    expect(unknown).to.be.instanceOf(UnknownGenerationError);
+    expect((unknown as UnknownGenerationError).generation).to.equal("mosaic-nope");
+    const malformed = { type: "post", op: "put", version: "0", doc: postDoc({ caption: "x" }) };
+    expect(await rejectionOf(index.apply([malformed as IndexOp]))).to.be.instanceOf(RangeError);
+  });
+
+  it("keeps the identity the folder holds across a restart", async function () {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const first = new ThreadedSearchIndex({ dir });
+    await first.open();
+    const identity = first.identity();
+    await first.close();
+    const second = await openIndex({ dir });
+    expect(second.identity()).to.equal(identity);
+  });
+
+  it("fails the calls of a thread that died, starts another on a later call, and loses nothing acknowledged", async function () {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const entry = path.resolve(__dirname, "../../fixtures/mortal-index-thread.ts");
+    const index = await openIndex({ dir, entry, restartAfterMs: 300 });
+    const marker = randomWord();
+    const kept = postDoc({ caption: `kept ${marker}` });
+    await index.apply([putPost(kept)]);
+    const first = index.identity();
+
+    const [killed, inFlight] = await Promise.all([
+      rejectionOf(index.searchPosts(postsQuery("die now"))),
+      rejectionOf(index.searchPosts(postsQuery(marker))),
+    ]);
+    expect(killed).to.be.instanceOf(SearchUnavailableError);
+    expect(inFlight).to.be.instanceOf(SearchUnavailableError);
+    // Not started again at once: a thread that dies as it starts would otherwise be started in a loop.
+    expect(await index.isReady()).to.equal(false);
+    expect(await rejectionOf(index.searchPosts(postsQuery(marker)))).to.be.instanceOf(SearchUnavailableError);
+
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    expect((await index.searchPosts(postsQuery(marker))).ids).to.deep.equal([kept.id]);
+    expect(await index.isReady()).to.equal(true);
+    expect(index.identity()).to.equal(first);
+  });
+
+  it("tries a failed open again when asked again", async function () {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const blocker = path.join(dir, "search");
+    await writeFile(blocker, "not a folder");
+    const index = new ThreadedSearchIndex({ dir: blocker, restartAfterMs: 0 });
+    opened.push(index);
+    expect(await rejectionOf(index.open())).to.be.instanceOf(SearchUnavailableError);
+    expect(await index.isReady()).to.equal(false);
+    await rm(blocker);
+    await index.open();
+    expect(await index.isReady()).to.equal(true);
+  });
+
+  it("answers SearchUnavailableError once its thread runs out of memory, and loses nothing it acknowledged", async function () {
+    this.timeout(60_000);
+    const dir = await tempDir();
+    dirs.push(dir);
+    const index = new ThreadedSearchIndex({ dir, heapLimitMb: 24, restartAfterMs: 60_000 });
+    await index.open();
+    const marker = randomWord();
+    const kept = postDoc({ caption: `kept ${marker}` });
+    await index.apply([putPost(kept)]);
+    // Batches of long captions until the thread's heap is full and V8 ends the thread.
+    const filler = Array.from({ length: 400 }, () => randomWord(8)).join(" ");
+    let failure: unknown;
+    for (let batch = 0; batch < 400 && failure === undefined; batch++) {
+      const ops = Array.from({ length: 200 }, () =>
+        putPost(postDoc({ caption: `${filler} ${randomWord()}` })),
+      );
+      await index.apply(ops).catch((error: unknown) => {
+        failure = error;
+      });
+    }
+    expect(failure).to.be.instanceOf(SearchUnavailableError);
+    expect(await index.isReady()).to.equal(false);
+    expect(await rejectionOf(index.searchPosts(postsQuery(marker)))).to.be.instanceOf(SearchUnavailableError);
+    await index.close();
+
+    const restarted = await openIndex({ dir });
+    expect((await restarted.searchPosts(postsQuery(marker))).ids).to.deep.equal([kept.id]);
+  });
+});
