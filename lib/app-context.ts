@@ -47,6 +47,7 @@ import { IdempotencyKeys, idempotencyTables } from "./idempotency";
 import type { PublishStreamEvent } from "./stream/events";
 import { WriteJournal, journalTables } from "./journal";
 import type { NodeMetrics } from "./metrics/node-metrics";
+import { ThreadedSearchIndex } from "./search/embedded/threaded-search-index";
 import { createSearchIndex } from "./search/factory";
 import { SearchIndexer } from "./search/indexer";
 import { SearchOutbox, searchOutboxTables } from "./search/outbox";
@@ -581,6 +582,7 @@ export async function createAppContext(config: Config, options: AppContextOption
   if (hosts("search") && store && searchOutbox && graph && accounts && posts && discoveryWriters) {
     const index = createSearchIndex(config.search, config.dataDir);
     closers.push(() => index.close());
+    if (index instanceof ThreadedSearchIndex) searchMetrics?.watchIndexHeap(() => index.heapUsedBytes());
     const { tagPages } = discoveryWriters;
     const sources = new StoreSearchSources({ store, tagPostCount: (tag) => tagPages.tagPostCount(tag) });
     const reindexer = new SearchReindexer({ store, index, sources, ids, now });

@@ -96,7 +96,11 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
   // Security and CORS headers, preflights, client addresses and body idle timeouts, for every request.
   const frontDoor = new FrontDoor(deps.config, deps.metrics.http);
 
+  // moleculer-web formats a coloured line for every request and response before it asks whether the logger
+  // would print it; at the levels that never print those lines (debug and trace do) the routes skip them.
+  const logging = deps.config.broker.logLevel === "debug" || deps.config.broker.logLevel === "trace";
   const apiHooks = {
+    logging,
     authentication: true,
     authorization: true,
     async onBeforeCall(ctx: GatewayContext, _route: Route, req: IncomingRequest) {
@@ -193,6 +197,7 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
           // Server-sent events: a long-lived response written by the event streams, not an action's answer.
           name: "api-stream",
           path: "/api",
+          logging,
           mappingPolicy: "restrict",
           bodyParsers: false,
           aliases: { "GET /stream": streamAlias(streams, authenticateToken) },
@@ -200,6 +205,7 @@ export function createGatewayService(deps: GatewayDeps): ServiceSchema<ApiSettin
         {
           name: "ops",
           path: "/",
+          logging,
           mappingPolicy: "restrict",
           bodyParsers: false,
           aliases: {

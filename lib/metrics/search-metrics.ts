@@ -13,6 +13,8 @@ export class SearchMetrics {
   readonly oldestPendingAge: Gauge;
   readonly queries: Histogram<"type">;
   readonly failures: Counter<"operation">;
+  /** What the index thread's heap holds, when the index has a thread (the embedded one); read at each scrape. */
+  private indexHeap: (() => Promise<number | undefined>) | undefined;
 
   constructor(registry: Registry) {
     this.lag = new Histogram({
@@ -43,11 +45,26 @@ export class SearchMetrics {
       buckets: QUERY_BUCKETS,
       registers: [registry],
     });
+    const heapOf = () => this.indexHeap?.();
+    new Gauge({
+      name: `${METRIC_PREFIX}search_index_heap_bytes`,
+      help: "Heap the embedded search index's thread uses, which the node's heap metrics leave out (0 on OpenSearch, or with no thread running).",
+      registers: [registry],
+      async collect() {
+        const bytes = await heapOf();
+        this.set(bytes ?? 0);
+      },
+    });
     this.failures = new Counter({
       name: `${METRIC_PREFIX}search_errors_total`,
       help: "Search engine operations that failed, by operation.",
       labelNames: ["operation"],
       registers: [registry],
     });
+  }
+
+  /** Reports the heap of the embedded index's thread (the last index given). */
+  watchIndexHeap(read: () => Promise<number | undefined>): void {
+    this.indexHeap = read;
   }
 }

@@ -126,6 +126,18 @@ export class ThreadedSearchIndex implements SearchIndex {
     return generation === undefined ? this.call("count", type) : this.call("count", type, generation);
   }
 
+  /** The bytes the thread's heap uses now; undefined without a thread, or on a Node without the call (< 22.16). */
+  async heapUsedBytes(): Promise<number | undefined> {
+    const worker = this.thread?.worker;
+    if (worker === undefined || typeof worker.getHeapStatistics !== "function") return undefined;
+    try {
+      return (await worker.getHeapStatistics()).used_heap_size;
+    } catch {
+      // The thread ended between the check and the answer.
+      return undefined;
+    }
+  }
+
   private call<M extends IndexThreadMethod>(
     method: M,
     ...args: Parameters<IndexThreadMethods[M]>

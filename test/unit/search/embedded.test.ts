@@ -11,7 +11,7 @@ import type { IndexOp } from "../../../lib/search/search-index";
 import { rejectionOf } from "../../support/rejections";
 import {
   deleteDoc,
-  describeSearchIndexContract,
+  describeFolderIndexContract,
   newVersion,
   postDoc,
   postsQuery,
@@ -31,30 +31,7 @@ async function tempDir(): Promise<string> {
   return mkdtemp(path.join(tmpdir(), "mosaic-search-"));
 }
 
-describeSearchIndexContract("EmbeddedSearchIndex in memory", async () => {
-  const index = new EmbeddedSearchIndex({ dir: undefined });
-  await index.open();
-  return { index, teardown: () => index.close() };
-});
-
-describeSearchIndexContract("EmbeddedSearchIndex on disk", async () => {
-  const dir = await tempDir();
-  // A snapshot every few ops, so that the suite also runs across snapshots and log resets.
-  const index = new EmbeddedSearchIndex({ dir, snapshotEveryOps: 40 });
-  await index.open();
-  return {
-    index,
-    reopen: async () => {
-      const reopened = new EmbeddedSearchIndex({ dir, snapshotEveryOps: 40 });
-      await reopened.open();
-      return reopened;
-    },
-    async teardown() {
-      await index.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-});
+describeFolderIndexContract("EmbeddedSearchIndex", (options) => new EmbeddedSearchIndex(options));
 
 describe("EmbeddedSearchIndex", function () {
   this.timeout(60_000);

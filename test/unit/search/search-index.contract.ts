@@ -9,6 +9,9 @@
  * documents, and counts by difference. `make` is called before each test and `teardown` after it.
  */
 import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { expect } from "chai";
 import { SearchIndexClosedError, UnknownGenerationError } from "../../../lib/search/errors";
 import type {
@@ -177,6 +180,39 @@ export const SYNTAX_CHARACTERS = [
   "&&",
   "||",
 ] as const;
+
+/**
+ * The contract for an index kept in this process's files (or in memory only): run in memory, then on a temp folder
+ * with a snapshot every few ops, so that it also runs across snapshots, log resets and restarts.
+ */
+export function describeFolderIndexContract(
+  name: string,
+  make: (options: { dir: string | undefined; snapshotEveryOps?: number }) => SearchIndex,
+): void {
+  describeSearchIndexContract(`${name} in memory`, async () => {
+    const index = make({ dir: undefined });
+    await index.open();
+    return { index, teardown: () => index.close() };
+  });
+
+  describeSearchIndexContract(`${name} on disk`, async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "mosaic-search-"));
+    const opened = async () => {
+      const index = make({ dir, snapshotEveryOps: 40 });
+      await index.open();
+      return index;
+    };
+    const index = await opened();
+    return {
+      index,
+      reopen: opened,
+      async teardown() {
+        await index.close();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  });
+}
 
 export function describeSearchIndexContract(
   name: string,

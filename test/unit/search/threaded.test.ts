@@ -1,7 +1,10 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { Worker } from "node:worker_threads";
 import { expect } from "chai";
+import { Registry } from "prom-client";
+import { SearchMetrics } from "../../../lib/metrics/search-metrics";
 import {
   LiveGenerationDropError,
   SearchIndexClosedError,
@@ -12,7 +15,7 @@ import { ThreadedSearchIndex } from "../../../lib/search/embedded/threaded-searc
 import type { IndexOp } from "../../../lib/search/search-index";
 import { rejectionOf } from "../../support/rejections";
 import {
-  describeSearchIndexContract,
+  describeFolderIndexContract,
   postDoc,
   postsQuery,
   putPost,
@@ -23,29 +26,7 @@ async function tempDir(): Promise<string> {
   return mkdtemp(path.join(tmpdir(), "mosaic-search-thread-"));
 }
 
-describeSearchIndexContract("ThreadedSearchIndex in memory", async () => {
-  const index = new ThreadedSearchIndex({ dir: undefined });
-  await index.open();
-  return { index, teardown: () => index.close() };
-});
-
-describeSearchIndexContract("ThreadedSearchIndex on disk", async () => {
-  const dir = await tempDir();
-  const index = new ThreadedSearchIndex({ dir, snapshotEveryOps: 40 });
-  await index.open();
-  return {
-    index,
-    reopen: async () => {
-      const reopened = new ThreadedSearchIndex({ dir, snapshotEveryOps: 40 });
-      await reopened.open();
-      return reopened;
-    },
-    async teardown() {
-      await index.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-});
+describeFolderIndexContract("ThreadedSearchIndex", (options) => new ThreadedSearchIndex(options));
 
 describe("ThreadedSearchIndex", function () {
   const opened: ThreadedSearchIndex[] = [];
@@ -123,6 +104,31 @@ describe("ThreadedSearchIndex", function () {
     expect((await index.searchPosts(postsQuery(marker))).ids).to.deep.equal([kept.id]);
     expect(await index.isReady()).to.equal(true);
     expect(index.identity()).to.equal(first);
+  });
+
+  it("reports its thread's heap as mosaic_search_index_heap_bytes, and 0 once closed", async function () {
+    // Node has asked a worker for its heap since 22.16; `npm test` runs on the .nvmrc's Node 22.
+    if (typeof Worker.prototype.getHeapStatistics !== "function") this.skip();
+    const registry = new Registry();
+    const metrics = new SearchMetrics(registry);
+    const sample = async () => /^mosaic_search_index_heap_bytes (\d+)$/m.exec(await registry.metrics())?.[1];
+    expect(await sample()).to.equal("0");
+
+    const index = await openIndex({ dir: undefined });
+    metrics.watchIndexHeap(() => index.heapUsedBytes());
+    const empty = Number(await sample());
+    const filler = Array.from({ length: 200 }, () => randomWord(8)).join(" ");
+    const ops = Array.from({ length: 2_000 }, () =>
+      putPost(postDoc({ caption: `${filler} ${randomWord()}` })),
+    );
+    await index.apply(ops);
+    const full = Number(await sample());
+    // 2,000 captions of 200 distinct words each: far more than a megabyte of postings, on the thread's heap.
+    expect(full - empty).to.be.greaterThan(1_000_000);
+
+    await index.close();
+    expect(await index.heapUsedBytes()).to.equal(undefined);
+    expect(await sample()).to.equal("0");
   });
 
   it("tries a failed open again when asked again", async function () {
