@@ -1,17 +1,16 @@
 import type { UserView } from "../accounts/user-view";
-import { LruMap } from "../concurrency/lru-map";
+import { KeptLoads, type KeptLoad } from "../concurrency/kept-loads";
 
 /** Loads an author's public profile: their view without any relationship to a viewer. */
 export type ProfileLoader = () => Promise<UserView | undefined>;
 
-interface Cached {
-  profile: Promise<UserView | undefined>;
-  at: number;
-  /** The profile once loaded, for pages that need no promise for it. */
-  loaded?: { profile: UserView | undefined };
-  /** The views a follower sees of this profile, whether the author follows them back or not. */
-  views?: { followed?: UserView; followedBack?: UserView };
+/** The views a follower sees of a kept profile, whether the author follows them back or not. */
+interface FollowerViews {
+  followed?: UserView;
+  followedBack?: UserView;
 }
+
+type Cached = KeptLoad<UserView | undefined, FollowerViews>;
 
 /**
  * Author views for feed pages. The feed has just checked that the viewer follows every author it shows and that
@@ -20,19 +19,19 @@ interface Cached {
  * page shows the same popular authors to everyone.
  */
 export class AuthorViews {
-  private readonly profiles: LruMap<string, Cached>;
-  private readonly now: () => number;
+  private readonly profiles: KeptLoads<UserView | undefined, FollowerViews>;
 
-  constructor(
-    private readonly deps: {
-      /** How long a profile is reused: its counts and names may lag by as much. */
-      ttlMs?: number;
-      maxAuthors?: number;
-      now?: () => number;
-    },
-  ) {
-    this.now = deps.now ?? Date.now;
-    this.profiles = new LruMap(deps.maxAuthors ?? 10_000);
+  constructor(deps: {
+    /** How long a profile is reused: its counts and names may lag by as much. */
+    ttlMs?: number;
+    maxAuthors?: number;
+    now?: () => number;
+  }) {
+    this.profiles = new KeptLoads({
+      ttlMs: deps.ttlMs ?? 3_000,
+      max: deps.maxAuthors ?? 10_000,
+      ...(deps.now && { now: deps.now }),
+    });
   }
 
   /**
@@ -45,39 +44,20 @@ export class AuthorViews {
     load: ProfileLoader,
     followsViewer: () => boolean | Promise<boolean>,
   ): UserView | undefined | Promise<UserView | undefined> {
-    const cached = this.profile(authorId, load);
+    const cached = this.profiles.of(authorId, load);
     const followedBy = authorId === viewerId ? false : followsViewer();
     // Both known (a warm page): the view at once, with no promise made.
     if (cached.loaded !== undefined && typeof followedBy === "boolean") {
-      return viewAs(viewerId, authorId, cached, cached.loaded.profile, followedBy);
+      return viewAs(viewerId, authorId, cached, cached.loaded.value, followedBy);
     }
-    return Promise.all([cached.profile, followedBy]).then(([profile, followed]) =>
+    return Promise.all([cached.value, followedBy]).then(([profile, followed]) =>
       viewAs(viewerId, authorId, cached, profile, followed),
     );
   }
 
   /** The author's standing changed (suspended): the next page loads their profile again. */
   forget(authorId: string): void {
-    this.profiles.delete(authorId);
-  }
-
-  private profile(authorId: string, load: ProfileLoader): Cached {
-    const now = this.now();
-    const kept = this.profiles.peek(authorId);
-    if (kept && now - kept.at <= (this.deps.ttlMs ?? 3_000)) return kept;
-    // One load per author at a time: the readers arriving meanwhile share it.
-    const profile = load();
-    const cached: Cached = { profile, at: now };
-    this.profiles.set(authorId, cached);
-    profile.then(
-      (loaded) => {
-        cached.loaded = { profile: loaded };
-      },
-      () => {
-        if (this.profiles.peek(authorId) === cached) this.profiles.delete(authorId);
-      },
-    );
-    return cached;
+    this.profiles.forget(authorId);
   }
 }
 
@@ -93,7 +73,7 @@ function viewAs(
   followedBy: boolean,
 ): UserView | undefined {
   if (profile === undefined || authorId === viewerId) return profile;
-  const views = (cached.views ??= {});
+  const views = (cached.memo ??= {});
   const key = followedBy ? "followedBack" : "followed";
   return (views[key] ??= {
     ...profile,
