@@ -15,5 +15,5 @@ export function createSearchIndex(config: Config["search"], dataDir: string): Se
         indexPrefix: config.indexPrefix,
         requestTimeoutMs: config.timeoutMs,
       })
-    : new ThreadedSearchIndex({ dir: path.join(dataDir, "search") });
+    : new ThreadedSearchIndex({ dir: path.join(dataDir, "search"), queryTimeoutMs: config.timeoutMs });
 }

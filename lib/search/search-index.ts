@@ -1,8 +1,9 @@
 /**
- * The search port: the documents Mosaic makes findable, and the three queries it asks. Two adapters implement it,
- * `EmbeddedSearchIndex` (in process, MiniSearch, snapshot plus log under DATA_DIR) and `OpenSearchIndex`
- * (OpenSearch or Elasticsearch through `@opensearch-project/opensearch`); one contract suite
- * (`test/unit/search/search-index.contract.ts`) runs against both, so the rules below hold for either.
+ * The search port: the documents Mosaic makes findable, and the three queries it asks. Two engines implement it:
+ * `EmbeddedSearchIndex` (in process, MiniSearch, snapshot plus log under DATA_DIR), which a node runs on a thread
+ * of its own through `ThreadedSearchIndex`, and `OpenSearchIndex` (OpenSearch or Elasticsearch through
+ * `@opensearch-project/opensearch`); one contract suite (`test/unit/search/search-index.contract.ts`) runs against
+ * all three, so the rules below hold for any.
  *
  * The index is a projection of the store, never the truth: the search service rebuilds each document from the
  * store before it writes it, and callers hydrate the ids it answers from the store again.

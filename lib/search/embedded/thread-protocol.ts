@@ -40,11 +40,17 @@ export type IndexThreadCall = {
   [M in IndexThreadMethod]: { id: number; method: M; args: Parameters<IndexThreadMethods[M]> };
 }[IndexThreadMethod];
 
-/** An error as it crosses the thread: its class by name, and the generation the generation errors carry. */
+/**
+ * An error as it crosses the thread: its class by name, the generation the generation errors carry, and its
+ * causes (an ENOSPC under a failed log write), since a structured clone keeps neither class nor cause.
+ */
 export interface ThreadError {
   name: string;
   message: string;
+  stack?: string;
+  code?: string;
   generation?: string;
+  cause?: ThreadError;
 }
 
 export type IndexThreadReply =
@@ -58,20 +64,42 @@ export interface IndexThreadOptions {
   tombstoneMs?: number;
 }
 
-export function threadErrorOf(error: unknown): ThreadError {
-  if (error instanceof UnknownGenerationError || error instanceof LiveGenerationDropError) {
-    return { name: error.name, message: error.message, generation: error.generation };
-  }
-  if (error instanceof Error) return { name: error.name, message: error.message };
-  return { name: "Error", message: String(error) };
+/** Causes deeper than this are cut: a chain that long says nothing more, and a cycle must end. */
+const MAX_CAUSES = 5;
+
+export function threadErrorOf(error: unknown, depth = 0): ThreadError {
+  if (!(error instanceof Error)) return { name: "Error", message: String(error) };
+  const code = (error as { code?: unknown }).code;
+  const generation =
+    error instanceof UnknownGenerationError || error instanceof LiveGenerationDropError
+      ? error.generation
+      : undefined;
+  return {
+    name: error.name,
+    message: error.message,
+    ...(error.stack !== undefined && { stack: error.stack }),
+    ...(typeof code === "string" && { code }),
+    ...(generation !== undefined && { generation }),
+    ...(error.cause !== undefined && depth < MAX_CAUSES && { cause: threadErrorOf(error.cause, depth + 1) }),
+  };
 }
 
 /**
- * The error a caller of the port gets back: the port's own classes rebuilt, since a structured clone keeps no
- * class, and a bad op's RangeError as itself; anything else the thread met is the engine failing.
+ * The error a caller of the port gets back: the port's own classes and a bad op's RangeError rebuilt, each with
+ * its causes; any other error is the one the thread met, under its own name, as it would be in process.
  */
 export function errorOfThread(error: ThreadError): Error {
+  const cause = error.cause === undefined ? undefined : errorOfThread(error.cause);
+  const rebuilt = rebuild(error, cause === undefined ? undefined : { cause });
+  if (error.stack !== undefined) rebuilt.stack = error.stack;
+  if (error.code !== undefined) Object.assign(rebuilt, { code: error.code });
+  return rebuilt;
+}
+
+function rebuild(error: ThreadError, options: { cause: Error } | undefined): Error {
   switch (error.name) {
+    case "SearchUnavailableError":
+      return new SearchUnavailableError(error.message, options);
     case "SearchIndexClosedError":
       return new SearchIndexClosedError();
     case "UnknownGenerationError":
@@ -79,8 +107,11 @@ export function errorOfThread(error: ThreadError): Error {
     case "LiveGenerationDropError":
       return new LiveGenerationDropError(error.generation ?? "");
     case "RangeError":
-      return new RangeError(error.message);
-    default:
-      return new SearchUnavailableError(error.message);
+      return new RangeError(error.message, options);
+    default: {
+      const other = new Error(error.message, options);
+      other.name = error.name;
+      return other;
+    }
   }
 }

@@ -27,6 +27,7 @@ const THREAD_ENTRY = path.join(__dirname, `index-thread${path.extname(__filename
 interface PendingCall {
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
+  timer?: NodeJS.Timeout;
 }
 
 /** One run of the thread: the worker, whether its index opened, and the calls it has not answered yet. */
@@ -37,6 +38,8 @@ interface IndexThread {
   pending: Map<number, PendingCall>;
   /** Why it ended, when an uncaught error ended it. */
   failure?: unknown;
+  /** Ended by us (its index did not open): its exit is no loss to report. */
+  dismissed?: boolean;
 }
 
 export interface ThreadedSearchIndexOptions extends IndexThreadOptions {
@@ -44,6 +47,12 @@ export interface ThreadedSearchIndexOptions extends IndexThreadOptions {
   heapLimitMb?: number;
   /** A thread that died is started again by the next call, but not sooner than this after the last start. */
   restartAfterMs?: number;
+  /**
+   * How long a query (and a count, a list of generations, a readiness check) may wait for the thread before it
+   * fails with SearchUnavailableError, as an OpenSearch request does after SEARCH_TIMEOUT_MS; changes have no
+   * deadline, since they are answered only once written. Unbounded when absent.
+   */
+  queryTimeoutMs?: number;
   /** The thread's script; tests start one that can be made to die. */
   entry?: string;
 }
@@ -58,16 +67,17 @@ const RESTART_AFTER_MS = 1_000;
  * and reads the ids back.
  *
  * A thread that dies (out of memory, a native crash) fails the calls it had not answered with
- * SearchUnavailableError; the next call starts it again (at most once a second), and the new thread replays the
- * log, so nothing acknowledged is lost: a change is answered only once the thread has written it to the log.
+ * SearchUnavailableError; the next call starts it again (at most once a second). On a folder the new thread
+ * replays the log, so nothing acknowledged is lost: a change is answered only once the thread has written it to
+ * the log (an index in memory only comes back empty). A query waits at most `queryTimeoutMs` for its answer.
  */
 export class ThreadedSearchIndex implements SearchIndex {
   readonly generations: SearchGenerations = {
-    live: () => this.call("live"),
+    live: () => this.read("live"),
     create: () => this.call("create"),
     promote: (generation) => this.call("promote", generation),
     drop: (generation) => this.call("drop", generation),
-    list: () => this.call("list"),
+    list: () => this.read("list"),
   };
 
   private thread: IndexThread | undefined;
@@ -103,7 +113,7 @@ export class ThreadedSearchIndex implements SearchIndex {
   async isReady(): Promise<boolean> {
     const thread = this.thread;
     if (thread === undefined || !thread.open || this.closing !== undefined) return false;
-    return this.send(thread, "isReady");
+    return this.send(thread, this.options.queryTimeoutMs, "isReady").catch(() => false);
   }
 
   apply(ops: readonly IndexOp[], generation?: string): Promise<void> {
@@ -111,19 +121,19 @@ export class ThreadedSearchIndex implements SearchIndex {
   }
 
   searchUsers(query: UserQuery): Promise<SearchHits> {
-    return this.call("searchUsers", query);
+    return this.read("searchUsers", query);
   }
 
   searchTags(query: TagQuery): Promise<TagHits> {
-    return this.call("searchTags", query);
+    return this.read("searchTags", query);
   }
 
   searchPosts(query: PostQuery): Promise<SearchHits> {
-    return this.call("searchPosts", query);
+    return this.read("searchPosts", query);
   }
 
   count(type: SearchType, generation?: string): Promise<number> {
-    return generation === undefined ? this.call("count", type) : this.call("count", type, generation);
+    return generation === undefined ? this.read("count", type) : this.read("count", type, generation);
   }
 
   /** The bytes the thread's heap uses now; undefined without a thread, or on a Node without the call (< 22.16). */
@@ -142,11 +152,27 @@ export class ThreadedSearchIndex implements SearchIndex {
     method: M,
     ...args: Parameters<IndexThreadMethods[M]>
   ): Promise<ReturnType<IndexThreadMethods[M]>> {
+    return this.ask(undefined, method, ...args);
+  }
+
+  /** A call that only reads: it has the query deadline. */
+  private read<M extends IndexThreadMethod>(
+    method: M,
+    ...args: Parameters<IndexThreadMethods[M]>
+  ): Promise<ReturnType<IndexThreadMethods[M]>> {
+    return this.ask(this.options.queryTimeoutMs, method, ...args);
+  }
+
+  private ask<M extends IndexThreadMethod>(
+    deadlineMs: number | undefined,
+    method: M,
+    ...args: Parameters<IndexThreadMethods[M]>
+  ): Promise<ReturnType<IndexThreadMethods[M]>> {
     if (this.closing !== undefined) return Promise.reject(new SearchIndexClosedError());
     if (!this.opened) return Promise.reject(new SearchUnavailableError("the search index is not open yet"));
     const thread = this.thread;
-    if (thread?.open) return this.send(thread, method, ...args);
-    return this.running().then((started) => this.send(started, method, ...args));
+    if (thread?.open) return this.send(thread, deadlineMs, method, ...args);
+    return this.running().then((started) => this.send(started, deadlineMs, method, ...args));
   }
 
   /** The thread, started (again) if there is none; a restart waits `restartAfterMs` after the last start. */
@@ -154,7 +180,7 @@ export class ThreadedSearchIndex implements SearchIndex {
     let thread = this.thread;
     if (thread === undefined) {
       if (performance.now() - this.lastStart < this.restartAfterMs) {
-        throw this.lost ?? new SearchUnavailableError("the search index thread is starting again");
+        throw this.lost ?? new SearchUnavailableError("the search index thread is not running");
       }
       thread = this.start();
     }
@@ -164,7 +190,13 @@ export class ThreadedSearchIndex implements SearchIndex {
 
   private start(): IndexThread {
     this.lastStart = performance.now();
-    const { heapLimitMb, restartAfterMs: _restart, entry, ...options } = this.options;
+    const {
+      heapLimitMb,
+      restartAfterMs: _restart,
+      queryTimeoutMs: _deadline,
+      entry,
+      ...options
+    } = this.options;
     const worker = new Worker(entry ?? THREAD_ENTRY, {
       workerData: options,
       ...(heapLimitMb !== undefined && { resourceLimits: { maxOldGenerationSizeMb: heapLimitMb } }),
@@ -177,15 +209,18 @@ export class ThreadedSearchIndex implements SearchIndex {
     worker.on("error", (error) => (thread.failure = error));
     worker.on("exit", (code) => this.ended(thread, code));
     this.thread = thread;
-    thread.ready = this.send(thread, "open").then(
+    thread.ready = this.send(thread, undefined, "open").then(
       (id) => {
         this.id = id;
         this.lost = undefined;
         thread.open = true;
       },
       async (error: unknown) => {
-        // An index that cannot open (a folder it cannot read) is tried again by a later open or call.
+        // An index that cannot open (a folder it cannot read) is tried again by a later open or call, which
+        // meanwhile get this reason.
         if (this.thread === thread) this.thread = undefined;
+        if (error instanceof SearchUnavailableError) this.lost = error;
+        thread.dismissed = true;
         await worker.terminate();
         throw error;
       },
@@ -199,7 +234,7 @@ export class ThreadedSearchIndex implements SearchIndex {
     await thread.ready.catch(() => undefined);
     if (this.thread !== thread) return;
     try {
-      await this.send(thread, "close");
+      await this.send(thread, undefined, "close");
     } finally {
       this.thread = undefined;
       await thread.worker.terminate();
@@ -208,6 +243,7 @@ export class ThreadedSearchIndex implements SearchIndex {
 
   private send<M extends IndexThreadMethod>(
     thread: IndexThread,
+    deadlineMs: number | undefined,
     method: M,
     ...args: Parameters<IndexThreadMethods[M]>
   ): Promise<ReturnType<IndexThreadMethods[M]>> {
@@ -215,12 +251,27 @@ export class ThreadedSearchIndex implements SearchIndex {
     // TypeScript cannot tie `args` to `method` through the generic; the pair is the one the caller typed.
     const message = { id, method, args } as IndexThreadCall;
     return new Promise<ReturnType<IndexThreadMethods[M]>>((resolve, reject) => {
-      if (thread.pending.size === 0) thread.worker.ref();
-      thread.pending.set(id, {
+      const call: PendingCall = {
         resolve: (value) => resolve(value as ReturnType<IndexThreadMethods[M]>),
         reject,
-      });
-      thread.worker.postMessage(message);
+      };
+      if (deadlineMs !== undefined) {
+        call.timer = setTimeout(() => {
+          // The answer, if it comes, finds no call and is dropped.
+          this.forget(thread, id);
+          reject(new SearchUnavailableError(`the search index did not answer within ${deadlineMs} ms`));
+        }, deadlineMs);
+        call.timer.unref();
+      }
+      if (thread.pending.size === 0) thread.worker.ref();
+      thread.pending.set(id, call);
+      try {
+        thread.worker.postMessage(message);
+      } catch (error: unknown) {
+        // A query that cannot be copied (a DataCloneError) never reached the thread.
+        this.forget(thread, id);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
     });
   }
 
@@ -233,6 +284,7 @@ export class ThreadedSearchIndex implements SearchIndex {
   }
 
   private forget(thread: IndexThread, id: number): void {
+    clearTimeout(thread.pending.get(id)?.timer);
     thread.pending.delete(id);
     if (thread.pending.size === 0) thread.worker.unref();
   }
@@ -242,6 +294,7 @@ export class ThreadedSearchIndex implements SearchIndex {
     if (this.thread === thread) this.thread = undefined;
     let error: SearchIndexClosedError | SearchUnavailableError;
     if (this.closing !== undefined) error = new SearchIndexClosedError();
+    else if (thread.dismissed) error = new SearchUnavailableError("the search index did not open");
     else {
       const cause = thread.failure ?? new Error(`exit code ${code}`);
       error = this.lost = new SearchUnavailableError("the search index thread stopped", { cause });

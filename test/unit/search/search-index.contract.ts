@@ -1,8 +1,8 @@
 /**
  * The behaviour every SearchIndex adapter must show: the rules of the doc comments of lib/search/search-index.ts,
  * each with a test that an adapter breaking it fails. The embedded adapter runs it in memory and on a temp
- * folder (test/unit/search/embedded.test.ts), the OpenSearch adapter against a real cluster
- * (test/infra/search-opensearch.test.ts).
+ * folder, in process (test/unit/search/embedded.test.ts) and on its own thread (threaded.test.ts), the OpenSearch
+ * adapter against a real cluster (test/infra/search-opensearch.test.ts).
  *
  * It asks nothing of an adapter's internals, and it runs on an index that may already hold documents of other
  * tests (a cluster reused between runs): every test writes its own random words and ids, looks only for its own

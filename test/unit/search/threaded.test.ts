@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -11,6 +12,7 @@ import {
   SearchUnavailableError,
   UnknownGenerationError,
 } from "../../../lib/search/errors";
+import { errorOfThread, threadErrorOf } from "../../../lib/search/embedded/thread-protocol";
 import { ThreadedSearchIndex } from "../../../lib/search/embedded/threaded-search-index";
 import type { IndexOp } from "../../../lib/search/search-index";
 import { rejectionOf } from "../../support/rejections";
@@ -81,10 +83,11 @@ describe("ThreadedSearchIndex", function () {
   });
 
   it("fails the calls of a thread that died, starts another on a later call, and loses nothing acknowledged", async function () {
+    this.timeout(20_000);
     const dir = await tempDir();
     dirs.push(dir);
     const entry = path.resolve(__dirname, "../../fixtures/mortal-index-thread.ts");
-    const index = await openIndex({ dir, entry, restartAfterMs: 300 });
+    const index = await openIndex({ dir, entry, restartAfterMs: 2_000 });
     const marker = randomWord();
     const kept = postDoc({ caption: `kept ${marker}` });
     await index.apply([putPost(kept)]);
@@ -100,7 +103,7 @@ describe("ThreadedSearchIndex", function () {
     expect(await index.isReady()).to.equal(false);
     expect(await rejectionOf(index.searchPosts(postsQuery(marker)))).to.be.instanceOf(SearchUnavailableError);
 
-    await new Promise((resolve) => setTimeout(resolve, 350));
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
     expect((await index.searchPosts(postsQuery(marker))).ids).to.deep.equal([kept.id]);
     expect(await index.isReady()).to.equal(true);
     expect(index.identity()).to.equal(first);
@@ -138,11 +141,75 @@ describe("ThreadedSearchIndex", function () {
     await writeFile(blocker, "not a folder");
     const index = new ThreadedSearchIndex({ dir: blocker, restartAfterMs: 0 });
     opened.push(index);
-    expect(await rejectionOf(index.open())).to.be.instanceOf(SearchUnavailableError);
+    const failed = await rejectionOf(index.open());
+    expect(failed).to.be.instanceOf(SearchUnavailableError);
+    // The reason crossed the thread with its cause, as the index in process gives it.
+    expect((failed as Error).message).to.include("cannot be opened");
+    expect(((failed as Error).cause as { code?: string } | undefined)?.code).to.be.oneOf([
+      "EEXIST",
+      "ENOTDIR",
+    ]);
     expect(await index.isReady()).to.equal(false);
+
+    // Asked again before it may start another thread, it answers the reason the last one did not open.
+    const waiting = new ThreadedSearchIndex({ dir: blocker, restartAfterMs: 60_000 });
+    opened.push(waiting);
+    await rejectionOf(waiting.open());
+    expect(((await rejectionOf(waiting.open())) as Error).message).to.include("cannot be opened");
     await rm(blocker);
     await index.open();
     expect(await index.isReady()).to.equal(true);
+  });
+
+  it("fails a query the thread does not answer in time, and answers the next one", async function () {
+    const entry = path.resolve(__dirname, "../../fixtures/mortal-index-thread.ts");
+    const index = await openIndex({ dir: undefined, entry, queryTimeoutMs: 200 });
+    const marker = randomWord();
+    const post = postDoc({ caption: marker });
+    await index.apply([putPost(post)]);
+    const stalled = await rejectionOf(index.searchPosts(postsQuery("stall now")));
+    expect(stalled).to.be.instanceOf(SearchUnavailableError);
+    expect((stalled as Error).message).to.include("within 200 ms");
+    // Once the thread is free again (the stall holds it a second), its late answer is dropped and the next query
+    // is answered as usual.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect((await index.searchPosts(postsQuery(marker))).ids).to.deep.equal([post.id]);
+  });
+
+  it("lets a process that never closes it exit once its calls are answered", async function () {
+    this.timeout(30_000);
+    const script = path.resolve(__dirname, "../../fixtures/threaded-index-left-open.ts");
+    const child = spawn(process.execPath, [...process.execArgv, script], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        resolve(null);
+      }, 20_000);
+      child.on("exit", (exitCode) => {
+        clearTimeout(timer);
+        resolve(exitCode);
+      });
+    });
+    expect(out.trim()).to.equal("found 1");
+    expect(code, "the process did not exit by itself").to.equal(0);
+  });
+
+  it("brings errors back across the thread with their class and causes", function () {
+    const diskFull = Object.assign(new Error("no space left on device"), { code: "ENOSPC" });
+    const unavailable = errorOfThread(
+      threadErrorOf(new SearchUnavailableError("the search log cannot be written", { cause: diskFull })),
+    );
+    expect(unavailable).to.be.instanceOf(SearchUnavailableError);
+    expect((unavailable.cause as { code?: string }).code).to.equal("ENOSPC");
+    // A bug in the thread stays a bug, not an outage the caller would retry.
+    const bug = errorOfThread(threadErrorOf(new TypeError("x is not a function")));
+    expect(bug).to.not.be.instanceOf(SearchUnavailableError);
+    expect(bug.name).to.equal("TypeError");
+    expect(bug.stack).to.include("x is not a function");
   });
 
   it("answers SearchUnavailableError once its thread runs out of memory, and loses nothing it acknowledged", async function () {
@@ -157,13 +224,15 @@ describe("ThreadedSearchIndex", function () {
     // Batches of long captions until the thread's heap is full and V8 ends the thread.
     const filler = Array.from({ length: 400 }, () => randomWord(8)).join(" ");
     let failure: unknown;
+    let acknowledged = 0;
     for (let batch = 0; batch < 400 && failure === undefined; batch++) {
       const ops = Array.from({ length: 200 }, () =>
         putPost(postDoc({ caption: `${filler} ${randomWord()}` })),
       );
-      await index.apply(ops).catch((error: unknown) => {
-        failure = error;
-      });
+      await index.apply(ops).then(
+        () => acknowledged++,
+        (error: unknown) => (failure = error),
+      );
     }
     expect(failure).to.be.instanceOf(SearchUnavailableError);
     expect(await index.isReady()).to.equal(false);
@@ -172,5 +241,6 @@ describe("ThreadedSearchIndex", function () {
 
     const restarted = await openIndex({ dir });
     expect((await restarted.searchPosts(postsQuery(marker))).ids).to.deep.equal([kept.id]);
+    expect(await restarted.count("post")).to.be.at.least(1 + 200 * acknowledged);
   });
 });
