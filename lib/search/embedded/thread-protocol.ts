@@ -4,6 +4,7 @@ import {
   SearchUnavailableError,
   UnknownGenerationError,
 } from "../errors";
+import type { EmbeddedSearchIndexOptions } from "./embedded-search-index";
 import type {
   IndexOp,
   PostQuery,
@@ -56,13 +57,8 @@ export interface ThreadError {
 export type IndexThreadReply =
   { id: number; ok: true; value: unknown } | { id: number; ok: false; error: ThreadError };
 
-/** The options the index thread is started with (workerData): EmbeddedSearchIndexOptions without a clock. */
-export interface IndexThreadOptions {
-  dir: string | undefined;
-  snapshotEveryOps?: number;
-  snapshotPartSize?: number;
-  tombstoneMs?: number;
-}
+/** The options the index thread is started with (workerData): a function (the clock) cannot cross the thread. */
+export type IndexThreadOptions = Omit<EmbeddedSearchIndexOptions, "now">;
 
 /** Causes deeper than this are cut: a chain that long says nothing more, and a cycle must end. */
 const MAX_CAUSES = 5;

@@ -251,10 +251,8 @@ export class ThreadedSearchIndex implements SearchIndex {
     // TypeScript cannot tie `args` to `method` through the generic; the pair is the one the caller typed.
     const message = { id, method, args } as IndexThreadCall;
     return new Promise<ReturnType<IndexThreadMethods[M]>>((resolve, reject) => {
-      const call: PendingCall = {
-        resolve: (value) => resolve(value as ReturnType<IndexThreadMethods[M]>),
-        reject,
-      };
+      // The thread answers `method` with its own result type (index-thread.ts runs the same method).
+      const call: PendingCall = { resolve: resolve as (value: unknown) => void, reject };
       if (deadlineMs !== undefined) {
         call.timer = setTimeout(() => {
           // The answer, if it comes, finds no call and is dropped.
